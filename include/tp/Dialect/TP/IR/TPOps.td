@@ -1,0 +1,808 @@
+//===- TPOps.td - tp dialect operations --------------------*- tablegen -*-===//
+//
+// This file defines the ops of the `tp` dialect: the device mesh, named
+// parameters, the model ops (global semantics, PyTorch conventions), the
+// layout annotation and the collectives.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TP_DIALECT_TP_IR_TPOPS_TD
+#define TP_DIALECT_TP_IR_TPOPS_TD
+
+include "tp/Dialect/TP/IR/TPBase.td"
+include "tp/Dialect/TP/IR/TPAttrs.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Mesh and parameters
+//===----------------------------------------------------------------------===//
+
+def TP_MeshOp : TP_Op<"mesh", [Symbol]> {
+  let summary = "A named device mesh";
+  let description = [{
+    Declares a device mesh: an n-dimensional grid of ranks whose axes have
+    names and sizes, e.g. a data-parallel axis of 2 and a tensor-parallel axis
+    of 4. Layouts and collectives refer to the mesh by its symbol and to its
+    axes by name. Ranks are numbered row-major: the last axis varies fastest,
+    so in `(dp = 2, tp = 4)` ranks 0-3 form the first tensor-parallel group.
+
+    Constraints:
+    - the mesh has at least one axis;
+    - every axis name is non-empty and appears once;
+    - every axis size is at least 1.
+
+    Example:
+
+    ```mlir
+    tp.mesh @mesh(dp = 2, tp = 4)
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name,
+    StrArrayAttr:$axis_names,
+    DenseI64ArrayAttr:$axis_sizes
+  );
+  let assemblyFormat = [{
+    $sym_name `` custom<MeshAxes>($axis_names, $axis_sizes) attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of ranks in the mesh (the product of the axis sizes).
+    int64_t getNumRanks();
+    /// The position of the axis called `name`, if there is one.
+    std::optional<unsigned> getAxisIndex(llvm::StringRef name);
+  }];
+}
+
+def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
+  let summary = "A named model weight";
+  let description = [{
+    Declares a weight of the model by its PyTorch state-dict key (e.g.
+    `layers.0.feed_forward.w1.weight`) with its global shape and element type,
+    so that a checkpoint can be checked against the model before any compute.
+    Ops read the weight with `tp.get_parameter`.
+
+    Constraints:
+    - the type is a statically shaped tensor of floating-point values.
+
+    Example:
+
+    ```mlir
+    tp.parameter @"w1.weight" : tensor<8192x8192xf32>
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name,
+    TypeAttrOf<TP_FloatTensor>:$type
+  );
+  let assemblyFormat = "$sym_name `:` $type attr-dict";
+  let extraClassDeclaration = [{
+    RankedTensorType getTensorType() {
+      return llvm::cast<RankedTensorType>(getType());
+    }
+  }];
+}
+
+def TP_GetParameterOp : TP_Op<"get_parameter",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Reads a named model weight";
+  let description = [{
+    Yields the value of the weight declared by `tp.parameter`. Where the
+    weight is sharded, each rank's program reads only its own slice.
+
+    Constraints:
+    - the symbol names a `tp.parameter`;
+    - the result type is the parameter's declared type.
+
+    Example:
+
+    ```mlir
+    %w1 = tp.get_parameter @"w1.weight" : tensor<8192x8192xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Layers with weights
+//===----------------------------------------------------------------------===//
+
+def TP_LinearOp : TP_Op<"linear",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "PyTorch's nn.Linear: y = x W^T + b";
+  let description = [{
+    A linear layer named by its module path (`layer`, e.g.
+    `layers.0.feed_forward.w1`), the name a parallelization plan matches.
+    The weight is stored `[out_features, in_features]` as in PyTorch; the
+    input has any number of leading (batch, sequence) dims and
+    `in_features` last; the result has the same leading dims and
+    `out_features` last.
+
+    Constraints:
+    - the layer name is not empty;
+    - the weight has rank 2 and the input rank 1 or more;
+    - the input's last dim equals the weight's in_features (dim 1);
+    - the bias, if any, has rank 1 and out_features elements;
+    - input, weight and bias have the same element type.
+
+    Example:
+
+    ```mlir
+    %h = tp.linear "w1" %x, %w1 : tensor<8x8192xf32>, tensor<8192x8192xf32>
+    %o = tp.linear "proj" %x, %w, %b
+        : tensor<8x16x64xf32>, tensor<32x64xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins
+    StrAttr:$layer,
+    TP_FloatTensor:$input,
+    TP_FloatTensor:$weight,
+    Optional<TP_FloatTensor>:$bias
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $input `,` $weight (`,` $bias^)? attr-dict
+    `:` type($input) `,` type($weight) (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_EmbeddingOp : TP_Op<"embedding",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "PyTorch's nn.Embedding: a table lookup by token id";
+  let description = [{
+    Looks up row `ids[...]` of the table `[num_embeddings, embedding_dim]`;
+    the result has the ids' shape followed by `embedding_dim`. An id outside
+    `[0, num_embeddings)` is a run-time error of the executable.
+
+    Constraints:
+    - the layer name is not empty;
+    - the table has rank 2.
+
+    Example:
+
+    ```mlir
+    %h = tp.embedding "tok_embeddings" %tokens, %table
+        : tensor<2x16xi64>, tensor<256x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    StrAttr:$layer,
+    TP_IndexTensor:$ids,
+    TP_FloatTensor:$table
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $ids `,` $table attr-dict `:` type($ids) `,` type($table)
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_RMSNormOp : TP_Op<"rms_norm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "RMSNorm over the last dim, with a learned scale";
+  let description = [{
+    `y = x / sqrt(mean(x^2, last dim) + epsilon) * weight`, as in Llama's
+    `RMSNorm` module; `weight` has one element per feature.
+
+    Constraints:
+    - the layer name is not empty;
+    - the input has rank 1 or more;
+    - the weight has rank 1 and as many elements as the input's last dim;
+    - the weight has the input's element type;
+    - epsilon is positive.
+
+    Example:
+
+    ```mlir
+    %n = tp.rms_norm "attention_norm" %x, %w eps 1.0e-05
+        : tensor<2x16x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins
+    StrAttr:$layer,
+    TP_FloatTensor:$input,
+    TP_FloatTensor:$weight,
+    F64Attr:$epsilon
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $input `,` $weight `eps` $epsilon attr-dict
+    `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_LayerNormOp : TP_Op<"layer_norm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "LayerNorm over the last dim, with a learned scale and shift";
+  let description = [{
+    `y = (x - mean) / sqrt(var + epsilon) * weight + bias` over the last dim,
+    as PyTorch's `nn.LayerNorm(features)` (biased variance).
+
+    Constraints:
+    - the layer name is not empty;
+    - the input has rank 1 or more;
+    - the weight has rank 1 and as many elements as the input's last dim;
+    - the bias, if any, has the weight's type;
+    - weight and bias have the input's element type;
+    - epsilon is positive.
+
+    Example:
+
+    ```mlir
+    %n = tp.layer_norm "ln_f" %x, %w, %b eps 1.0e-05
+        : tensor<2x16x64xf32>, tensor<64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins
+    StrAttr:$layer,
+    TP_FloatTensor:$input,
+    TP_FloatTensor:$weight,
+    Optional<TP_FloatTensor>:$bias,
+    F64Attr:$epsilon
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $input `,` $weight (`,` $bias^)? `eps` $epsilon attr-dict
+    `:` type($input) `,` type($weight) (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+class TP_BinaryOp<string mnemonic, string what> : TP_Op<mnemonic,
+    [Pure, Commutative, AllTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Elementwise " # what;
+  let description = [{
+    Elementwise }] # what # [{ of two tensors of the same type (no implicit
+    broadcasting: a broadcast is written as an explicit op so that its
+    layout is explicit too).
+
+    Constraints:
+    - both operands have the same shape and element type.
+
+    Example:
+
+    ```mlir
+    %r = tp.}] # mnemonic # [{ %a, %b : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$lhs, TP_FloatTensor:$rhs);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def TP_AddOp : TP_BinaryOp<"add", "sum">;
+def TP_MulOp : TP_BinaryOp<"mul", "product">;
+
+class TP_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : TP_Op<mnemonic, !listconcat([Pure, AllTypesMatch<["input", "result"]>],
+                                  traits)> {
+  let summary = "Elementwise " # formula;
+  let description = [{
+    Applies `}] # formula # [{` to every element.
+
+    Example:
+
+    ```mlir
+    %r = tp.}] # mnemonic # [{ %x : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def TP_SiLUOp : TP_UnaryOp<"silu", "silu(x) = x * sigmoid(x)">;
+def TP_ReLUOp : TP_UnaryOp<"relu", "relu(x) = max(x, 0)">;
+
+def TP_GELUOp : TP_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Elementwise GELU";
+  let description = [{
+    `gelu(x) = x * Phi(x)` with the exact normal CDF, or with `tanh` the
+    tanh approximation (PyTorch's `approximate="tanh"`).
+
+    Example:
+
+    ```mlir
+    %r = tp.gelu %x : tensor<8x8192xf32>
+    %s = tp.gelu %x tanh : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input, UnitAttr:$tanh);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input (`tanh` $tanh^)? attr-dict `:` type($result)";
+}
+
+def TP_ScaleOp : TP_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Multiplies every element by a constant";
+  let description = [{
+    `y = factor * x`, e.g. the `1/sqrt(head_dim)` of attention written
+    out by hand.
+
+    Example:
+
+    ```mlir
+    %r = tp.scale %x by 1.250000e-01 : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input, F64Attr:$factor);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input `by` $factor attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def TP_ReshapeOp : TP_Op<"reshape", [Pure]> {
+  let summary = "Reshapes a row-major tensor";
+  let description = [{
+    Reinterprets the elements, in row-major order, with a new shape, as
+    PyTorch's `view`; typically splits the features into heads
+    (`[b, s, heads*hd] -> [b, s, heads, hd]`) and merges them back.
+
+    Constraints:
+    - the result has as many elements as the input;
+    - the result has the input's element type.
+
+    Example:
+
+    ```mlir
+    %h = tp.reshape %q : tensor<2x16x64xf32> -> tensor<2x16x4x16xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def TP_TransposeOp : TP_Op<"transpose",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Permutes the dims of a tensor";
+  let description = [{
+    Result dim `i` is input dim `permutation[i]`, as PyTorch's `permute`.
+
+    Constraints:
+    - the permutation has one entry per input dim;
+    - it holds each of `0 .. rank-1` exactly once.
+
+    Example:
+
+    ```mlir
+    %t = tp.transpose %x [0, 2, 1, 3] : tensor<2x16x4x8xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul, softmax, rope, attention
+//===----------------------------------------------------------------------===//
+
+def TP_MatmulOp : TP_Op<"matmul",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Batched matrix product";
+  let description = [{
+    `result[..., m, n] = sum_k lhs[..., m, k] * rhs[..., k, n]`, as
+    `torch.matmul` on tensors of equal rank with identical batch dims.
+
+    Constraints:
+    - both operands have rank 2 or more, and the same rank;
+    - their batch dims (all but the last two) are equal;
+    - the lhs's last dim equals the rhs's second-to-last dim;
+    - both have the same element type.
+
+    Example:
+
+    ```mlir
+    %s = tp.matmul %q, %kt : tensor<2x4x16x8xf32>, tensor<2x4x8x16xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$lhs, TP_FloatTensor:$rhs);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+}
+
+def TP_SoftmaxOp : TP_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Softmax along one dim";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `dim`; a negative `dim` counts
+    from the end, as in PyTorch, and `-1` (the last dim) is the default.
+
+    Constraints:
+    - `dim` is in `[-rank, rank)`.
+
+    Example:
+
+    ```mlir
+    %p = tp.softmax %s : tensor<2x4x16x16xf32>
+    %q = tp.softmax %s dim 2 : tensor<2x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    TP_FloatTensor:$input,
+    DefaultValuedAttr<I64Attr, "-1">:$dim
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`dim` $dim^)? attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The softmax dim counted from the front, in [0, rank).
+    int64_t getNormalizedDim();
+  }];
+}
+
+def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding, as in Llama";
+  let description = [{
+    Rotates each pair of features `(x[2i], x[2i+1])` of every head at
+    sequence position `p` by the angle `p * theta^(-2i / head_dim)`, as
+    Llama's `apply_rotary_emb` does with `freqs_cis`. The input is
+    `[batch, seq, heads, head_dim]`; positions count from 0.
+
+    Constraints:
+    - the input has rank 4: `[batch, seq, heads, head_dim]`;
+    - head_dim is even;
+    - theta is positive.
+
+    Example:
+
+    ```mlir
+    %q = tp.rope %x theta 5.000000e+05 : tensor<2x16x4x16xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input, F64Attr:$theta);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input `theta` $theta attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def TP_AttentionOp : TP_Op<"attention",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Fused scaled-dot-product attention with grouped-query heads";
+  let description = [{
+    `softmax(q k^T * scale [+ causal mask]) v`, per batch and per query head,
+    on tensors laid out `[batch, seq, heads, head_dim]` (the layout a linear
+    projection reshaped into heads has, so no transpose is needed). With
+    grouped-query attention the key/value heads are fewer: query head `h`
+    uses key/value head `h / (q_heads / kv_heads)`, as Llama's `repeat_kv`.
+    `causal` masks key positions after the query's; `scale` defaults to
+    `1/sqrt(head_dim)`.
+
+    Constraints:
+    - q, k and v have rank 4;
+    - k and v have the same shape;
+    - q, k and v have the same batch size and head_dim;
+    - the query heads are a multiple of the key/value heads;
+    - with `causal`, q and k have the same sequence length;
+    - q, k and v have the same element type;
+    - the scale, if given, is positive.
+
+    Example:
+
+    ```mlir
+    %o = tp.attention %q, %k, %v causal
+        : tensor<2x16x8x16xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    TP_FloatTensor:$query,
+    TP_FloatTensor:$key,
+    TP_FloatTensor:$value,
+    UnitAttr:$causal,
+    OptionalAttr<F64Attr>:$scale
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`causal` $causal^)? (`scale` $scale^)? attr-dict
+    `:` type($query) `,` type($key) `,` type($value)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The softmax scale: the given one or 1/sqrt(head_dim).
+    double getEffectiveScale();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and the loss
+//===----------------------------------------------------------------------===//
+
+def TP_SumOp : TP_Op<"sum",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Sum over some dims, or all of them";
+  let description = [{
+    Sums over `dims` (all dims when omitted), removing them from the shape,
+    as `torch.sum(x, dims)`; summing all dims gives a rank-0 tensor, the
+    `output.sum()` of a toy loss.
+
+    Constraints:
+    - every dim is in `[0, rank)` and appears once.
+
+    Example:
+
+    ```mlir
+    %loss = tp.sum %y : tensor<8x8192xf32>
+    %rows = tp.sum %y dims [1] : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input, OptionalAttr<DenseI64ArrayAttr>:$dims);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input (`dims` $dims^)? attr-dict `:` type($input)";
+  let extraClassDeclaration = [{
+    /// The dims summed over: `dims` if given, else every dim.
+    llvm::SmallVector<int64_t> getReducedDims();
+  }];
+}
+
+def TP_CrossEntropyOp : TP_Op<"cross_entropy",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Mean cross-entropy loss of logits against class labels";
+  let description = [{
+    `mean(-log_softmax(logits)[..., label])` over every position, as
+    `F.cross_entropy(logits.flatten(0, -2), labels.flatten())`; the result
+    is a rank-0 tensor of the logits' element type. A label outside
+    `[0, classes)` is a run-time error of the executable.
+
+    Constraints:
+    - the logits have rank 1 or more;
+    - the labels' shape is the logits' shape without its last dim.
+
+    Example:
+
+    ```mlir
+    %loss = tp.cross_entropy %logits, %labels
+        : tensor<2x16x256xf32>, tensor<2x16xi64>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$logits, TP_IndexTensor:$labels);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels attr-dict `:` type($logits) `,` type($labels)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Layouts and collectives
+//===----------------------------------------------------------------------===//
+
+def TP_AnnotateOp : TP_Op<"annotate", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Pins a value to a layout";
+  let description = [{
+    States that the value must have the given layout at this point, as
+    `shard.shard` or JAX's `with_sharding_constraint` do: propagation takes it
+    as a fixed point and inserts collectives around it where needed.
+
+    Constraints:
+    - the layout's mesh is a `tp.mesh`;
+    - the layout has one placement per mesh axis;
+    - every shard dim is below the tensor's rank;
+    - every sharded dim divides evenly by the mesh axes that split it.
+
+    Example:
+
+    ```mlir
+    %y = tp.annotate %x #tp.layout<@mesh, [S(1)]> : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_AnyTensor:$input, TP_LayoutAttr:$layout);
+  let results = (outs TP_AnyTensor:$result);
+  let assemblyFormat = "$input $layout attr-dict `:` type($result)";
+}
+
+class TP_CollectiveOp<string mnemonic, list<Trait> traits = []>
+    : TP_Op<mnemonic, !listconcat([Pure,
+          DeclareOpInterfaceMethods<SymbolUserOpInterface>], traits)> {
+  code commonConstraints = [{
+    - the mesh is a `tp.mesh` and every axis is one of its axes;
+    - at least one axis is named, and none twice;
+    - input and result have the same element type;
+  }];
+  code extraCollectiveDecls = [{
+    /// The number of ranks the collective runs over: the product of the
+    /// sizes of its mesh axes. Only valid once the op has verified.
+    int64_t getGroupSize();
+  }];
+  let extraClassDeclaration = extraCollectiveDecls;
+}
+
+def TP_AllReduceOp : TP_CollectiveOp<"all_reduce",
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Sums partial values over mesh axes (P(sum) -> R)";
+  let description = [{
+    Every rank of each group along `axes` ends with the sum of the group's
+    inputs: a `P(sum)` layout on those axes becomes `R`. This completes a
+    row-wise linear layer.
+
+    Constraints:
+  }] # commonConstraints # [{
+
+    Example:
+
+    ```mlir
+    %y = tp.all_reduce %p on @mesh ["tp"] : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins
+    TP_FloatTensor:$input,
+    FlatSymbolRefAttr:$mesh,
+    StrArrayAttr:$axes
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input `on` $mesh $axes attr-dict `:` type($result)";
+}
+
+def TP_AllGatherOp : TP_CollectiveOp<"all_gather"> {
+  let summary = "Concatenates shards over mesh axes (S(d) -> R)";
+  let description = [{
+    Every rank of each group along `axes` ends with the concatenation, in
+    rank order along `dim`, of the group's inputs: `S(dim)` becomes `R`.
+
+    In the global program input and result have the same (global) type; in a
+    rank's program the result's `dim` is the input's times the group size.
+
+    Constraints:
+  }] # commonConstraints # [{
+    - `dim` is below the rank;
+    - the result type is the input type (global program) or the input type
+      with `dim` multiplied by the group size (rank program).
+
+    Example:
+
+    ```mlir
+    // Rank program, tp.mesh @mesh(tp = 2).
+    %y = tp.all_gather %x on @mesh ["tp"] dim 1
+        : tensor<8x4096xf32> -> tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins
+    TP_AnyTensor:$input,
+    FlatSymbolRefAttr:$mesh,
+    StrArrayAttr:$axes,
+    I64Attr:$dim
+  );
+  let results = (outs TP_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh $axes `dim` $dim attr-dict
+    `:` type($input) `->` type($result)
+  }];
+}
+
+def TP_ReduceScatterOp : TP_CollectiveOp<"reduce_scatter"> {
+  let summary = "Sums partial values and scatters the sum (P(sum) -> S(d))";
+  let description = [{
+    Sums the inputs of each group along `axes` and leaves each rank the
+    part of the sum at its position along `dim`: `P(sum)` becomes `S(dim)`.
+    This completes a row-wise layer under sequence parallelism.
+
+    In the global program input and result have the same (global) type; in a
+    rank's program the result's `dim` is the input's divided by the group
+    size.
+
+    Constraints:
+  }] # commonConstraints # [{
+    - `dim` is below the rank;
+    - the result type is the input type (global program) or the input type
+      with `dim` divided by the group size, which must divide it (rank
+      program).
+
+    Example:
+
+    ```mlir
+    // Rank program, tp.mesh @mesh(tp = 2).
+    %y = tp.reduce_scatter %p on @mesh ["tp"] dim 1
+        : tensor<2x16x64xf32> -> tensor<2x8x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    TP_FloatTensor:$input,
+    FlatSymbolRefAttr:$mesh,
+    StrArrayAttr:$axes,
+    I64Attr:$dim
+  );
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh $axes `dim` $dim attr-dict
+    `:` type($input) `->` type($result)
+  }];
+}
+
+def TP_AllToAllOp : TP_CollectiveOp<"all_to_all"> {
+  let summary = "Moves the split from one dim to another (S(i) -> S(j))";
+  let description = [{
+    Each rank splits its input along `split_dim` into group-size pieces,
+    sends piece `r` to rank `r` of its group along `axes`, and concatenates
+    what it receives along `concat_dim`: `S(concat_dim)` becomes
+    `S(split_dim)`.
+
+    In the global program input and result have the same (global) type; in a
+    rank's program the result's `split_dim` is divided and its `concat_dim`
+    multiplied by the group size.
+
+    Constraints:
+  }] # commonConstraints # [{
+    - `split_dim` and `concat_dim` are different and below the rank;
+    - the result type is the input type (global program) or the input type
+      with `split_dim` divided (evenly) and `concat_dim` multiplied by the
+      group size (rank program).
+
+    Example:
+
+    ```mlir
+    // Rank program, tp.mesh @mesh(tp = 2): S(1) -> S(2).
+    %y = tp.all_to_all %x on @mesh ["tp"] split_dim 2 concat_dim 1
+        : tensor<2x8x4x16xf32> -> tensor<2x16x2x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    TP_AnyTensor:$input,
+    FlatSymbolRefAttr:$mesh,
+    StrArrayAttr:$axes,
+    I64Attr:$split_dim,
+    I64Attr:$concat_dim
+  );
+  let results = (outs TP_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh $axes `split_dim` $split_dim `concat_dim` $concat_dim
+    attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+def TP_LocalSliceOp : TP_CollectiveOp<"local_slice"> {
+  let summary = "Keeps this rank's shard of a replicated value (R -> S(d))";
+  let description = [{
+    Each rank keeps the part of its (replicated) input at its position along
+    `dim` in its group along `axes`: `R` becomes `S(dim)`. No data moves; it
+    is listed with the collectives because it changes a layout over mesh
+    axes.
+
+    In the global program input and result have the same (global) type; in a
+    rank's program the result's `dim` is the input's divided by the group
+    size.
+
+    Constraints:
+  }] # commonConstraints # [{
+    - `dim` is below the rank;
+    - the result type is the input type (global program) or the input type
+      with `dim` divided by the group size, which must divide it (rank
+      program).
+
+    Example:
+
+    ```mlir
+    // Rank program, tp.mesh @mesh(tp = 2).
+    %y = tp.local_slice %x on @mesh ["tp"] dim 1
+        : tensor<2x16x64xf32> -> tensor<2x8x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    TP_AnyTensor:$input,
+    FlatSymbolRefAttr:$mesh,
+    StrArrayAttr:$axes,
+    I64Attr:$dim
+  );
+  let results = (outs TP_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh $axes `dim` $dim attr-dict
+    `:` type($input) `->` type($result)
+  }];
+}
+
+#endif // TP_DIALECT_TP_IR_TPOPS_TD

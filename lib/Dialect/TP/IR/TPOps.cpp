@@ -1,0 +1,716 @@
+//===- TPOps.cpp - tp dialect operations ----------------------------------===//
+//
+// This file implements the verifiers, result type inference and custom
+// syntax of the `tp` ops. Every message names the layer or value at fault and
+// the sizes involved, in the words of the op's ODS constraint list.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Dialect/TP/IR/TPOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tp;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Formats a shape as MLIR writes it inside a tensor type: `2x16x64`.
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(shape, os, "x");
+  if (shape.empty())
+    os << "scalar";
+  return text;
+}
+
+/// Names a weight operand for a diagnostic: the parameter it reads, if any.
+static std::string describeWeight(Value weight, StringRef role = "weight") {
+  if (auto get = weight.getDefiningOp<GetParameterOp>())
+    return (role + " '" + get.getName() + "'").str();
+  return ("the " + role).str();
+}
+
+static LogicalResult verifyLayerName(Operation *op, StringRef layer) {
+  if (layer.empty())
+    return op->emitOpError("needs a layer name (its PyTorch module path)");
+  return success();
+}
+
+/// Checks the per-feature weight of a norm layer (and its bias, if any)
+/// against the input, and that epsilon is positive.
+static LogicalResult verifyNorm(Operation *op, StringRef layer,
+                                RankedTensorType input, Value weight,
+                                Value bias, double epsilon) {
+  if (failed(verifyLayerName(op, layer)))
+    return failure();
+  if (input.getRank() < 1)
+    return op->emitOpError("layer '")
+           << layer << "': input must have rank 1 or more";
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  int64_t features = input.getShape().back();
+  if (weightType.getRank() != 1 || weightType.getDimSize(0) != features)
+    return op->emitOpError("layer '")
+           << layer << "': " << describeWeight(weight) << " has shape "
+           << formatShape(weightType.getShape()) << " but the input has "
+           << features << " features";
+  if (weightType.getElementType() != input.getElementType())
+    return op->emitOpError("layer '")
+           << layer << "': " << describeWeight(weight) << " has element type "
+           << weightType.getElementType() << " but the input has "
+           << input.getElementType();
+  if (bias && bias.getType() != weightType)
+    return op->emitOpError("layer '")
+           << layer << "': " << describeWeight(bias, "bias") << " has type "
+           << bias.getType() << " but the weight has " << weightType;
+  if (!(epsilon > 0.0))
+    return op->emitOpError("layer '")
+           << layer << "': epsilon must be positive, got " << epsilon;
+  return success();
+}
+
+/// Checks that `dim` indexes a tensor of rank `rank`.
+static LogicalResult verifyDimInRange(Operation *op, StringRef what,
+                                      int64_t dim, int64_t rank) {
+  if (dim < 0 || dim >= rank)
+    return op->emitOpError() << what << " " << dim
+                             << " is out of range for a tensor of rank "
+                             << rank;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MeshOp
+//===----------------------------------------------------------------------===//
+
+/// Parses `(dp = 2, tp = 4)`.
+static ParseResult parseMeshAxes(OpAsmParser &parser, ArrayAttr &names,
+                                 DenseI64ArrayAttr &sizes) {
+  SmallVector<Attribute> nameAttrs;
+  SmallVector<int64_t> sizeValues;
+  if (parser.parseCommaSeparatedList(OpAsmParser::Delimiter::Paren, [&] {
+        std::string name;
+        int64_t size = 0;
+        if (parser.parseKeywordOrString(&name) || parser.parseEqual() ||
+            parser.parseInteger(size))
+          return failure();
+        nameAttrs.push_back(parser.getBuilder().getStringAttr(name));
+        sizeValues.push_back(size);
+        return success();
+      }))
+    return failure();
+  names = parser.getBuilder().getArrayAttr(nameAttrs);
+  sizes = parser.getBuilder().getDenseI64ArrayAttr(sizeValues);
+  return success();
+}
+
+static void printMeshAxes(OpAsmPrinter &printer, MeshOp, ArrayAttr names,
+                          DenseI64ArrayAttr sizes) {
+  printer << "(";
+  llvm::interleaveComma(llvm::zip(names, sizes.asArrayRef()), printer,
+                        [&](auto axis) {
+                          printer.printKeywordOrString(
+                              cast<StringAttr>(std::get<0>(axis)).getValue());
+                          printer << " = " << std::get<1>(axis);
+                        });
+  printer << ")";
+}
+
+LogicalResult MeshOp::verify() {
+  ArrayRef<int64_t> sizes = getAxisSizes();
+  if (getAxisNames().size() != sizes.size())
+    return emitOpError("has ") << getAxisNames().size() << " axis names but "
+                               << sizes.size() << " axis sizes";
+  if (sizes.empty())
+    return emitOpError("mesh '") << getSymName() << "' must have at least one axis";
+  llvm::SmallSet<StringRef, 4> seen;
+  for (auto [nameAttr, size] : llvm::zip(getAxisNames(), sizes)) {
+    StringRef name = cast<StringAttr>(nameAttr).getValue();
+    if (name.empty())
+      return emitOpError("mesh '") << getSymName()
+                                   << "' has an axis with an empty name";
+    if (!seen.insert(name).second)
+      return emitOpError("mesh '")
+             << getSymName() << "' names axis '" << name << "' twice";
+    if (size < 1)
+      return emitOpError("mesh '")
+             << getSymName() << "' axis '" << name << "' has size " << size
+             << "; axis sizes must be at least 1";
+  }
+  return success();
+}
+
+int64_t MeshOp::getNumRanks() {
+  int64_t ranks = 1;
+  for (int64_t size : getAxisSizes())
+    ranks *= size;
+  return ranks;
+}
+
+std::optional<unsigned> MeshOp::getAxisIndex(StringRef name) {
+  for (auto [index, axis] : llvm::enumerate(getAxisNames()))
+    if (cast<StringAttr>(axis).getValue() == name)
+      return index;
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Layouts
+//===----------------------------------------------------------------------===//
+
+LogicalResult mlir::tp::verifyLayout(function_ref<InFlightDiagnostic()> emitError,
+                                     MeshOp mesh, LayoutAttr layout,
+                                     RankedTensorType type) {
+  ArrayRef<Placement> placements = layout.getPlacements();
+  ArrayRef<int64_t> axisSizes = mesh.getAxisSizes();
+  if (placements.size() != axisSizes.size())
+    return emitError() << "layout has " << placements.size()
+                       << " placements but mesh '" << mesh.getSymName()
+                       << "' has " << axisSizes.size() << " axes";
+  // The ranks that split each tensor dim, and the axes that do it.
+  SmallVector<int64_t> splits(type.getRank(), 1);
+  SmallVector<SmallVector<StringRef>> splittingAxes(type.getRank());
+  for (auto [axis, placement] : llvm::enumerate(placements)) {
+    if (!placement.isShard())
+      continue;
+    if (placement.getDim() >= type.getRank())
+      return emitError() << "layout shards dim " << placement.getDim()
+                         << " of a rank-" << type.getRank() << " tensor";
+    splits[placement.getDim()] *= axisSizes[axis];
+    splittingAxes[placement.getDim()].push_back(
+        cast<StringAttr>(mesh.getAxisNames()[axis]).getValue());
+  }
+  for (auto [dim, split] : llvm::enumerate(splits)) {
+    if (type.getDimSize(dim) % split == 0)
+      continue;
+    InFlightDiagnostic diag = emitError();
+    diag << "dim " << dim << " of size " << type.getDimSize(dim)
+         << " does not divide evenly over mesh axis";
+    if (splittingAxes[dim].size() > 1)
+      diag << "es";
+    diag << " ";
+    llvm::interleaveComma(splittingAxes[dim], diag,
+                          [&](StringRef name) { diag << "'" << name << "'"; });
+    return diag << " (" << split << " ranks)";
+  }
+  return success();
+}
+
+/// Looks up the mesh that `meshName` names from `op`.
+static FailureOr<MeshOp> lookupMesh(Operation *op,
+                                    SymbolTableCollection &symbolTable,
+                                    FlatSymbolRefAttr meshName) {
+  auto mesh = symbolTable.lookupNearestSymbolFrom<MeshOp>(op, meshName);
+  if (!mesh)
+    return op->emitOpError("'") << meshName.getValue()
+                                << "' does not name a tp.mesh";
+  return mesh;
+}
+
+//===----------------------------------------------------------------------===//
+// GetParameterOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto parameter =
+      symbolTable.lookupNearestSymbolFrom<ParameterOp>(*this, getNameAttr());
+  if (!parameter)
+    return emitOpError("'") << getName() << "' does not name a tp.parameter";
+  if (parameter.getType() != getType())
+    return emitOpError("parameter '")
+           << getName() << "' is declared " << parameter.getType()
+           << " but read as " << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+  if (weight.getRank() != 2)
+    return emitOptionalError(location, "layer '", adaptor.getLayer(),
+                             "': weight must be [out_features, in_features], "
+                             "got rank ",
+                             weight.getRank());
+  if (input.getRank() < 1)
+    return emitOptionalError(location, "layer '", adaptor.getLayer(),
+                             "': input must have rank 1 or more");
+  SmallVector<int64_t> shape(input.getShape());
+  shape.back() = weight.getDimSize(0);
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult LinearOp::verify() {
+  if (failed(verifyLayerName(*this, getLayer())))
+    return failure();
+  RankedTensorType input = getInput().getType();
+  RankedTensorType weight = getWeight().getType();
+  int64_t inFeatures = input.getShape().back();
+  if (inFeatures != weight.getDimSize(1))
+    return emitOpError("layer '")
+           << getLayer() << "': input has " << inFeatures << " features but "
+           << describeWeight(getWeight()) << " expects " << weight.getDimSize(1);
+  if (weight.getElementType() != input.getElementType())
+    return emitOpError("layer '")
+           << getLayer() << "': " << describeWeight(getWeight())
+           << " has element type " << weight.getElementType()
+           << " but the input has " << input.getElementType();
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != weight.getDimSize(0))
+      return emitOpError("layer '")
+             << getLayer() << "': " << describeWeight(bias, "bias")
+             << " has shape " << formatShape(biasType.getShape())
+             << " but the layer has " << weight.getDimSize(0)
+             << " output features";
+    if (biasType.getElementType() != input.getElementType())
+      return emitOpError("layer '")
+             << getLayer() << "': " << describeWeight(bias, "bias")
+             << " has element type " << biasType.getElementType()
+             << " but the input has " << input.getElementType();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto ids = cast<RankedTensorType>(adaptor.getIds().getType());
+  auto table = cast<RankedTensorType>(adaptor.getTable().getType());
+  if (table.getRank() != 2)
+    return emitOptionalError(location, "layer '", adaptor.getLayer(),
+                             "': table must be [num_embeddings, "
+                             "embedding_dim], got rank ",
+                             table.getRank());
+  SmallVector<int64_t> shape(ids.getShape());
+  shape.push_back(table.getDimSize(1));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, table.getElementType()));
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  return verifyLayerName(*this, getLayer());
+}
+
+//===----------------------------------------------------------------------===//
+// Norms
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  return verifyNorm(*this, getLayer(), getInput().getType(), getWeight(),
+                    /*bias=*/nullptr, getEpsilon().convertToDouble());
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyNorm(*this, getLayer(), getInput().getType(), getWeight(),
+                    getBias(), getEpsilon().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// ReshapeOp and TransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType result = getResult().getType();
+  if (input.getNumElements() != result.getNumElements())
+    return emitOpError("cannot reshape ")
+           << formatShape(input.getShape()) << " (" << input.getNumElements()
+           << " elements) into " << formatShape(result.getShape()) << " ("
+           << result.getNumElements() << " elements)";
+  if (input.getElementType() != result.getElementType())
+    return emitOpError("cannot change the element type from ")
+           << input.getElementType() << " to " << result.getElementType();
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> permutation = adaptor.getPermutation();
+  if (static_cast<int64_t>(permutation.size()) != input.getRank())
+    return emitOptionalError(location, "permutation has ", permutation.size(),
+                             " entries but the input has rank ",
+                             input.getRank());
+  SmallVector<bool> used(input.getRank(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t dim : permutation) {
+    if (dim < 0 || dim >= input.getRank() || used[dim])
+      return emitOptionalError(location, "permutation must hold each of 0..",
+                               input.getRank() - 1, " exactly once");
+    used[dim] = true;
+    shape.push_back(input.getDimSize(dim));
+  }
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
+  auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
+  if (lhs.getRank() < 2 || lhs.getRank() != rhs.getRank())
+    return emitOptionalError(location,
+                             "operands must have the same rank, 2 or more; "
+                             "got ",
+                             lhs.getRank(), " and ", rhs.getRank());
+  ArrayRef<int64_t> lhsShape = lhs.getShape(), rhsShape = rhs.getShape();
+  int64_t rank = lhs.getRank();
+  if (lhsShape.drop_back(2) != rhsShape.drop_back(2))
+    return emitOptionalError(location, "batch dims differ: ",
+                             formatShape(lhsShape.drop_back(2)), " and ",
+                             formatShape(rhsShape.drop_back(2)));
+  if (lhsShape[rank - 1] != rhsShape[rank - 2])
+    return emitOptionalError(location, "lhs has ", lhsShape[rank - 1],
+                             " columns but rhs has ", rhsShape[rank - 2],
+                             " rows");
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOptionalError(location, "operands have different element types ",
+                             lhs.getElementType(), " and ",
+                             rhs.getElementType());
+  SmallVector<int64_t> shape(lhsShape);
+  shape.back() = rhsShape.back();
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SoftmaxOp, RoPEOp, AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  int64_t dim = getDim();
+  if (dim < -rank || dim >= rank)
+    return emitOpError("softmax dim ")
+           << dim << " is out of range for a tensor of rank " << rank;
+  return success();
+}
+
+int64_t SoftmaxOp::getNormalizedDim() {
+  int64_t dim = getDim();
+  return dim < 0 ? dim + getInput().getType().getRank() : dim;
+}
+
+LogicalResult RoPEOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() != 4)
+    return emitOpError("input must be [batch, seq, heads, head_dim], got rank ")
+           << input.getRank();
+  if (input.getDimSize(3) % 2 != 0)
+    return emitOpError("head_dim ")
+           << input.getDimSize(3) << " must be even: features rotate in pairs";
+  if (!(getTheta().convertToDouble() > 0.0))
+    return emitOpError("theta must be positive, got ")
+           << getTheta().convertToDouble();
+  return success();
+}
+
+LogicalResult AttentionOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  inferredReturnTypes.push_back(adaptor.getQuery().getType());
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType query = getQuery().getType();
+  RankedTensorType key = getKey().getType();
+  RankedTensorType value = getValue().getType();
+  for (auto [name, type] :
+       {std::pair<StringRef, RankedTensorType>{"query", query},
+        {"key", key},
+        {"value", value}})
+    if (type.getRank() != 4)
+      return emitOpError() << name
+                           << " must be [batch, seq, heads, head_dim], got rank "
+                           << type.getRank();
+  if (key.getShape() != value.getShape())
+    return emitOpError("key shape ")
+           << formatShape(key.getShape()) << " and value shape "
+           << formatShape(value.getShape()) << " differ";
+  if (query.getDimSize(0) != key.getDimSize(0))
+    return emitOpError("query batch ")
+           << query.getDimSize(0) << " differs from key/value batch "
+           << key.getDimSize(0);
+  if (query.getDimSize(3) != key.getDimSize(3))
+    return emitOpError("query head_dim ")
+           << query.getDimSize(3) << " differs from key/value head_dim "
+           << key.getDimSize(3);
+  if (query.getDimSize(2) % key.getDimSize(2) != 0)
+    return emitOpError() << query.getDimSize(2)
+                         << " query heads are not a multiple of "
+                         << key.getDimSize(2) << " key/value heads";
+  if (getCausal() && query.getDimSize(1) != key.getDimSize(1))
+    return emitOpError("causal attention needs equal query and key lengths, "
+                       "got ")
+           << query.getDimSize(1) << " and " << key.getDimSize(1);
+  if (query.getElementType() != key.getElementType() ||
+      query.getElementType() != value.getElementType())
+    return emitOpError("query, key and value element types differ: ")
+           << query.getElementType() << ", " << key.getElementType() << ", "
+           << value.getElementType();
+  if (std::optional<APFloat> scale = getScale())
+    if (!(scale->convertToDouble() > 0.0))
+      return emitOpError("scale must be positive, got ")
+             << scale->convertToDouble();
+  return success();
+}
+
+double AttentionOp::getEffectiveScale() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToDouble();
+  return 1.0 / std::sqrt(static_cast<double>(getQuery().getType().getDimSize(3)));
+}
+
+//===----------------------------------------------------------------------===//
+// SumOp and CrossEntropyOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SumOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  SmallVector<bool> reduced(input.getRank(), !adaptor.getDims().has_value());
+  if (std::optional<ArrayRef<int64_t>> dims = adaptor.getDims()) {
+    for (int64_t dim : *dims) {
+      if (dim < 0 || dim >= input.getRank())
+        return emitOptionalError(location, "sum dim ", dim,
+                                 " is out of range for a tensor of rank ",
+                                 input.getRank());
+      if (reduced[dim])
+        return emitOptionalError(location, "sum dim ", dim, " appears twice");
+      reduced[dim] = true;
+    }
+  }
+  SmallVector<int64_t> shape;
+  for (auto [dim, size] : llvm::enumerate(input.getShape()))
+    if (!reduced[dim])
+      shape.push_back(size);
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+SmallVector<int64_t> SumOp::getReducedDims() {
+  if (std::optional<ArrayRef<int64_t>> dims = getDims())
+    return SmallVector<int64_t>(*dims);
+  return llvm::to_vector(llvm::seq<int64_t>(0, getInput().getType().getRank()));
+}
+
+LogicalResult CrossEntropyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto logits = cast<RankedTensorType>(adaptor.getLogits().getType());
+  auto labels = cast<RankedTensorType>(adaptor.getLabels().getType());
+  if (logits.getRank() < 1)
+    return emitOptionalError(location, "logits must have rank 1 or more");
+  ArrayRef<int64_t> positions = logits.getShape().drop_back();
+  if (labels.getShape() != positions)
+    return emitOptionalError(location, "labels have shape ",
+                             formatShape(labels.getShape()), " but logits ",
+                             formatShape(logits.getShape()), " need ",
+                             formatShape(positions));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({}, logits.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AnnotateOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AnnotateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FailureOr<MeshOp> mesh =
+      lookupMesh(*this, symbolTable, getLayout().getMesh());
+  if (failed(mesh))
+    return failure();
+  return verifyLayout([&] { return emitOpError(); }, *mesh, getLayout(),
+                      getInput().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+/// Checks a collective's mesh and axes; returns the number of ranks in each
+/// of its groups (the product of its axes' sizes).
+static FailureOr<int64_t> verifyCollectiveAxes(Operation *op,
+                                               SymbolTableCollection &symbols,
+                                               FlatSymbolRefAttr meshName,
+                                               ArrayAttr axes) {
+  FailureOr<MeshOp> mesh = lookupMesh(op, symbols, meshName);
+  if (failed(mesh))
+    return failure();
+  if (axes.empty())
+    return op->emitOpError("names no mesh axis to run over");
+  int64_t groupSize = 1;
+  llvm::SmallSet<StringRef, 4> seen;
+  for (Attribute axisAttr : axes) {
+    StringRef axis = cast<StringAttr>(axisAttr).getValue();
+    std::optional<unsigned> index = mesh->getAxisIndex(axis);
+    if (!index) {
+      InFlightDiagnostic diag = op->emitOpError("mesh '")
+                                << meshName.getValue() << "' has no axis '"
+                                << axis << "' (its axes: ";
+      llvm::interleaveComma(mesh->getAxisNames(), diag, [&](Attribute name) {
+        diag << cast<StringAttr>(name).getValue();
+      });
+      return diag << ")";
+    }
+    if (!seen.insert(axis).second)
+      return op->emitOpError("names mesh axis '") << axis << "' twice";
+    groupSize *= mesh->getAxisSizes()[*index];
+  }
+  Type inputElement = mlir::getElementTypeOrSelf(op->getOperand(0).getType());
+  Type resultElement = mlir::getElementTypeOrSelf(op->getResult(0).getType());
+  if (inputElement != resultElement)
+    return op->emitOpError("result element type ")
+           << resultElement << " differs from input element type "
+           << inputElement;
+  return groupSize;
+}
+
+/// Accepts a collective's result type if it is the input type (the global
+/// program) or `input` with dim `divided` divided and dim `multiplied`
+/// multiplied by the group size (a rank's program); either dim may be absent.
+static LogicalResult verifyGlobalOrLocalResult(Operation *op,
+                                               int64_t groupSize,
+                                               std::optional<int64_t> divided,
+                                               std::optional<int64_t> multiplied) {
+  auto input = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  if (input.getShape() == result.getShape())
+    return success();
+  SmallVector<int64_t> local(input.getShape());
+  if (divided) {
+    if (local[*divided] % groupSize != 0)
+      return op->emitOpError("dim ")
+             << *divided << " of size " << local[*divided]
+             << " does not divide evenly over " << groupSize << " ranks";
+    local[*divided] /= groupSize;
+  }
+  if (multiplied)
+    local[*multiplied] *= groupSize;
+  if (result.getShape() == ArrayRef<int64_t>(local))
+    return success();
+  return op->emitOpError("result shape ")
+         << formatShape(result.getShape())
+         << " is neither the input shape (global program) nor "
+         << formatShape(local) << " (this rank's shard over " << groupSize
+         << " ranks)";
+}
+
+/// The number of ranks in each group of a verified collective.
+template <typename CollectiveOp>
+static int64_t getCollectiveGroupSize(CollectiveOp op) {
+  auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(op, op.getMeshAttr());
+  int64_t groupSize = 1;
+  for (Attribute axis : op.getAxes())
+    groupSize *= mesh.getAxisSizes()[*mesh.getAxisIndex(
+        cast<StringAttr>(axis).getValue())];
+  return groupSize;
+}
+
+int64_t AllReduceOp::getGroupSize() { return getCollectiveGroupSize(*this); }
+int64_t AllGatherOp::getGroupSize() { return getCollectiveGroupSize(*this); }
+int64_t ReduceScatterOp::getGroupSize() { return getCollectiveGroupSize(*this); }
+int64_t AllToAllOp::getGroupSize() { return getCollectiveGroupSize(*this); }
+int64_t LocalSliceOp::getGroupSize() { return getCollectiveGroupSize(*this); }
+
+LogicalResult AllReduceOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  return verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());
+}
+
+LogicalResult AllGatherOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  FailureOr<int64_t> groupSize =
+      verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());
+  if (failed(groupSize) ||
+      failed(verifyDimInRange(*this, "dim", getDim(),
+                              getInput().getType().getRank())))
+    return failure();
+  return verifyGlobalOrLocalResult(*this, *groupSize, std::nullopt, getDim());
+}
+
+LogicalResult ReduceScatterOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  FailureOr<int64_t> groupSize =
+      verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());
+  if (failed(groupSize) ||
+      failed(verifyDimInRange(*this, "dim", getDim(),
+                              getInput().getType().getRank())))
+    return failure();
+  return verifyGlobalOrLocalResult(*this, *groupSize, getDim(), std::nullopt);
+}
+
+LogicalResult AllToAllOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  FailureOr<int64_t> groupSize =
+      verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());
+  int64_t rank = getInput().getType().getRank();
+  if (failed(groupSize) ||
+      failed(verifyDimInRange(*this, "split_dim", getSplitDim(), rank)) ||
+      failed(verifyDimInRange(*this, "concat_dim", getConcatDim(), rank)))
+    return failure();
+  if (getSplitDim() == getConcatDim())
+    return emitOpError("split_dim and concat_dim are both ")
+           << getSplitDim() << "; an all_to_all moves a split between two "
+           << "different dims";
+  return verifyGlobalOrLocalResult(*this, *groupSize, getSplitDim(),
+                                   getConcatDim());
+}
+
+LogicalResult LocalSliceOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  FailureOr<int64_t> groupSize =
+      verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());
+  if (failed(groupSize) ||
+      failed(verifyDimInRange(*this, "dim", getDim(),
+                              getInput().getType().getRank())))
+    return failure();
+  return verifyGlobalOrLocalResult(*this, *groupSize, getDim(), std::nullopt);
+}
+
+#define GET_OP_CLASSES
+#include "tp/Dialect/TP/IR/TPOps.cpp.inc"
