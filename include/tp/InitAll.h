@@ -9,6 +9,7 @@
 #define TP_INITALL_H
 
 #include "tp/Dialect/TP/IR/TPDialect.h"
+#include "tp/Dialect/TP/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,7 +27,11 @@ inline void registerAllDialects(DialectRegistry &registry) {
 
 /// Registers the upstream passes useful on models (canonicalize, cse, ...)
 /// and every tp pass.
-inline void registerAllPasses() { registerTransformsPasses(); }
+inline void registerAllPasses() {
+  registerTransformsPasses();
+  registerTPPasses();
+  registerParallelizePipeline();
+}
 
 } // namespace mlir::tp
 

@@ -191,29 +191,29 @@ func.func @cross_entropy(%logits: tensor<2x16x256xf32>, %labels: tensor<2x16xi64
 // generic form (second RUN line) spells it out in full.
 // CHECK-LABEL: func.func @annotate_layouts
 // CHECK-SAME: (%[[X:.*]]: tensor<8x64xf32>, %[[I:.*]]: tensor<8x64xi64>)
-// CHECK: tp.annotate %[[X]] <@mesh1d, [R]> : tensor<8x64xf32>
-// CHECK: tp.annotate %[[X]] <@mesh1d, [S(1)]> : tensor<8x64xf32>
-// CHECK: tp.annotate %[[X]] <@mesh1d, [P(sum)]> : tensor<8x64xf32>
-// CHECK: tp.annotate %[[X]] <@mesh2d, [S(0), R]> : tensor<8x64xf32>
-// CHECK: tp.annotate %[[X]] <@mesh2d, [P(sum), S(1)]> : tensor<8x64xf32>
-// CHECK: tp.annotate %[[X]] <@mesh2d, [S(1), S(1)]> : tensor<8x64xf32>
-// CHECK: tp.annotate %[[I]] <@quoted, [R, S(0)]> : tensor<8x64xi64>
+// CHECK: tp.annotate %[[X]] layout <@mesh1d, [R]> : tensor<8x64xf32>
+// CHECK: tp.annotate %[[X]] layout <@mesh1d, [S(1)]> : tensor<8x64xf32>
+// CHECK: tp.annotate %[[X]] layout <@mesh1d, [P(sum)]> : tensor<8x64xf32>
+// CHECK: tp.annotate %[[X]] layout <@mesh2d, [S(0), R]> : tensor<8x64xf32>
+// CHECK: tp.annotate %[[X]] layout <@mesh2d, [P(sum), S(1)]> : tensor<8x64xf32>
+// CHECK: tp.annotate %[[X]] layout <@mesh2d, [S(1), S(1)]> : tensor<8x64xf32>
+// CHECK: tp.annotate %[[I]] layout <@quoted, [R, S(0)]> : tensor<8x64xi64>
 func.func @annotate_layouts(%x: tensor<8x64xf32>, %i: tensor<8x64xi64>)
     -> (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xi64>) {
-  %0 = tp.annotate %x <@mesh1d, [R]> : tensor<8x64xf32>
-  %1 = tp.annotate %x <@mesh1d, [S(1)]> : tensor<8x64xf32>
-  %2 = tp.annotate %x <@mesh1d, [P(sum)]> : tensor<8x64xf32>
-  %3 = tp.annotate %x <@mesh2d, [S(0), R]> : tensor<8x64xf32>
-  %4 = tp.annotate %x <@mesh2d, [P(sum), S(1)]> : tensor<8x64xf32>
-  %5 = tp.annotate %x <@mesh2d, [S(1), S(1)]> : tensor<8x64xf32>
-  %6 = tp.annotate %i <@quoted, [R, S(0)]> : tensor<8x64xi64>
+  %0 = tp.annotate %x layout <@mesh1d, [R]> : tensor<8x64xf32>
+  %1 = tp.annotate %x layout <@mesh1d, [S(1)]> : tensor<8x64xf32>
+  %2 = tp.annotate %x layout <@mesh1d, [P(sum)]> : tensor<8x64xf32>
+  %3 = tp.annotate %x layout <@mesh2d, [S(0), R]> : tensor<8x64xf32>
+  %4 = tp.annotate %x layout <@mesh2d, [P(sum), S(1)]> : tensor<8x64xf32>
+  %5 = tp.annotate %x layout <@mesh2d, [S(1), S(1)]> : tensor<8x64xf32>
+  %6 = tp.annotate %i layout <@quoted, [R, S(0)]> : tensor<8x64xi64>
   return %0, %1, %2, %3, %4, %5, %6 : tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xi64>
 }
 
 // The generic form of an op with a layout is parsed and printed too.
 // CHECK-LABEL: func.func @annotate_generic_form
 // CHECK-SAME: (%[[X:.*]]: tensor<8x64xf32>)
-// CHECK: %[[A:.*]] = tp.annotate %[[X]] <@mesh2d, [S(0), P(sum)]> : tensor<8x64xf32>
+// CHECK: %[[A:.*]] = tp.annotate %[[X]] layout <@mesh2d, [S(0), P(sum)]> : tensor<8x64xf32>
 // CHECK: return %[[A]]
 func.func @annotate_generic_form(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
   %0 = "tp.annotate"(%x) <{layout = #tp.layout<@mesh2d, [S(0), P(sum)]>}> : (tensor<8x64xf32>) -> tensor<8x64xf32>

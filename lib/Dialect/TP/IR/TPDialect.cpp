@@ -17,6 +17,7 @@ using namespace mlir;
 using namespace mlir::tp;
 
 #include "tp/Dialect/TP/IR/TPDialect.cpp.inc"
+#include "tp/Dialect/TP/IR/TPEnums.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "tp/Dialect/TP/IR/TPAttrs.cpp.inc"
@@ -50,7 +51,8 @@ void Placement::print(llvm::raw_ostream &os) const {
   }
 }
 
-/// Parses one placement: `R`, `S(<dim>)` or `P(sum)`.
+/// Parses one placement: `R`, `S(<dim>)` (a negative dim is allowed in
+/// styles, where it counts from the end) or `P(sum)`.
 static ParseResult parsePlacement(AsmParser &parser, Placement &placement) {
   llvm::SMLoc loc = parser.getCurrentLocation();
   StringRef kind;
@@ -119,4 +121,84 @@ bool LayoutAttr::isFullyReplicated() const {
 
 bool LayoutAttr::hasPartial() const {
   return llvm::any_of(getPlacements(), [](Placement p) { return p.isPartial(); });
+}
+
+//===----------------------------------------------------------------------===//
+// StyleAttr
+//===----------------------------------------------------------------------===//
+
+/// Parses `<kind> on @mesh["axis"] (, input = P)? (, output = P)?
+/// (, use_local_output = true|false)?`.
+Attribute StyleAttr::parse(AsmParser &parser, Type) {
+  llvm::SMLoc loc = parser.getCurrentLocation();
+  StringRef kindName;
+  StringAttr meshName;
+  std::string axis;
+  if (parser.parseLess() || parser.parseKeyword(&kindName))
+    return {};
+  std::optional<ParallelStyleKind> kind = symbolizeParallelStyleKind(kindName);
+  if (!kind) {
+    parser.emitError(loc, "unknown parallel style '")
+        << kindName << "'; expected colwise, rowwise, sequence_parallel or "
+        << "replicate";
+    return {};
+  }
+  if (parser.parseKeyword("on") || parser.parseSymbolName(meshName) ||
+      parser.parseLSquare() || parser.parseString(&axis) ||
+      parser.parseRSquare())
+    return {};
+  std::optional<Placement> input, output;
+  bool useLocalOutput = true;
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    if (key == "input" || key == "output") {
+      Placement placement;
+      if (parsePlacement(parser, placement))
+        return {};
+      (key == "input" ? input : output) = placement;
+    } else if (key == "use_local_output") {
+      StringRef value;
+      if (parser.parseKeyword(&value))
+        return {};
+      useLocalOutput = value == "true";
+    } else {
+      parser.emitError(parser.getCurrentLocation(), "unknown style field '")
+          << key << "'; expected input, output or use_local_output";
+      return {};
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<StyleAttr>(
+      parser.getContext(), *kind, FlatSymbolRefAttr::get(meshName),
+      StringAttr::get(parser.getContext(), axis), input, output,
+      useLocalOutput);
+}
+
+void StyleAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyParallelStyleKind(getKind()) << " on "
+          << getMesh() << "[\"" << getAxis().getValue() << "\"]";
+  if (getInputLayout())
+    printer << ", input = " << *getInputLayout();
+  if (getOutputLayout())
+    printer << ", output = " << *getOutputLayout();
+  if (!getUseLocalOutput())
+    printer << ", use_local_output = false";
+  printer << ">";
+}
+
+LogicalResult StyleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                ParallelStyleKind kind, FlatSymbolRefAttr mesh,
+                                StringAttr axis, std::optional<Placement> input,
+                                std::optional<Placement> output,
+                                bool useLocalOutput) {
+  if (axis.getValue().empty())
+    return emitError() << "style names an empty mesh axis";
+  for (std::optional<Placement> placement : {input, output})
+    if (placement && placement->isPartial())
+      return emitError() << "a layer's input or output layout must be R or "
+                            "S(d), not P(sum)";
+  return success();
 }

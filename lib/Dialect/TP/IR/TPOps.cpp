@@ -40,6 +40,15 @@ static std::string describeWeight(Value weight, StringRef role = "weight") {
   return ("the " + role).str();
 }
 
+/// Reports a result type inference error the way a verifier would, naming
+/// the op.
+template <typename OpTy, typename... Args>
+static LogicalResult emitInferError(std::optional<Location> location,
+                                    Args &&...args) {
+  return emitOptionalError(location, "'", OpTy::getOperationName(), "' op ",
+                           std::forward<Args>(args)...);
+}
+
 static LogicalResult verifyLayerName(Operation *op, StringRef layer) {
   if (layer.empty())
     return op->emitOpError("needs a layer name (its PyTorch module path)");
@@ -128,8 +137,9 @@ static void printMeshAxes(OpAsmPrinter &printer, MeshOp, ArrayAttr names,
 LogicalResult MeshOp::verify() {
   ArrayRef<int64_t> sizes = getAxisSizes();
   if (getAxisNames().size() != sizes.size())
-    return emitOpError("has ") << getAxisNames().size() << " axis names but "
-                               << sizes.size() << " axis sizes";
+    return emitOpError("the number of axis names (")
+           << getAxisNames().size() << ") and of axis sizes (" << sizes.size()
+           << ") differ";
   if (sizes.empty())
     return emitOpError("mesh '") << getSymName() << "' must have at least one axis";
   llvm::SmallSet<StringRef, 4> seen;
@@ -173,9 +183,9 @@ LogicalResult mlir::tp::verifyLayout(function_ref<InFlightDiagnostic()> emitErro
   ArrayRef<Placement> placements = layout.getPlacements();
   ArrayRef<int64_t> axisSizes = mesh.getAxisSizes();
   if (placements.size() != axisSizes.size())
-    return emitError() << "layout has " << placements.size()
-                       << " placements but mesh '" << mesh.getSymName()
-                       << "' has " << axisSizes.size() << " axes";
+    return emitError() << "the number of placements (" << placements.size()
+                       << ") differs from the number of axes of mesh '"
+                       << mesh.getSymName() << "' (" << axisSizes.size() << ")";
   // The ranks that split each tensor dim, and the axes that do it.
   SmallVector<int64_t> splits(type.getRank(), 1);
   SmallVector<SmallVector<StringRef>> splittingAxes(type.getRank());
@@ -194,15 +204,22 @@ LogicalResult mlir::tp::verifyLayout(function_ref<InFlightDiagnostic()> emitErro
       continue;
     InFlightDiagnostic diag = emitError();
     diag << "dim " << dim << " of size " << type.getDimSize(dim)
-         << " does not divide evenly over mesh axis";
-    if (splittingAxes[dim].size() > 1)
-      diag << "es";
-    diag << " ";
+         << " does not divide evenly over mesh "
+         << (splittingAxes[dim].size() > 1 ? "axes " : "axis ");
     llvm::interleaveComma(splittingAxes[dim], diag,
                           [&](StringRef name) { diag << "'" << name << "'"; });
     return diag << " (" << split << " ranks)";
   }
   return success();
+}
+
+RankedTensorType mlir::tp::getShardType(MeshOp mesh, LayoutAttr layout,
+                                        RankedTensorType type) {
+  SmallVector<int64_t> shape(type.getShape());
+  for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
+    if (placement.isShard())
+      shape[placement.getDim()] /= mesh.getAxisSizes()[axis];
+  return RankedTensorType::get(shape, type.getElementType());
 }
 
 /// Looks up the mesh that `meshName` names from `op`.
@@ -226,16 +243,48 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       symbolTable.lookupNearestSymbolFrom<ParameterOp>(*this, getNameAttr());
   if (!parameter)
     return emitOpError("'") << getName() << "' does not name a tp.parameter";
-  if (parameter.getType() != getType())
+  RankedTensorType declared = parameter.getTensorType();
+  LayoutAttr layout = getLayoutAttr();
+  if (!layout) {
+    if (declared != getType())
+      return emitOpError("parameter '")
+             << getName() << "' is declared " << declared << " but read as "
+             << getType();
+    return success();
+  }
+  FailureOr<MeshOp> mesh = lookupMesh(*this, symbolTable, layout.getMesh());
+  if (failed(mesh) ||
+      failed(verifyLayout([&] { return emitOpError("parameter '") << getName()
+                                       << "': "; },
+                          *mesh, layout, declared)))
+    return failure();
+  RankedTensorType shard = getShardType(*mesh, layout, declared);
+  if (shard != getType())
     return emitOpError("parameter '")
-           << getName() << "' is declared " << parameter.getType()
-           << " but read as " << getType();
+           << getName() << "' laid out " << layout << " has shards of type "
+           << shard << " but is read as " << getType();
   return success();
 }
 
 //===----------------------------------------------------------------------===//
 // LinearOp
 //===----------------------------------------------------------------------===//
+
+/// The rank rules of a linear layer, checked both by type inference (custom
+/// syntax) and by the verifier (generic syntax, where inference runs last).
+static LogicalResult verifyLinearRanks(std::optional<Location> location,
+                                       StringRef layer, RankedTensorType input,
+                                       RankedTensorType weight) {
+  if (weight.getRank() != 2)
+    return emitInferError<LinearOp>(
+        location, "layer '", layer,
+        "': weight must be [out_features, in_features], got rank ",
+        weight.getRank());
+  if (input.getRank() < 1)
+    return emitInferError<LinearOp>(location, "layer '", layer,
+                                    "': input must have rank 1 or more");
+  return success();
+}
 
 LogicalResult LinearOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> location, ValueRange operands,
@@ -244,14 +293,8 @@ LogicalResult LinearOp::inferReturnTypes(
   Adaptor adaptor(operands, attributes, properties, regions);
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
-  if (weight.getRank() != 2)
-    return emitOptionalError(location, "layer '", adaptor.getLayer(),
-                             "': weight must be [out_features, in_features], "
-                             "got rank ",
-                             weight.getRank());
-  if (input.getRank() < 1)
-    return emitOptionalError(location, "layer '", adaptor.getLayer(),
-                             "': input must have rank 1 or more");
+  if (failed(verifyLinearRanks(location, adaptor.getLayer(), input, weight)))
+    return failure();
   SmallVector<int64_t> shape(input.getShape());
   shape.back() = weight.getDimSize(0);
   inferredReturnTypes.push_back(
@@ -260,10 +303,11 @@ LogicalResult LinearOp::inferReturnTypes(
 }
 
 LogicalResult LinearOp::verify() {
-  if (failed(verifyLayerName(*this, getLayer())))
-    return failure();
   RankedTensorType input = getInput().getType();
   RankedTensorType weight = getWeight().getType();
+  if (failed(verifyLayerName(*this, getLayer())) ||
+      failed(verifyLinearRanks(getLoc(), getLayer(), input, weight)))
+    return failure();
   int64_t inFeatures = input.getShape().back();
   if (inFeatures != weight.getDimSize(1))
     return emitOpError("layer '")
@@ -303,7 +347,7 @@ LogicalResult EmbeddingOp::inferReturnTypes(
   auto ids = cast<RankedTensorType>(adaptor.getIds().getType());
   auto table = cast<RankedTensorType>(adaptor.getTable().getType());
   if (table.getRank() != 2)
-    return emitOptionalError(location, "layer '", adaptor.getLayer(),
+    return emitInferError<EmbeddingOp>(location, "layer '", adaptor.getLayer(),
                              "': table must be [num_embeddings, "
                              "embedding_dim], got rank ",
                              table.getRank());
@@ -358,14 +402,14 @@ LogicalResult TransposeOp::inferReturnTypes(
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   ArrayRef<int64_t> permutation = adaptor.getPermutation();
   if (static_cast<int64_t>(permutation.size()) != input.getRank())
-    return emitOptionalError(location, "permutation has ", permutation.size(),
+    return emitInferError<TransposeOp>(location, "permutation has ", permutation.size(),
                              " entries but the input has rank ",
                              input.getRank());
   SmallVector<bool> used(input.getRank(), false);
   SmallVector<int64_t> shape;
   for (int64_t dim : permutation) {
     if (dim < 0 || dim >= input.getRank() || used[dim])
-      return emitOptionalError(location, "permutation must hold each of 0..",
+      return emitInferError<TransposeOp>(location, "permutation must hold each of 0..",
                                input.getRank() - 1, " exactly once");
     used[dim] = true;
     shape.push_back(input.getDimSize(dim));
@@ -387,22 +431,22 @@ LogicalResult MatmulOp::inferReturnTypes(
   auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
   auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
   if (lhs.getRank() < 2 || lhs.getRank() != rhs.getRank())
-    return emitOptionalError(location,
+    return emitInferError<MatmulOp>(location,
                              "operands must have the same rank, 2 or more; "
                              "got ",
                              lhs.getRank(), " and ", rhs.getRank());
   ArrayRef<int64_t> lhsShape = lhs.getShape(), rhsShape = rhs.getShape();
   int64_t rank = lhs.getRank();
   if (lhsShape.drop_back(2) != rhsShape.drop_back(2))
-    return emitOptionalError(location, "batch dims differ: ",
+    return emitInferError<MatmulOp>(location, "batch dims differ: ",
                              formatShape(lhsShape.drop_back(2)), " and ",
                              formatShape(rhsShape.drop_back(2)));
   if (lhsShape[rank - 1] != rhsShape[rank - 2])
-    return emitOptionalError(location, "lhs has ", lhsShape[rank - 1],
+    return emitInferError<MatmulOp>(location, "lhs has ", lhsShape[rank - 1],
                              " columns but rhs has ", rhsShape[rank - 2],
                              " rows");
   if (lhs.getElementType() != rhs.getElementType())
-    return emitOptionalError(location, "operands have different element types ",
+    return emitInferError<MatmulOp>(location, "operands have different element types ",
                              lhs.getElementType(), " and ",
                              rhs.getElementType());
   SmallVector<int64_t> shape(lhsShape);
@@ -477,7 +521,7 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("query head_dim ")
            << query.getDimSize(3) << " differs from key/value head_dim "
            << key.getDimSize(3);
-  if (query.getDimSize(2) % key.getDimSize(2) != 0)
+  if (key.getDimSize(2) == 0 || query.getDimSize(2) % key.getDimSize(2) != 0)
     return emitOpError() << query.getDimSize(2)
                          << " query heads are not a multiple of "
                          << key.getDimSize(2) << " key/value heads";
@@ -517,11 +561,11 @@ LogicalResult SumOp::inferReturnTypes(
   if (std::optional<ArrayRef<int64_t>> dims = adaptor.getDims()) {
     for (int64_t dim : *dims) {
       if (dim < 0 || dim >= input.getRank())
-        return emitOptionalError(location, "sum dim ", dim,
+        return emitInferError<SumOp>(location, "sum dim ", dim,
                                  " is out of range for a tensor of rank ",
                                  input.getRank());
       if (reduced[dim])
-        return emitOptionalError(location, "sum dim ", dim, " appears twice");
+        return emitInferError<SumOp>(location, "sum dim ", dim, " appears twice");
       reduced[dim] = true;
     }
   }
@@ -548,10 +592,10 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
   auto logits = cast<RankedTensorType>(adaptor.getLogits().getType());
   auto labels = cast<RankedTensorType>(adaptor.getLabels().getType());
   if (logits.getRank() < 1)
-    return emitOptionalError(location, "logits must have rank 1 or more");
+    return emitInferError<CrossEntropyOp>(location, "logits must have rank 1 or more");
   ArrayRef<int64_t> positions = logits.getShape().drop_back();
   if (labels.getShape() != positions)
-    return emitOptionalError(location, "labels have shape ",
+    return emitInferError<CrossEntropyOp>(location, "labels have shape ",
                              formatShape(labels.getShape()), " but logits ",
                              formatShape(logits.getShape()), " need ",
                              formatShape(positions));

@@ -62,6 +62,8 @@ inline llvm::raw_ostream &operator<<(llvm::raw_ostream &os,
 
 } // namespace mlir::tp
 
+#include "tp/Dialect/TP/IR/TPEnums.h.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "tp/Dialect/TP/IR/TPAttrs.h.inc"
 

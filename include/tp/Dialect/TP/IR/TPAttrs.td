@@ -10,6 +10,7 @@
 
 include "tp/Dialect/TP/IR/TPBase.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/EnumAttr.td"
 
 def TP_LayoutAttr : TP_Attr<"Layout", "layout"> {
   let summary = "How a tensor is laid out over a device mesh";
@@ -55,6 +56,61 @@ def TP_LayoutAttr : TP_Attr<"Layout", "layout"> {
     /// True when some axis holds a partial sum.
     bool hasPartial() const;
   }];
+}
+
+def TP_ParallelStyleKind : I32EnumAttr<"ParallelStyleKind",
+    "how a plan parallelizes one layer", [
+      I32EnumAttrCase<"Colwise", 0, "colwise">,
+      I32EnumAttrCase<"Rowwise", 1, "rowwise">,
+      I32EnumAttrCase<"SequenceParallel", 2, "sequence_parallel">,
+      I32EnumAttrCase<"Replicate", 3, "replicate">
+    ]> {
+  let cppNamespace = "::mlir::tp";
+  let genSpecializedAttr = 0;
+}
+
+def TP_StyleAttr : TP_Attr<"Style", "style"> {
+  let summary = "The parallel style a plan gives one layer";
+  let description = [{
+    Attached by `tp-apply-plan` to the layer ops a plan names, as PyTorch's
+    `ColwiseParallel`, `RowwiseParallel`, `SequenceParallel` or a replicated
+    layer, over one mesh axis (the tensor-parallel axis):
+
+    - `colwise`: the weight (and bias) is split on dim 0, the output
+      features; the input is replicated and the output sharded on its last
+      dim (`S(-1)`). On an embedding, the table is split on dim 1.
+    - `rowwise`: the weight is split on dim 1, the input features; the input
+      is sharded on its last dim and the output is a partial sum, completed
+      into `R` (or, with `output = S(1)`, reduce-scattered). On an embedding,
+      the table is split on dim 0 (the vocabulary).
+    - `sequence_parallel`: a norm computed on a sequence shard: input and
+      output `S(1)`, weight replicated.
+    - `replicate`: weights, input and output replicated.
+
+    `input` and `output` are PyTorch's `input_layouts` / `output_layouts`:
+    the layout the layer's input arrives in and the one its output must be
+    delivered in, each `R` or `S(d)` (negative `d` counts from the end).
+    `use_local_output` is kept for fidelity with PyTorch plans; in a compiled
+    program every value is already the rank's local tensor, so it changes
+    nothing.
+
+    Example:
+
+    ```mlir
+    #tp.style<colwise on @mesh["tp"]>
+    #tp.style<rowwise on @mesh["tp"], input = R, output = S(1)>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<TP_ParallelStyleKind>:$kind,
+    "::mlir::FlatSymbolRefAttr":$mesh,
+    "::mlir::StringAttr":$axis,
+    OptionalParameter<"std::optional<::mlir::tp::Placement>">:$inputLayout,
+    OptionalParameter<"std::optional<::mlir::tp::Placement>">:$outputLayout,
+    DefaultValuedParameter<"bool", "true">:$useLocalOutput
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
 }
 
 #endif // TP_DIALECT_TP_IR_TPATTRS_TD

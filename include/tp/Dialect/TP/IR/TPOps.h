@@ -16,6 +16,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "tp/Dialect/TP/IR/TPAttrs.h"
 #include "tp/Dialect/TP/IR/TPDialect.h"
+#include "tp/Dialect/TP/Interfaces/ShardingRuleInterface.h"
 
 #define GET_OP_CLASSES
 #include "tp/Dialect/TP/IR/TPOps.h.inc"
@@ -29,6 +30,12 @@ namespace mlir::tp {
 LogicalResult verifyLayout(function_ref<InFlightDiagnostic()> emitError,
                            MeshOp mesh, LayoutAttr layout,
                            RankedTensorType type);
+
+/// The type of one rank's shard of a value of `type` laid out by `layout` on
+/// `mesh`: every sharded dim divided by the ranks that split it. The layout
+/// must fit (see verifyLayout).
+RankedTensorType getShardType(MeshOp mesh, LayoutAttr layout,
+                              RankedTensorType type);
 
 } // namespace mlir::tp
 

@@ -11,6 +11,7 @@
 
 include "tp/Dialect/TP/IR/TPBase.td"
 include "tp/Dialect/TP/IR/TPAttrs.td"
+include "tp/Dialect/TP/Interfaces/ShardingRuleInterface.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -87,24 +88,35 @@ def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
 
 def TP_GetParameterOp : TP_Op<"get_parameter",
     [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
-  let summary = "Reads a named model weight";
+  let summary = "Reads a named model weight, or this rank's slice of it";
   let description = [{
-    Yields the value of the weight declared by `tp.parameter`. Where the
-    weight is sharded, each rank's program reads only its own slice.
+    Yields the value of the weight declared by `tp.parameter`. In the global
+    program the result has the declared type. In a rank's program (after
+    partitioning) the op carries the weight's layout and yields only the
+    rank's shard: the declared shape divided on each sharded dim, at offsets
+    the rank's mesh coordinates decide, so no rank ever reads the whole
+    tensor.
 
     Constraints:
     - the symbol names a `tp.parameter`;
-    - the result type is the parameter's declared type.
+    - without a layout, the result type is the parameter's declared type;
+    - with a layout, the layout fits the declared type on its mesh and the
+      result type is the declared type divided by the layout.
 
     Example:
 
     ```mlir
     %w1 = tp.get_parameter @"w1.weight" : tensor<8192x8192xf32>
+    // Rank program, tp.mesh @mesh(tp = 2), w1 colwise:
+    %s1 = tp.get_parameter @"w1.weight" layout <@mesh, [S(0)]>
+        : tensor<4096x8192xf32>
     ```
   }];
-  let arguments = (ins FlatSymbolRefAttr:$name);
+  let arguments = (ins FlatSymbolRefAttr:$name, OptionalAttr<TP_LayoutAttr>:$layout);
   let results = (outs TP_FloatTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $name (`layout` $layout^)? attr-dict `:` type($result)
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -112,7 +124,8 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
 //===----------------------------------------------------------------------===//
 
 def TP_LinearOp : TP_Op<"linear",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Linear: y = x W^T + b";
   let description = [{
     A linear layer named by its module path (`layer`, e.g.
@@ -152,7 +165,8 @@ def TP_LinearOp : TP_Op<"linear",
 }
 
 def TP_EmbeddingOp : TP_Op<"embedding",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Embedding: a table lookup by token id";
   let description = [{
     Looks up row `ids[...]` of the table `[num_embeddings, embedding_dim]`;
@@ -183,7 +197,8 @@ def TP_EmbeddingOp : TP_Op<"embedding",
 }
 
 def TP_RMSNormOp : TP_Op<"rms_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "RMSNorm over the last dim, with a learned scale";
   let description = [{
     `y = x / sqrt(mean(x^2, last dim) + epsilon) * weight`, as in Llama's
@@ -218,7 +233,8 @@ def TP_RMSNormOp : TP_Op<"rms_norm",
 }
 
 def TP_LayerNormOp : TP_Op<"layer_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "LayerNorm over the last dim, with a learned scale and shift";
   let description = [{
     `y = (x - mean) / sqrt(var + epsilon) * weight + bias` over the last dim,
@@ -259,7 +275,8 @@ def TP_LayerNormOp : TP_Op<"layer_norm",
 //===----------------------------------------------------------------------===//
 
 class TP_BinaryOp<string mnemonic, string what> : TP_Op<mnemonic,
-    [Pure, Commutative, AllTypesMatch<["lhs", "rhs", "result"]>]> {
+    [Pure, Commutative, AllTypesMatch<["lhs", "rhs", "result"]>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Elementwise " # what;
   let description = [{
     Elementwise }] # what # [{ of two tensors of the same type (no implicit
@@ -284,8 +301,8 @@ def TP_AddOp : TP_BinaryOp<"add", "sum">;
 def TP_MulOp : TP_BinaryOp<"mul", "product">;
 
 class TP_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
-    : TP_Op<mnemonic, !listconcat([Pure, AllTypesMatch<["input", "result"]>],
-                                  traits)> {
+    : TP_Op<mnemonic, !listconcat([Pure, AllTypesMatch<["input", "result"]>,
+                                   TP_ShardingRuleOpInterface], traits)> {
   let summary = "Elementwise " # formula;
   let description = [{
     Applies `}] # formula # [{` to every element.
@@ -304,7 +321,8 @@ class TP_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
 def TP_SiLUOp : TP_UnaryOp<"silu", "silu(x) = x * sigmoid(x)">;
 def TP_ReLUOp : TP_UnaryOp<"relu", "relu(x) = max(x, 0)">;
 
-def TP_GELUOp : TP_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>]> {
+def TP_GELUOp : TP_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>,
+    TP_ShardingRuleOpInterface]> {
   let summary = "Elementwise GELU";
   let description = [{
     `gelu(x) = x * Phi(x)` with the exact normal CDF, or with `tanh` the
@@ -322,7 +340,8 @@ def TP_GELUOp : TP_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>]> {
   let assemblyFormat = "$input (`tanh` $tanh^)? attr-dict `:` type($result)";
 }
 
-def TP_ScaleOp : TP_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>]> {
+def TP_ScaleOp : TP_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Multiplies every element by a constant";
   let description = [{
     `y = factor * x`, e.g. the `1/sqrt(head_dim)` of attention written
@@ -343,7 +362,8 @@ def TP_ScaleOp : TP_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>]> {
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def TP_ReshapeOp : TP_Op<"reshape", [Pure]> {
+def TP_ReshapeOp : TP_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Reshapes a row-major tensor";
   let description = [{
     Reinterprets the elements, in row-major order, with a new shape, as
@@ -367,7 +387,8 @@ def TP_ReshapeOp : TP_Op<"reshape", [Pure]> {
 }
 
 def TP_TransposeOp : TP_Op<"transpose",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Permutes the dims of a tensor";
   let description = [{
     Result dim `i` is input dim `permutation[i]`, as PyTorch's `permute`.
@@ -392,7 +413,8 @@ def TP_TransposeOp : TP_Op<"transpose",
 //===----------------------------------------------------------------------===//
 
 def TP_MatmulOp : TP_Op<"matmul",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Batched matrix product";
   let description = [{
     `result[..., m, n] = sum_k lhs[..., m, k] * rhs[..., k, n]`, as
@@ -417,7 +439,8 @@ def TP_MatmulOp : TP_Op<"matmul",
   }];
 }
 
-def TP_SoftmaxOp : TP_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+def TP_SoftmaxOp : TP_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Softmax along one dim";
   let description = [{
     `exp(x - max) / sum(exp(x - max))` along `dim`; a negative `dim` counts
@@ -448,7 +471,8 @@ def TP_SoftmaxOp : TP_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> 
   }];
 }
 
-def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Rotary position embedding, as in Llama";
   let description = [{
     Rotates each pair of features `(x[2i], x[2i+1])` of every head at
@@ -474,7 +498,8 @@ def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
 }
 
 def TP_AttentionOp : TP_Op<"attention",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Fused scaled-dot-product attention with grouped-query heads";
   let description = [{
     `softmax(q k^T * scale [+ causal mask]) v`, per batch and per query head,
@@ -525,7 +550,8 @@ def TP_AttentionOp : TP_Op<"attention",
 //===----------------------------------------------------------------------===//
 
 def TP_SumOp : TP_Op<"sum",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Sum over some dims, or all of them";
   let description = [{
     Sums over `dims` (all dims when omitted), removing them from the shape,
@@ -552,7 +578,8 @@ def TP_SumOp : TP_Op<"sum",
 }
 
 def TP_CrossEntropyOp : TP_Op<"cross_entropy",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Mean cross-entropy loss of logits against class labels";
   let description = [{
     `mean(-log_softmax(logits)[..., label])` over every position, as
@@ -599,12 +626,14 @@ def TP_AnnotateOp : TP_Op<"annotate", [Pure, AllTypesMatch<["input", "result"]>,
     Example:
 
     ```mlir
-    %y = tp.annotate %x #tp.layout<@mesh, [S(1)]> : tensor<8x8192xf32>
+    %y = tp.annotate %x layout <@mesh, [S(1)]> : tensor<8x8192xf32>
     ```
   }];
   let arguments = (ins TP_AnyTensor:$input, TP_LayoutAttr:$layout);
   let results = (outs TP_AnyTensor:$result);
-  let assemblyFormat = "$input $layout attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $input `layout` $layout attr-dict `:` type($result)
+  }];
 }
 
 class TP_CollectiveOp<string mnemonic, list<Trait> traits = []>

@@ -1,0 +1,66 @@
+//===- ShardingRuleInterface.h - per-op sharding rules ----------*- C++ -*-===//
+//
+// This file declares ShardingRule, the description of an op's iteration
+// factors that the sharding passes reason with, and the op interface that
+// returns it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TP_DIALECT_TP_INTERFACES_SHARDINGRULEINTERFACE_H
+#define TP_DIALECT_TP_INTERFACES_SHARDINGRULEINTERFACE_H
+
+#include "mlir/IR/OpDefinition.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace mlir::tp {
+
+/// What splitting a factor over a mesh axis does to the op.
+enum class FactorKind : uint8_t {
+  /// Results are split too: a batch, sequence, head or output-feature loop.
+  Parallel,
+  /// Each rank computes a partial sum: a contracted or summed-over loop.
+  Reduction,
+  /// Cannot be split without communication inside the op: a norm's or a
+  /// softmax's features, the rotated pairs of rope.
+  Blocked,
+};
+
+/// The iteration factors of an op and how its operand and result dims are
+/// made of them. A dim lists its factors major first; a dim of size 1 may
+/// list none.
+struct ShardingRule {
+  /// How a Partial(sum) operand may flow through the op unreduced.
+  enum class PartialFlow : uint8_t {
+    /// It may not: a nonlinear op.
+    None,
+    /// One of `linearOperands` may be partial while the others are
+    /// replicated (multilinear: linear, matmul, mul, scale, reshape, sum).
+    OneOperand,
+    /// All operands must be partial together (additive: add).
+    AllOperands,
+  };
+  using DimFactors = SmallVector<int64_t, 2>;
+
+  /// Adds a factor of `size` and returns its index.
+  int64_t addFactor(int64_t size, FactorKind kind);
+
+  /// The rule of an elementwise op: one parallel factor per dim of result 0,
+  /// shared by every operand and result; partial sums flow by `flow` through
+  /// every operand.
+  static ShardingRule elementwise(Operation *op, PartialFlow flow);
+
+  SmallVector<int64_t> factorSizes;
+  SmallVector<FactorKind> factorKinds;
+  /// Per operand (then per result), per dim: the factors of that dim.
+  SmallVector<SmallVector<DimFactors>> operandDims;
+  SmallVector<SmallVector<DimFactors>> resultDims;
+  PartialFlow partialFlow = PartialFlow::None;
+  /// The operands a partial sum may flow through (see PartialFlow).
+  SmallVector<unsigned> linearOperands;
+};
+
+} // namespace mlir::tp
+
+#include "tp/Dialect/TP/Interfaces/ShardingRuleInterface.h.inc"
+
+#endif // TP_DIALECT_TP_INTERFACES_SHARDINGRULEINTERFACE_H

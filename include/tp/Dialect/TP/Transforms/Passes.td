@@ -1,0 +1,185 @@
+//===- Passes.td - tp sharding passes ----------------------*- tablegen -*-===//
+//
+// This file declares the passes that turn a global model into each rank's
+// program: apply a plan, propagate layouts, insert collectives, partition,
+// and report what it costs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TP_DIALECT_TP_TRANSFORMS_PASSES_TD
+#define TP_DIALECT_TP_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ApplyPlan : Pass<"tp-apply-plan", "::mlir::ModuleOp"> {
+  let summary = "Attaches a parallelization plan's styles to the layers it names";
+  let description = [{
+    Reads a plan in the spirit of PyTorch's `parallelize_module` plan dict,
+    from a JSON file (`plan=`) or, without one, from the module attribute
+    `tp.plan` (a dictionary with the same content):
+
+    ```json
+    {"mesh": {"dp": 2, "tp": 4},
+     "plan": {"layers.*.attention.wq": "colwise",
+              "layers.*.attention.wo": "rowwise",
+              "output": {"style": "colwise", "output_layouts": "replicate"},
+              "tok_embeddings": {"style": "rowwise",
+                                 "input_layouts": "replicate"}}}
+    ```
+
+    Terms:
+    - the *mesh* is created as `tp.mesh @mesh(...)`; `mesh=` overrides the
+      plan's (`"tp:2"`, `"dp:2,tp:4"`, axes in the order written). In a JSON
+      object the tensor-parallel axis is the innermost (last) axis and the
+      others come first in name order, so a tensor-parallel group is a run of
+      consecutive ranks;
+    - a *layer* is an op with a module path (`tp.linear`, `tp.embedding`,
+      `tp.rms_norm`, `tp.layer_norm`); a *pattern* is an exact module path or
+      a glob whose `*` matches one path segment (`layers.*.attention.wq`);
+    - a *style* is `colwise`, `rowwise`, `sequence_parallel` or `replicate`,
+      or an object with `style` and PyTorch's optional `input_layouts`,
+      `output_layouts` (`"replicate"`, `"shard(d)"`) and `use_local_output`;
+    - the styles run over the tensor-parallel axis (`tp-axis=`, default
+      `tp`); with `sequence-parallel=true` every norm the plan does not name
+      gets `sequence_parallel` and every row-wise layer without
+      `output_layouts` delivers `shard(1)`.
+
+    Each matched layer gets a `tp.style` attribute:
+
+    ```mlir
+    %h = tp.linear "w1" %x, %w1 {tp.style = #tp.style<colwise on @mesh["tp"]>}
+        : tensor<8x8192xf32>, tensor<8192x8192xf32>
+    ```
+
+    Errors, each naming the culprit: a pattern that matches no layer, a
+    layer matched by two patterns, a style a layer cannot take, an unknown
+    style or layout, a tensor-parallel axis missing from the mesh, a
+    malformed plan (JSON errors with line and column).
+  }];
+  let options = [
+    Option<"planFile", "plan", "std::string", /*default=*/"",
+           "JSON plan file; without one the module's `tp.plan` attribute">,
+    Option<"meshSpec", "mesh", "std::string", /*default=*/"",
+           "mesh overriding the plan's, e.g. `tp:2` or `dp:2,tp:4`">,
+    Option<"tpAxis", "tp-axis", "std::string", /*default=*/"\"tp\"",
+           "the mesh axis the styles split over">,
+    Option<"sequenceParallel", "sequence-parallel", "bool", /*default=*/"false",
+           "shard norms and residuals on the sequence dim between layers">
+  ];
+  let dependentDialects = ["::mlir::tp::TPDialect"];
+}
+
+def Propagate : Pass<"tp-propagate", "::mlir::ModuleOp"> {
+  let summary = "Gives every value a layout";
+  let description = [{
+    Decides, for every value of `@forward` and every mesh axis, whether it is
+    replicated (`R`), sharded on a dim (`S(d)`) or a partial sum (`P(sum)`).
+
+    Fixed points: the styles of `tp-apply-plan` fix the layouts of layer
+    weights (colwise: `S(0)`, rowwise: `S(1)`), the layout a layer needs of
+    its input and the one it delivers; `tp.annotate` pins a value; on every
+    mesh axis other than the tensor-parallel one, inputs are split on their
+    batch dim (dim 0) and weights are replicated.
+
+    Forward, each op's rule (ShardingRuleOpInterface) offers candidates:
+    everything replicated, one of its factors split (a parallel factor splits
+    the results, a reduction factor makes them partial sums), or a partial
+    sum flowing through an operand the op is linear in. The candidate that
+    moves the fewest bytes to bring its operands into place wins; ties go to
+    the one that keeps data split, then to the first factor. Backward, a
+    replicated value whose every use needs it split on the same dim is
+    computed split instead when its producer can do that without moving data
+    (the slice moves up to its source, saving memory and compute).
+
+    Results: `tp.result_layouts` on every op (the layouts it produces),
+    `tp.operand_layouts` (the layouts it needs), `tp.layout` on the
+    function's arguments and results. A layer whose style delivers a
+    different layout than it produces gets `tp.annotate` after it.
+
+    ```mlir
+    // w2 rowwise, tp:2: the product is split on features, the output partial.
+    %y = tp.linear "w2" %g, %w2 {
+        tp.operand_layouts = [#tp.layout<@mesh, [S(1)]>, #tp.layout<@mesh, [S(1)]>],
+        tp.result_layouts = [#tp.layout<@mesh, [P(sum)]>], ...}
+    ```
+  }];
+  let statistics = [
+    Statistic<"numSplitOps", "split-ops", "ops computed on split data">,
+    Statistic<"numReplicatedOps", "replicated-ops", "ops computed replicated">
+  ];
+  let dependentDialects = ["::mlir::tp::TPDialect"];
+}
+
+def Reshard : Pass<"tp-reshard", "::mlir::ModuleOp"> {
+  let summary = "Inserts the collectives that bring values into the layouts their users need";
+  let description = [{
+    Wherever a value's layout differs from the one a user needs
+    (`tp.operand_layouts`, or the function result's `tp.layout`), inserts the
+    cheapest redistribution, axis by axis: `P -> R` all_reduce, `P -> S(d)`
+    reduce_scatter, `S(d) -> R` all_gather, `S(i) -> S(j)` all_to_all,
+    `R -> S(d)` local_slice (no data moves). Nothing is inserted where they
+    agree, and users that need the same layout share one collective.
+
+    Every inserted op carries `tp.reason`, the layer and layouts that caused
+    it, e.g. "all_reduce after 'w2': P(sum) met R at the function result".
+
+    ```mlir
+    %y = tp.linear "w2" %g, %w2 {...P(sum)...}
+    %r = tp.all_reduce %y on @mesh ["tp"] {tp.reason = "..."} : tensor<8x8192xf32>
+    return %r : tensor<8x8192xf32>
+    ```
+  }];
+  let statistics = [
+    Statistic<"numCollectives", "collectives", "collectives inserted">,
+    Statistic<"numLocalSlices", "local-slices", "local slices inserted">
+  ];
+  let dependentDialects = ["::mlir::tp::TPDialect"];
+}
+
+def Partition : Pass<"tp-partition", "::mlir::ModuleOp"> {
+  let summary = "Rewrites the global program into each rank's program";
+  let description = [{
+    Gives every value its per-rank (local) type: each dim split by a layout
+    is divided by the ranks that split it. Each `tp.get_parameter` then reads
+    only its rank's shard (the op carries the layout; the offsets follow from
+    the rank's mesh coordinates), function arguments and results take their
+    local types, and collectives switch to their local form. A sum-reducing
+    loss over split positions is rescaled so the partial sums add up to the
+    global mean.
+
+    ```mlir
+    // tp:2, w1 colwise: before
+    %w1 = tp.get_parameter @"w1.weight" : tensor<8192x8192xf32>
+    // after
+    %w1 = tp.get_parameter @"w1.weight" layout <@mesh, [S(0)]>
+        : tensor<4096x8192xf32>
+    ```
+
+    Requires every value to have a layout (run `tp-propagate` and
+    `tp-reshard` first) and every split dim to divide evenly; an uneven dim
+    is an error naming the value, the dim, its size and the mesh axis.
+  }];
+  let dependentDialects = ["::mlir::tp::TPDialect"];
+}
+
+def Report : Pass<"tp-report", "::mlir::ModuleOp"> {
+  let summary = "Prints what each rank holds and moves";
+  let description = [{
+    On a rank's program (after `tp-partition`), prints per layer and in
+    total: the bytes of parameters each rank holds, an estimate of the peak
+    bytes of live activations, and the bytes every collective moves per
+    rank (ring algorithms: all_reduce `2(n-1)/n` of its buffer, all_gather
+    and reduce_scatter `(n-1)/n` of the full buffer, all_to_all `(n-1)/n` of
+    the local buffer), with the reason each collective is there. The table
+    goes to stdout (or `output=`), JSON to `json=` on request. The IR is not
+    changed.
+  }];
+  let options = [
+    Option<"outputFile", "output", "std::string", /*default=*/"\"-\"",
+           "where the table goes (`-` for stdout)">,
+    Option<"jsonFile", "json", "std::string", /*default=*/"",
+           "also write the report as JSON to this file">
+  ];
+}
+
+#endif // TP_DIALECT_TP_TRANSFORMS_PASSES_TD

@@ -1,0 +1,68 @@
+//===- ShardingUtils.h - helpers shared by the sharding passes --*- C++ -*-===//
+//
+// This file declares what the sharding passes share: the names of the
+// attributes they communicate through, lookup of the mesh and the model
+// function, and the cost of changing a value's placement on a mesh axis.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TP_DIALECT_TP_TRANSFORMS_SHARDINGUTILS_H
+#define TP_DIALECT_TP_TRANSFORMS_SHARDINGUTILS_H
+
+#include "tp/Dialect/TP/IR/TPOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::tp {
+
+/// The style tp-apply-plan gives a layer (a StyleAttr).
+constexpr llvm::StringLiteral kStyleAttrName = "tp.style";
+/// On the module: the mesh axis the styles split over (a StringAttr).
+constexpr llvm::StringLiteral kTPAxisAttrName = "tp.tp_axis";
+/// On the module: an inline plan, the content of a JSON plan.
+constexpr llvm::StringLiteral kPlanAttrName = "tp.plan";
+/// On an op: the layouts of its tensor results (an ArrayAttr of LayoutAttr).
+constexpr llvm::StringLiteral kResultLayoutsAttrName = "tp.result_layouts";
+/// On an op: the layouts it needs of its tensor operands.
+constexpr llvm::StringLiteral kOperandLayoutsAttrName = "tp.operand_layouts";
+/// On a function argument or result: its layout.
+constexpr llvm::StringLiteral kLayoutAttrName = "tp.layout";
+/// On an inserted collective: why it is there.
+constexpr llvm::StringLiteral kReasonAttrName = "tp.reason";
+
+/// The one `tp.mesh` of the module; an error if there is none or several.
+FailureOr<MeshOp> getModuleMesh(ModuleOp module);
+
+/// The model function: `@forward`, or the module's only function.
+FailureOr<func::FuncOp> getModelFunction(ModuleOp module);
+
+/// The layout a value has: its producer's `tp.result_layouts` entry or its
+/// function argument's `tp.layout`; null where none was assigned.
+LayoutAttr getLayout(Value value);
+
+/// The layout `user` needs of its tensor operand `operandIndex`; null where
+/// none was assigned.
+LayoutAttr getOperandLayout(Operation *user, unsigned operandIndex);
+
+/// Names what produced `value` for a user: `layer 'w2'`, `parameter
+/// 'w1.weight'`, `input #0` or the op's name.
+std::string describeProducer(Value value);
+
+/// The bytes of a tensor of `type`.
+int64_t getNumBytes(RankedTensorType type);
+
+/// The bytes each rank sends to change placement `from` into `to` on a mesh
+/// axis of `axisSize` ranks, for a buffer of `bytes` bytes per rank before
+/// the change (ring algorithms). Infinite where no collective can do it
+/// (making a partial sum out of a complete value).
+double getReshardBytes(Placement from, Placement to, int64_t axisSize,
+                       double bytes);
+
+/// Names a placement as DTensor does (`Replicate`, `Shard(1)`,
+/// `Partial(sum)`), for reports and reasons.
+std::string describePlacement(Placement placement);
+
+} // namespace mlir::tp
+
+#endif // TP_DIALECT_TP_TRANSFORMS_SHARDINGUTILS_H

@@ -1,0 +1,259 @@
+//===- TPShardingRules.cpp - sharding rules of the tp model ops -----------===//
+//
+// This file implements ShardingRuleOpInterface for every model op: which of
+// its loops are parallel, which are reductions (splitting them yields partial
+// sums) and which cannot be split, and through which operands a partial sum
+// flows unreduced.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Dialect/TP/IR/TPOps.h"
+
+using namespace mlir;
+using namespace mlir::tp;
+
+using DimFactors = ShardingRule::DimFactors;
+using PartialFlow = ShardingRule::PartialFlow;
+
+/// Adds one factor per size (of one kind) and returns each as a dim.
+static SmallVector<DimFactors> addDims(ShardingRule &rule,
+                                       ArrayRef<int64_t> sizes,
+                                       FactorKind kind) {
+  SmallVector<DimFactors> dims;
+  for (int64_t size : sizes)
+    dims.push_back({rule.addFactor(size, kind)});
+  return dims;
+}
+
+/// Concatenates dim lists.
+static SmallVector<DimFactors> concat(ArrayRef<DimFactors> a,
+                                      ArrayRef<DimFactors> b) {
+  SmallVector<DimFactors> dims(a);
+  dims.append(b.begin(), b.end());
+  return dims;
+}
+
+static ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+ShardingRule LinearOp::getShardingRule() {
+  ShardingRule rule;
+  ArrayRef<int64_t> weight = shapeOf(getWeight());
+  auto leading =
+      addDims(rule, shapeOf(getInput()).drop_back(), FactorKind::Parallel);
+  DimFactors out = {rule.addFactor(weight[0], FactorKind::Parallel)};
+  DimFactors in = {rule.addFactor(weight[1], FactorKind::Reduction)};
+  rule.operandDims.push_back(concat(leading, {in}));
+  rule.operandDims.push_back({out, in});
+  if (getBias())
+    rule.operandDims.push_back({out});
+  rule.resultDims.push_back(concat(leading, {out}));
+  // x -> x W^T is linear in x; a bias would be added once per rank.
+  if (!getBias()) {
+    rule.partialFlow = PartialFlow::OneOperand;
+    rule.linearOperands = {0};
+  }
+  return rule;
+}
+
+ShardingRule EmbeddingOp::getShardingRule() {
+  ShardingRule rule;
+  ArrayRef<int64_t> table = shapeOf(getTable());
+  auto positions = addDims(rule, shapeOf(getIds()), FactorKind::Parallel);
+  // A rank holding some rows of the table looks up the ids it holds and
+  // contributes zeros for the others: a partial sum, as PyTorch's row-wise
+  // embedding does.
+  DimFactors rows = {rule.addFactor(table[0], FactorKind::Reduction)};
+  DimFactors features = {rule.addFactor(table[1], FactorKind::Parallel)};
+  rule.operandDims.push_back(positions);
+  rule.operandDims.push_back({rows, features});
+  rule.resultDims.push_back(concat(positions, {features}));
+  return rule;
+}
+
+/// A norm over the last dim: its features cannot be split, the other dims
+/// (batch, sequence) can.
+static ShardingRule getNormRule(Value input, unsigned numParams) {
+  ShardingRule rule;
+  ArrayRef<int64_t> shape = shapeOf(input);
+  auto leading = addDims(rule, shape.drop_back(), FactorKind::Parallel);
+  DimFactors features = {rule.addFactor(shape.back(), FactorKind::Blocked)};
+  SmallVector<DimFactors> dims = concat(leading, {features});
+  rule.operandDims.push_back(dims);
+  for (unsigned i = 0; i < numParams; ++i)
+    rule.operandDims.push_back({features});
+  rule.resultDims.push_back(dims);
+  return rule;
+}
+
+ShardingRule RMSNormOp::getShardingRule() {
+  return getNormRule(getInput(), /*numParams=*/1);
+}
+
+ShardingRule LayerNormOp::getShardingRule() {
+  return getNormRule(getInput(), /*numParams=*/getBias() ? 2 : 1);
+}
+
+ShardingRule AddOp::getShardingRule() {
+  return ShardingRule::elementwise(*this, PartialFlow::AllOperands);
+}
+
+ShardingRule MulOp::getShardingRule() {
+  return ShardingRule::elementwise(*this, PartialFlow::OneOperand);
+}
+
+ShardingRule ScaleOp::getShardingRule() {
+  return ShardingRule::elementwise(*this, PartialFlow::OneOperand);
+}
+
+ShardingRule ReshapeOp::getShardingRule() {
+  // Pair up runs of input and output dims with equal products. A run of one
+  // dim on one side and several on the other (heads*head_dim <-> heads,
+  // head_dim) shares the factors of the several; a many-to-many run becomes
+  // one factor that cannot be split.
+  ShardingRule rule;
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (getInput().getType().getNumElements() == 0) {
+    rule.operandDims.push_back(addDims(rule, in, FactorKind::Blocked));
+    rule.resultDims.push_back(addDims(rule, out, FactorKind::Blocked));
+    return rule;
+  }
+  SmallVector<DimFactors> inDims(in.size()), outDims(out.size());
+  size_t i = 0, o = 0;
+  while (i < in.size() || o < out.size()) {
+    size_t iBegin = i, oBegin = o;
+    int64_t inProduct = i < in.size() ? in[i++] : 1;
+    int64_t outProduct = o < out.size() ? out[o++] : 1;
+    while (inProduct != outProduct) {
+      if (inProduct < outProduct)
+        inProduct *= in[i++];
+      else
+        outProduct *= out[o++];
+    }
+    // Trailing size-1 dims join the run that ends before them.
+    while (i < in.size() && in[i] == 1 && o == out.size())
+      ++i;
+    while (o < out.size() && out[o] == 1 && i == in.size())
+      ++o;
+    size_t numIn = i - iBegin, numOut = o - oBegin;
+    if (numIn == 1 || numOut == 1) {
+      bool splitOut = numIn == 1;
+      ArrayRef<int64_t> manySizes =
+          splitOut ? out.slice(oBegin, numOut) : in.slice(iBegin, numIn);
+      DimFactors whole;
+      for (auto [offset, size] : llvm::enumerate(manySizes)) {
+        int64_t factor = rule.addFactor(size, FactorKind::Parallel);
+        if (size != 1)
+          whole.push_back(factor);
+        (splitOut ? outDims[oBegin + offset] : inDims[iBegin + offset]) = {
+            factor};
+      }
+      (splitOut ? inDims[iBegin] : outDims[oBegin]) = whole;
+      continue;
+    }
+    int64_t factor = rule.addFactor(inProduct, FactorKind::Blocked);
+    for (size_t d = iBegin; d < i; ++d)
+      inDims[d] = {factor};
+    for (size_t d = oBegin; d < o; ++d)
+      outDims[d] = {factor};
+  }
+  rule.operandDims.push_back(inDims);
+  rule.resultDims.push_back(outDims);
+  rule.partialFlow = PartialFlow::OneOperand;
+  rule.linearOperands = {0};
+  return rule;
+}
+
+ShardingRule TransposeOp::getShardingRule() {
+  ShardingRule rule;
+  auto dims = addDims(rule, shapeOf(getInput()), FactorKind::Parallel);
+  SmallVector<DimFactors> permuted;
+  for (int64_t dim : getPermutation())
+    permuted.push_back(dims[dim]);
+  rule.operandDims.push_back(dims);
+  rule.resultDims.push_back(permuted);
+  rule.partialFlow = PartialFlow::OneOperand;
+  rule.linearOperands = {0};
+  return rule;
+}
+
+ShardingRule MatmulOp::getShardingRule() {
+  ShardingRule rule;
+  ArrayRef<int64_t> lhs = shapeOf(getLhs()), rhs = shapeOf(getRhs());
+  auto batch = addDims(rule, lhs.drop_back(2), FactorKind::Parallel);
+  DimFactors m = {rule.addFactor(lhs[lhs.size() - 2], FactorKind::Parallel)};
+  DimFactors k = {rule.addFactor(lhs.back(), FactorKind::Reduction)};
+  DimFactors n = {rule.addFactor(rhs.back(), FactorKind::Parallel)};
+  rule.operandDims.push_back(concat(batch, {m, k}));
+  rule.operandDims.push_back(concat(batch, {k, n}));
+  rule.resultDims.push_back(concat(batch, {m, n}));
+  rule.partialFlow = PartialFlow::OneOperand;
+  rule.linearOperands = {0, 1};
+  return rule;
+}
+
+ShardingRule SoftmaxOp::getShardingRule() {
+  ShardingRule rule = ShardingRule::elementwise(*this, PartialFlow::None);
+  int64_t blocked = rule.resultDims[0][getNormalizedDim()][0];
+  rule.factorKinds[blocked] = FactorKind::Blocked;
+  return rule;
+}
+
+ShardingRule RoPEOp::getShardingRule() {
+  // Positions count along the sequence and features rotate in pairs: both
+  // must be whole on every rank; batch and heads split freely.
+  ShardingRule rule = ShardingRule::elementwise(*this, PartialFlow::None);
+  for (int64_t dim : {1, 3})
+    rule.factorKinds[rule.resultDims[0][dim][0]] = FactorKind::Blocked;
+  return rule;
+}
+
+ShardingRule AttentionOp::getShardingRule() {
+  // Query head h uses key/value head h / group: splitting the key/value heads
+  // over ranks splits the query heads (their major factor) consistently.
+  ShardingRule rule;
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey());
+  DimFactors batch = {rule.addFactor(q[0], FactorKind::Parallel)};
+  DimFactors querySeq = {rule.addFactor(q[1], FactorKind::Blocked)};
+  DimFactors keySeq = {rule.addFactor(k[1], FactorKind::Blocked)};
+  int64_t kvHeads = rule.addFactor(k[2], FactorKind::Parallel);
+  int64_t group = rule.addFactor(q[2] / k[2], FactorKind::Parallel);
+  DimFactors headDim = {rule.addFactor(q[3], FactorKind::Blocked)};
+  SmallVector<DimFactors> query = {batch, querySeq, {kvHeads, group}, headDim};
+  SmallVector<DimFactors> keyValue = {batch, keySeq, {kvHeads}, headDim};
+  rule.operandDims = {query, keyValue, keyValue};
+  rule.resultDims = {query};
+  return rule;
+}
+
+ShardingRule SumOp::getShardingRule() {
+  ShardingRule rule;
+  SmallVector<int64_t> reduced = getReducedDims();
+  SmallVector<DimFactors> dims, kept;
+  for (auto [dim, size] : llvm::enumerate(shapeOf(getInput()))) {
+    bool isReduced = llvm::is_contained(reduced, dim);
+    dims.push_back({rule.addFactor(size, isReduced ? FactorKind::Reduction
+                                                   : FactorKind::Parallel)});
+    if (!isReduced)
+      kept.push_back(dims.back());
+  }
+  rule.operandDims.push_back(dims);
+  rule.resultDims.push_back(kept);
+  rule.partialFlow = PartialFlow::OneOperand;
+  rule.linearOperands = {0};
+  return rule;
+}
+
+ShardingRule CrossEntropyOp::getShardingRule() {
+  // The loss is a mean over positions: split positions give partial sums of
+  // it. The classes are normalised over by log-softmax and stay whole.
+  ShardingRule rule;
+  ArrayRef<int64_t> logits = shapeOf(getLogits());
+  auto positions = addDims(rule, logits.drop_back(), FactorKind::Reduction);
+  DimFactors classes = {rule.addFactor(logits.back(), FactorKind::Blocked)};
+  rule.operandDims.push_back(concat(positions, {classes}));
+  rule.operandDims.push_back(positions);
+  rule.resultDims.push_back({});
+  return rule;
+}

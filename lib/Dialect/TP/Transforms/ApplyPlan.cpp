@@ -1,0 +1,539 @@
+//===- ApplyPlan.cpp - attach a plan's parallel styles to layers ----------===//
+//
+// This file implements tp-apply-plan: it reads a parallelization plan (a JSON
+// file or the module's `tp.plan` attribute), creates the plan's mesh and
+// gives every layer a pattern of the plan matches its `tp.style`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Dialect/TP/Transforms/Passes.h"
+#include "tp/Dialect/TP/Transforms/ShardingUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/GlobPattern.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <map>
+
+namespace mlir::tp {
+#define GEN_PASS_DEF_APPLYPLAN
+#include "tp/Dialect/TP/Transforms/Passes.h.inc"
+} // namespace mlir::tp
+
+using namespace mlir;
+using namespace mlir::tp;
+namespace json = llvm::json;
+
+namespace {
+
+struct MeshAxis {
+  std::string name;
+  int64_t size;
+};
+
+/// What a plan says about the layers one pattern matches.
+struct LayerStyle {
+  ParallelStyleKind kind;
+  std::optional<Placement> input, output;
+  bool useLocalOutput = true;
+};
+
+/// A plan, whichever source it came from.
+struct Plan {
+  /// Empty when the plan names no mesh.
+  SmallVector<MeshAxis> mesh;
+  /// Keyed by pattern; the order makes matching and its errors deterministic.
+  std::map<std::string, LayerStyle> styles;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Reading the plan
+//===----------------------------------------------------------------------===//
+
+/// An object's keys in order: llvm::json::Object is a hash map, and the
+/// first error a plan reports must not depend on hashing.
+static SmallVector<StringRef> getSortedKeys(const json::Object &object) {
+  SmallVector<StringRef> keys;
+  for (const auto &entry : object)
+    keys.push_back(entry.first);
+  llvm::sort(keys);
+  return keys;
+}
+
+/// Converts the inline plan to JSON, so that both sources share one reader.
+static FailureOr<json::Value> attrToJSON(Attribute attr, ModuleOp module) {
+  if (auto dict = dyn_cast<DictionaryAttr>(attr)) {
+    json::Object object;
+    for (NamedAttribute entry : dict) {
+      FailureOr<json::Value> value = attrToJSON(entry.getValue(), module);
+      if (failed(value))
+        return failure();
+      object[entry.getName().getValue()] = std::move(*value);
+    }
+    return json::Value(std::move(object));
+  }
+  if (auto array = dyn_cast<ArrayAttr>(attr)) {
+    json::Array elements;
+    for (Attribute element : array) {
+      FailureOr<json::Value> value = attrToJSON(element, module);
+      if (failed(value))
+        return failure();
+      elements.push_back(std::move(*value));
+    }
+    return json::Value(std::move(elements));
+  }
+  if (auto string = dyn_cast<StringAttr>(attr))
+    return json::Value(string.getValue().str());
+  if (auto boolean = dyn_cast<BoolAttr>(attr))
+    return json::Value(boolean.getValue());
+  if (auto integer = dyn_cast<IntegerAttr>(attr))
+    return json::Value(integer.getValue().getSExtValue());
+  return module.emitError("tp.plan holds ")
+         << attr << "; a plan holds dictionaries, strings, integers and "
+         << "booleans";
+}
+
+/// Parses `R`, `replicate`, `S(d)` or `shard(d)`; partial sums are not a
+/// layout a plan may ask for.
+static std::optional<Placement> parseLayout(StringRef text) {
+  if (text == "replicate" || text == "R")
+    return Placement::replicate();
+  int64_t dim;
+  if ((text.consume_front("shard(") || text.consume_front("S(")) &&
+      text.consume_back(")") && !text.getAsInteger(10, dim))
+    return Placement::shard(dim);
+  return std::nullopt;
+}
+
+static FailureOr<LayerStyle>
+parseStyle(StringRef pattern, const json::Value &value, ModuleOp module) {
+  auto fail = [&]() -> InFlightDiagnostic {
+    InFlightDiagnostic diag = module.emitError("plan pattern '");
+    diag << pattern << "': ";
+    return diag;
+  };
+  auto parseKind = [&](const json::Value &kind) -> FailureOr<LayerStyle> {
+    std::optional<StringRef> name = kind.getAsString();
+    if (!name)
+      return fail() << "style must be a string";
+    if (std::optional<ParallelStyleKind> parsed =
+            symbolizeParallelStyleKind(*name))
+      return LayerStyle{*parsed, std::nullopt, std::nullopt, true};
+    return fail() << "unknown style '" << *name
+                  << "'; expected colwise, rowwise, sequence_parallel or "
+                     "replicate";
+  };
+  const json::Object *object = value.getAsObject();
+  if (!object) {
+    if (value.kind() != json::Value::String)
+      return fail() << "a style must be a string or an object";
+    return parseKind(value);
+  }
+
+  for (StringRef key : getSortedKeys(*object))
+    if (!llvm::is_contained(
+            {"style", "input_layouts", "output_layouts", "use_local_output"},
+            key))
+      return fail() << "unknown key '" << key
+                    << "'; expected style, input_layouts, output_layouts or "
+                       "use_local_output";
+  const json::Value *kind = object->get("style");
+  if (!kind)
+    return fail() << "the object has no \"style\"";
+  FailureOr<LayerStyle> style = parseKind(*kind);
+  if (failed(style))
+    return failure();
+  for (auto [key, layout] :
+       {std::pair(StringRef("input_layouts"), &style->input),
+        std::pair(StringRef("output_layouts"), &style->output)}) {
+    const json::Value *entry = object->get(key);
+    if (!entry)
+      continue;
+    std::optional<StringRef> text = entry->getAsString();
+    if (!text)
+      return fail() << key << " must be a string";
+    *layout = parseLayout(*text);
+    if (!*layout)
+      return fail() << "unknown " << key << " '" << *text
+                    << "'; expected replicate, shard(d), R or S(d)";
+  }
+  if (const json::Value *local = object->get("use_local_output")) {
+    std::optional<bool> flag = local->getAsBoolean();
+    if (!flag)
+      return fail() << "use_local_output must be true or false";
+    style->useLocalOutput = *flag;
+  }
+  return style;
+}
+
+/// Parses `dp:2,tp:4`, axes in the order written.
+static FailureOr<SmallVector<MeshAxis>> parseMeshSpec(StringRef spec,
+                                                      ModuleOp module) {
+  SmallVector<MeshAxis> axes;
+  SmallVector<StringRef> entries;
+  spec.split(entries, ',');
+  for (StringRef entry : entries) {
+    auto [name, size] = entry.split(':');
+    int64_t value;
+    if (size.trim().getAsInteger(10, value))
+      return module.emitError("mesh '")
+             << spec << "': axis '" << entry.trim() << "' is not <name>:<size>";
+    axes.push_back({name.trim().str(), value});
+  }
+  return axes;
+}
+
+/// In an object the tensor-parallel axis goes last and the others first in
+/// name order (JSON objects are unordered), so that a tensor-parallel group
+/// is a run of consecutive ranks.
+static FailureOr<SmallVector<MeshAxis>>
+parseMeshObject(const json::Object &object, StringRef tpAxis, ModuleOp module) {
+  SmallVector<MeshAxis> axes;
+  for (StringRef name : getSortedKeys(object)) {
+    const json::Value &size = *object.get(name);
+    std::optional<int64_t> value = size.getAsInteger();
+    if (!value)
+      return module.emitError("mesh axis '")
+             << name << "' has size " << llvm::formatv("{0}", size).str()
+             << "; expected a positive integer";
+    axes.push_back({name.str(), *value});
+  }
+  llvm::sort(axes, [&](const MeshAxis &a, const MeshAxis &b) {
+    return std::make_pair(a.name == tpAxis, StringRef(a.name)) <
+           std::make_pair(b.name == tpAxis, StringRef(b.name));
+  });
+  return axes;
+}
+
+static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
+                                ModuleOp module) {
+  const json::Object *object = root.getAsObject();
+  if (!object)
+    return module.emitError(
+        "a plan must be an object with \"mesh\" and \"plan\"");
+  for (StringRef key : getSortedKeys(*object))
+    if (key != "mesh" && key != "plan")
+      return module.emitError("unknown plan key '")
+             << key << "'; expected mesh or plan";
+
+  Plan plan;
+  if (const json::Value *mesh = object->get("mesh")) {
+    FailureOr<SmallVector<MeshAxis>> axes;
+    if (std::optional<StringRef> spec = mesh->getAsString())
+      axes = parseMeshSpec(*spec, module);
+    else if (const json::Object *axisSizes = mesh->getAsObject())
+      axes = parseMeshObject(*axisSizes, tpAxis, module);
+    else
+      return module.emitError("the plan's mesh must be an object "
+                              "{axis: size} or a string \"dp:2,tp:4\"");
+    if (failed(axes))
+      return failure();
+    plan.mesh = std::move(*axes);
+  }
+  if (const json::Value *styles = object->get("plan")) {
+    const json::Object *patterns = styles->getAsObject();
+    if (!patterns)
+      return module.emitError(
+          "the plan's \"plan\" must be an object {pattern: style}");
+    for (StringRef pattern : getSortedKeys(*patterns)) {
+      FailureOr<LayerStyle> style =
+          parseStyle(pattern, *patterns->get(pattern), module);
+      if (failed(style))
+        return failure();
+      plan.styles.emplace(pattern.str(), *style);
+    }
+  }
+  return plan;
+}
+
+//===----------------------------------------------------------------------===//
+// Matching layers
+//===----------------------------------------------------------------------===//
+
+/// The module path of a layer op; none for other ops.
+static std::optional<StringRef> getLayerName(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<StringRef>>(op)
+      .Case<LinearOp, EmbeddingOp, RMSNormOp, LayerNormOp>(
+          [](auto layer) { return layer.getLayer(); })
+      .Default(std::nullopt);
+}
+
+/// True when `path` matches `pattern` segment by segment, so that a `*`
+/// never spans a dot.
+static bool matchesPath(ArrayRef<llvm::GlobPattern> pattern, StringRef path) {
+  SmallVector<StringRef> segments;
+  path.split(segments, '.');
+  return segments.size() == pattern.size() &&
+         llvm::all_of(llvm::zip(pattern, segments), [](auto pair) {
+           return std::get<0>(pair).match(std::get<1>(pair));
+         });
+}
+
+/// Checks that a style can apply to `op` and that its shard dims exist.
+static LogicalResult verifyStyleFits(Operation *op, StringRef layer,
+                                     const LayerStyle &style) {
+  bool isNorm = isa<RMSNormOp, LayerNormOp>(op);
+  bool fits = style.kind == ParallelStyleKind::Replicate ||
+              (style.kind == ParallelStyleKind::SequenceParallel) == isNorm;
+  if (!fits)
+    return op->emitError("layer '")
+           << layer << "' (" << op->getName() << ") cannot be "
+           << stringifyParallelStyleKind(style.kind)
+           << (isNorm ? "; norms take sequence_parallel or replicate"
+                      : "; linear and embedding layers take colwise, rowwise "
+                        "or replicate");
+  for (auto [what, layout, value] :
+       {std::tuple("input", style.input, op->getOperand(0)),
+        std::tuple("output", style.output, Value(op->getResult(0)))}) {
+    int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+    if (layout && layout->isShard() &&
+        (layout->getDim() < -rank || layout->getDim() >= rank))
+      return op->emitError("layer '")
+             << layer << "': " << what << "_layouts shard(" << layout->getDim()
+             << ") is out of range for its rank-" << rank << " " << what;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct ApplyPlanPass : public tp::impl::ApplyPlanBase<ApplyPlanPass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  FailureOr<Plan> loadPlan(ModuleOp module);
+  FailureOr<MeshOp> getOrCreateMesh(ModuleOp module, const Plan &plan);
+};
+
+} // namespace
+
+FailureOr<Plan> ApplyPlanPass::loadPlan(ModuleOp module) {
+  if (planFile.empty()) {
+    Attribute inlinePlan = module->getAttr(kPlanAttrName);
+    if (!inlinePlan)
+      return module.emitError(
+          "no plan: pass plan=<file> or set tp.plan on the module");
+    FailureOr<json::Value> root = attrToJSON(inlinePlan, module);
+    if (failed(root))
+      return failure();
+    return readPlan(*root, tpAxis, module);
+  }
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(planFile);
+  if (!buffer)
+    return module.emitError("cannot read plan file '")
+           << planFile << "': " << buffer.getError().message();
+  llvm::Expected<json::Value> root = json::parse((*buffer)->getBuffer());
+  // The parser's message reads `[line:column, byte=offset]: what`.
+  if (!root)
+    return module.emitError("malformed plan '")
+           << planFile << "': " << llvm::toString(root.takeError());
+  return readPlan(*root, tpAxis, module);
+}
+
+static std::string describeMesh(ArrayRef<MeshAxis> axes) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "(";
+  llvm::interleaveComma(axes, os, [&](const MeshAxis &axis) {
+    os << axis.name << " = " << axis.size;
+  });
+  os << ")";
+  return text;
+}
+
+FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
+                                                 const Plan &plan) {
+  auto existing =
+      dyn_cast_or_null<MeshOp>(SymbolTable::lookupSymbolIn(module, "mesh"));
+  SmallVector<MeshAxis> existingAxes;
+  if (existing)
+    for (auto [name, size] :
+         llvm::zip(existing.getAxisNames(), existing.getAxisSizes()))
+      existingAxes.push_back({cast<StringAttr>(name).str(), size});
+
+  SmallVector<MeshAxis> axes = plan.mesh;
+  if (!meshSpec.empty()) {
+    FailureOr<SmallVector<MeshAxis>> parsed = parseMeshSpec(meshSpec, module);
+    if (failed(parsed))
+      return failure();
+    axes = std::move(*parsed);
+  }
+  // Without a mesh in the plan or the options, a module's own mesh serves.
+  if (axes.empty() && existing)
+    axes = existingAxes;
+  if (axes.empty())
+    return module.emitError("no mesh: the plan has no \"mesh\"; pass "
+                            "mesh=<axes> or add one to the plan");
+
+  llvm::StringSet<> names;
+  for (const MeshAxis &axis : axes) {
+    if (axis.name.empty())
+      return module.emitError("mesh ")
+             << describeMesh(axes) << " has an axis with an empty name";
+    if (!names.insert(axis.name).second)
+      return module.emitError("mesh ")
+             << describeMesh(axes) << " names axis '" << axis.name << "' twice";
+    if (axis.size < 1)
+      return module.emitError("mesh axis '")
+             << axis.name << "' has size " << axis.size
+             << "; sizes must be positive integers";
+  }
+  if (!names.contains(tpAxis))
+    return module.emitError("mesh axis '")
+           << tpAxis << "' (the tensor-parallel axis, tp-axis=) is not in "
+           << "the mesh (axes: "
+           << llvm::join(llvm::map_range(axes,
+                                         [](const MeshAxis &axis) {
+                                           return StringRef(axis.name);
+                                         }),
+                         ", ")
+           << ")";
+
+  std::string shape = describeMesh(axes);
+  if (existing) {
+    if (describeMesh(existingAxes) != shape)
+      return existing.emitError("the module's tp.mesh @mesh")
+             << describeMesh(existingAxes) << " differs from the plan's mesh "
+             << shape;
+    return existing;
+  }
+  if (Operation *taken = SymbolTable::lookupSymbolIn(module, "mesh"))
+    return taken->emitError("symbol @mesh is taken by ")
+           << taken->getName() << "; tp-apply-plan names its mesh @mesh";
+  SmallVector<StringRef> axisNames;
+  SmallVector<int64_t> axisSizes;
+  for (const MeshAxis &axis : axes) {
+    axisNames.push_back(axis.name);
+    axisSizes.push_back(axis.size);
+  }
+  OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
+  return MeshOp::create(builder, module.getLoc(), "mesh",
+                        builder.getStrArrayAttr(axisNames),
+                        builder.getDenseI64ArrayAttr(axisSizes));
+}
+
+void ApplyPlanPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  FailureOr<Plan> plan = loadPlan(module);
+  if (failed(plan))
+    return signalPassFailure();
+  FailureOr<MeshOp> mesh = getOrCreateMesh(module, *plan);
+  if (failed(mesh))
+    return signalPassFailure();
+  FailureOr<func::FuncOp> model = getModelFunction(module);
+  if (failed(model))
+    return signalPassFailure();
+  module->setAttr(kTPAxisAttrName, StringAttr::get(&getContext(), tpAxis));
+
+  // A layer applied twice is one module path on several ops.
+  llvm::MapVector<StringRef, SmallVector<Operation *>> layers;
+  model->walk([&](Operation *op) {
+    if (std::optional<StringRef> name = getLayerName(op))
+      layers[*name].push_back(op);
+  });
+
+  SmallVector<StringRef> layerNames =
+      llvm::to_vector(llvm::make_first_range(layers));
+
+  // Pattern errors are collected, so one run reports every bad pattern.
+  bool valid = true;
+  llvm::DenseMap<StringRef, const std::pair<const std::string, LayerStyle> *>
+      patternOf;
+  for (const auto &entry : plan->styles) {
+    StringRef pattern = entry.first;
+    SmallVector<llvm::GlobPattern> segments;
+    SmallVector<StringRef> texts;
+    StringRef(pattern).split(texts, '.');
+    for (StringRef text : texts) {
+      llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(text);
+      if (!glob) {
+        module.emitError("plan pattern '")
+            << pattern
+            << "' is not a valid glob: " << llvm::toString(glob.takeError());
+        valid = false;
+        break;
+      }
+      segments.push_back(std::move(*glob));
+    }
+    if (segments.size() != texts.size())
+      continue;
+
+    bool matched = false;
+    for (const auto &[layer, ops] : layers) {
+      if (!matchesPath(segments, layer))
+        continue;
+      matched = true;
+      auto [it, inserted] = patternOf.insert({layer, &entry});
+      if (!inserted) {
+        ops.front()->emitError("layer '")
+            << layer << "' is matched by plan patterns '" << it->second->first
+            << "' and '" << pattern << "'";
+        valid = false;
+      }
+    }
+    if (matched)
+      continue;
+    auto diag = module.emitError("plan pattern '")
+                << pattern << "' matches no layer";
+    constexpr size_t kHintSize = 4;
+    if (layerNames.empty())
+      diag << " (the model has no layers)";
+    else
+      diag << " (layers: "
+           << llvm::join(ArrayRef(layerNames).take_front(kHintSize), ", ")
+           << (layerNames.size() > kHintSize ? ", ..." : "") << ")";
+    valid = false;
+  }
+
+  // Decide every op's style before attaching any, so a failed run leaves
+  // the layers as they were.
+  SmallVector<std::pair<Operation *, LayerStyle>> decided;
+  for (const auto &[layer, ops] : layers) {
+    for (Operation *op : ops) {
+      std::optional<LayerStyle> style;
+      if (auto it = patternOf.find(layer); it != patternOf.end())
+        style = it->second->second;
+      else if (sequenceParallel && isa<RMSNormOp, LayerNormOp>(op))
+        style = LayerStyle{ParallelStyleKind::SequenceParallel, std::nullopt,
+                           std::nullopt, true};
+      if (!style)
+        continue;
+      // Sequence parallelism reduce-scatters a row-wise output onto the
+      // sequence dim instead of all-reducing it.
+      if (sequenceParallel && style->kind == ParallelStyleKind::Rowwise &&
+          !style->output)
+        style->output = Placement::shard(1);
+      if (failed(verifyStyleFits(op, layer, *style))) {
+        valid = false;
+        continue;
+      }
+      decided.push_back({op, *style});
+    }
+  }
+  if (!valid)
+    return signalPassFailure();
+
+  auto meshRef = FlatSymbolRefAttr::get(mesh->getSymNameAttr());
+  auto axis = StringAttr::get(&getContext(), tpAxis);
+  for (auto &[op, style] : decided)
+    op->setAttr(kStyleAttrName,
+                StyleAttr::get(&getContext(), style.kind, meshRef, axis,
+                               style.input, style.output,
+                               style.useLocalOutput));
+}

@@ -1,0 +1,601 @@
+//===- Propagate.cpp - give every value a layout --------------------------===//
+//
+// This file implements tp-propagate. For every mesh axis independently it
+// walks the model function forward, letting each op pick, from the
+// candidates its sharding rule offers, the one that moves the fewest bytes,
+// then walks it backward to compute replicated values split where all their
+// users want them split. Layer styles and tp.annotate are fixed points.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Dialect/TP/Transforms/Passes.h"
+#include "tp/Dialect/TP/Transforms/ShardingUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/Debug.h"
+
+#include <limits>
+
+#define DEBUG_TYPE "tp-propagate"
+
+namespace mlir::tp {
+#define GEN_PASS_DEF_PROPAGATE
+#include "tp/Dialect/TP/Transforms/Passes.h.inc"
+} // namespace mlir::tp
+
+using namespace mlir;
+using namespace mlir::tp;
+
+namespace {
+
+/// A value's placement on every mesh axis, in mesh order.
+using Placements = SmallVector<Placement, 2>;
+
+/// One way to compute an op on one mesh axis: the placements it needs of its
+/// operands and the ones its results get.
+struct Candidate {
+  SmallVector<Placement> operands;
+  SmallVector<Placement> results;
+};
+
+/// The factor of `dim`'s factors that a split of that dim splits: its major
+/// one, if any.
+static std::optional<int64_t> getMajorFactor(ArrayRef<int64_t> dimFactors) {
+  if (dimFactors.empty())
+    return std::nullopt;
+  return dimFactors.front();
+}
+
+/// The placements of a list of dims when `factor` is split: `S(d)` on the dim
+/// whose major factor it is, `R` where it is absent; nullopt where it is only
+/// a minor factor of some dim (that split cannot be expressed) or, for
+/// results, absent.
+static std::optional<Placement>
+placeFactor(ArrayRef<ShardingRule::DimFactors> dims, int64_t factor,
+            bool mustAppear) {
+  for (auto [dim, factors] : llvm::enumerate(dims)) {
+    if (getMajorFactor(factors) == factor)
+      return Placement::shard(dim);
+    if (llvm::is_contained(factors, factor))
+      return std::nullopt;
+  }
+  if (mustAppear)
+    return std::nullopt;
+  return Placement::replicate();
+}
+
+/// The candidate that splits `factor` over an axis of `axisSize` ranks.
+static std::optional<Candidate> splitFactor(const ShardingRule &rule,
+                                            int64_t factor, int64_t axisSize) {
+  FactorKind kind = rule.factorKinds[factor];
+  if (kind == FactorKind::Blocked || rule.factorSizes[factor] % axisSize != 0)
+    return std::nullopt;
+  Candidate candidate;
+  for (ArrayRef<ShardingRule::DimFactors> dims : rule.operandDims) {
+    std::optional<Placement> placement =
+        placeFactor(dims, factor, /*mustAppear=*/false);
+    if (!placement)
+      return std::nullopt;
+    candidate.operands.push_back(*placement);
+  }
+  for (ArrayRef<ShardingRule::DimFactors> dims : rule.resultDims) {
+    if (kind == FactorKind::Reduction) {
+      candidate.results.push_back(Placement::partial());
+      continue;
+    }
+    std::optional<Placement> placement =
+        placeFactor(dims, factor, /*mustAppear=*/true);
+    if (!placement)
+      return std::nullopt;
+    candidate.results.push_back(*placement);
+  }
+  return candidate;
+}
+
+static Candidate replicatedCandidate(Operation *op) {
+  return {SmallVector<Placement>(op->getNumOperands(), Placement::replicate()),
+          SmallVector<Placement>(op->getNumResults(), Placement::replicate())};
+}
+
+/// Resolves a style's placement (whose shard dim may count from the end)
+/// against a value of rank `rank`.
+static Placement resolve(Placement placement, int64_t rank) {
+  if (placement.isShard() && placement.getDim() < 0)
+    return Placement::shard(placement.getDim() + rank);
+  return placement;
+}
+
+/// Propagates layouts through one model function.
+class LayoutPropagation {
+public:
+  LayoutPropagation(func::FuncOp function, MeshOp mesh, StringRef tpAxis)
+      : function(function), mesh(mesh), tpAxis(tpAxis),
+        numAxes(mesh.getAxisSizes().size()) {}
+
+  LogicalResult run();
+
+  int64_t numSplitOps = 0;
+  int64_t numReplicatedOps = 0;
+
+private:
+  bool isTPAxis(unsigned axis) {
+    return cast<StringAttr>(mesh.getAxisNames()[axis]).getValue() == tpAxis;
+  }
+  int64_t axisSize(unsigned axis) { return mesh.getAxisSizes()[axis]; }
+  StringRef axisName(unsigned axis) {
+    return cast<StringAttr>(mesh.getAxisNames()[axis]).getValue();
+  }
+
+  LogicalResult initializeArguments();
+  LogicalResult visit(Operation *op);
+  LogicalResult visitParameter(GetParameterOp op);
+  LogicalResult visitWithRule(Operation *op, ShardingRuleOpInterface ruleOp);
+  FailureOr<Candidate> chooseCandidate(Operation *op, const ShardingRule &rule,
+                                       unsigned axis);
+  FailureOr<std::optional<Candidate>>
+  getStyledCandidate(Operation *op, const ShardingRule &rule, unsigned axis);
+  Value pinInput(Operation *op, Placement pin, unsigned axis);
+  void pinOutput(Operation *op, Placement pin, unsigned axis);
+  void setReturnNeeds(func::ReturnOp ret);
+  void propagateBackward();
+  void writeAttributes();
+
+  double getCost(Value operand, Placement need, unsigned axis);
+  /// The placements `op` needs of operand `index` (one per axis).
+  Placements &needOf(Operation *op, unsigned index) {
+    auto &needs = operandNeeds[op];
+    if (needs.empty())
+      needs.assign(op->getNumOperands(), Placements(numAxes));
+    return needs[index];
+  }
+
+  func::FuncOp function;
+  MeshOp mesh;
+  StringRef tpAxis;
+  unsigned numAxes;
+  DenseMap<Value, Placements> layouts;
+  DenseMap<Operation *, SmallVector<Placements>> operandNeeds;
+};
+
+} // namespace
+
+double LayoutPropagation::getCost(Value operand, Placement need,
+                                  unsigned axis) {
+  auto type = cast<RankedTensorType>(operand.getType());
+  const Placements &current = layouts[operand];
+  double bytes = getNumBytes(type);
+  for (unsigned other = 0; other < numAxes; ++other)
+    if (other != axis && current[other].isShard())
+      bytes /= axisSize(other);
+  return getReshardBytes(current[axis], need, axisSize(axis), bytes);
+}
+
+LogicalResult LayoutPropagation::initializeArguments() {
+  // Every rank of a tensor-parallel group sees the same inputs; any other
+  // axis splits the batch (dim 0), as data parallelism does.
+  for (BlockArgument argument : function.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(argument.getType());
+    if (!type)
+      return function.emitError("argument #")
+             << argument.getArgNumber() << " is not a ranked tensor";
+    Placements &placements = layouts[argument];
+    placements.assign(numAxes, Placement::replicate());
+    for (unsigned axis = 0; axis < numAxes; ++axis) {
+      if (isTPAxis(axis) || type.getRank() == 0)
+        continue;
+      if (type.getDimSize(0) % axisSize(axis) != 0)
+        return function.emitError("input #")
+               << argument.getArgNumber() << ": batch dim of size "
+               << type.getDimSize(0) << " does not divide evenly over mesh axis '"
+               << axisName(axis) << "' (" << axisSize(axis) << " ranks)";
+      placements[axis] = Placement::shard(0);
+    }
+  }
+  return success();
+}
+
+LogicalResult LayoutPropagation::run() {
+  if (failed(initializeArguments()))
+    return failure();
+  // Styled layers may insert annotations; walk a snapshot of the ops.
+  SmallVector<Operation *> ops;
+  for (Operation &op : function.getBody().front())
+    ops.push_back(&op);
+  for (Operation *op : ops)
+    if (failed(visit(op)))
+      return failure();
+  propagateBackward();
+  writeAttributes();
+  return success();
+}
+
+LogicalResult LayoutPropagation::visit(Operation *op) {
+  if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+    setReturnNeeds(ret);
+    return success();
+  }
+  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
+                                      op->getResultTypes()))
+    if (!isa<RankedTensorType>(type))
+      return op->emitOpError("has a value of type ")
+             << type << "; tp-propagate lays out ranked tensors only";
+  if (isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp, LocalSliceOp>(
+          op))
+    return op->emitOpError("is a collective; tp-propagate runs on a global "
+                           "program without collectives");
+  if (auto get = dyn_cast<GetParameterOp>(op))
+    return visitParameter(get);
+  if (auto annotate = dyn_cast<AnnotateOp>(op)) {
+    Placements pinned(annotate.getLayout().getPlacements());
+    needOf(op, 0) = pinned;
+    layouts[annotate.getResult()] = pinned;
+    return success();
+  }
+  if (auto ruleOp = dyn_cast<ShardingRuleOpInterface>(op))
+    return visitWithRule(op, ruleOp);
+  // An op without a rule is computed where all its data is.
+  for (unsigned i = 0; i < op->getNumOperands(); ++i)
+    needOf(op, i).assign(numAxes, Placement::replicate());
+  for (Value result : op->getResults())
+    layouts[result].assign(numAxes, Placement::replicate());
+  return success();
+}
+
+LogicalResult LayoutPropagation::visitParameter(GetParameterOp op) {
+  // A weight is laid out the way the first styled layer that uses it needs
+  // it; other users get it redistributed.
+  Placements &placements = layouts[op.getResult()];
+  placements.assign(numAxes, Placement::replicate());
+  SmallVector<OpOperand *> uses;
+  for (OpOperand &use : op->getUses())
+    uses.push_back(&use);
+  llvm::sort(uses, [](OpOperand *a, OpOperand *b) {
+    return a->getOwner()->isBeforeInBlock(b->getOwner());
+  });
+  for (unsigned axis = 0; axis < numAxes; ++axis) {
+    if (!isTPAxis(axis))
+      continue;
+    for (OpOperand *use : uses) {
+      auto ruleOp = dyn_cast<ShardingRuleOpInterface>(use->getOwner());
+      if (!ruleOp)
+        continue;
+      FailureOr<std::optional<Candidate>> styled = getStyledCandidate(
+          use->getOwner(), ruleOp.getShardingRule(), axis);
+      if (failed(styled))
+        return failure();
+      if (!*styled)
+        continue;
+      placements[axis] = (*styled)->operands[use->getOperandNumber()];
+      break;
+    }
+  }
+  return success();
+}
+
+FailureOr<std::optional<Candidate>>
+LayoutPropagation::getStyledCandidate(Operation *op, const ShardingRule &rule,
+                                      unsigned axis) {
+  auto style = op->getAttrOfType<StyleAttr>(kStyleAttrName);
+  if (!style || !isTPAxis(axis))
+    return std::optional<Candidate>();
+  if (style.getKind() == ParallelStyleKind::Replicate)
+    return std::optional<Candidate>(replicatedCandidate(op));
+  // The factor the style splits, and the dim that holds it, for messages.
+  int64_t factor = 0;
+  std::string what;
+  auto majorOf = [&](unsigned operand, unsigned dim) {
+    return rule.operandDims[operand][dim].front();
+  };
+  bool isEmbedding = isa<EmbeddingOp>(op);
+  switch (style.getKind()) {
+  case ParallelStyleKind::Colwise:
+    factor = isEmbedding ? majorOf(1, 1) : majorOf(1, 0);
+    what = isEmbedding ? "embedding features" : "output features";
+    break;
+  case ParallelStyleKind::Rowwise:
+    factor = isEmbedding ? majorOf(1, 0) : majorOf(1, 1);
+    what = isEmbedding ? "vocabulary rows" : "input features";
+    break;
+  case ParallelStyleKind::SequenceParallel:
+    if (cast<RankedTensorType>(op->getOperand(0).getType()).getRank() < 2)
+      return op->emitOpError("is sequence_parallel but its input has no "
+                             "sequence dim (dim 1)");
+    factor = majorOf(0, 1);
+    what = "sequence positions";
+    break;
+  case ParallelStyleKind::Replicate:
+    llvm_unreachable("handled above");
+  }
+  int64_t size = rule.factorSizes[factor];
+  std::optional<Candidate> candidate = splitFactor(rule, factor, axisSize(axis));
+  if (!candidate)
+    return op->emitOpError("layer '")
+           << op->getAttrOfType<StringAttr>("layer").getValue() << "' is "
+           << stringifyParallelStyleKind(style.getKind()) << " over mesh axis '"
+           << axisName(axis) << "' (" << axisSize(axis) << " ranks) but its "
+           << size << " " << what << " do not divide evenly";
+  return candidate;
+}
+
+FailureOr<Candidate> LayoutPropagation::chooseCandidate(
+    Operation *op, const ShardingRule &rule, unsigned axis) {
+  FailureOr<std::optional<Candidate>> styled =
+      getStyledCandidate(op, rule, axis);
+  if (failed(styled))
+    return failure();
+  if (*styled)
+    return **styled;
+
+  SmallVector<Placement> current;
+  for (Value operand : op->getOperands())
+    current.push_back(layouts[operand][axis]);
+
+  // Candidates in tie-break order: a partial sum flowing on, then splits
+  // suggested by split operands (in factor order), then full replication.
+  SmallVector<Candidate> candidates;
+  unsigned numResults = op->getNumResults();
+  auto partialResults = SmallVector<Placement>(numResults, Placement::partial());
+  if (rule.partialFlow == ShardingRule::PartialFlow::AllOperands &&
+      llvm::all_of(current, [](Placement p) { return p.isPartial(); }))
+    candidates.push_back({current, partialResults});
+  if (rule.partialFlow == ShardingRule::PartialFlow::OneOperand) {
+    for (unsigned index : rule.linearOperands) {
+      if (!current[index].isPartial())
+        continue;
+      Candidate candidate = replicatedCandidate(op);
+      candidate.operands[index] = Placement::partial();
+      candidate.results = partialResults;
+      candidates.push_back(candidate);
+    }
+  }
+  SmallVector<int64_t> suggested;
+  for (auto [index, placement] : llvm::enumerate(current))
+    if (placement.isShard())
+      if (std::optional<int64_t> factor = getMajorFactor(
+              rule.operandDims[index][placement.getDim()]))
+        suggested.push_back(*factor);
+  llvm::sort(suggested);
+  suggested.erase(llvm::unique(suggested), suggested.end());
+  for (int64_t factor : suggested)
+    if (std::optional<Candidate> candidate =
+            splitFactor(rule, factor, axisSize(axis)))
+      candidates.push_back(*candidate);
+  candidates.push_back(replicatedCandidate(op));
+
+  double bestCost = std::numeric_limits<double>::infinity();
+  const Candidate *best = &candidates.back();
+  for (const Candidate &candidate : candidates) {
+    double cost = 0.0;
+    for (auto [index, operand] : llvm::enumerate(op->getOperands()))
+      cost += getCost(operand, candidate.operands[index], axis);
+    LLVM_DEBUG(llvm::dbgs() << op->getName() << " axis " << axis << ": cost "
+                            << cost << "\n");
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = &candidate;
+    }
+  }
+  return *best;
+}
+
+Value LayoutPropagation::pinInput(Operation *op, Placement pin,
+                                  unsigned axis) {
+  Value input = op->getOperand(0);
+  Placements pinned = layouts[input];
+  pinned[axis] =
+      resolve(pin, cast<RankedTensorType>(input.getType()).getRank());
+  if (pinned == layouts[input])
+    return input;
+  OpBuilder builder(op);
+  auto annotate = AnnotateOp::create(
+      builder, op->getLoc(), input,
+      LayoutAttr::get(op->getContext(), FlatSymbolRefAttr::get(mesh),
+                      pinned));
+  needOf(annotate, 0) = pinned;
+  layouts[annotate.getResult()] = pinned;
+  op->setOperand(0, annotate.getResult());
+  return annotate.getResult();
+}
+
+void LayoutPropagation::pinOutput(Operation *op, Placement pin,
+                                  unsigned axis) {
+  Value result = op->getResult(0);
+  Placements pinned = layouts[result];
+  pinned[axis] =
+      resolve(pin, cast<RankedTensorType>(result.getType()).getRank());
+  if (pinned == layouts[result])
+    return;
+  OpBuilder builder(op->getContext());
+  builder.setInsertionPointAfter(op);
+  auto annotate = AnnotateOp::create(
+      builder, op->getLoc(), result,
+      LayoutAttr::get(op->getContext(), FlatSymbolRefAttr::get(mesh),
+                      pinned));
+  result.replaceAllUsesExcept(annotate.getResult(), annotate);
+  needOf(annotate, 0) = pinned;
+  layouts[annotate.getResult()] = pinned;
+}
+
+LogicalResult
+LayoutPropagation::visitWithRule(Operation *op,
+                                 ShardingRuleOpInterface ruleOp) {
+  auto style = op->getAttrOfType<StyleAttr>(kStyleAttrName);
+  unsigned styledAxis = 0;
+  if (style) {
+    std::optional<unsigned> axis =
+        mesh.getAxisIndex(style.getAxis().getValue());
+    if (!axis || !isTPAxis(*axis))
+      return op->emitOpError("style splits over mesh axis '")
+             << style.getAxis().getValue()
+             << "', which is not the tensor-parallel axis '" << tpAxis << "'";
+    styledAxis = *axis;
+    if (std::optional<Placement> input = style.getInputLayout())
+      pinInput(op, *input, styledAxis);
+  }
+
+  ShardingRule rule = ruleOp.getShardingRule();
+  bool split = false;
+  for (unsigned axis = 0; axis < numAxes; ++axis) {
+    FailureOr<Candidate> candidate = chooseCandidate(op, rule, axis);
+    if (failed(candidate))
+      return failure();
+    for (auto [index, placement] : llvm::enumerate(candidate->operands))
+      needOf(op, index)[axis] = placement;
+    for (auto [result, placement] :
+         llvm::zip(op->getResults(), candidate->results)) {
+      Placements &placements = layouts[result];
+      placements.resize(numAxes);
+      placements[axis] = placement;
+      split |= !placement.isReplicate();
+    }
+  }
+  ++(split ? numSplitOps : numReplicatedOps);
+
+  if (!style)
+    return success();
+  // PyTorch's default output layouts: row-wise layers deliver a complete
+  // (replicated) value, the others what they compute.
+  std::optional<Placement> output = style.getOutputLayout();
+  if (!output && style.getKind() == ParallelStyleKind::Rowwise)
+    output = Placement::replicate();
+  if (output)
+    pinOutput(op, *output, styledAxis);
+  return success();
+}
+
+void LayoutPropagation::setReturnNeeds(func::ReturnOp ret) {
+  // Outputs leave the program complete: partial sums are reduced; split
+  // outputs stay split and are gathered when written.
+  for (auto [index, operand] : llvm::enumerate(ret.getOperands())) {
+    Placements need = layouts[operand];
+    for (Placement &placement : need)
+      if (placement.isPartial())
+        placement = Placement::replicate();
+    needOf(ret, index) = need;
+  }
+}
+
+void LayoutPropagation::propagateBackward() {
+  // The needs on one axis of every use of `value`, if they all ask for the
+  // same split.
+  auto commonSplit = [&](Value value, unsigned axis) -> std::optional<Placement> {
+    std::optional<Placement> common;
+    for (OpOperand &use : value.getUses()) {
+      Placement need = needOf(use.getOwner(), use.getOperandNumber())[axis];
+      if (!need.isShard() || (common && *common != need))
+        return std::nullopt;
+      common = need;
+    }
+    return common;
+  };
+
+  Block &body = function.getBody().front();
+  for (Operation &op : llvm::reverse(body)) {
+    if (op.getNumResults() != 1 || op.hasAttr(kStyleAttrName) ||
+        isa<AnnotateOp>(op))
+      continue;
+    Value result = op.getResult(0);
+    for (unsigned axis = 0; axis < numAxes; ++axis) {
+      if (!layouts[result][axis].isReplicate())
+        continue;
+      std::optional<Placement> split = commonSplit(result, axis);
+      if (!split)
+        continue;
+      if (isa<GetParameterOp>(op)) {
+        layouts[result][axis] = *split;
+        continue;
+      }
+      auto ruleOp = dyn_cast<ShardingRuleOpInterface>(op);
+      if (!ruleOp)
+        continue;
+      ShardingRule rule = ruleOp.getShardingRule();
+      std::optional<int64_t> factor =
+          getMajorFactor(rule.resultDims[0][split->getDim()]);
+      if (!factor)
+        continue;
+      std::optional<Candidate> candidate =
+          splitFactor(rule, *factor, axisSize(axis));
+      // Only where the operands are replicated, so that taking their slices
+      // moves nothing.
+      if (!candidate ||
+          llvm::any_of(llvm::enumerate(op.getOperands()), [&](auto operand) {
+            Placement current = layouts[operand.value()][axis];
+            Placement need = candidate->operands[operand.index()];
+            return !current.isReplicate() && current != need;
+          }))
+        continue;
+      LLVM_DEBUG(llvm::dbgs() << "backward: splitting " << op.getName()
+                              << " on axis " << axis << "\n");
+      for (auto [index, placement] : llvm::enumerate(candidate->operands))
+        needOf(&op, index)[axis] = placement;
+      layouts[result][axis] = candidate->results[0];
+    }
+  }
+  for (BlockArgument argument : function.getArguments())
+    for (unsigned axis = 0; axis < numAxes; ++axis)
+      if (layouts[argument][axis].isReplicate())
+        if (std::optional<Placement> split = commonSplit(argument, axis))
+          layouts[argument][axis] = *split;
+}
+
+void LayoutPropagation::writeAttributes() {
+  MLIRContext *context = function.getContext();
+  auto meshRef = FlatSymbolRefAttr::get(mesh);
+  auto toAttr = [&](const Placements &placements) -> Attribute {
+    return LayoutAttr::get(context, meshRef, placements);
+  };
+  for (BlockArgument argument : function.getArguments())
+    function.setArgAttr(argument.getArgNumber(), kLayoutAttrName,
+                        toAttr(layouts[argument]));
+  for (Operation &op : function.getBody().front()) {
+    auto needs = operandNeeds.find(&op);
+    if (isa<func::ReturnOp>(op)) {
+      if (needs == operandNeeds.end())
+        continue;
+      for (auto [index, need] : llvm::enumerate(needs->second))
+        function.setResultAttr(index, kLayoutAttrName, toAttr(need));
+      continue;
+    }
+    if (needs != operandNeeds.end())
+      op.setAttr(kOperandLayoutsAttrName,
+                 ArrayAttr::get(context, llvm::map_to_vector(needs->second,
+                                                             toAttr)));
+    if (op.getNumResults() != 0)
+      op.setAttr(kResultLayoutsAttrName,
+                 ArrayAttr::get(context,
+                                llvm::map_to_vector(op.getResults(),
+                                                    [&](Value result) {
+                                                      return toAttr(
+                                                          layouts[result]);
+                                                    })));
+  }
+}
+
+namespace {
+struct PropagatePass : public tp::impl::PropagateBase<PropagatePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<MeshOp> mesh = getModuleMesh(module);
+    FailureOr<func::FuncOp> function = getModelFunction(module);
+    if (failed(mesh) || failed(function))
+      return signalPassFailure();
+    auto tpAxis = module->getAttrOfType<StringAttr>(kTPAxisAttrName);
+    if (!tpAxis) {
+      module.emitError("the module does not say which mesh axis is "
+                       "tensor-parallel (tp.tp_axis); run tp-apply-plan first");
+      return signalPassFailure();
+    }
+    if (!mesh->getAxisIndex(tpAxis.getValue())) {
+      module.emitError("tensor-parallel axis '")
+          << tpAxis.getValue() << "' is not an axis of mesh '"
+          << mesh->getSymName() << "'";
+      return signalPassFailure();
+    }
+    LayoutPropagation propagation(*function, *mesh, tpAxis.getValue());
+    if (failed(propagation.run()))
+      return signalPassFailure();
+    numSplitOps += propagation.numSplitOps;
+    numReplicatedOps += propagation.numReplicatedOps;
+  }
+};
+} // namespace

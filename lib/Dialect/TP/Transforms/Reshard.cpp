@@ -1,0 +1,154 @@
+//===- Reshard.cpp - insert the collectives layouts need ------------------===//
+//
+// This file implements tp-reshard: wherever a value's layout (from
+// tp-propagate) differs from the layout a user needs, it inserts, right after
+// the value is produced, the collectives that redistribute it, one mesh axis
+// at a time, and records on each why it is there.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Dialect/TP/Transforms/Passes.h"
+#include "tp/Dialect/TP/Transforms/ShardingUtils.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::tp {
+#define GEN_PASS_DEF_RESHARD
+#include "tp/Dialect/TP/Transforms/Passes.h.inc"
+} // namespace mlir::tp
+
+using namespace mlir;
+using namespace mlir::tp;
+
+/// Names who needs operand `index` of `user`, for a collective's reason.
+static std::string describeUser(Operation *user, unsigned index) {
+  if (isa<func::ReturnOp>(user))
+    return "the function result #" + std::to_string(index);
+  if (isa<AnnotateOp>(user)) {
+    Value pinned = user->getOperand(0);
+    if (pinned.getDefiningOp() &&
+        pinned.getDefiningOp()->hasAttr(kStyleAttrName))
+      return "the output layout of " + describeProducer(pinned);
+    return "the layout tp.annotate pins";
+  }
+  if (auto layer = user->getAttrOfType<StringAttr>("layer"))
+    return "layer '" + layer.getValue().str() + "'";
+  return user->getName().getStringRef().str();
+}
+
+namespace {
+struct ReshardPass : public tp::impl::ReshardBase<ReshardPass> {
+  void runOnOperation() override;
+
+  /// Returns `value` redistributed from `have` to `need`, inserting the
+  /// collectives after its producer; reuses earlier ones for the same need.
+  FailureOr<Value> redistribute(Value value, LayoutAttr have, LayoutAttr need,
+                                Operation *user, unsigned index);
+
+  MeshOp mesh;
+  DenseMap<std::pair<Value, Attribute>, Value> redistributed;
+};
+} // namespace
+
+FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
+                                           LayoutAttr need, Operation *user,
+                                           unsigned index) {
+  auto key = std::make_pair(value, Attribute(need));
+  if (Value done = redistributed.lookup(key))
+    return done;
+
+  MLIRContext *context = value.getContext();
+  OpBuilder builder(context);
+  builder.setInsertionPointAfterValue(value);
+  Location loc = value.getLoc();
+  auto meshRef = FlatSymbolRefAttr::get(mesh);
+  SmallVector<Placement> current(have.getPlacements());
+  auto dimAttr = [&](Placement placement) {
+    return builder.getI64IntegerAttr(placement.getDim());
+  };
+  Value result = value;
+  for (auto [axis, target] : llvm::enumerate(need.getPlacements())) {
+    Placement from = current[axis];
+    if (from == target)
+      continue;
+    auto axes = builder.getStrArrayAttr(
+        {cast<StringAttr>(mesh.getAxisNames()[axis]).getValue()});
+    Operation *collective;
+    if (from.isPartial() && target.isReplicate())
+      collective = AllReduceOp::create(builder, loc, result.getType(), result,
+                                       meshRef, axes);
+    else if (from.isPartial() && target.isShard())
+      collective =
+          ReduceScatterOp::create(builder, loc, result.getType(), result,
+                                  meshRef, axes, dimAttr(target));
+    else if (from.isShard() && target.isReplicate())
+      collective = AllGatherOp::create(builder, loc, result.getType(), result,
+                                       meshRef, axes, dimAttr(from));
+    else if (from.isShard() && target.isShard())
+      collective = AllToAllOp::create(builder, loc, result.getType(), result,
+                                      meshRef, axes, dimAttr(target),
+                                      dimAttr(from));
+    else if (from.isReplicate() && target.isShard())
+      collective = LocalSliceOp::create(builder, loc, result.getType(), result,
+                                        meshRef, axes, dimAttr(target));
+    else
+      return user->emitOpError("needs operand #")
+             << index << " as " << describePlacement(target) << " on mesh axis '"
+             << cast<StringAttr>(mesh.getAxisNames()[axis]).getValue()
+             << "' but it is " << describePlacement(from)
+             << "; no collective makes a partial sum";
+
+    auto before = LayoutAttr::get(context, meshRef, current);
+    current[axis] = target;
+    auto after = LayoutAttr::get(context, meshRef, current);
+    std::string reason;
+    llvm::raw_string_ostream os(reason);
+    os << collective->getName().stripDialect() << " over '"
+       << cast<StringAttr>(mesh.getAxisNames()[axis]).getValue() << "' after "
+       << describeProducer(value) << ": " << describePlacement(from) << " met "
+       << describePlacement(target) << ", needed by "
+       << describeUser(user, index);
+    collective->setAttr(kOperandLayoutsAttrName,
+                        builder.getArrayAttr({before}));
+    collective->setAttr(kResultLayoutsAttrName, builder.getArrayAttr({after}));
+    collective->setAttr(kReasonAttrName, builder.getStringAttr(reason));
+    ++(isa<LocalSliceOp>(collective) ? numLocalSlices : numCollectives);
+    result = collective->getResult(0);
+    builder.setInsertionPointAfter(collective);
+  }
+  redistributed[key] = result;
+  return result;
+}
+
+void ReshardPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  FailureOr<MeshOp> meshOr = getModuleMesh(module);
+  FailureOr<func::FuncOp> function = getModelFunction(module);
+  if (failed(meshOr) || failed(function))
+    return signalPassFailure();
+  mesh = *meshOr;
+
+  SmallVector<Operation *> users;
+  for (Operation &op : function->getBody().front())
+    users.push_back(&op);
+  for (Operation *user : users) {
+    for (OpOperand &operand : user->getOpOperands()) {
+      Value value = operand.get();
+      LayoutAttr have = getLayout(value);
+      LayoutAttr need = getOperandLayout(user, operand.getOperandNumber());
+      if (!have || !need) {
+        user->emitOpError("operand #")
+            << operand.getOperandNumber()
+            << " has no layout; run tp-propagate before tp-reshard";
+        return signalPassFailure();
+      }
+      if (have == need)
+        continue;
+      FailureOr<Value> redistributedValue =
+          redistribute(value, have, need, user, operand.getOperandNumber());
+      if (failed(redistributedValue))
+        return signalPassFailure();
+      operand.set(*redistributedValue);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+//===- ShardingUtils.cpp - helpers shared by the sharding passes ----------===//
+//
+// This file implements the lookups and the communication cost model the
+// sharding passes share.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Dialect/TP/Transforms/ShardingUtils.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::tp;
+
+FailureOr<MeshOp> mlir::tp::getModuleMesh(ModuleOp module) {
+  auto meshes = llvm::to_vector(module.getOps<MeshOp>());
+  if (meshes.size() == 1)
+    return meshes.front();
+  if (meshes.empty())
+    return module.emitError("the module has no tp.mesh; run tp-apply-plan "
+                            "with a plan or a mesh first");
+  return meshes[1].emitError("the module has ")
+         << meshes.size() << " tp.mesh ops; sharding uses exactly one";
+}
+
+FailureOr<func::FuncOp> mlir::tp::getModelFunction(ModuleOp module) {
+  if (auto forward = module.lookupSymbol<func::FuncOp>("forward"))
+    return forward;
+  auto functions = llvm::to_vector(module.getOps<func::FuncOp>());
+  if (functions.size() == 1)
+    return functions.front();
+  return module.emitError("the module has no function @forward and ")
+         << functions.size() << " functions; name the model function @forward";
+}
+
+LayoutAttr mlir::tp::getLayout(Value value) {
+  if (auto result = dyn_cast<OpResult>(value)) {
+    auto layouts = result.getOwner()->getAttrOfType<ArrayAttr>(
+        kResultLayoutsAttrName);
+    if (!layouts || layouts.size() <= result.getResultNumber())
+      return {};
+    return dyn_cast<LayoutAttr>(layouts[result.getResultNumber()]);
+  }
+  auto argument = cast<BlockArgument>(value);
+  auto function = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
+  if (!function)
+    return {};
+  return function.getArgAttrOfType<LayoutAttr>(argument.getArgNumber(),
+                                               kLayoutAttrName);
+}
+
+LayoutAttr mlir::tp::getOperandLayout(Operation *user, unsigned operandIndex) {
+  if (auto ret = dyn_cast<func::ReturnOp>(user)) {
+    auto function = cast<func::FuncOp>(ret->getParentOp());
+    return function.getResultAttrOfType<LayoutAttr>(operandIndex,
+                                                    kLayoutAttrName);
+  }
+  auto layouts = user->getAttrOfType<ArrayAttr>(kOperandLayoutsAttrName);
+  if (!layouts || layouts.size() <= operandIndex)
+    return {};
+  return dyn_cast<LayoutAttr>(layouts[operandIndex]);
+}
+
+std::string mlir::tp::describeProducer(Value value) {
+  if (auto argument = dyn_cast<BlockArgument>(value))
+    return "input #" + std::to_string(argument.getArgNumber());
+  Operation *producer = value.getDefiningOp();
+  if (auto layer = producer->getAttrOfType<StringAttr>("layer"))
+    return "layer '" + layer.getValue().str() + "'";
+  if (auto get = dyn_cast<GetParameterOp>(producer))
+    return "parameter '" + get.getName().str() + "'";
+  return producer->getName().getStringRef().str();
+}
+
+int64_t mlir::tp::getNumBytes(RankedTensorType type) {
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+}
+
+double mlir::tp::getReshardBytes(Placement from, Placement to,
+                                 int64_t axisSize, double bytes) {
+  if (from == to)
+    return 0.0;
+  double n = static_cast<double>(axisSize);
+  switch (from.getKind()) {
+  case Placement::Kind::Replicate:
+    // Keeping one's own slice moves nothing.
+    return to.isShard() ? 0.0 : std::numeric_limits<double>::infinity();
+  case Placement::Kind::Partial:
+    // all_reduce moves twice what reduce_scatter does.
+    return to.isReplicate() ? 2.0 * (n - 1) / n * bytes : (n - 1) / n * bytes;
+  case Placement::Kind::Shard:
+    if (to.isReplicate()) // all_gather of n shards of `bytes` each
+      return (n - 1) * bytes;
+    if (to.isShard()) // all_to_all keeps 1/n of its shard
+      return (n - 1) / n * bytes;
+    return std::numeric_limits<double>::infinity();
+  }
+  llvm_unreachable("unknown placement kind");
+}
+
+std::string mlir::tp::describePlacement(Placement placement) {
+  switch (placement.getKind()) {
+  case Placement::Kind::Replicate:
+    return "Replicate";
+  case Placement::Kind::Shard:
+    return "Shard(" + std::to_string(placement.getDim()) + ")";
+  case Placement::Kind::Partial:
+    return "Partial(sum)";
+  }
+  llvm_unreachable("unknown placement kind");
+}
