@@ -2,7 +2,7 @@
 //
 // This file implements tp-apply-plan: it reads a parallelization plan (a JSON
 // file or the module's `tp.plan` attribute), creates the plan's mesh and
-// gives every layer a pattern of the plan matches its `tp.style`.
+// gives each layer that a pattern of the plan matches its `tp.style`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,16 +11,13 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
-
-#include <map>
 
 namespace mlir::tp {
 #define GEN_PASS_DEF_APPLYPLAN
@@ -40,8 +37,9 @@ struct MeshAxis {
 
 /// What a plan says about the layers one pattern matches.
 struct LayerStyle {
+  std::string pattern;
   ParallelStyleKind kind;
-  std::optional<Placement> input, output;
+  std::optional<Placement> input = {}, output = {};
   bool useLocalOutput = true;
 };
 
@@ -49,8 +47,8 @@ struct LayerStyle {
 struct Plan {
   /// Empty when the plan names no mesh.
   SmallVector<MeshAxis> mesh;
-  /// Keyed by pattern; the order makes matching and its errors deterministic.
-  std::map<std::string, LayerStyle> styles;
+  /// Sorted by pattern, so that matching and its errors are deterministic.
+  SmallVector<LayerStyle> styles;
 };
 
 } // namespace
@@ -80,16 +78,6 @@ static FailureOr<json::Value> attrToJSON(Attribute attr, ModuleOp module) {
       object[entry.getName().getValue()] = std::move(*value);
     }
     return json::Value(std::move(object));
-  }
-  if (auto array = dyn_cast<ArrayAttr>(attr)) {
-    json::Array elements;
-    for (Attribute element : array) {
-      FailureOr<json::Value> value = attrToJSON(element, module);
-      if (failed(value))
-        return failure();
-      elements.push_back(std::move(*value));
-    }
-    return json::Value(std::move(elements));
   }
   if (auto string = dyn_cast<StringAttr>(attr))
     return json::Value(string.getValue().str());
@@ -127,7 +115,7 @@ parseStyle(StringRef pattern, const json::Value &value, ModuleOp module) {
       return fail() << "style must be a string";
     if (std::optional<ParallelStyleKind> parsed =
             symbolizeParallelStyleKind(*name))
-      return LayerStyle{*parsed, std::nullopt, std::nullopt, true};
+      return LayerStyle{pattern.str(), *parsed};
     return fail() << "unknown style '" << *name
                   << "'; expected colwise, rowwise, sequence_parallel or "
                      "replicate";
@@ -249,7 +237,7 @@ static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
           parseStyle(pattern, *patterns->get(pattern), module);
       if (failed(style))
         return failure();
-      plan.styles.emplace(pattern.str(), *style);
+      plan.styles.push_back(std::move(*style));
     }
   }
   return plan;
@@ -267,14 +255,16 @@ static std::optional<StringRef> getLayerName(Operation *op) {
       .Default(std::nullopt);
 }
 
-/// True when `path` matches `pattern` segment by segment, so that a `*`
-/// never spans a dot.
-static bool matchesPath(ArrayRef<llvm::GlobPattern> pattern, StringRef path) {
-  SmallVector<StringRef> segments;
-  path.split(segments, '.');
-  return segments.size() == pattern.size() &&
-         llvm::all_of(llvm::zip(pattern, segments), [](auto pair) {
-           return std::get<0>(pair).match(std::get<1>(pair));
+/// True when `path` matches `pattern` segment by segment: a `*` segment
+/// matches any one segment, never a dot.
+static bool matchesPath(StringRef pattern, StringRef path) {
+  SmallVector<StringRef> patternSegments, pathSegments;
+  pattern.split(patternSegments, '.');
+  path.split(pathSegments, '.');
+  return patternSegments.size() == pathSegments.size() &&
+         llvm::all_of(llvm::zip(patternSegments, pathSegments), [](auto pair) {
+           auto [want, have] = pair;
+           return want == "*" || want == have;
          });
 }
 
@@ -346,27 +336,10 @@ FailureOr<Plan> ApplyPlanPass::loadPlan(ModuleOp module) {
   return readPlan(*root, tpAxis, module);
 }
 
-static std::string describeMesh(ArrayRef<MeshAxis> axes) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "(";
-  llvm::interleaveComma(axes, os, [&](const MeshAxis &axis) {
-    os << axis.name << " = " << axis.size;
-  });
-  os << ")";
-  return text;
-}
-
 FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
                                                  const Plan &plan) {
   auto existing =
       dyn_cast_or_null<MeshOp>(SymbolTable::lookupSymbolIn(module, "mesh"));
-  SmallVector<MeshAxis> existingAxes;
-  if (existing)
-    for (auto [name, size] :
-         llvm::zip(existing.getAxisNames(), existing.getAxisSizes()))
-      existingAxes.push_back({cast<StringAttr>(name).str(), size});
-
   SmallVector<MeshAxis> axes = plan.mesh;
   if (!meshSpec.empty()) {
     FailureOr<SmallVector<MeshAxis>> parsed = parseMeshSpec(meshSpec, module);
@@ -375,57 +348,43 @@ FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
     axes = std::move(*parsed);
   }
   // Without a mesh in the plan or the options, a module's own mesh serves.
-  if (axes.empty() && existing)
-    axes = existingAxes;
-  if (axes.empty())
+  if (axes.empty() && !existing)
     return module.emitError("no mesh: the plan has no \"mesh\"; pass "
                             "mesh=<axes> or add one to the plan");
 
-  llvm::StringSet<> names;
-  for (const MeshAxis &axis : axes) {
-    if (axis.name.empty())
-      return module.emitError("mesh ")
-             << describeMesh(axes) << " has an axis with an empty name";
-    if (!names.insert(axis.name).second)
-      return module.emitError("mesh ")
-             << describeMesh(axes) << " names axis '" << axis.name << "' twice";
-    if (axis.size < 1)
-      return module.emitError("mesh axis '")
-             << axis.name << "' has size " << axis.size
-             << "; sizes must be positive integers";
+  // Built unlinked, so that the dialect's verifier checks the axes before
+  // the module changes.
+  OwningOpRef<MeshOp> planned;
+  if (!axes.empty()) {
+    OpBuilder builder(&getContext());
+    planned = MeshOp::create(
+        builder, module.getLoc(), "mesh",
+        builder.getStrArrayAttr(llvm::map_to_vector(
+            axes, [](const MeshAxis &axis) { return StringRef(axis.name); })),
+        builder.getDenseI64ArrayAttr(llvm::map_to_vector(
+            axes, [](const MeshAxis &axis) { return axis.size; })));
+    if (failed(verify(*planned)))
+      return failure();
   }
-  if (!names.contains(tpAxis))
+  MeshOp mesh = planned ? *planned : existing;
+  if (!mesh.getAxisIndex(tpAxis))
     return module.emitError("mesh axis '")
            << tpAxis << "' (the tensor-parallel axis, tp-axis=) is not in "
            << "the mesh (axes: "
-           << llvm::join(llvm::map_range(axes,
-                                         [](const MeshAxis &axis) {
-                                           return StringRef(axis.name);
-                                         }),
+           << llvm::join(mesh.getAxisNames().getAsValueRange<StringAttr>(),
                          ", ")
            << ")";
-
-  std::string shape = describeMesh(axes);
+  if (!planned)
+    return existing;
   if (existing) {
-    if (describeMesh(existingAxes) != shape)
-      return existing.emitError("the module's tp.mesh @mesh")
-             << describeMesh(existingAxes) << " differs from the plan's mesh "
-             << shape;
+    if (existing.getAxisNamesAttr() != planned->getAxisNamesAttr() ||
+        existing.getAxisSizesAttr() != planned->getAxisSizesAttr())
+      return existing.emitError("the module's ")
+             << existing << " differs from the plan's " << *planned;
     return existing;
   }
-  if (Operation *taken = SymbolTable::lookupSymbolIn(module, "mesh"))
-    return taken->emitError("symbol @mesh is taken by ")
-           << taken->getName() << "; tp-apply-plan names its mesh @mesh";
-  SmallVector<StringRef> axisNames;
-  SmallVector<int64_t> axisSizes;
-  for (const MeshAxis &axis : axes) {
-    axisNames.push_back(axis.name);
-    axisSizes.push_back(axis.size);
-  }
-  OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
-  return MeshOp::create(builder, module.getLoc(), "mesh",
-                        builder.getStrArrayAttr(axisNames),
-                        builder.getDenseI64ArrayAttr(axisSizes));
+  module.getBody()->push_front(planned.release());
+  return mesh;
 }
 
 void ApplyPlanPass::runOnOperation() {
@@ -453,44 +412,26 @@ void ApplyPlanPass::runOnOperation() {
 
   // Pattern errors are collected, so one run reports every bad pattern.
   bool valid = true;
-  llvm::DenseMap<StringRef, const std::pair<const std::string, LayerStyle> *>
-      patternOf;
-  for (const auto &entry : plan->styles) {
-    StringRef pattern = entry.first;
-    SmallVector<llvm::GlobPattern> segments;
-    SmallVector<StringRef> texts;
-    StringRef(pattern).split(texts, '.');
-    for (StringRef text : texts) {
-      llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(text);
-      if (!glob) {
-        module.emitError("plan pattern '")
-            << pattern
-            << "' is not a valid glob: " << llvm::toString(glob.takeError());
-        valid = false;
-        break;
-      }
-      segments.push_back(std::move(*glob));
-    }
-    if (segments.size() != texts.size())
-      continue;
-
+  llvm::DenseMap<StringRef, const LayerStyle *> styleOf;
+  for (const LayerStyle &style : plan->styles) {
     bool matched = false;
     for (const auto &[layer, ops] : layers) {
-      if (!matchesPath(segments, layer))
+      if (!matchesPath(style.pattern, layer))
         continue;
       matched = true;
-      auto [it, inserted] = patternOf.insert({layer, &entry});
+      auto [it, inserted] = styleOf.insert({layer, &style});
       if (!inserted) {
         ops.front()->emitError("layer '")
-            << layer << "' is matched by plan patterns '" << it->second->first
-            << "' and '" << pattern << "'";
+            << layer << "' is matched by plan patterns '" << it->second->pattern
+            << "' and '" << style.pattern << "'";
         valid = false;
       }
     }
     if (matched)
       continue;
-    auto diag = module.emitError("plan pattern '")
-                << pattern << "' matches no layer";
+    valid = false;
+    InFlightDiagnostic diag = module.emitError("plan pattern '");
+    diag << style.pattern << "' matches no layer";
     constexpr size_t kHintSize = 4;
     if (layerNames.empty())
       diag << " (the model has no layers)";
@@ -498,20 +439,17 @@ void ApplyPlanPass::runOnOperation() {
       diag << " (layers: "
            << llvm::join(ArrayRef(layerNames).take_front(kHintSize), ", ")
            << (layerNames.size() > kHintSize ? ", ..." : "") << ")";
-    valid = false;
   }
 
-  // Decide every op's style before attaching any, so a failed run leaves
-  // the layers as they were.
-  SmallVector<std::pair<Operation *, LayerStyle>> decided;
+  auto meshRef = FlatSymbolRefAttr::get(mesh->getSymNameAttr());
+  auto axis = StringAttr::get(&getContext(), tpAxis);
   for (const auto &[layer, ops] : layers) {
     for (Operation *op : ops) {
       std::optional<LayerStyle> style;
-      if (auto it = patternOf.find(layer); it != patternOf.end())
-        style = it->second->second;
+      if (const LayerStyle *named = styleOf.lookup(layer))
+        style = *named;
       else if (sequenceParallel && isa<RMSNormOp, LayerNormOp>(op))
-        style = LayerStyle{ParallelStyleKind::SequenceParallel, std::nullopt,
-                           std::nullopt, true};
+        style = LayerStyle{"", ParallelStyleKind::SequenceParallel};
       if (!style)
         continue;
       // Sequence parallelism reduce-scatters a row-wise output onto the
@@ -523,17 +461,12 @@ void ApplyPlanPass::runOnOperation() {
         valid = false;
         continue;
       }
-      decided.push_back({op, *style});
+      op->setAttr(kStyleAttrName,
+                  StyleAttr::get(&getContext(), style->kind, meshRef, axis,
+                                 style->input, style->output,
+                                 style->useLocalOutput));
     }
   }
   if (!valid)
-    return signalPassFailure();
-
-  auto meshRef = FlatSymbolRefAttr::get(mesh->getSymNameAttr());
-  auto axis = StringAttr::get(&getContext(), tpAxis);
-  for (auto &[op, style] : decided)
-    op->setAttr(kStyleAttrName,
-                StyleAttr::get(&getContext(), style.kind, meshRef, axis,
-                               style.input, style.output,
-                               style.useLocalOutput));
+    signalPassFailure();
 }

@@ -82,6 +82,14 @@ void PartitionPass::runOnOperation() {
   mesh = *meshOr;
   func::FuncOp function = *functionOr;
 
+  // Once collectives are in place every annotation holds; in a rank's
+  // program they would only restate the layouts, so they go.
+  for (AnnotateOp annotate :
+       llvm::make_early_inc_range(function.getOps<AnnotateOp>())) {
+    annotate.getResult().replaceAllUsesWith(annotate.getInput());
+    annotate.erase();
+  }
+
   for (BlockArgument argument : function.getArguments())
     if (failed(localize(argument, function,
                         "input #" + std::to_string(argument.getArgNumber()))))
@@ -104,6 +112,6 @@ void PartitionPass::runOnOperation() {
 
   auto ret = cast<func::ReturnOp>(function.getBody().front().getTerminator());
   function.setType(FunctionType::get(&getContext(),
-                                     function.getArgumentTypes(),
+                                     function.getBody().getArgumentTypes(),
                                      ret.getOperandTypes()));
 }

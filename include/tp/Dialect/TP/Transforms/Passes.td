@@ -143,7 +143,8 @@ def Partition : Pass<"tp-partition", "::mlir::ModuleOp"> {
     is divided by the ranks that split it. Each `tp.get_parameter` then reads
     only its rank's shard (the op carries the layout; the offsets follow from
     the rank's mesh coordinates), function arguments and results take their
-    local types, and collectives switch to their local form. A sum-reducing
+    local types, collectives switch to their local form, and `tp.annotate`
+    ops, which the collectives now satisfy, are removed. A mean-reducing
     loss over split positions is rescaled so the partial sums add up to the
     global mean.
 
