@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Writes a whole Llama-3-style model in the `tp` dialect to stdout: Meta's
+# Llama 3 reference model.py `Transformer` (tok_embeddings, N TransformerBlocks,
+# the final norm, output), layers and weights named as its state dict, each
+# block exactly as python-free-examples/llama-layer/model.mlir.
+#
+#   bench/gen-llama.sh [--layers N] [--dim D] [--heads H] [--kv-heads K]
+#                      [--ffn F] [--vocab V] [--batch B] [--seq S] [--theta T]
+#
+# Defaults are a Llama-7B shape with 1 layer. No Python: bash and printf only.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: gen-llama.sh [options] > model.mlir
+
+Writes a Llama-3-style model (Meta's reference Transformer) in the tp dialect.
+
+  --layers N     transformer blocks                      (default 1)
+  --dim D        model dim                               (default 4096)
+  --heads H      query heads; head_dim = D / H, even     (default 32)
+  --kv-heads K   key/value heads; must divide H          (default 8)
+  --ffn F        feed-forward hidden size                (default 11008)
+  --vocab V      vocabulary size                         (default 32000)
+  --batch B      batch size of the token ids             (default 1)
+  --seq S        sequence length of the token ids        (default 16)
+  --theta T      rope theta, a positive number           (default 500000)
+  -h, --help     this text
+
+Options take their value as the next argument or after '=' (--dim=64).
+EOF
+}
+
+die() {
+  echo "gen-llama.sh: error: $*" >&2
+  exit 1
+}
+
+layers=1 dim=4096 heads=32 kv_heads=8 ffn=11008 vocab=32000 batch=1 seq=16
+theta=500000
+
+while [ $# -gt 0 ]; do
+  opt=$1
+  val=
+  has_val=0
+  case $opt in
+    -h|--help) usage; exit 0 ;;
+    --*=*) val=${opt#*=}; opt=${opt%%=*}; has_val=1 ;;
+  esac
+  case $opt in
+    --layers|--dim|--heads|--kv-heads|--ffn|--vocab|--batch|--seq|--theta)
+      if [ $has_val -eq 0 ]; then
+        [ $# -ge 2 ] || die "option $opt needs a value"
+        val=$2
+        shift
+      fi
+      ;;
+    *) usage >&2; die "unknown argument '$1'" ;;
+  esac
+  shift
+  case $opt in
+    --layers) layers=$val ;;
+    --dim) dim=$val ;;
+    --heads) heads=$val ;;
+    --kv-heads) kv_heads=$val ;;
+    --ffn) ffn=$val ;;
+    --vocab) vocab=$val ;;
+    --batch) batch=$val ;;
+    --seq) seq=$val ;;
+    --theta) theta=$val ;;
+  esac
+done
+
+# Every size is a whole number; the layer count may be 0 (embedding, norm,
+# output only), every other size is at least 1.
+check_int() { # name value min
+  [[ $2 =~ ^[0-9]+$ ]] || die "--$1 must be a whole number, got '$2'"
+  # Strip leading zeros so bash does not read the number as octal.
+  local v=$((10#$2))
+  [ "$v" -ge "$3" ] || die "--$1 must be at least $3, got $2"
+  [ ${#2} -le 12 ] || die "--$1 is too large: $2"
+}
+check_int layers "$layers" 0
+check_int dim "$dim" 1
+check_int heads "$heads" 1
+check_int kv-heads "$kv_heads" 1
+check_int ffn "$ffn" 1
+check_int vocab "$vocab" 1
+check_int batch "$batch" 1
+check_int seq "$seq" 1
+layers=$((10#$layers)) dim=$((10#$dim)) heads=$((10#$heads))
+kv_heads=$((10#$kv_heads)) ffn=$((10#$ffn)) vocab=$((10#$vocab))
+batch=$((10#$batch)) seq=$((10#$seq))
+
+[[ $theta =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] ||
+  die "--theta must be a positive number (e.g. 500000 or 1e4), got '$theta'"
+theta_attr=$(LC_ALL=C printf '%.6e' "$theta")
+[[ $theta_attr != 0.000000e+00 && $theta_attr != inf ]] ||
+  die "--theta must be a positive, finite number, got '$theta'"
+
+# Llama's attention shapes: dim = heads * head_dim, head_dim even (rope
+# rotates pairs of features), and the key/value heads divide the query heads
+# (grouped-query attention: each key/value head serves heads/kv_heads
+# query heads).
+[ $((dim % heads)) -eq 0 ] ||
+  die "--dim ($dim) must be a multiple of --heads ($heads): dim = heads * head_dim"
+head_dim=$((dim / heads))
+[ $((head_dim % 2)) -eq 0 ] ||
+  die "head_dim = dim / heads = $dim / $heads = $head_dim must be even (rope rotates pairs of features)"
+[ "$kv_heads" -le "$heads" ] && [ $((heads % kv_heads)) -eq 0 ] ||
+  die "--kv-heads ($kv_heads) must divide --heads ($heads) (grouped-query attention)"
+kv_dim=$((kv_heads * head_dim))
+
+# Types.
+t_ids="tensor<${batch}x${seq}xi64>"
+t_act="tensor<${batch}x${seq}x${dim}xf32>"
+t_kv="tensor<${batch}x${seq}x${kv_dim}xf32>"
+t_qh="tensor<${batch}x${seq}x${heads}x${head_dim}xf32>"
+t_kvh="tensor<${batch}x${seq}x${kv_heads}x${head_dim}xf32>"
+t_hid="tensor<${batch}x${seq}x${ffn}xf32>"
+t_logits="tensor<${batch}x${seq}x${vocab}xf32>"
+t_norm="tensor<${dim}xf32>"
+t_emb="tensor<${vocab}x${dim}xf32>"
+t_wq="tensor<${dim}x${dim}xf32>"
+t_wkv="tensor<${kv_dim}x${dim}xf32>"
+t_wo="tensor<${dim}x${dim}xf32>"
+t_w13="tensor<${ffn}x${dim}xf32>"
+t_w2="tensor<${dim}x${ffn}xf32>"
+
+# Everything goes through one buffered stream; printf builtins keep a
+# 128-layer model to a fraction of a second.
+out() { printf '%s\n' "$@"; }
+
+{
+out "// A Llama-3-style model: the Transformer of Meta's Llama 3 reference"
+out "// model.py, all f32. Generated by:"
+out "//   bench/gen-llama.sh --layers $layers --dim $dim --heads $heads --kv-heads $kv_heads --ffn $ffn \\"
+out "//       --vocab $vocab --batch $batch --seq $seq --theta $theta"
+out "//   layers $layers, batch $batch, seq $seq, dim $dim, n_heads $heads, n_kv_heads $kv_heads,"
+out "//   head_dim $head_dim, ffn hidden $ffn, vocab $vocab, rope_theta $theta_attr, norm_eps 1e-05."
+out "//"
+out "//   h = tok_embeddings(tokens)"
+out "//   for each layer:  h = h + attention(attention_norm(h))"
+out "//                    h = h + feed_forward(ffn_norm(h))"
+out "//   logits = output(norm(h))"
+out "//"
+out "// Layers are named by their module path (\`layers.0.attention.wq\`, ...) and"
+out "// weights by their state-dict keys (\`layers.0.attention.wq.weight\`, ...), so a"
+out "// PyTorch plan and checkpoint read the same here. Weights are named"
+out "// parameters, never function arguments. The model runs a whole sequence from"
+out "// position 0 (no KV cache)."
+out ""
+out "// Parameters in state-dict order; linear weights are stored"
+out "// [out_features, in_features] as nn.Linear."
+out "tp.parameter @\"tok_embeddings.weight\" : $t_emb"
+for ((i = 0; i < layers; i++)); do
+  p="layers.$i"
+  out "tp.parameter @\"$p.attention.wq.weight\" : $t_wq" \
+      "tp.parameter @\"$p.attention.wk.weight\" : $t_wkv" \
+      "tp.parameter @\"$p.attention.wv.weight\" : $t_wkv" \
+      "tp.parameter @\"$p.attention.wo.weight\" : $t_wo" \
+      "tp.parameter @\"$p.feed_forward.w1.weight\" : $t_w13" \
+      "tp.parameter @\"$p.feed_forward.w2.weight\" : $t_w2" \
+      "tp.parameter @\"$p.feed_forward.w3.weight\" : $t_w13" \
+      "tp.parameter @\"$p.attention_norm.weight\" : $t_norm" \
+      "tp.parameter @\"$p.ffn_norm.weight\" : $t_norm"
+done
+out "tp.parameter @\"norm.weight\" : $t_norm"
+out "tp.parameter @\"output.weight\" : $t_emb"
+out ""
+out "func.func @forward(%tokens: $t_ids) -> $t_logits {"
+out "  // tok_embeddings: token ids -> [b, s, dim]."
+out "  %tok_embeddings_w = tp.get_parameter @\"tok_embeddings.weight\" : $t_emb"
+out "  %h = tp.embedding \"tok_embeddings\" %tokens, %tok_embeddings_w" \
+    "      : $t_ids, $t_emb"
+x=%h
+for ((i = 0; i < layers; i++)); do
+  p="layers.$i"
+  l="%l$i"
+  out ""
+  out "  // $p: h = h + attention(attention_norm(h)); h = h + feed_forward(ffn_norm(h))."
+  out "  ${l}_attention_norm_w = tp.get_parameter @\"$p.attention_norm.weight\" : $t_norm" \
+      "  ${l}_xn = tp.rms_norm \"$p.attention_norm\" $x, ${l}_attention_norm_w eps 1.0e-05" \
+      "      : $t_act, $t_norm" \
+      "  ${l}_wq = tp.get_parameter @\"$p.attention.wq.weight\" : $t_wq" \
+      "  ${l}_q = tp.linear \"$p.attention.wq\" ${l}_xn, ${l}_wq" \
+      "      : $t_act, $t_wq" \
+      "  ${l}_wk = tp.get_parameter @\"$p.attention.wk.weight\" : $t_wkv" \
+      "  ${l}_k = tp.linear \"$p.attention.wk\" ${l}_xn, ${l}_wk" \
+      "      : $t_act, $t_wkv" \
+      "  ${l}_wv = tp.get_parameter @\"$p.attention.wv.weight\" : $t_wkv" \
+      "  ${l}_v = tp.linear \"$p.attention.wv\" ${l}_xn, ${l}_wv" \
+      "      : $t_act, $t_wkv" \
+      "  // Split into heads, rope on queries and keys, causal GQA attention, merge." \
+      "  ${l}_xq = tp.reshape ${l}_q : $t_act -> $t_qh" \
+      "  ${l}_xk = tp.reshape ${l}_k : $t_kv -> $t_kvh" \
+      "  ${l}_xv = tp.reshape ${l}_v : $t_kv -> $t_kvh" \
+      "  ${l}_rq = tp.rope ${l}_xq theta $theta_attr : $t_qh" \
+      "  ${l}_rk = tp.rope ${l}_xk theta $theta_attr : $t_kvh" \
+      "  ${l}_o = tp.attention ${l}_rq, ${l}_rk, ${l}_xv causal" \
+      "      : $t_qh, $t_kvh, $t_kvh" \
+      "  ${l}_om = tp.reshape ${l}_o : $t_qh -> $t_act" \
+      "  ${l}_wo = tp.get_parameter @\"$p.attention.wo.weight\" : $t_wo" \
+      "  ${l}_attn = tp.linear \"$p.attention.wo\" ${l}_om, ${l}_wo" \
+      "      : $t_act, $t_wo" \
+      "  ${l}_h = tp.add $x, ${l}_attn : $t_act" \
+      "  ${l}_ffn_norm_w = tp.get_parameter @\"$p.ffn_norm.weight\" : $t_norm" \
+      "  ${l}_hn = tp.rms_norm \"$p.ffn_norm\" ${l}_h, ${l}_ffn_norm_w eps 1.0e-05" \
+      "      : $t_act, $t_norm" \
+      "  // Feed-forward (SwiGLU): w2(silu(w1(x)) * w3(x))." \
+      "  ${l}_w1 = tp.get_parameter @\"$p.feed_forward.w1.weight\" : $t_w13" \
+      "  ${l}_g = tp.linear \"$p.feed_forward.w1\" ${l}_hn, ${l}_w1" \
+      "      : $t_act, $t_w13" \
+      "  ${l}_w3 = tp.get_parameter @\"$p.feed_forward.w3.weight\" : $t_w13" \
+      "  ${l}_u = tp.linear \"$p.feed_forward.w3\" ${l}_hn, ${l}_w3" \
+      "      : $t_act, $t_w13" \
+      "  ${l}_sg = tp.silu ${l}_g : $t_hid" \
+      "  ${l}_gu = tp.mul ${l}_sg, ${l}_u : $t_hid" \
+      "  ${l}_w2 = tp.get_parameter @\"$p.feed_forward.w2.weight\" : $t_w2" \
+      "  ${l}_ff = tp.linear \"$p.feed_forward.w2\" ${l}_gu, ${l}_w2" \
+      "      : $t_hid, $t_w2" \
+      "  ${l}_out = tp.add ${l}_h, ${l}_ff : $t_act"
+  x=${l}_out
+done
+out ""
+out "  // Final norm and the output projection to the vocabulary."
+out "  %norm_w = tp.get_parameter @\"norm.weight\" : $t_norm"
+out "  %hn = tp.rms_norm \"norm\" $x, %norm_w eps 1.0e-05" \
+    "      : $t_act, $t_norm"
+out "  %output_w = tp.get_parameter @\"output.weight\" : $t_emb"
+out "  %logits = tp.linear \"output\" %hn, %output_w" \
+    "      : $t_act, $t_emb"
+out "  return %logits : $t_logits"
+out "}"
+}
