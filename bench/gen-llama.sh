@@ -107,8 +107,9 @@ theta_attr=$(LC_ALL=C printf '%.6e' "$theta")
 head_dim=$((dim / heads))
 [ $((head_dim % 2)) -eq 0 ] ||
   die "head_dim = dim / heads = $dim / $heads = $head_dim must be even (rope rotates pairs of features)"
-[ "$kv_heads" -le "$heads" ] && [ $((heads % kv_heads)) -eq 0 ] ||
+if [ "$kv_heads" -gt "$heads" ] || [ $((heads % kv_heads)) -ne 0 ]; then
   die "--kv-heads ($kv_heads) must divide --heads ($heads) (grouped-query attention)"
+fi
 kv_dim=$((kv_heads * head_dim))
 
 # Types.

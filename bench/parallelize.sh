@@ -72,7 +72,7 @@ measure() {
   local label=$1
   shift
   local i t0 t1 s kib
-  best_s= rss_mib=0
+  best_s='' rss_mib=0
   for ((i = 0; i < runs; i++)); do
     t0=$EPOCHREALTIME
     if ! /usr/bin/time -f "%e %M" -o "$tmp/time.txt" "$@" 2>"$tmp/err.txt"; then
@@ -98,9 +98,9 @@ echo "tp-opt: $tp_opt"
 echo "model: Llama-7B shape (dim 4096, heads 32, kv-heads 8, ffn 11008, vocab 32000, batch 1, seq 16)"
 echo "plan: Llama 3 tensor + sequence parallel plan, mesh tp:8; best of $runs runs"
 echo
-fmt="%7s %8s %10s %9s %13s %9s %11s %11s %12s\n"
-printf "$fmt" layers lines "parse s" "parse MiB" "parallelize s" "peak MiB" "s/layer" "pass s/lay" "collectives"
-printf "$fmt" ------ ----- ------- --------- ------------- -------- ------- ---------- -----------
+row() { printf "%7s %8s %10s %9s %13s %9s %11s %11s %12s\n" "$@"; }
+row layers lines "parse s" "parse MiB" "parallelize s" "peak MiB" "s/layer" "pass s/lay" "collectives"
+row ------ ----- ------- --------- ------------- -------- ------- ---------- -----------
 for n in "${layer_counts[@]}"; do
   model=$tmp/llama-$n.mlir
   "$gen" --layers "$n" >"$model"
@@ -126,7 +126,7 @@ for n in "${layer_counts[@]}"; do
 
   per_layer=$(awk -v t="$par_s" -v n="$n" 'BEGIN { printf "%.4f", t / n }')
   pass_per_layer=$(awk -v t="$par_s" -v p="$parse_s" -v n="$n" 'BEGIN { printf "%.4f", (t - p) / n }')
-  printf "$fmt" "$n" "$lines" "$parse_s" "$parse_mib" "$par_s" "$par_mib" "$per_layer" "$pass_per_layer" "$ncoll"
+  row "$n" "$lines" "$parse_s" "$parse_mib" "$par_s" "$par_mib" "$per_layer" "$pass_per_layer" "$ncoll"
 done
 echo
 echo "parse s / parse MiB: tp-opt reading and printing the model, no passes (baseline)."

@@ -15,9 +15,12 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+
+#define DEBUG_TYPE "tp-apply-plan"
 
 namespace mlir::tp {
 #define GEN_PASS_DEF_APPLYPLAN
@@ -30,6 +33,7 @@ namespace json = llvm::json;
 
 namespace {
 
+/// One mesh axis, as a plan or `mesh=` names it.
 struct MeshAxis {
   std::string name;
   int64_t size;
@@ -102,6 +106,8 @@ static std::optional<Placement> parseLayout(StringRef text) {
   return std::nullopt;
 }
 
+/// Reads one plan entry: a style name or an object with `style` and
+/// PyTorch's optional `input_layouts`, `output_layouts`, `use_local_output`.
 static FailureOr<LayerStyle>
 parseStyle(StringRef pattern, const json::Value &value, ModuleOp module) {
   auto fail = [&]() -> InFlightDiagnostic {
@@ -202,6 +208,7 @@ parseMeshObject(const json::Object &object, StringRef tpAxis, ModuleOp module) {
   return axes;
 }
 
+/// Reads `{"mesh": ..., "plan": {pattern: style}}`; both keys are optional.
 static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
                                 ModuleOp module) {
   const json::Object *object = root.getAsObject();
@@ -336,6 +343,14 @@ FailureOr<Plan> ApplyPlanPass::loadPlan(ModuleOp module) {
   return readPlan(*root, tpAxis, module);
 }
 
+/// The mesh as written, `tp.mesh @mesh(tp = 4)`, for messages.
+static std::string describeMesh(MeshOp mesh) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  mesh->print(os, OpPrintingFlags().useLocalScope());
+  return text;
+}
+
 FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
                                                  const Plan &plan) {
   auto existing =
@@ -380,7 +395,8 @@ FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
     if (existing.getAxisNamesAttr() != planned->getAxisNamesAttr() ||
         existing.getAxisSizesAttr() != planned->getAxisSizesAttr())
       return existing.emitError("the module's ")
-             << existing << " differs from the plan's " << *planned;
+             << describeMesh(existing) << " differs from the plan's "
+             << describeMesh(*planned);
     return existing;
   }
   module.getBody()->push_front(planned.release());
@@ -461,10 +477,11 @@ void ApplyPlanPass::runOnOperation() {
         valid = false;
         continue;
       }
-      op->setAttr(kStyleAttrName,
-                  StyleAttr::get(&getContext(), style->kind, meshRef, axis,
-                                 style->input, style->output,
-                                 style->useLocalOutput));
+      auto attr =
+          StyleAttr::get(&getContext(), style->kind, meshRef, axis,
+                         style->input, style->output, style->useLocalOutput);
+      LLVM_DEBUG(llvm::dbgs() << "layer '" << layer << "': " << attr << "\n");
+      op->setAttr(kStyleAttrName, attr);
     }
   }
   if (!valid)
