@@ -455,6 +455,18 @@ module @two_patterns attributes {tp.plan = {mesh = {tp = 2 : i64},
 
 // -----
 
+// A glob within a segment, as fnmatch: `w*` matches w1 too.
+module @segment_glob_overlap attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {"w*" = "colwise", w1 = "rowwise"}}} {
+  func.func @forward(%x: tensor<4x16xf32>, %w: tensor<16x16xf32>) -> tensor<4x16xf32> {
+    // expected-error @+1 {{layer 'w1' is matched by plan patterns 'w*' and 'w1'}}
+    %a = tp.linear "w1" %x, %w : tensor<4x16xf32>, tensor<16x16xf32>
+    return %a : tensor<4x16xf32>
+  }
+}
+
+// -----
+
 module @norm_colwise attributes {tp.plan = {mesh = {tp = 2 : i64}, plan = {attention_norm = "colwise"}}} {
   func.func @forward(%x: tensor<4x16xf32>, %w: tensor<16xf32>) -> tensor<4x16xf32> {
     // expected-error @+1 {{layer 'attention_norm' (tp.rms_norm) cannot be colwise; norms take sequence_parallel or replicate}}

@@ -17,6 +17,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -262,8 +263,10 @@ static std::optional<StringRef> getLayerName(Operation *op) {
       .Default(std::nullopt);
 }
 
-/// True when `path` matches `pattern` segment by segment: a `*` segment
-/// matches any one segment, never a dot.
+/// True when `path` matches `pattern` segment by segment, each segment a
+/// glob as fnmatch reads it (`*`, `?`, `[...]`), as PyTorch's
+/// parallelize_module matches plan keys: a glob never crosses a dot. A
+/// malformed glob matches nothing, and so is reported as matching no layer.
 static bool matchesPath(StringRef pattern, StringRef path) {
   SmallVector<StringRef> patternSegments, pathSegments;
   pattern.split(patternSegments, '.');
@@ -271,7 +274,13 @@ static bool matchesPath(StringRef pattern, StringRef path) {
   return patternSegments.size() == pathSegments.size() &&
          llvm::all_of(llvm::zip(patternSegments, pathSegments), [](auto pair) {
            auto [want, have] = pair;
-           return want == "*" || want == have;
+           llvm::Expected<llvm::GlobPattern> glob =
+               llvm::GlobPattern::create(want);
+           if (!glob) {
+             llvm::consumeError(glob.takeError());
+             return false;
+           }
+           return glob->match(have);
          });
 }
 
