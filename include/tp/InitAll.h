@@ -8,6 +8,7 @@
 #ifndef TP_INITALL_H
 #define TP_INITALL_H
 
+#include "tp/Conversion/Passes.h"
 #include "tp/Dialect/TP/IR/TPDialect.h"
 #include "tp/Dialect/TP/Transforms/Passes.h"
 
@@ -19,10 +20,11 @@
 
 namespace mlir::tp {
 
-/// Adds the `tp` dialect and the upstream dialects a model uses.
+/// Adds the `tp` dialect, the upstream dialects a model uses, and the LLVM
+/// dialect it is lowered to.
 inline void registerAllDialects(DialectRegistry &registry) {
   registry.insert<TPDialect, arith::ArithDialect, func::FuncDialect,
-                  tensor::TensorDialect>();
+                  LLVM::LLVMDialect, tensor::TensorDialect>();
 }
 
 /// Registers the upstream passes useful on models (canonicalize, cse, ...)
@@ -31,6 +33,7 @@ inline void registerAllPasses() {
   registerTransformsPasses();
   registerTPPasses();
   registerParallelizePipeline();
+  registerTPConversionPasses();
 }
 
 } // namespace mlir::tp

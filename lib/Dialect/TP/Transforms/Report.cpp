@@ -236,6 +236,11 @@ static llvm::json::Value toJSON(const RankReport &report) {
       {"collectives", std::move(collectives)}};
 }
 
+void mlir::tp::printRankReport(MeshOp mesh, func::FuncOp function,
+                               llvm::raw_ostream &os) {
+  printTable(buildReport(mesh, function), os);
+}
+
 namespace {
 struct ReportPass : public tp::impl::ReportBase<ReportPass> {
   using ReportBase::ReportBase;

@@ -59,6 +59,10 @@ int64_t getNumBytes(RankedTensorType type);
 double getReshardBytes(Placement from, Placement to, int64_t axisSize,
                        double bytes);
 
+/// Writes the per-rank report table of a rank's program: parameter bytes,
+/// peak activations and collectives, per layer and in total (tp-report).
+void printRankReport(MeshOp mesh, func::FuncOp function, llvm::raw_ostream &os);
+
 /// Names a placement as DTensor does (`Replicate`, `Shard(1)`,
 /// `Partial(sum)`), for reports and reasons.
 std::string describePlacement(Placement placement);

@@ -1,0 +1,46 @@
+//===- Passes.td - tp conversion passes --------------------*- tablegen -*-===//
+//
+// This file declares the conversion of a rank's program into calls of the
+// runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TP_CONVERSION_PASSES_TD
+#define TP_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Lowers a rank's program to runtime calls in the LLVM dialect";
+  let description = [{
+    Turns the model function of a rank's program (after `tp-parallelize`)
+    into `llvm.func @tp_model_forward(%ctx, %arena, %params)`, one call into
+    the runtime (`runtime/include/tprt/tprt.h`) per op: `tprt_linear` for
+    `tp.linear` (a GEMM), `tprt_all_reduce` for `tp.all_reduce`, and so on.
+
+    Buffers are planned statically: every activation gets an offset in one
+    arena, assigned first-fit over live intervals so that buffers whose
+    values are dead are reused (a reshape shares its input's buffer);
+    inputs and outputs stay live for the whole step. Parameters get offsets
+    in a second buffer that holds this rank's shards. The peak is therefore
+    known at compile time.
+
+    It also emits `tp_model_manifest`, a JSON description the runtime reads:
+    the mesh, each parameter (state-dict name, global and local shape, the
+    mesh axes that split each dim, its offset), each input and output, the
+    arena sizes, the FLOPs of a step and the per-rank report.
+
+    ```mlir
+    // before
+    %y = tp.linear "w2" %g, %w2 : tensor<8x4096xf32>, tensor<8192x4096xf32>
+    // after
+    llvm.call @tprt_linear(%ctx, %name, %g_ptr, %w2_ptr, %null, %y_ptr,
+                           %c8, %c8192, %c4096) : (...) -> ()
+    ```
+
+    Supported element types: f32 tensors and i64 token ids and labels.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // TP_CONVERSION_PASSES_TD

@@ -1,0 +1,39 @@
+//===- BufferPlan.h - static, liveness-based buffer planning ----*- C++ -*-===//
+//
+// This file declares the static buffer plan of a rank's program: where in one
+// arena every activation lives, reusing the space of dead values, and where
+// each parameter shard lives in the parameter buffer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TP_CONVERSION_TPTORUNTIME_BUFFERPLAN_H
+#define TP_CONVERSION_TPTORUNTIME_BUFFERPLAN_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace mlir::tp {
+
+/// Byte offsets of every tensor of a model function.
+struct BufferPlan {
+  /// Where a value lives: in the activation arena or in the parameter buffer.
+  struct Slot {
+    bool isParameter;
+    int64_t offset;
+  };
+
+  /// Plans `function`: parameters (tp.get_parameter results) are packed one
+  /// after another; activations are placed first-fit over their live
+  /// intervals, 64-byte aligned. A reshape shares its input's slot. Inputs
+  /// and outputs stay live for the whole step, so that a step can be run
+  /// again on the same arena.
+  static BufferPlan build(func::FuncOp function);
+
+  llvm::DenseMap<Value, Slot> slots;
+  int64_t arenaBytes = 0;
+  int64_t parameterBytes = 0;
+};
+
+} // namespace mlir::tp
+
+#endif // TP_CONVERSION_TPTORUNTIME_BUFFERPLAN_H

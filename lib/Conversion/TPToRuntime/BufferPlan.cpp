@@ -1,0 +1,102 @@
+//===- BufferPlan.cpp - static, liveness-based buffer planning ------------===//
+//
+// This file implements the buffer plan: live intervals over the ops of the
+// model function, then first-fit placement in offset order.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Conversion/TPToRuntime/BufferPlan.h"
+#include "tp/Dialect/TP/Transforms/ShardingUtils.h"
+
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::tp;
+
+static constexpr int64_t kAlignment = 64;
+
+static int64_t getAlignedBytes(Value value) {
+  return llvm::alignTo(getNumBytes(cast<RankedTensorType>(value.getType())),
+                       kAlignment);
+}
+
+/// The value whose storage `value` shares: itself, or for a reshape (a view
+/// of the same row-major bytes) its input's storage.
+static Value getStorageRoot(Value value) {
+  while (auto reshape = value.getDefiningOp<ReshapeOp>())
+    value = reshape.getInput();
+  return value;
+}
+
+BufferPlan BufferPlan::build(func::FuncOp function) {
+  BufferPlan plan;
+  Block &body = function.getBody().front();
+  DenseMap<Operation *, int64_t> position;
+  for (auto [index, op] : llvm::enumerate(body))
+    position[&op] = index;
+  int64_t end = body.getOperations().size();
+
+  // Live interval of each storage root: from its definition to the last use
+  // of any value sharing it.
+  struct Interval {
+    Value root;
+    int64_t begin, end, bytes;
+  };
+  llvm::MapVector<Value, Interval> intervals;
+  auto extend = [&](Value value, int64_t until) {
+    Value root = getStorageRoot(value);
+    if (root.getDefiningOp<GetParameterOp>())
+      return;
+    auto [it, inserted] = intervals.try_emplace(root);
+    if (inserted) {
+      int64_t begin = isa<BlockArgument>(root)
+                          ? -1
+                          : position[root.getDefiningOp()];
+      it->second = {root, begin, begin, getAlignedBytes(root)};
+    }
+    it->second.end = std::max(it->second.end, until);
+  };
+  for (BlockArgument argument : function.getArguments())
+    extend(argument, end);
+  for (Operation &op : body) {
+    for (Value result : op.getResults())
+      extend(result, position[&op]);
+    for (Value operand : op.getOperands())
+      extend(operand, isa<func::ReturnOp>(op) ? end : position[&op]);
+  }
+
+  // Parameters: one shard after another.
+  for (auto get : function.getOps<GetParameterOp>()) {
+    plan.slots[get.getResult()] = {true, plan.parameterBytes};
+    plan.parameterBytes += getAlignedBytes(get.getResult());
+  }
+
+  // Activations: in order of definition, each at the lowest offset that does
+  // not overlap a value still live.
+  struct Placed {
+    int64_t offset, bytes, end;
+  };
+  SmallVector<Placed> live;
+  for (auto &[root, interval] : intervals) {
+    llvm::erase_if(live,
+                   [&](const Placed &p) { return p.end < interval.begin; });
+    llvm::sort(live, [](const Placed &a, const Placed &b) {
+      return a.offset < b.offset;
+    });
+    int64_t offset = 0;
+    for (const Placed &other : live) {
+      if (offset + interval.bytes <= other.offset)
+        break;
+      offset = std::max(offset, other.offset + other.bytes);
+    }
+    live.push_back({offset, interval.bytes, interval.end});
+    plan.slots[root] = {false, offset};
+    plan.arenaBytes = std::max(plan.arenaBytes, offset + interval.bytes);
+  }
+  // Views share their root's slot.
+  function.walk([&](ReshapeOp reshape) {
+    plan.slots[reshape.getResult()] =
+        plan.slots.lookup(getStorageRoot(reshape.getResult()));
+  });
+  return plan;
+}

@@ -1,0 +1,145 @@
+"""End-to-end check of one compiled example on one mesh.
+
+Compiles the example with tp-compile, runs it under mpirun on inputs made
+here, and compares its output with the independent numpy reference (and with
+the 1-rank build's output, when that test has run). With --corrupt it instead
+damages the weights and checks that every rank exits non-zero with the
+expected message. Run by ctest; prints what it compared.
+"""
+
+import argparse
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+import reference
+
+TIMEOUT_S = 240
+
+
+def run(command, **kwargs):
+    print("+", " ".join(command), flush=True)
+    return subprocess.run(command, timeout=TIMEOUT_S, **kwargs)
+
+
+def corrupt(good, bad, kind):
+    """Writes a damaged copy of the safetensors file `good` to `bad`."""
+    with open(good, "rb") as f:
+        data = f.read()
+    (header_len,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + header_len])
+    body = data[8 + header_len :]
+    victim = sorted(k for k in header if k != "__metadata__")[0]
+    if kind == "truncated":
+        data = data[: len(data) - 1024]
+    elif kind in ("missing", "shape"):
+        if kind == "missing":
+            del header[victim]
+        else:
+            header[victim]["shape"] = list(reversed(header[victim]["shape"])) + [1]
+        text = json.dumps(header).encode()
+        data = struct.pack("<Q", len(text)) + text + body
+    with open(bad, "wb") as f:
+        f.write(data)
+    return victim
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--examples", required=True)
+    parser.add_argument("--mesh", required=True)
+    parser.add_argument("--ranks", type=int, required=True)
+    parser.add_argument("--launch-ranks", type=int,
+                        help="ranks to start (default: --ranks)")
+    parser.add_argument("--bin", required=True, help="directory of the tools")
+    parser.add_argument("--mpirun", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--sequence-parallel", action="store_true")
+    parser.add_argument("--corrupt", choices=["missing", "shape", "truncated"])
+    parser.add_argument("--expect-error", help="regex the failure must print")
+    parser.add_argument("--rtol", type=float, default=2e-4)
+    args = parser.parse_args()
+
+    example = os.path.join(args.examples, args.model)
+    os.makedirs(args.workdir, exist_ok=True)
+    tag = f"{args.model}-{args.mesh.replace(':', '').replace(',', '-')}"
+    if args.sequence_parallel:
+        tag += "-sp"
+    weights = os.path.join(args.workdir, f"{args.model}.safetensors")
+    if not os.path.exists(weights):
+        # Another test may be writing it: write aside, then rename.
+        partial = f"{weights}.{os.getpid()}"
+        run([os.path.join(args.bin, "tp-weights"), "init",
+             os.path.join(example, "model.mlir"), "--seed", "0", "-o", partial],
+            check=True)
+        os.replace(partial, weights)
+
+    executable = os.path.join(args.workdir, tag)
+    compile_command = [os.path.join(args.bin, "tp-compile"),
+                       os.path.join(example, "model.mlir"), "--mesh", args.mesh,
+                       "--plan", os.path.join(example, "plan.json"),
+                       "-o", executable]
+    if args.sequence_parallel:
+        compile_command.append("--sequence-parallel")
+    run(compile_command, check=True)
+
+    model = reference.MODELS[args.model]
+    inputs = model["inputs"](np.random.default_rng(0))
+    input_files = []
+    for i, array in enumerate(inputs):
+        path = os.path.join(args.workdir, f"{tag}-input{i}.npy")
+        np.save(path, array)
+        input_files += ["--input", path]
+    output = os.path.join(args.workdir, f"{tag}-output.npy")
+    launch = [args.mpirun, "-np", str(args.launch_ranks or args.ranks),
+              "--oversubscribe", "--bind-to", "none"]
+
+    if args.corrupt:
+        bad = os.path.join(args.workdir, f"{tag}-{args.corrupt}.safetensors")
+        victim = corrupt(weights, bad, args.corrupt)
+        weights = bad
+        print(f"damaged tensor: {victim} ({args.corrupt})")
+    result = run(launch + [executable, "--weights", weights] + input_files +
+                 ["--output", output], capture_output=True, text=True)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    if args.expect_error:
+        if result.returncode == 0:
+            sys.exit("FAIL: the run succeeded; expected an error")
+        if not re.search(args.expect_error, result.stderr):
+            sys.exit(f"FAIL: the error does not match /{args.expect_error}/")
+        print(f"ok: exit code {result.returncode}, message matches")
+        return
+    if result.returncode != 0:
+        sys.exit(f"FAIL: exit code {result.returncode}")
+
+    actual = np.load(output).astype(np.float64)
+    expected = model["forward"](reference.read_safetensors(weights),
+                                *[a.astype(np.float64) if a.dtype != np.int64
+                                  else a for a in inputs])
+    if actual.shape != expected.shape:
+        sys.exit(f"FAIL: output shape {actual.shape}, expected {expected.shape}")
+    scale = np.max(np.abs(expected))
+    error = np.max(np.abs(actual - expected)) / scale
+    print(f"reference: max |error| / max |output| = {error:.3e} (rtol {args.rtol})")
+    if not error <= args.rtol:
+        sys.exit("FAIL: output differs from the numpy reference")
+
+    one_rank = os.path.join(args.workdir, f"{args.model}-tp1-output.npy")
+    if args.ranks > 1 and os.path.exists(one_rank):
+        single = np.load(one_rank).astype(np.float64)
+        error = np.max(np.abs(actual - single)) / scale
+        print(f"1-rank build: max |difference| / max |output| = {error:.3e}")
+        if not error <= args.rtol:
+            sys.exit("FAIL: sharded output differs from the 1-rank output")
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Independent numpy references of the example models, for end-to-end tests.
+
+Each function takes the weights (a dict from state-dict names to arrays, as
+read from a safetensors file) and the inputs, and computes the model the way
+the PyTorch reference code does (Lightning's FeedForward, Meta's Llama 3
+model.py), in float64 so that it is a yardstick for the f32 executables.
+"""
+
+import json
+import struct
+
+import numpy as np
+
+
+def read_safetensors(path):
+    """Reads every tensor of a safetensors file into a dict of arrays."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (header_len,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + header_len])
+    base = 8 + header_len
+    dtypes = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        array = np.frombuffer(data[base + begin : base + end],
+                              dtype=dtypes[entry["dtype"]])
+        tensors[name] = array.reshape(entry["shape"]).astype(np.float64)
+    return tensors
+
+
+def linear(x, weight):
+    return x @ weight.T
+
+
+def silu(x):
+    return x / (1.0 + np.exp(-x))
+
+
+def rms_norm(x, weight, eps):
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * weight
+
+
+def feed_forward(w, prefix, x):
+    return linear(silu(linear(x, w[prefix + "w1.weight"])) *
+                  linear(x, w[prefix + "w3.weight"]), w[prefix + "w2.weight"])
+
+
+def rope(x, theta):
+    """Llama's apply_rotary_emb on [batch, seq, heads, head_dim]."""
+    _, seq, _, head_dim = x.shape
+    freqs = 1.0 / theta ** (np.arange(0, head_dim, 2) / head_dim)
+    angles = np.outer(np.arange(seq), freqs)  # [seq, head_dim / 2]
+    cos = np.cos(angles)[None, :, None, :]
+    sin = np.sin(angles)[None, :, None, :]
+    even, odd = x[..., 0::2], x[..., 1::2]
+    out = np.empty_like(x)
+    out[..., 0::2] = even * cos - odd * sin
+    out[..., 1::2] = even * sin + odd * cos
+    return out
+
+
+def attention(q, k, v):
+    """Causal attention on [batch, seq, heads, head_dim], grouped-query."""
+    group = q.shape[2] // k.shape[2]
+    k = np.repeat(k, group, axis=2)
+    v = np.repeat(v, group, axis=2)
+    scores = np.einsum("bshd,bthd->bhst", q, k) / np.sqrt(q.shape[3])
+    seq = q.shape[1]
+    scores = scores + np.triu(np.full((seq, seq), -np.inf), 1)
+    scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    probs = scores / scores.sum(axis=-1, keepdims=True)
+    return np.einsum("bhst,bthd->bshd", probs, v)
+
+
+def transformer_block(w, prefix, x, heads, kv_heads, theta, eps):
+    batch, seq, dim = x.shape
+    head_dim = dim // heads
+    h = rms_norm(x, w[prefix + "attention_norm.weight"], eps)
+    q = linear(h, w[prefix + "attention.wq.weight"]).reshape(batch, seq, heads, head_dim)
+    k = linear(h, w[prefix + "attention.wk.weight"]).reshape(batch, seq, kv_heads, head_dim)
+    v = linear(h, w[prefix + "attention.wv.weight"]).reshape(batch, seq, kv_heads, head_dim)
+    o = attention(rope(q, theta), rope(k, theta), v).reshape(batch, seq, dim)
+    h = x + linear(o, w[prefix + "attention.wo.weight"])
+    return h + feed_forward(w, prefix + "feed_forward.",
+                            rms_norm(h, w[prefix + "ffn_norm.weight"], eps))
+
+
+def llama(w, tokens, layers, heads, kv_heads, theta, eps):
+    h = w["tok_embeddings.weight"][tokens]
+    for i in range(layers):
+        h = transformer_block(w, f"layers.{i}.", h, heads, kv_heads, theta, eps)
+    return linear(rms_norm(h, w["norm.weight"], eps), w["output.weight"])
+
+
+# The example models: how to make their inputs and compute their outputs.
+MODELS = {
+    "feedforward": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (8, 8192)).astype(np.float32)],
+        "forward": lambda w, x: feed_forward(w, "", x),
+    },
+    "llama-layer": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (2, 16, 256)).astype(np.float32)],
+        "forward": lambda w, x: transformer_block(w, "", x, 16, 8, 500000.0, 1e-5),
+    },
+    "llama-tiny": {
+        "inputs": lambda rng: [rng.integers(0, 128, (2, 16), dtype=np.int64)],
+        "forward": lambda w, t: llama(w, t, 2, 8, 4, 500000.0, 1e-5),
+    },
+}

@@ -1,0 +1,205 @@
+//===- tp-compile.cpp - a model and a plan to a sharded executable --------===//
+//
+// This file implements `tp-compile`: it parses a model in the tp dialect,
+// shards it by a plan (tp-parallelize), lowers each rank's program to runtime
+// calls (convert-tp-to-runtime), translates it to LLVM IR, emits an object
+// file with LLVM's target machine for the host, and links it with the
+// runtime into one executable that runs one process per rank under mpirun.
+// `--emit` stops at any of these stages.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Conversion/Passes.h"
+#include "tp/Dialect/TP/Transforms/Passes.h"
+#include "tp/InitAll.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+#include "RuntimeLink.inc"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum class Target { CPU, CUDA };
+enum class Stage { TP, MLIR, LLVM, Object, Executable };
+} // namespace
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+                                      cl::desc("<model.mlir>"));
+static cl::opt<std::string> outputFile("o", cl::desc("output file"),
+                                       cl::value_desc("path"), cl::init("-"));
+static cl::opt<std::string>
+    meshSpec("mesh", cl::desc("device mesh, e.g. tp:2 or dp:2,tp:2 (overrides "
+                              "the plan's)"));
+static cl::opt<std::string> planFile("plan", cl::desc("JSON plan file"),
+                                     cl::value_desc("plan.json"));
+static cl::opt<std::string> tpAxis("tp-axis",
+                                   cl::desc("the tensor-parallel mesh axis"),
+                                   cl::init("tp"));
+static cl::opt<bool>
+    sequenceParallel("sequence-parallel",
+                     cl::desc("shard norms and residuals on the sequence"));
+static cl::opt<Target> target(
+    "target", cl::desc("what the executable runs on"), cl::init(Target::CPU),
+    cl::values(clEnumValN(Target::CPU, "cpu", "OpenBLAS + MPI"),
+               clEnumValN(Target::CUDA, "cuda", "cuBLAS + NCCL")));
+static cl::opt<Stage> emitStage(
+    "emit", cl::desc("the stage to stop at"), cl::init(Stage::Executable),
+    cl::values(
+        clEnumValN(Stage::TP, "tp", "each rank's program in the tp dialect"),
+        clEnumValN(Stage::MLIR, "mlir", "runtime calls in the LLVM dialect"),
+        clEnumValN(Stage::LLVM, "llvm", "LLVM IR"),
+        clEnumValN(Stage::Object, "obj", "an object file"),
+        clEnumValN(Stage::Executable, "exe", "an executable (the default)")));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "tp-compile: error: " << message << "\n";
+  return 1;
+}
+
+/// Writes `module` as an object file for the host to `path`.
+static LogicalResult emitObject(llvm::Module &module, StringRef path,
+                                std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple.str(), error);
+  if (!llvmTarget)
+    return failure();
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  module.setTargetTriple(triple);
+  module.setDataLayout(machine->createDataLayout());
+
+  std::error_code code;
+  llvm::ToolOutputFile out(path, code, llvm::sys::fs::OF_None);
+  if (code) {
+    error = "cannot write '" + path.str() + "': " + code.message();
+    return failure();
+  }
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, out.os(), nullptr,
+                                   llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return failure();
+  }
+  passes.run(module);
+  out.keep();
+  return success();
+}
+
+/// Links `object` with the runtime into the executable `path`.
+static LogicalResult link(StringRef object, StringRef path,
+                          std::string &error) {
+  SmallVector<StringRef> args = {kLinker, object, "-o", path};
+  args.append(std::begin(kRuntimeLinkArgs), std::end(kRuntimeLinkArgs));
+  int status = llvm::sys::ExecuteAndWait(kLinker, args, std::nullopt, {}, 0, 0,
+                                         &error);
+  if (status != 0) {
+    if (error.empty())
+      error = "the linker (" + std::string(kLinker) + ") failed";
+    return failure();
+  }
+  return success();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "tp-compile: a model (tp dialect) and a plan to a sharded executable\n\n"
+      "  tp-compile model.mlir --mesh tp:2 --plan plan.json -o ff\n"
+      "  mpirun -np 2 ./ff --weights w.safetensors --output y.npy\n");
+  if (target == Target::CUDA)
+    return fail("--target cuda is not available yet: the cuda backend "
+                "(cuBLAS + NCCL) is the next piece of work; use --target cpu");
+  bool binaryOutput =
+      emitStage == Stage::Object || emitStage == Stage::Executable;
+  if (binaryOutput && outputFile == "-")
+    return fail("an object file or executable needs -o <path>");
+
+  DialectRegistry registry;
+  tp::registerAllDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputFile, sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  PassManager pm(&context);
+  tp::ParallelizeOptions options;
+  options.mesh = meshSpec;
+  options.plan = planFile;
+  options.tpAxis = tpAxis;
+  options.sequenceParallel = sequenceParallel;
+  tp::buildParallelizePipeline(pm, options);
+  if (emitStage != Stage::TP)
+    pm.addPass(tp::createConvertTPToRuntime());
+  if (failed(pm.run(*module)))
+    return 1;
+
+  std::string error;
+  if (emitStage == Stage::TP || emitStage == Stage::MLIR) {
+    std::unique_ptr<llvm::ToolOutputFile> out =
+        openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    module->print(out->os());
+    out->keep();
+    return 0;
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, "tp_model");
+  if (!llvmModule)
+    return fail("cannot translate the model to LLVM IR");
+  if (emitStage == Stage::LLVM) {
+    std::unique_ptr<llvm::ToolOutputFile> out =
+        openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    llvmModule->print(out->os(), nullptr);
+    out->keep();
+    return 0;
+  }
+
+  if (emitStage == Stage::Object)
+    return failed(emitObject(*llvmModule, outputFile, error)) ? fail(error) : 0;
+
+  SmallString<128> object;
+  if (std::error_code code =
+          llvm::sys::fs::createTemporaryFile("tp-model", "o", object))
+    return fail("cannot create a temporary file: " + code.message());
+  llvm::FileRemover removeObject(object);
+  if (failed(emitObject(*llvmModule, object, error)) ||
+      failed(link(object, outputFile, error)))
+    return fail(error);
+  return 0;
+}

@@ -1,0 +1,144 @@
+//===- tp-weights.cpp - make and inspect safetensors weights --------------===//
+//
+// This file implements `tp-weights`, so that no example needs Python:
+//   tp-weights init model.mlir --seed 0 -o w.safetensors
+// writes deterministic random weights for every tp.parameter of a model, in
+// the global shapes the model declares, and
+//   tp-weights ls w.safetensors
+// lists the tensors of a safetensors file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tp/Dialect/TP/IR/TPOps.h"
+#include "tp/InitAll.h"
+
+#include "Safetensors.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/Hashing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::SubCommand initCommand("init",
+                                  "write random weights for a model's parameters");
+static cl::SubCommand lsCommand("ls", "list the tensors of a safetensors file");
+
+static cl::opt<std::string> modelFile(cl::Positional, cl::Required,
+                                      cl::desc("<model.mlir>"),
+                                      cl::sub(initCommand));
+static cl::opt<uint64_t> seed("seed", cl::desc("random seed"), cl::init(0),
+                              cl::sub(initCommand));
+static cl::opt<std::string> outputFile("o", cl::Required,
+                                       cl::desc("output safetensors file"),
+                                       cl::sub(initCommand));
+static cl::opt<std::string> weightsFile(cl::Positional, cl::Required,
+                                        cl::desc("<file.safetensors>"),
+                                        cl::sub(lsCommand));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "tp-weights: error: " << message << "\n";
+  return 1;
+}
+
+/// splitmix64: a small, portable generator, so the same seed gives the same
+/// weights on every machine.
+static uint64_t nextRandom(uint64_t &state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// Fills `values` for the parameter `name` of `shape`: matrices uniform in
+/// +-1/sqrt(fan_in) as nn.Linear initialises them (so activations keep their
+/// scale through many layers), vectors (norm scales) near 1.
+static void fillParameter(StringRef name, ArrayRef<int64_t> shape,
+                          float *values, int64_t count) {
+  uint64_t state = llvm::hash_combine(seed.getValue(), name);
+  double bound = shape.size() >= 2 ? 1.0 / std::sqrt(double(shape.back())) : 0.1;
+  double center = shape.size() >= 2 ? 0.0 : 1.0;
+  for (int64_t i = 0; i < count; ++i) {
+    double unit = double(nextRandom(state) >> 11) * 0x1.0p-53; // [0, 1)
+    values[i] = float(center + bound * (2.0 * unit - 1.0));
+  }
+}
+
+static int runInit() {
+  DialectRegistry registry;
+  tp::registerAllDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(modelFile, sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  std::vector<tprt::TensorDesc> tensors;
+  for (auto parameter : module->getOps<tp::ParameterOp>()) {
+    RankedTensorType type = parameter.getTensorType();
+    if (!type.getElementType().isF32())
+      return fail("parameter '" + parameter.getSymName() + "' has element type " +
+                  llvm::formatv("{0}", type.getElementType()).str() +
+                  "; tp-weights writes f32 weights");
+    tensors.push_back({parameter.getSymName().str(), "F32",
+                       std::vector<int64_t>(type.getShape().begin(),
+                                            type.getShape().end())});
+  }
+  if (tensors.empty())
+    return fail("'" + modelFile + "' declares no tp.parameter");
+  std::string error = tprt::writeSafetensors(
+      outputFile, tensors,
+      [&](size_t index, char *bytes) {
+        const tprt::TensorDesc &tensor = tensors[index];
+        fillParameter(tensor.name, tensor.shape,
+                      reinterpret_cast<float *>(bytes),
+                      tprt::elementCount(tensor.shape));
+      },
+      {{"generator", "tp-weights init --seed " + std::to_string(seed)}});
+  if (!error.empty())
+    return fail(error);
+  return 0;
+}
+
+static int runList() {
+  std::unique_ptr<tprt::SafetensorsFile> file;
+  std::string error = tprt::SafetensorsFile::open(weightsFile, file);
+  if (!error.empty())
+    return fail(error);
+  int64_t totalBytes = 0;
+  for (const tprt::TensorRef &tensor : file->tensors()) {
+    int64_t bytes =
+        tprt::elementCount(tensor.shape) * tprt::dtypeBytes(tensor.dtype);
+    totalBytes += bytes;
+    llvm::outs() << llvm::formatv("{0,-48} {1,-5} {2,-20} {3,14} bytes\n",
+                                  tensor.name, tensor.dtype,
+                                  tprt::formatShape(tensor.shape), bytes);
+  }
+  llvm::outs() << file->tensors().size() << " tensors, " << totalBytes
+               << " bytes\n";
+  for (const auto &[key, value] : file->metadata())
+    llvm::outs() << "metadata " << key << ": " << value << "\n";
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "tp-weights: make and inspect safetensors "
+                              "weights for tp models\n");
+  if (initCommand)
+    return runInit();
+  if (lsCommand)
+    return runList();
+  return fail("name a command: init or ls (see --help)");
+}
