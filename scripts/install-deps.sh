@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tp-mlir needs to build and test: LLVM/MLIR 22,
-# the build tools, OpenBLAS, OpenMPI and numpy for the reference checks.
+# the build tools, OpenBLAS, OpenMPI, nlohmann-json and GoogleTest for the
+# runtime, and numpy for the reference checks.
 # Idempotent: packages already present are skipped quickly by apt.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   cmake ninja-build ccache g++
   libopenblas-dev openmpi-bin libopenmpi-dev
+  nlohmann-json3-dev libgtest-dev
   python3-numpy
 )
 

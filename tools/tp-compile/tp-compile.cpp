@@ -26,6 +26,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
@@ -85,7 +86,7 @@ static LogicalResult emitObject(llvm::Module &module, StringRef path,
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   const llvm::Target *llvmTarget =
-      llvm::TargetRegistry::lookupTarget(triple.str(), error);
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!llvmTarget)
     return failure();
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(

@@ -1,0 +1,93 @@
+//===- Context.h - the per-rank runtime state -------------------*- C++ -*-===//
+//
+// This file defines `tprt_context`, the state behind every call of the C API
+// on one rank: the MPI rank, the device mesh and this rank's coordinates on
+// it, the communicators of the axis groups collectives run over, and scratch
+// memory for packing. It also declares the runtime's error exit.
+//
+// Ranks map to mesh coordinates row-major (the last axis varies fastest), and
+// within the group of an axis mask members are ordered row-major by their
+// coordinates on the masked axes, the first axis outermost (tprt.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TPRT_SRC_CONTEXT_H
+#define TPRT_SRC_CONTEXT_H
+
+#include "tprt/tprt.h"
+
+#include <mpi.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct tprt_context {
+  tprt_context() = default;
+  tprt_context(const tprt_context &) = delete;
+  tprt_context &operator=(const tprt_context &) = delete;
+  /// Frees the communicators.
+  ~tprt_context();
+
+  /// This process in MPI_COMM_WORLD, and its index among the ranks of its
+  /// node (which picks the GPU on the cuda backend).
+  int rank = 0;
+  int size = 1;
+  int localRank = 0;
+  /// The mesh, and this rank's coordinates on it. A default context is the
+  /// single rank of a mesh without axes: every group has one member, so its
+  /// kernels and collectives run without MPI (the kernel tests use that).
+  std::vector<std::string> axisNames;
+  std::vector<int64_t> axisSizes;
+  std::vector<int64_t> coordinates;
+  /// The communicator of each axis mask used so far.
+  std::map<int64_t, MPI_Comm> groups;
+  /// Packing buffers of the collectives, kept between calls so that each
+  /// step does not page-fault fresh memory in.
+  std::vector<char> scratch[2];
+};
+
+namespace tprt {
+
+/// Creates the context of this rank on the mesh `axisNames` x `axisSizes`.
+/// MPI must be initialised; a world size other than the mesh's rank count is
+/// an error naming both.
+std::unique_ptr<tprt_context>
+createContext(const std::vector<std::string> &axisNames,
+              const std::vector<int64_t> &axisSizes);
+
+/// Prints "tprt: error: <message>" (prefixed by the rank when there are
+/// several) and ends the whole job with exit code 1, through MPI_Abort when
+/// MPI is running so that no other rank waits forever. `ctx` may be null.
+[[noreturn]] void fail(const tprt_context *ctx, const std::string &message);
+
+/// A mesh as users write it: "dp:2,tp:4".
+std::string formatMesh(const std::vector<std::string> &axisNames,
+                       const std::vector<int64_t> &axisSizes);
+
+/// The mesh coordinates of `rank`.
+std::vector<int64_t> meshCoordinates(const tprt_context &ctx, int64_t rank);
+
+/// Fails unless every bit of `axisMask` names a mesh axis; `call` names the
+/// API function for the message.
+void checkAxisMask(const tprt_context &ctx, const char *call,
+                   int64_t axisMask);
+
+/// The number of members of the groups of `axisMask`.
+int64_t groupSize(const tprt_context &ctx, int64_t axisMask);
+
+/// This rank's index within its group of `axisMask`.
+int64_t groupIndex(const tprt_context &ctx, int64_t axisMask);
+
+/// The communicator of this rank's group of `axisMask`, created on first use.
+/// Creation is collective over all ranks: every rank must ask for masks in
+/// the same order, which SPMD code does.
+MPI_Comm groupComm(tprt_context &ctx, int64_t axisMask);
+
+/// Scratch buffer `slot` (0 or 1) of at least `bytes` bytes.
+char *scratch(tprt_context &ctx, int slot, size_t bytes);
+
+} // namespace tprt
+
+#endif // TPRT_SRC_CONTEXT_H

@@ -1,0 +1,407 @@
+//===- Main.cpp - the main of every compiled model ------------------------===//
+//
+// This file implements `main` for the executables tp-compile produces: it is
+// linked with the generated object, which defines `tp_model_manifest` and
+// `tp_model_forward`. Each rank checks the job against the manifest's mesh,
+// loads its slice of the weights (from a safetensors checkpoint, or random)
+// and of the inputs (from .npy files, or random from a seed), runs the
+// forward step (or benchmarks it), and rank 0 assembles and writes the
+// global outputs. Inputs and outputs are always global tensors, so the same
+// files serve a model compiled for any mesh.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Context.h"
+#include "Manifest.h"
+#include "Npy.h"
+#include "Random.h"
+#include "Safetensors.h"
+#include "Tensor.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sys/resource.h>
+
+using namespace tprt;
+
+namespace {
+/// The command line.
+struct Options {
+  std::string weights;
+  bool randomWeights = false;
+  uint64_t weightSeed = 0;
+  std::vector<std::string> inputs, outputs;
+  uint64_t seed = 0;
+  uint64_t benchSteps = 0;
+  bool report = false;
+  bool help = false;
+};
+
+/// A zeroed 64-byte aligned buffer.
+class AlignedBuffer {
+public:
+  explicit AlignedBuffer(int64_t bytes) {
+    size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64 + 64;
+    data = static_cast<char *>(std::aligned_alloc(64, rounded));
+    if (!data)
+      fail(nullptr, "cannot allocate " + std::to_string(bytes) + " bytes");
+    std::memset(data, 0, rounded);
+  }
+  ~AlignedBuffer() { std::free(data); }
+  AlignedBuffer(const AlignedBuffer &) = delete;
+  AlignedBuffer &operator=(const AlignedBuffer &) = delete;
+
+  char *data;
+};
+} // namespace
+
+/// Joins the names of `tensors` for the help text.
+static std::string names(const std::vector<ManifestTensor> &tensors) {
+  std::string text;
+  for (const ManifestTensor &tensor : tensors)
+    text += (text.empty() ? "" : ", ") + tensor.name;
+  return text;
+}
+
+static void printHelp(const char *program, const Manifest &manifest) {
+  std::string mesh = formatMesh(manifest.axisNames, manifest.axisSizes);
+  std::printf(
+      "usage: mpirun -np %lld %s (--weights FILE | --random-weights SEED) "
+      "[options]\n\n"
+      "Runs the compiled model, one process per rank of its mesh %s.\n\n"
+      "options:\n"
+      "  --weights FILE         safetensors checkpoint with every parameter "
+      "in its\n"
+      "                         global shape; each rank reads only its "
+      "slice\n"
+      "  --random-weights SEED  deterministic random parameters instead\n"
+      "  --input FILE.npy       one per model input, in order (%s), global "
+      "shapes\n"
+      "  --seed N               deterministic random inputs when no --input "
+      "is given\n"
+      "                         (default 0)\n"
+      "  --output FILE.npy      one per model output, in order (%s); rank 0 "
+      "writes\n"
+      "                         the global tensor\n"
+      "  --bench N              one warm-up step, then N timed steps: time, "
+      "GFLOP/s\n"
+      "                         and memory per rank\n"
+      "  --report               print the compile-time per-rank report and "
+      "exit\n"
+      "  --help                 print this help and exit\n",
+      static_cast<long long>(manifest.rankCount()), program, mesh.c_str(),
+      names(manifest.inputs).c_str(), names(manifest.outputs).c_str());
+}
+
+/// `text` as the unsigned value of `option`.
+static uint64_t parseNumber(const std::string &option,
+                            const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno || text[0] == '-')
+    fail(nullptr, option + " expects a non-negative integer, got '" + text +
+                      "'");
+  return value;
+}
+
+static Options parseOptions(int argc, char **argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string option = argv[i], value;
+    size_t equals = option.find('=');
+    bool inlineValue = option.rfind("--", 0) == 0 && equals != std::string::npos;
+    if (inlineValue) {
+      value = option.substr(equals + 1);
+      option.resize(equals);
+    }
+    if (option == "--help" || option == "-h") {
+      options.help = true;
+      continue;
+    }
+    if (option == "--report") {
+      options.report = true;
+      continue;
+    }
+    static const char *const valued[] = {"--weights", "--random-weights",
+                                         "--input",   "--seed",
+                                         "--output",  "--bench"};
+    if (std::find_if(std::begin(valued), std::end(valued), [&](const char *o) {
+          return option == o;
+        }) == std::end(valued))
+      fail(nullptr, "unknown option '" + option + "' (see --help)");
+    if (!inlineValue) {
+      if (i + 1 == argc)
+        fail(nullptr, option + " needs a value");
+      value = argv[++i];
+    }
+    if (option == "--weights")
+      options.weights = value;
+    else if (option == "--random-weights") {
+      options.randomWeights = true;
+      options.weightSeed = parseNumber(option, value);
+    } else if (option == "--input")
+      options.inputs.push_back(value);
+    else if (option == "--seed")
+      options.seed = parseNumber(option, value);
+    else if (option == "--output")
+      options.outputs.push_back(value);
+    else
+      options.benchSteps = parseNumber(option, value);
+  }
+  return options;
+}
+
+/// Checks the options that depend on the model.
+static void checkOptions(const tprt_context &ctx, const Options &options,
+                         const Manifest &manifest) {
+  if (options.weights.empty() == !options.randomWeights)
+    fail(&ctx, "give exactly one of --weights FILE and --random-weights SEED");
+  if (!options.inputs.empty() &&
+      options.inputs.size() != manifest.inputs.size())
+    fail(&ctx, "the model has " + std::to_string(manifest.inputs.size()) +
+                   " inputs (" + names(manifest.inputs) + ") but " +
+                   std::to_string(options.inputs.size()) +
+                   " --input files were given");
+  if (!options.outputs.empty() &&
+      options.outputs.size() != manifest.outputs.size())
+    fail(&ctx, "the model has " + std::to_string(manifest.outputs.size()) +
+                   " outputs (" + names(manifest.outputs) + ") but " +
+                   std::to_string(options.outputs.size()) +
+                   " --output files were given");
+}
+
+/// Copies this rank's slice of every parameter out of the checkpoint `path`.
+static void loadWeights(const tprt_context &ctx, const Manifest &manifest,
+                        const std::string &path, char *params) {
+  std::unique_ptr<SafetensorsFile> file;
+  std::string error = SafetensorsFile::open(path, file);
+  if (!error.empty())
+    fail(&ctx, "cannot load weights: " + error);
+  for (const ManifestTensor &param : manifest.parameters) {
+    const TensorRef *tensor;
+    error = file->lookup(param.name, tensor);
+    if (!error.empty())
+      fail(&ctx, error + ", but the model needs it");
+    std::string what = path + ": tensor '" + param.name + "' ";
+    if (tensor->dtype != param.dtype)
+      fail(&ctx, what + "has dtype " + tensor->dtype +
+                     " but the model expects " + param.dtype);
+    if (tensor->shape != param.shape)
+      fail(&ctx, what + "has shape " + formatShape(tensor->shape) +
+                     " but the model expects " + formatShape(param.shape));
+    error = copyBlock(*tensor, blockStart(manifest, param, ctx.coordinates),
+                      param.localShape, params + param.offset);
+    if (!error.empty())
+      fail(&ctx, path + ": " + error);
+  }
+}
+
+/// Fills this rank's slice of every parameter with random values.
+static void randomWeights(const tprt_context &ctx, const Manifest &manifest,
+                          uint64_t seed, char *params) {
+  for (const ManifestTensor &param : manifest.parameters)
+    fillRandomFloats(tensorSeed(seed, param.name), param.shape,
+                     blockStart(manifest, param, ctx.coordinates),
+                     param.localShape, parameterScale(param.shape),
+                     reinterpret_cast<float *>(params + param.offset));
+}
+
+/// This rank's block of every input, from the .npy files or the seed.
+static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
+                                                 const Manifest &manifest,
+                                                 const Options &options) {
+  std::vector<std::vector<char>> blocks;
+  for (size_t i = 0; i < manifest.inputs.size(); ++i) {
+    const ManifestTensor &input = manifest.inputs[i];
+    std::vector<char> &block = blocks.emplace_back(input.localBytes());
+    std::vector<int64_t> start = blockStart(manifest, input, ctx.coordinates);
+    if (options.inputs.empty()) {
+      uint64_t seed = tensorSeed(options.seed, input.name);
+      if (input.dtype == "I64")
+        fillRandomIntegers(seed, input.shape, start, input.localShape,
+                           input.idBound,
+                           reinterpret_cast<int64_t *>(block.data()));
+      else
+        fillRandomFloats(seed, input.shape, start, input.localShape, 1.0f,
+                         reinterpret_cast<float *>(block.data()));
+      continue;
+    }
+    const std::string &path = options.inputs[i];
+    NpyArray array;
+    std::string error = readNpy(path, array);
+    if (!error.empty())
+      fail(&ctx, error);
+    std::string what = path + ": input '" + input.name + "' ";
+    if (array.dtype != input.dtype)
+      fail(&ctx, what + "must be " +
+                     (input.dtype == "I64" ? "int64" : "float32") +
+                     " but the file holds " +
+                     (array.dtype == "I64" ? "int64" : "float32"));
+    if (array.shape != input.shape)
+      fail(&ctx, what + "has shape " + formatShape(array.shape) +
+                     " but the model expects " + formatShape(input.shape));
+    extractBlock(array.data.data(), array.shape, dtypeBytes(input.dtype),
+                 start, input.localShape, block.data());
+  }
+  return blocks;
+}
+
+/// Places the inputs in the arena before each step: the planner may reuse
+/// their memory within a step.
+static void placeInputs(const Manifest &manifest,
+                        const std::vector<std::vector<char>> &inputs,
+                        char *arena) {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    std::memcpy(arena + manifest.inputs[i].offset, inputs[i].data(),
+                inputs[i].size());
+}
+
+/// `bytes` in MiB for the benchmark's memory lines.
+static double mebibytes(double bytes) { return bytes / (1024.0 * 1024.0); }
+
+/// Runs a warm-up step and `steps` timed steps, and prints the time per step,
+/// the throughput and every rank's memory on rank 0.
+static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
+                  const std::vector<std::vector<char>> &inputs, char *arena,
+                  char *params) {
+  placeInputs(manifest, inputs, arena);
+  tp_model_forward(&ctx, arena, params);
+  double total = 0, best = 0;
+  for (uint64_t s = 0; s < steps; ++s) {
+    placeInputs(manifest, inputs, arena);
+    MPI_Barrier(MPI_COMM_WORLD);
+    double begin = MPI_Wtime();
+    tp_model_forward(&ctx, arena, params);
+    MPI_Barrier(MPI_COMM_WORLD);
+    double seconds = MPI_Wtime() - begin;
+    total += seconds;
+    best = s == 0 ? seconds : std::min(best, seconds);
+  }
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  // ru_maxrss is in KiB on Linux.
+  double memory[3] = {double(manifest.arenaBytes), double(manifest.paramBytes),
+                      double(usage.ru_maxrss) * 1024.0};
+  std::vector<double> all(3 * ctx.size);
+  MPI_Gather(memory, 3, MPI_DOUBLE, all.data(), 3, MPI_DOUBLE, 0,
+             MPI_COMM_WORLD);
+  if (ctx.rank != 0)
+    return;
+  double mean = steps ? total / steps : 0;
+  double flops = manifest.flops * ctx.size;
+  std::printf("bench: %llu steps, mean %.3f ms, min %.3f ms, %.2f GFLOP/s "
+              "(%.4g GFLOP per step over %d ranks)\n",
+              static_cast<unsigned long long>(steps), mean * 1e3, best * 1e3,
+              mean > 0 ? flops / mean * 1e-9 : 0.0, flops * 1e-9, ctx.size);
+  for (int r = 0; r < ctx.size; ++r) {
+    const double *m = &all[3 * r];
+    std::printf("memory: rank %d: arena %.2f MiB + params %.2f MiB = %.2f MiB "
+                "planned, max RSS %.2f MiB\n",
+                r, mebibytes(m[0]), mebibytes(m[1]), mebibytes(m[0] + m[1]),
+                mebibytes(m[2]));
+  }
+}
+
+/// The sum of the elements of a global `tensor` of `dtype`.
+static double checksum(const std::vector<char> &tensor,
+                       const std::string &dtype) {
+  double sum = 0;
+  if (dtype == "I64") {
+    const auto *values = reinterpret_cast<const int64_t *>(tensor.data());
+    for (size_t i = 0; i < tensor.size() / sizeof(int64_t); ++i)
+      sum += double(values[i]);
+    return sum;
+  }
+  const auto *values = reinterpret_cast<const float *>(tensor.data());
+  for (size_t i = 0; i < tensor.size() / sizeof(float); ++i)
+    sum += values[i];
+  return sum;
+}
+
+/// Gathers every output's blocks on rank 0, which assembles the global
+/// tensor (one copy of replicated blocks), prints its checksum and writes it
+/// where --output says.
+static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
+                         const Options &options, const char *arena) {
+  for (size_t i = 0; i < manifest.outputs.size(); ++i) {
+    const ManifestTensor &output = manifest.outputs[i];
+    int64_t localBytes = output.localBytes();
+    if (localBytes > INT_MAX)
+      fail(&ctx, "output '" + output.name + "' has a block of " +
+                     std::to_string(localBytes) +
+                     " bytes, beyond what MPI_Gather moves");
+    std::vector<char> blocks(ctx.rank == 0 ? localBytes * ctx.size : 0);
+    MPI_Gather(arena + output.offset, static_cast<int>(localBytes), MPI_BYTE,
+               blocks.data(), static_cast<int>(localBytes), MPI_BYTE, 0,
+               MPI_COMM_WORLD);
+    if (ctx.rank != 0)
+      continue;
+    int64_t elementBytes = dtypeBytes(output.dtype);
+    std::vector<char> global(elementCount(output.shape) * elementBytes);
+    for (int r = 0; r < ctx.size; ++r) {
+      std::vector<int64_t> coordinates = meshCoordinates(ctx, r);
+      if (holdsFirstCopy(output, coordinates))
+        insertBlock(blocks.data() + r * localBytes, output.shape, elementBytes,
+                    blockStart(manifest, output, coordinates),
+                    output.localShape, global.data());
+    }
+    std::printf("checksum: %.6e\n", checksum(global, output.dtype));
+    if (options.outputs.empty())
+      continue;
+    std::string error = writeNpy(options.outputs[i], output.dtype,
+                                 output.shape, global.data());
+    if (!error.empty())
+      fail(&ctx, error);
+  }
+  std::fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  Manifest manifest;
+  std::string error = parseManifest(tp_model_manifest, manifest);
+  if (!error.empty())
+    fail(nullptr, error);
+  Options options = parseOptions(argc, argv);
+  // Help and the report need no mesh: they work without mpirun.
+  if (options.help || options.report) {
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0 && options.help)
+      printHelp(argv[0], manifest);
+    else if (rank == 0)
+      std::printf("%s%s", manifest.report.c_str(),
+                  manifest.report.empty() || manifest.report.back() != '\n'
+                      ? "\n"
+                      : "");
+    MPI_Finalize();
+    return 0;
+  }
+
+  std::unique_ptr<tprt_context> ctx =
+      createContext(manifest.axisNames, manifest.axisSizes);
+  checkOptions(*ctx, options, manifest);
+  AlignedBuffer params(manifest.paramBytes), arena(manifest.arenaBytes);
+  if (options.randomWeights)
+    randomWeights(*ctx, manifest, options.weightSeed, params.data);
+  else
+    loadWeights(*ctx, manifest, options.weights, params.data);
+  std::vector<std::vector<char>> inputs = loadInputs(*ctx, manifest, options);
+
+  if (options.benchSteps) {
+    bench(*ctx, manifest, options.benchSteps, inputs, arena.data, params.data);
+  } else {
+    placeInputs(manifest, inputs, arena.data);
+    tp_model_forward(ctx.get(), arena.data, params.data);
+  }
+  writeOutputs(*ctx, manifest, options, arena.data);
+
+  ctx.reset();
+  MPI_Finalize();
+  return 0;
+}

@@ -1,0 +1,156 @@
+//===- Manifest.cpp - the description of a compiled model -----------------===//
+//
+// This file parses and validates the manifest of a compiled model. The
+// manifest is written by tp-compile, so a mistake in it is a compiler bug;
+// the checks still name the tensor and the field, so that such a bug shows
+// up as one clear message instead of a wrong slice at run time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Manifest.h"
+#include "Tensor.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tprt {
+
+using nlohmann::json;
+
+int64_t ManifestTensor::localBytes() const {
+  return elementCount(localShape) * dtypeBytes(dtype);
+}
+
+int64_t Manifest::rankCount() const {
+  int64_t count = 1;
+  for (int64_t size : axisSizes)
+    count *= size;
+  return count;
+}
+
+/// Checks one tensor of `kind` ("parameter", "input", "output") against the
+/// mesh and the buffer of `bufferBytes` it lives in.
+static std::string checkTensor(const Manifest &manifest,
+                               const ManifestTensor &tensor,
+                               const std::string &kind, int64_t bufferBytes) {
+  std::string what = "manifest: " + kind + " '" + tensor.name + "': ";
+  bool idsAllowed = kind == "input" || kind == "output";
+  if (tensor.dtype != "F32" && !(idsAllowed && tensor.dtype == "I64"))
+    return what + "unsupported dtype '" + tensor.dtype + "'";
+  if (tensor.dtype == "I64" && kind == "input" && tensor.idBound <= 0)
+    return what + "an I64 input needs a positive id_bound";
+  size_t rank = tensor.shape.size();
+  if (tensor.localShape.size() != rank || tensor.split.size() != rank)
+    return what + "shape, local_shape and split have different ranks";
+  std::vector<bool> used(manifest.axisSizes.size(), false);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t pieces = 1, previous = -1;
+    for (int64_t axis : tensor.split[d]) {
+      if (axis <= previous || axis >= int64_t(used.size()) || used[axis])
+        return what + "split of dim " + std::to_string(d) +
+               " must list distinct mesh axes in mesh order";
+      used[axis] = true;
+      previous = axis;
+      pieces *= manifest.axisSizes[axis];
+    }
+    if (tensor.localShape[d] < 0 || tensor.localShape[d] * pieces != tensor.shape[d])
+      return what + "dim " + std::to_string(d) + " of size " +
+             std::to_string(tensor.shape[d]) + " is not " +
+             std::to_string(pieces) + " pieces of " +
+             std::to_string(tensor.localShape[d]);
+  }
+  int64_t bytes = tensor.localBytes();
+  if (bytes < 0 || tensor.offset < 0 ||
+      tensor.offset % dtypeBytes(tensor.dtype) != 0 ||
+      tensor.offset > bufferBytes - bytes)
+    return what + "block of " + std::to_string(bytes) + " bytes at offset " +
+           std::to_string(tensor.offset) + " is misaligned or outside its " +
+           std::to_string(bufferBytes) + "-byte buffer";
+  return {};
+}
+
+/// Parses and checks the list `key` of tensors of `kind`.
+static std::string parseTensors(const json &root, const char *key,
+                                const std::string &kind,
+                                const Manifest &manifest,
+                                int64_t bufferBytes,
+                                std::vector<ManifestTensor> &tensors) {
+  for (const json &entry : root.at(key)) {
+    ManifestTensor tensor;
+    try {
+      tensor.name = entry.at("name").get<std::string>();
+      tensor.dtype = entry.at("dtype").get<std::string>();
+      tensor.shape = entry.at("shape").get<std::vector<int64_t>>();
+      tensor.localShape = entry.at("local_shape").get<std::vector<int64_t>>();
+      tensor.split =
+          entry.at("split").get<std::vector<std::vector<int64_t>>>();
+      tensor.offset = entry.at("offset").get<int64_t>();
+      tensor.idBound = entry.value("id_bound", int64_t(0));
+    } catch (const json::exception &e) {
+      return "manifest: " + kind + " '" + tensor.name + "': " + e.what();
+    }
+    std::string error = checkTensor(manifest, tensor, kind, bufferBytes);
+    if (!error.empty())
+      return error;
+    tensors.push_back(std::move(tensor));
+  }
+  return {};
+}
+
+std::string parseManifest(const char *text, Manifest &manifest) {
+  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded())
+    return "manifest: malformed JSON";
+  try {
+    const json &mesh = root.at("mesh");
+    manifest.axisNames = mesh.at("axes").get<std::vector<std::string>>();
+    manifest.axisSizes = mesh.at("sizes").get<std::vector<int64_t>>();
+    manifest.arenaBytes = root.at("arena_bytes").get<int64_t>();
+    manifest.paramBytes = root.at("param_bytes").get<int64_t>();
+    manifest.flops = root.value("flops", 0.0);
+    manifest.report = root.value("report", std::string());
+    if (manifest.axisNames.size() != manifest.axisSizes.size())
+      return "manifest: mesh axes and sizes differ in length";
+    for (int64_t size : manifest.axisSizes)
+      if (size <= 0)
+        return "manifest: mesh axis sizes must be positive";
+    std::string error = parseTensors(root, "parameters", "parameter",
+                                     manifest, manifest.paramBytes,
+                                     manifest.parameters);
+    if (error.empty())
+      error = parseTensors(root, "inputs", "input", manifest,
+                           manifest.arenaBytes, manifest.inputs);
+    if (error.empty())
+      error = parseTensors(root, "outputs", "output", manifest,
+                           manifest.arenaBytes, manifest.outputs);
+    return error;
+  } catch (const json::exception &e) {
+    return std::string("manifest: ") + e.what();
+  }
+}
+
+std::vector<int64_t> blockStart(const Manifest &manifest,
+                                const ManifestTensor &tensor,
+                                const std::vector<int64_t> &coordinates) {
+  std::vector<int64_t> start(tensor.shape.size());
+  for (size_t d = 0; d < start.size(); ++d) {
+    int64_t piece = 0;
+    for (int64_t axis : tensor.split[d])
+      piece = piece * manifest.axisSizes[axis] + coordinates[axis];
+    start[d] = piece * tensor.localShape[d];
+  }
+  return start;
+}
+
+bool holdsFirstCopy(const ManifestTensor &tensor,
+                    const std::vector<int64_t> &coordinates) {
+  std::vector<bool> splits(coordinates.size(), false);
+  for (const std::vector<int64_t> &axes : tensor.split)
+    for (int64_t axis : axes)
+      splits[axis] = true;
+  for (size_t axis = 0; axis < coordinates.size(); ++axis)
+    if (!splits[axis] && coordinates[axis] != 0)
+      return false;
+  return true;
+}
+
+} // namespace tprt

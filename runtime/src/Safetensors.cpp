@@ -1,0 +1,278 @@
+//===- Safetensors.cpp - safetensors reader and writer --------------------===//
+//
+// This file implements the safetensors reader (mmap + header validation) and
+// writer. The header is checked completely before any tensor is handed out:
+// every tensor's dtype is known, its data_offsets lie inside the data section
+// and hold exactly shape * dtype-size bytes, so later copies need no checks
+// beyond the block bounds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tprt {
+
+using nlohmann::json;
+
+/// The reason of a JSON exception without its "[json.exception...] " tag.
+static std::string jsonReason(const json::exception &e) {
+  std::string what = e.what();
+  size_t tagEnd = what.find("] ");
+  return tagEnd == std::string::npos ? what : what.substr(tagEnd + 2);
+}
+
+/// Reads a non-negative integer that fits int64_t out of `value`.
+static bool getSize(const json &value, int64_t &out) {
+  if (!value.is_number_unsigned() ||
+      value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    return false;
+  out = static_cast<int64_t>(value.get<uint64_t>());
+  return true;
+}
+
+/// Validates one tensor entry of the header and appends it to `tensors`.
+static std::string parseTensor(const std::string &name, const json &entry,
+                               const char *data, size_t dataBytes,
+                               std::vector<TensorRef> &tensors) {
+  std::string what = "tensor '" + name + "': ";
+  if (!entry.is_object())
+    return what + "expected an object with dtype, shape and data_offsets";
+  auto dtype = entry.find("dtype");
+  if (dtype == entry.end() || !dtype->is_string())
+    return what + "missing string field 'dtype'";
+  int64_t elementBytes = dtypeBytes(dtype->get<std::string>());
+  if (elementBytes == 0)
+    return what + "unknown dtype '" + dtype->get<std::string>() + "'";
+  auto shape = entry.find("shape");
+  if (shape == entry.end() || !shape->is_array())
+    return what + "missing array field 'shape'";
+  TensorRef tensor;
+  tensor.name = name;
+  tensor.dtype = dtype->get<std::string>();
+  for (const json &dim : *shape) {
+    int64_t size;
+    if (!getSize(dim, size))
+      return what + "shape " + shape->dump() +
+             " must hold non-negative integers";
+    tensor.shape.push_back(size);
+  }
+  auto offsets = entry.find("data_offsets");
+  int64_t begin, end;
+  if (offsets == entry.end() || !offsets->is_array() || offsets->size() != 2 ||
+      !getSize((*offsets)[0], begin) || !getSize((*offsets)[1], end) ||
+      begin > end)
+    return what + "data_offsets must be [begin, end] with 0 <= begin <= end";
+  std::string range =
+      "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
+  if (static_cast<uint64_t>(end) > dataBytes)
+    return what + "data_offsets " + range + " lie outside the " +
+           std::to_string(dataBytes) +
+           " data bytes of the file (is it truncated?)";
+  int64_t count = elementCount(tensor.shape), bytes;
+  if (count < 0 || __builtin_mul_overflow(count, elementBytes, &bytes) ||
+      bytes != end - begin)
+    return what + "data_offsets " + range + " hold " +
+           std::to_string(end - begin) + " bytes but shape " +
+           formatShape(tensor.shape) + " of " + tensor.dtype + " needs " +
+           (count < 0 ? std::string("more than 2^63")
+                      : std::to_string(count * elementBytes));
+  tensor.data = data + begin;
+  tensors.push_back(std::move(tensor));
+  return {};
+}
+
+std::string SafetensorsFile::parseHeader(const char *text, size_t textBytes,
+                                         size_t dataBytes) {
+  json header;
+  try {
+    header = json::parse(text, text + textBytes);
+  } catch (const json::exception &e) {
+    return "malformed header: " + jsonReason(e);
+  }
+  if (!header.is_object())
+    return std::string("malformed header: expected a JSON object, got ") +
+           header.type_name();
+  const char *data = text + textBytes;
+  // json objects iterate in key order, so the tensors end up sorted by name.
+  for (const auto &[name, entry] : header.items()) {
+    if (name != "__metadata__") {
+      std::string error = parseTensor(name, entry, data, dataBytes, entries);
+      if (!error.empty())
+        return error;
+      continue;
+    }
+    if (!entry.is_object())
+      return "malformed header: __metadata__ must map strings to strings";
+    for (const auto &[key, value] : entry.items()) {
+      if (!value.is_string())
+        return "malformed header: __metadata__ value of '" + key +
+               "' is not a string";
+      meta[key] = value.get<std::string>();
+    }
+  }
+  return {};
+}
+
+std::string SafetensorsFile::open(const std::string &path,
+                                  std::unique_ptr<SafetensorsFile> &file) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return path + ": cannot open: " + std::strerror(errno);
+  struct stat status;
+  if (fstat(fd, &status) != 0) {
+    std::string error = path + ": cannot stat: " + std::strerror(errno);
+    ::close(fd);
+    return error;
+  }
+  size_t size = static_cast<size_t>(status.st_size);
+  if (size < 8) {
+    ::close(fd);
+    return path + ": truncated: " + std::to_string(size) +
+           " bytes, fewer than the 8-byte header length";
+  }
+  void *mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int mapErrno = errno;
+  ::close(fd);
+  if (mapping == MAP_FAILED)
+    return path + ": cannot map: " + std::strerror(mapErrno);
+
+  std::unique_ptr<SafetensorsFile> result(new SafetensorsFile);
+  result->filePath = path;
+  result->mapping = mapping;
+  result->mappingBytes = size;
+  const auto *bytes = static_cast<const unsigned char *>(mapping);
+  uint64_t headerBytes = 0;
+  for (int i = 7; i >= 0; --i)
+    headerBytes = headerBytes << 8 | bytes[i];
+  if (headerBytes > size - 8)
+    return path + ": truncated: the header length says " +
+           std::to_string(headerBytes) + " bytes but only " +
+           std::to_string(size - 8) + " follow it";
+  std::string error =
+      result->parseHeader(static_cast<const char *>(mapping) + 8, headerBytes,
+                          size - 8 - headerBytes);
+  if (!error.empty())
+    return path + ": " + error;
+  file = std::move(result);
+  return {};
+}
+
+SafetensorsFile::~SafetensorsFile() { munmap(mapping, mappingBytes); }
+
+const TensorRef *SafetensorsFile::find(const std::string &name) const {
+  auto it = std::lower_bound(
+      entries.begin(), entries.end(), name,
+      [](const TensorRef &tensor, const std::string &key) {
+        return tensor.name < key;
+      });
+  return it != entries.end() && it->name == name ? &*it : nullptr;
+}
+
+std::string SafetensorsFile::lookup(const std::string &name,
+                                    const TensorRef *&tensor) const {
+  tensor = find(name);
+  if (tensor)
+    return {};
+  return filePath + ": no tensor named '" + name + "' (the file holds " +
+         std::to_string(entries.size()) + " tensors)";
+}
+
+std::string copyBlock(const TensorRef &tensor, const std::vector<int64_t> &start,
+                      const std::vector<int64_t> &sizes, void *block) {
+  bool fits = start.size() == tensor.shape.size() &&
+              sizes.size() == tensor.shape.size();
+  for (size_t i = 0; fits && i < sizes.size(); ++i)
+    fits = start[i] >= 0 && sizes[i] >= 0 &&
+           start[i] <= tensor.shape[i] - sizes[i];
+  if (!fits)
+    return "tensor '" + tensor.name + "' of shape " +
+           formatShape(tensor.shape) + " has no block of sizes " +
+           formatShape(sizes) + " at " + formatShape(start);
+  extractBlock(tensor.data, tensor.shape, dtypeBytes(tensor.dtype), start,
+               sizes, block);
+  return {};
+}
+
+/// Writes the header for `tensors` and then each tensor's bytes through
+/// `writeData(i, out)`, which returns false when writing failed.
+static std::string
+writeFile(const std::string &path, const std::vector<TensorDesc> &tensors,
+          const std::map<std::string, std::string> &metadata,
+          const std::function<bool(size_t, FILE *, int64_t)> &writeData) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty())
+    header["__metadata__"] = metadata;
+  std::vector<int64_t> sizes;
+  int64_t offset = 0;
+  for (const TensorDesc &tensor : tensors) {
+    std::string what = path + ": tensor '" + tensor.name + "': ";
+    if (tensor.name == "__metadata__" || header.contains(tensor.name))
+      return what + "name is reserved or used twice";
+    int64_t count = elementCount(tensor.shape);
+    int64_t elementBytes = dtypeBytes(tensor.dtype), bytes;
+    if (elementBytes == 0)
+      return what + "unknown dtype '" + tensor.dtype + "'";
+    if (count < 0 || __builtin_mul_overflow(count, elementBytes, &bytes))
+      return what + "invalid shape " + formatShape(tensor.shape);
+    header[tensor.name] = {{"dtype", tensor.dtype},
+                           {"shape", tensor.shape},
+                           {"data_offsets", {offset, offset + bytes}}};
+    sizes.push_back(bytes);
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+
+  FILE *out = std::fopen(path.c_str(), "wb");
+  if (!out)
+    return path + ": cannot create: " + std::strerror(errno);
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i)
+    length[i] = static_cast<unsigned char>(uint64_t(text.size()) >> (8 * i));
+  bool ok = std::fwrite(length, 1, 8, out) == 8 &&
+            std::fwrite(text.data(), 1, text.size(), out) == text.size();
+  for (size_t i = 0; ok && i < tensors.size(); ++i)
+    ok = writeData(i, out, sizes[i]);
+  ok = std::fclose(out) == 0 && ok;
+  if (!ok)
+    return path + ": write failed: " + std::strerror(errno);
+  return {};
+}
+
+std::string writeSafetensors(const std::string &path,
+                             const std::vector<TensorRef> &tensors,
+                             const std::map<std::string, std::string> &metadata) {
+  std::vector<TensorDesc> descs(tensors.begin(), tensors.end());
+  return writeFile(path, descs, metadata,
+                   [&](size_t i, FILE *out, int64_t bytes) {
+                     return std::fwrite(tensors[i].data, 1, bytes, out) ==
+                            static_cast<size_t>(bytes);
+                   });
+}
+
+std::string writeSafetensors(const std::string &path,
+                             const std::vector<TensorDesc> &tensors,
+                             const std::function<void(size_t, char *)> &fill,
+                             const std::map<std::string, std::string> &metadata) {
+  std::vector<char> buffer;
+  return writeFile(path, tensors, metadata,
+                   [&](size_t i, FILE *out, int64_t bytes) {
+                     buffer.resize(bytes);
+                     fill(i, buffer.data());
+                     return std::fwrite(buffer.data(), 1, bytes, out) ==
+                            static_cast<size_t>(bytes);
+                   });
+}
+
+} // namespace tprt

@@ -1,0 +1,87 @@
+//===- Safetensors.h - safetensors reader and writer ------------*- C++ -*-===//
+//
+// This file declares the runtime's access to safetensors files, the format of
+// Hugging Face and PyTorch checkpoints: 8 bytes of little-endian header
+// length, a JSON header naming each tensor's dtype, shape and data_offsets
+// (counted from the end of the header), an optional "__metadata__" map of
+// strings, then the row-major little-endian data. The reader maps the file
+// and validates the whole header up front, so that a rank can copy out just
+// its slice of a tensor without reading the rest; the writer pads the header
+// with spaces to a multiple of 8 bytes, as the reference writer does.
+//
+// Every failure is returned as a message naming the file (and the tensor),
+// never by aborting: the same code serves the executables and the tools.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TPRT_SRC_SAFETENSORS_H
+#define TPRT_SRC_SAFETENSORS_H
+
+#include "Tensor.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace tprt {
+
+/// A safetensors file mapped read-only; its tensors point into the mapping
+/// and stay valid as long as the file object lives.
+class SafetensorsFile {
+public:
+  /// Maps `path` and validates its header into `file`. Returns an empty
+  /// string on success, else what is wrong with the file.
+  [[nodiscard]] static std::string open(const std::string &path,
+                                        std::unique_ptr<SafetensorsFile> &file);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile &) = delete;
+  SafetensorsFile &operator=(const SafetensorsFile &) = delete;
+
+  const std::string &path() const { return filePath; }
+  /// Every tensor, ordered by name.
+  const std::vector<TensorRef> &tensors() const { return entries; }
+  const std::map<std::string, std::string> &metadata() const { return meta; }
+
+  /// The tensor called `name`, or null.
+  const TensorRef *find(const std::string &name) const;
+  /// Like find, but a missing tensor is an error naming the file.
+  [[nodiscard]] std::string lookup(const std::string &name,
+                                   const TensorRef *&tensor) const;
+
+private:
+  SafetensorsFile() = default;
+  std::string parseHeader(const char *json, size_t jsonBytes,
+                          size_t dataBytes);
+
+  std::string filePath;
+  void *mapping = nullptr;
+  size_t mappingBytes = 0;
+  std::vector<TensorRef> entries;
+  std::map<std::string, std::string> meta;
+};
+
+/// Copies the block of `tensor` at `start` with `sizes` elements per dim into
+/// the contiguous row-major `block`, touching no other part of the tensor.
+/// Returns an empty string, or why the block does not fit the tensor.
+[[nodiscard]] std::string copyBlock(const TensorRef &tensor,
+                                    const std::vector<int64_t> &start,
+                                    const std::vector<int64_t> &sizes,
+                                    void *block);
+
+/// Writes `tensors` (with their bytes) to `path`, in the given order.
+[[nodiscard]] std::string
+writeSafetensors(const std::string &path, const std::vector<TensorRef> &tensors,
+                 const std::map<std::string, std::string> &metadata = {});
+
+/// Writes the tensors described by `tensors`, asking `fill(i, bytes)` for the
+/// bytes of tensor i one tensor at a time, so a file larger than memory can
+/// be generated.
+[[nodiscard]] std::string
+writeSafetensors(const std::string &path,
+                 const std::vector<TensorDesc> &tensors,
+                 const std::function<void(size_t, char *)> &fill,
+                 const std::map<std::string, std::string> &metadata = {});
+
+} // namespace tprt
+
+#endif // TPRT_SRC_SAFETENSORS_H

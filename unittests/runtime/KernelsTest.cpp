@@ -1,0 +1,386 @@
+//===- KernelsTest.cpp - cpu kernels against naive references -------------===//
+//
+// This file checks every cpu kernel of tprt.h against a direct loop
+// implementation on small, odd shapes, and that invalid arguments end the
+// process with a message naming the call. The kernels run on a default
+// context (one rank, no mesh), which needs no MPI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Context.h"
+#include "tprt/tprt.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace {
+
+std::vector<float> randomFloats(size_t count, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float &value : values)
+    value = uniform(engine);
+  return values;
+}
+
+void expectNear(const std::vector<float> &actual,
+                const std::vector<double> &expected, double tolerance = 1e-5) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i)
+    EXPECT_NEAR(actual[i], expected[i],
+                tolerance * std::max(1.0, std::abs(expected[i])))
+        << "at element " << i;
+}
+
+class KernelsTest : public ::testing::Test {
+protected:
+  tprt_context ctx;
+};
+
+using KernelsDeathTest = KernelsTest;
+
+TEST_F(KernelsTest, LinearWithAndWithoutBias) {
+  const int64_t m = 3, n = 5, k = 7;
+  std::vector<float> x = randomFloats(m * k, 1), w = randomFloats(n * k, 2),
+                     bias = randomFloats(n, 3), y(m * n);
+  for (bool withBias : {false, true}) {
+    std::vector<double> expected(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = withBias ? bias[j] : 0.0;
+        for (int64_t l = 0; l < k; ++l)
+          sum += double(x[i * k + l]) * w[j * k + l];
+        expected[i * n + j] = sum;
+      }
+    tprt_linear(&ctx, "proj", x.data(), w.data(),
+                withBias ? bias.data() : nullptr, y.data(), m, n, k);
+    expectNear(y, expected);
+  }
+}
+
+TEST_F(KernelsTest, BatchedMatmul) {
+  const int64_t batch = 2, m = 3, n = 5, k = 4;
+  std::vector<float> a = randomFloats(batch * m * k, 4),
+                     b = randomFloats(batch * k * n, 5), c(batch * m * n);
+  std::vector<double> expected(batch * m * n);
+  for (int64_t p = 0; p < batch; ++p)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (int64_t l = 0; l < k; ++l)
+          sum += double(a[(p * m + i) * k + l]) * b[(p * k + l) * n + j];
+        expected[(p * m + i) * n + j] = sum;
+      }
+  tprt_matmul(&ctx, "scores", a.data(), b.data(), c.data(), batch, m, n, k);
+  expectNear(c, expected);
+}
+
+TEST_F(KernelsTest, Elementwise) {
+  const int64_t count = 11;
+  std::vector<float> a = randomFloats(count, 6), b = randomFloats(count, 7),
+                     y(count);
+  auto check = [&](auto reference) {
+    std::vector<double> expected(count);
+    for (int64_t i = 0; i < count; ++i)
+      expected[i] = reference(double(a[i]), double(b[i]));
+    expectNear(y, expected);
+  };
+  tprt_add(&ctx, a.data(), b.data(), y.data(), count);
+  check([](double u, double v) { return u + v; });
+  tprt_mul(&ctx, a.data(), b.data(), y.data(), count);
+  check([](double u, double v) { return u * v; });
+  tprt_silu(&ctx, a.data(), y.data(), count);
+  check([](double u, double) { return u / (1 + std::exp(-u)); });
+  tprt_relu(&ctx, a.data(), y.data(), count);
+  check([](double u, double) { return u > 0 ? u : 0; });
+  tprt_gelu(&ctx, a.data(), y.data(), count, 0);
+  check([](double u, double) { return 0.5 * u * (1 + std::erf(u / std::sqrt(2.0))); });
+  tprt_gelu(&ctx, a.data(), y.data(), count, 1);
+  check([](double u, double) {
+    return 0.5 * u *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (u + 0.044715 * u * u * u)));
+  });
+  tprt_scale(&ctx, a.data(), y.data(), count, 0.125);
+  check([](double u, double) { return u * 0.125; });
+  // Elementwise kernels may work in place.
+  std::vector<float> inPlace = a;
+  tprt_add(&ctx, inPlace.data(), b.data(), inPlace.data(), count);
+  y = inPlace;
+  check([](double u, double v) { return u + v; });
+}
+
+TEST_F(KernelsTest, Norms) {
+  const int64_t rows = 3, features = 7;
+  const double epsilon = 1e-5;
+  std::vector<float> x = randomFloats(rows * features, 8),
+                     weight = randomFloats(features, 9),
+                     bias = randomFloats(features, 10), y(rows * features);
+  std::vector<double> rms(rows * features), layer(rows * features),
+      layerNoBias(rows * features);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = &x[r * features];
+    double squares = 0, sum = 0, centered = 0;
+    for (int64_t i = 0; i < features; ++i) {
+      squares += double(row[i]) * row[i];
+      sum += row[i];
+    }
+    double mean = sum / features;
+    for (int64_t i = 0; i < features; ++i)
+      centered += (row[i] - mean) * (row[i] - mean);
+    for (int64_t i = 0; i < features; ++i) {
+      rms[r * features + i] =
+          row[i] / std::sqrt(squares / features + epsilon) * weight[i];
+      layerNoBias[r * features + i] =
+          (row[i] - mean) / std::sqrt(centered / features + epsilon) *
+          weight[i];
+      layer[r * features + i] = layerNoBias[r * features + i] + bias[i];
+    }
+  }
+  tprt_rms_norm(&ctx, "norm", x.data(), weight.data(), y.data(), rows,
+                features, epsilon);
+  expectNear(y, rms);
+  tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), bias.data(),
+                  y.data(), rows, features, epsilon);
+  expectNear(y, layer);
+  tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), nullptr, y.data(),
+                  rows, features, epsilon);
+  expectNear(y, layerNoBias);
+}
+
+TEST_F(KernelsTest, SoftmaxOnMiddleAndLastDim) {
+  const int64_t outer = 2, dim = 3;
+  for (int64_t inner : {5, 1}) {
+    std::vector<float> x = randomFloats(outer * dim * inner, 11),
+                       y(x.size());
+    x[0] = 80.0f; // large logits must not overflow
+    std::vector<double> expected(x.size());
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        double max = -INFINITY, sum = 0;
+        for (int64_t d = 0; d < dim; ++d)
+          max = std::max(max, double(x[(o * dim + d) * inner + i]));
+        for (int64_t d = 0; d < dim; ++d)
+          sum += std::exp(x[(o * dim + d) * inner + i] - max);
+        for (int64_t d = 0; d < dim; ++d)
+          expected[(o * dim + d) * inner + i] =
+              std::exp(x[(o * dim + d) * inner + i] - max) / sum;
+      }
+    tprt_softmax(&ctx, x.data(), y.data(), outer, dim, inner);
+    expectNear(y, expected);
+  }
+}
+
+TEST_F(KernelsTest, TransposeFloatsAndInt64) {
+  // [2, 3, 4] -> perm [2, 0, 1] -> [4, 2, 3]: element-wise strided reads.
+  const int64_t shape[] = {2, 3, 4}, perm[] = {2, 0, 1};
+  std::vector<float> x(24), y(24);
+  for (int i = 0; i < 24; ++i)
+    x[i] = float(i);
+  tprt_transpose(&ctx, x.data(), y.data(), sizeof(float), 3, shape, perm);
+  for (int64_t a = 0; a < 4; ++a)
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t c = 0; c < 3; ++c)
+        EXPECT_EQ(y[(a * 2 + b) * 3 + c], x[(b * 3 + c) * 4 + a]);
+
+  // [2, 3, 4, 5] -> perm [0, 2, 1, 3]: whole rows copied at once.
+  const int64_t heads[] = {2, 3, 4, 5}, swap[] = {0, 2, 1, 3};
+  std::vector<int64_t> ids(120), moved(120);
+  for (int i = 0; i < 120; ++i)
+    ids[i] = int64_t(i) << 33;
+  tprt_transpose(&ctx, ids.data(), moved.data(), sizeof(int64_t), 4, heads,
+                 swap);
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t h = 0; h < 4; ++h)
+      for (int64_t s = 0; s < 3; ++s)
+        for (int64_t d = 0; d < 5; ++d)
+          EXPECT_EQ(moved[((b * 4 + h) * 3 + s) * 5 + d],
+                    ids[((b * 3 + s) * 4 + h) * 5 + d]);
+}
+
+TEST_F(KernelsTest, Copy) {
+  std::vector<float> x = randomFloats(7, 12), y(7);
+  tprt_copy(&ctx, x.data(), y.data(), 7 * sizeof(float));
+  EXPECT_EQ(x, y);
+}
+
+TEST_F(KernelsTest, Rope) {
+  const int64_t batch = 2, seq = 3, heads = 2, headDim = 6;
+  const double theta = 10000.0;
+  std::vector<float> x = randomFloats(batch * seq * heads * headDim, 13),
+                     y(x.size());
+  std::vector<double> expected(x.size());
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t p = 0; p < seq; ++p)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < headDim / 2; ++i) {
+          int64_t at = ((b * seq + p) * heads + h) * headDim + 2 * i;
+          double angle = p * std::pow(theta, -2.0 * i / headDim);
+          expected[at] = x[at] * std::cos(angle) - x[at + 1] * std::sin(angle);
+          expected[at + 1] =
+              x[at] * std::sin(angle) + x[at + 1] * std::cos(angle);
+        }
+  tprt_rope(&ctx, x.data(), y.data(), batch, seq, heads, headDim, theta);
+  expectNear(y, expected);
+}
+
+/// Attention on [batch, seq, heads, dim] tensors, one score at a time.
+std::vector<double> referenceAttention(const std::vector<float> &q,
+                                       const std::vector<float> &k,
+                                       const std::vector<float> &v,
+                                       int64_t batch, int64_t qSeq,
+                                       int64_t kvSeq, int64_t qHeads,
+                                       int64_t kvHeads, int64_t dim,
+                                       bool causal, double scale) {
+  std::vector<double> o(batch * qSeq * qHeads * dim, 0.0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < qHeads; ++h) {
+      int64_t g = h / (qHeads / kvHeads);
+      for (int64_t i = 0; i < qSeq; ++i) {
+        int64_t visible = causal ? std::min(kvSeq, i + 1) : kvSeq;
+        std::vector<double> scores(visible);
+        double max = -INFINITY, sum = 0;
+        for (int64_t j = 0; j < visible; ++j) {
+          double dot = 0;
+          for (int64_t d = 0; d < dim; ++d)
+            dot += double(q[((b * qSeq + i) * qHeads + h) * dim + d]) *
+                   k[((b * kvSeq + j) * kvHeads + g) * dim + d];
+          scores[j] = dot * scale;
+          max = std::max(max, scores[j]);
+        }
+        for (double &score : scores)
+          sum += score = std::exp(score - max);
+        for (int64_t j = 0; j < visible; ++j)
+          for (int64_t d = 0; d < dim; ++d)
+            o[((b * qSeq + i) * qHeads + h) * dim + d] +=
+                scores[j] / sum * v[((b * kvSeq + j) * kvHeads + g) * dim + d];
+      }
+    }
+  return o;
+}
+
+struct AttentionCase {
+  int64_t batch, qSeq, kvSeq, qHeads, kvHeads, dim;
+  bool causal;
+};
+
+TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
+  // Grouped heads, both masks, fewer queries than keys, and a sequence that
+  // crosses the kernel's block of query rows.
+  const AttentionCase cases[] = {{2, 5, 5, 4, 2, 3, true},
+                                 {2, 5, 5, 4, 2, 3, false},
+                                 {1, 3, 5, 3, 1, 4, false},
+                                 {1, 3, 5, 2, 2, 4, true},
+                                 {1, 131, 131, 2, 1, 5, true}};
+  for (const AttentionCase &c : cases) {
+    std::vector<float> q = randomFloats(c.batch * c.qSeq * c.qHeads * c.dim, 14),
+                       k = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim, 15),
+                       v = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim, 16),
+                       o(q.size());
+    double scale = 1.0 / std::sqrt(double(c.dim));
+    tprt_attention(&ctx, "attention", q.data(), k.data(), v.data(), o.data(),
+                   c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads, c.dim,
+                   c.causal, scale);
+    SCOPED_TRACE("q_seq " + std::to_string(c.qSeq) + " causal " +
+                 std::to_string(c.causal));
+    expectNear(o, referenceAttention(q, k, v, c.batch, c.qSeq, c.kvSeq,
+                                     c.qHeads, c.kvHeads, c.dim, c.causal,
+                                     scale));
+  }
+}
+
+TEST_F(KernelsTest, SumOverDimMask) {
+  const int64_t shape[] = {2, 3, 4};
+  std::vector<float> x = randomFloats(24, 17);
+  for (int64_t mask = 0; mask < 8; ++mask) {
+    std::vector<int64_t> kept;
+    for (int64_t d = 0; d < 3; ++d)
+      if (!(mask >> d & 1))
+        kept.push_back(d);
+    int64_t count = 1;
+    for (int64_t d : kept)
+      count *= shape[d];
+    std::vector<double> expected(count, 0.0);
+    for (int64_t a = 0; a < 2; ++a)
+      for (int64_t b = 0; b < 3; ++b)
+        for (int64_t c = 0; c < 4; ++c) {
+          int64_t index[] = {a, b, c}, at = 0;
+          for (int64_t d : kept)
+            at = at * shape[d] + index[d];
+          expected[at] += x[(a * 3 + b) * 4 + c];
+        }
+    std::vector<float> y(count);
+    tprt_sum(&ctx, x.data(), y.data(), 3, shape, mask);
+    SCOPED_TRACE("dim mask " + std::to_string(mask));
+    expectNear(y, expected);
+  }
+}
+
+TEST_F(KernelsTest, CrossEntropy) {
+  const int64_t positions = 3, classes = 5;
+  std::vector<float> logits = randomFloats(positions * classes, 18);
+  std::vector<int64_t> labels = {4, 0, 2};
+  double total = 0;
+  for (int64_t p = 0; p < positions; ++p) {
+    double sum = 0;
+    for (int64_t c = 0; c < classes; ++c)
+      sum += std::exp(double(logits[p * classes + c]));
+    total += std::log(sum) - logits[p * classes + labels[p]];
+  }
+  std::vector<float> loss(1);
+  tprt_cross_entropy(&ctx, "loss", logits.data(), labels.data(), loss.data(),
+                     positions, classes);
+  expectNear(loss, {total / positions});
+}
+
+TEST_F(KernelsTest, EmbeddingWithRowOffset) {
+  // This rank holds rows [3, 6) of a 7-row table; other ids give zeros.
+  const int64_t rows = 3, dim = 4, offset = 3, total = 7;
+  std::vector<float> table = randomFloats(rows * dim, 19);
+  std::vector<int64_t> ids = {0, 4, 6, 3, 5};
+  std::vector<float> y(ids.size() * dim);
+  tprt_embedding(&ctx, "tok_embeddings", ids.data(), table.data(), y.data(),
+                 ids.size(), rows, dim, offset, total);
+  for (size_t i = 0; i < ids.size(); ++i)
+    for (int64_t d = 0; d < dim; ++d)
+      EXPECT_EQ(y[i * dim + d], ids[i] >= offset && ids[i] < offset + rows
+                                    ? table[(ids[i] - offset) * dim + d]
+                                    : 0.0f);
+}
+
+TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
+  std::vector<float> logits(10), y(8);
+  std::vector<int64_t> labels = {1, 5};
+  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", logits.data(), labels.data(),
+                                 y.data(), 2, 5),
+              ::testing::ExitedWithCode(1),
+              "tprt: error: tprt_cross_entropy 'loss': label 5 at position 1 "
+              "is outside \\[0, 5\\)");
+  std::vector<int64_t> ids = {7};
+  EXPECT_EXIT(tprt_embedding(&ctx, "emb", ids.data(), logits.data(), y.data(),
+                             1, 2, 2, 0, 7),
+              ::testing::ExitedWithCode(1),
+              "tprt_embedding 'emb': id 7 at position 0 is outside \\[0, 7\\)");
+  EXPECT_EXIT(tprt_attention(&ctx, "attn", y.data(), y.data(), y.data(),
+                             y.data(), 1, 1, 1, 3, 2, 1, 0, 1.0),
+              ::testing::ExitedWithCode(1),
+              "3 query heads are not a multiple of 2 key/value heads");
+  EXPECT_EXIT(tprt_all_reduce(&ctx, y.data(), y.data(), 1, 2),
+              ::testing::ExitedWithCode(1),
+              "tprt_all_reduce: axis mask 2 names axes beyond the mesh's 0");
+}
+
+TEST_F(KernelsTest, CollectivesOfOneRankCopy) {
+  std::vector<float> x = randomFloats(6, 20), y(6);
+  tprt_all_reduce(&ctx, x.data(), y.data(), 6, 0);
+  EXPECT_EQ(x, y);
+  std::fill(y.begin(), y.end(), 0.0f);
+  tprt_all_gather(&ctx, x.data(), y.data(), 2, 3 * sizeof(float), 0);
+  EXPECT_EQ(x, y);
+  EXPECT_EQ(tprt_group_index(&ctx, 0), 0);
+}
+
+} // namespace

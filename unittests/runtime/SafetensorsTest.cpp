@@ -1,0 +1,210 @@
+//===- SafetensorsTest.cpp - safetensors reader and writer ----------------===//
+//
+// This file checks the safetensors writer and reader: a round trip with
+// metadata, the errors for truncated files, malformed headers, offsets
+// outside the file or inconsistent with the shape, a missing tensor, and the
+// sub-block copy that loads one rank's slice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Safetensors.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <numeric>
+
+using namespace tprt;
+
+namespace {
+
+std::string tempPath(const std::string &name) {
+  return ::testing::TempDir() + "tprt-safetensors-" + name;
+}
+
+/// Writes a file with the given header text (unpadded) and `dataBytes`
+/// zero bytes of data.
+void writeRaw(const std::string &path, const std::string &header,
+              size_t dataBytes) {
+  std::ofstream out(path, std::ios::binary);
+  uint64_t length = header.size();
+  for (int i = 0; i < 8; ++i)
+    out.put(static_cast<char>(length >> (8 * i)));
+  out << header << std::string(dataBytes, '\0');
+}
+
+/// Opens `path` expecting failure; returns the message.
+std::string openError(const std::string &path) {
+  std::unique_ptr<SafetensorsFile> file;
+  std::string error = SafetensorsFile::open(path, file);
+  EXPECT_FALSE(error.empty());
+  EXPECT_EQ(file, nullptr);
+  return error;
+}
+
+TEST(SafetensorsTest, RoundTripWithMetadata) {
+  std::vector<float> weight(6);
+  std::iota(weight.begin(), weight.end(), 0.5f);
+  std::vector<int64_t> ids = {1, -2, 3, int64_t(1) << 40};
+  std::vector<TensorRef> tensors(2);
+  tensors[0].name = "layers.0.w1.weight";
+  tensors[0].dtype = "F32";
+  tensors[0].shape = {2, 3};
+  tensors[0].data = reinterpret_cast<const char *>(weight.data());
+  tensors[1].name = "ids";
+  tensors[1].dtype = "I64";
+  tensors[1].shape = {4};
+  tensors[1].data = reinterpret_cast<const char *>(ids.data());
+  std::string path = tempPath("roundtrip");
+  ASSERT_EQ(writeSafetensors(path, tensors, {{"format", "pt"}}), "");
+
+  std::ifstream in(path, std::ios::binary);
+  unsigned char length[8];
+  in.read(reinterpret_cast<char *>(length), 8);
+  EXPECT_EQ(length[0] % 8, 0) << "header not padded to 8 bytes";
+
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  ASSERT_EQ(file->tensors().size(), 2u);
+  EXPECT_EQ(file->metadata().at("format"), "pt");
+  const TensorRef *w = file->find("layers.0.w1.weight");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->dtype, "F32");
+  EXPECT_EQ(w->shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::memcmp(w->data, weight.data(), 24), 0);
+  const TensorRef *i = file->find("ids");
+  ASSERT_NE(i, nullptr);
+  EXPECT_EQ(i->dtype, "I64");
+  EXPECT_EQ(std::memcmp(i->data, ids.data(), 32), 0);
+}
+
+TEST(SafetensorsTest, StreamingWriterAndUnpaddedHeader) {
+  std::vector<TensorDesc> tensors = {{"a", "F32", {3}}, {"b", "BF16", {2, 2}}};
+  std::string path = tempPath("streaming");
+  ASSERT_EQ(writeSafetensors(path, tensors,
+                             [](size_t i, char *bytes) {
+                               std::memset(bytes, int(i) + 1, i ? 8 : 12);
+                             }),
+            "");
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  EXPECT_EQ(file->find("b")->data[7], 2);
+
+  // Readers must not require the writer's padding.
+  writeRaw(path, R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+           4);
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  EXPECT_EQ(file->find("x")->shape, std::vector<int64_t>{1});
+}
+
+TEST(SafetensorsTest, TruncatedFile) {
+  std::string path = tempPath("truncated");
+  std::ofstream(path, std::ios::binary) << "abc";
+  EXPECT_NE(openError(path).find("truncated: 3 bytes"), std::string::npos);
+
+  std::string header =
+      R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})";
+  writeRaw(path, header + "  ", 0);
+  std::string error = openError(path);
+  EXPECT_NE(error.find("data_offsets [0, 16) lie outside the 0 data bytes"),
+            std::string::npos)
+      << error;
+
+  // The length promises more header than the file holds.
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x40\0\0\0\0\0\0\0{}", 10);
+  out.close();
+  error = openError(path);
+  EXPECT_NE(error.find("header length says 64 bytes but only 2 follow"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SafetensorsTest, MalformedHeader) {
+  std::string path = tempPath("malformed");
+  writeRaw(path, R"({"w": {"dtype": "F32", )", 0);
+  std::string error = openError(path);
+  EXPECT_NE(error.find(path + ": malformed header: "), std::string::npos)
+      << error;
+
+  writeRaw(path, "[1, 2]", 0);
+  EXPECT_NE(openError(path).find("expected a JSON object, got array"),
+            std::string::npos);
+
+  writeRaw(path, R"({"w":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}})",
+           4);
+  EXPECT_NE(openError(path).find("tensor 'w': unknown dtype 'F33'"),
+            std::string::npos);
+
+  writeRaw(path, R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})",
+           4);
+  EXPECT_NE(openError(path).find("must hold non-negative integers"),
+            std::string::npos);
+
+  writeRaw(path, R"({"__metadata__":{"a":1}})", 0);
+  EXPECT_NE(openError(path).find("__metadata__ value of 'a' is not a string"),
+            std::string::npos);
+}
+
+TEST(SafetensorsTest, OffsetsOutsideFileOrInconsistentWithShape) {
+  std::string path = tempPath("offsets");
+  writeRaw(path,
+           R"({"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}})",
+           16);
+  std::string error = openError(path);
+  EXPECT_NE(error.find("tensor 'w': data_offsets [0, 400) lie outside the 16 "
+                       "data bytes"),
+            std::string::npos)
+      << error;
+
+  writeRaw(path, R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+           16);
+  error = openError(path);
+  EXPECT_NE(error.find("tensor 'w': data_offsets [0, 8) hold 8 bytes but "
+                       "shape [3] of F32 needs 12"),
+            std::string::npos)
+      << error;
+
+  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
+           16);
+  EXPECT_NE(openError(path).find("0 <= begin <= end"), std::string::npos);
+}
+
+TEST(SafetensorsTest, MissingTensor) {
+  std::string path = tempPath("missing");
+  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+           4);
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  EXPECT_EQ(file->find("v"), nullptr);
+  const TensorRef *tensor = nullptr;
+  EXPECT_EQ(file->lookup("v", tensor),
+            path + ": no tensor named 'v' (the file holds 1 tensors)");
+  EXPECT_EQ(file->lookup("w", tensor), "");
+  EXPECT_NE(tensor, nullptr);
+}
+
+TEST(SafetensorsTest, SubBlockCopy) {
+  std::vector<float> values(4 * 5 * 6);
+  std::iota(values.begin(), values.end(), 0.0f);
+  TensorRef tensor;
+  tensor.name = "w";
+  tensor.dtype = "F32";
+  tensor.shape = {4, 5, 6};
+  tensor.data = reinterpret_cast<const char *>(values.data());
+  std::vector<float> block(2 * 3 * 2, -1.0f);
+  ASSERT_EQ(copyBlock(tensor, {1, 2, 3}, {2, 3, 2}, block.data()), "");
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 3; ++b)
+      for (int c = 0; c < 2; ++c)
+        EXPECT_EQ(block[(a * 3 + b) * 2 + c],
+                  values[((1 + a) * 5 + 2 + b) * 6 + 3 + c]);
+
+  EXPECT_EQ(copyBlock(tensor, {3, 0, 0}, {2, 5, 6}, block.data()),
+            "tensor 'w' of shape [4, 5, 6] has no block of sizes [2, 5, 6] "
+            "at [3, 0, 0]");
+  EXPECT_NE(copyBlock(tensor, {0, 0}, {1, 1}, block.data()), "");
+}
+
+} // namespace
