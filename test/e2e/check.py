@@ -71,6 +71,11 @@ def main():
     tag = f"{args.model}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.sequence_parallel:
         tag += "-sp"
+    # Tests run in parallel: each gets its own executable and files.
+    if args.corrupt:
+        tag += f"-{args.corrupt}"
+    if args.launch_ranks:
+        tag += f"-np{args.launch_ranks}"
     weights = os.path.join(args.workdir, f"{args.model}.safetensors")
     if not os.path.exists(weights):
         # Another test may be writing it: write aside, then rename.
@@ -101,7 +106,7 @@ def main():
               "--oversubscribe", "--bind-to", "none"]
 
     if args.corrupt:
-        bad = os.path.join(args.workdir, f"{tag}-{args.corrupt}.safetensors")
+        bad = os.path.join(args.workdir, f"{tag}.safetensors")
         victim = corrupt(weights, bad, args.corrupt)
         weights = bad
         print(f"damaged tensor: {victim} ({args.corrupt})")
