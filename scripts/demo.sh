@@ -22,9 +22,11 @@ echo "== tp-compile --mesh tp:2 --plan plan.json --target cpu"
 "$build/bin/tp-compile" "$example/model.mlir" --mesh tp:2 \
   --plan "$example/plan.json" --target cpu -o "$work/ff"
 
-echo "== mpirun -np 2 ff --weights ff.safetensors --seed 0 --output y.npy --report"
+echo "== mpirun -np 2 ff --weights ff.safetensors --seed 0 --output y.npy"
 mpirun -np 2 --bind-to none "$work/ff" --weights "$work/ff.safetensors" \
-  --seed 0 --output "$work/y.npy" --report
+  --seed 0 --output "$work/y.npy"
+echo "== mpirun -np 2 ff --report"
+mpirun -np 2 "$work/ff" --report
 
 echo
 echo "== memory per rank (parameters + peak activations, from the report)"
