@@ -429,7 +429,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
 }
 
 void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
-  auto describe = [&](StringRef name, Value value, LayoutAttr layout) {
+  auto describe = [&](const std::string &name, Value value,
+                      LayoutAttr layout) {
     auto type = cast<RankedTensorType>(value.getType());
     llvm::json::Object entry{
         {"name", name},
@@ -444,7 +445,7 @@ void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
   llvm::json::Array parameters, inputs, outputs;
   for (auto get : function.getOps<GetParameterOp>())
     parameters.push_back(
-        describe(get.getName(), get.getResult(), get.getLayoutAttr()));
+        describe(get.getName().str(), get.getResult(), get.getLayoutAttr()));
   for (BlockArgument argument : function.getArguments()) {
     llvm::json::Object entry =
         describe("input" + std::to_string(argument.getArgNumber()), argument,

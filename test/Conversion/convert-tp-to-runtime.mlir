@@ -1,0 +1,86 @@
+// RUN: tp-opt %s --convert-tp-to-runtime --split-input-file --verify-diagnostics --allow-unregistered-dialect | FileCheck %s
+
+// A rank's program (tp:2, w1 colwise, w2 rowwise) becomes one runtime call per
+// op; parameters live in the parameter buffer, activations in the arena.
+// The arena reuses the space of dead values: five 128-byte activations (x, h,
+// a viewed twice by reshapes, y, z) fit in 384 bytes, because y takes h's
+// place once the relu has read it, and x (an input) stays live throughout.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"w1.weight" : tensor<16x8xf32>
+  tp.parameter @"w2.weight" : tensor<8x16xf32>
+  func.func @forward(%x: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [R]>})
+      -> (tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [R]>}) {
+    %w1 = tp.get_parameter @"w1.weight" layout <@mesh, [S(0)]> : tensor<8x8xf32>
+    %w2 = tp.get_parameter @"w2.weight" layout <@mesh, [S(1)]> : tensor<8x8xf32>
+    %h = tp.linear "w1" %x, %w1 : tensor<4x8xf32>, tensor<8x8xf32>
+    %a = tp.relu %h : tensor<4x8xf32>
+    %r = tp.reshape %a : tensor<4x8xf32> -> tensor<2x16xf32>
+    %b = tp.reshape %r : tensor<2x16xf32> -> tensor<4x8xf32>
+    %y = tp.linear "w2" %b, %w2 : tensor<4x8xf32>, tensor<8x8xf32>
+    %z = tp.all_reduce %y on @mesh ["tp"] : tensor<4x8xf32>
+    return %z : tensor<4x8xf32>
+  }
+}
+
+// Only the LLVM dialect is left.
+// CHECK-NOT: tp.
+// CHECK-NOT: func.func
+// CHECK: llvm.mlir.global internal constant @{{tp_str_[0-9]+}}("w1\00")
+// CHECK-LABEL: llvm.func @tp_model_forward(
+// CHECK-SAME: %[[CTX:.*]]: !llvm.ptr, %[[ARENA:.*]]: !llvm.ptr, %[[PARAMS:.*]]: !llvm.ptr)
+// w1: x in the arena, w1 in the parameters, no bias.
+// CHECK: %[[X:.*]] = llvm.getelementptr %[[ARENA]][%{{.*}}]
+// CHECK: %[[PW1:.*]] = llvm.getelementptr %[[PARAMS]][%{{.*}}]
+// CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[H:.*]] = llvm.getelementptr %[[ARENA]][%{{.*}}]
+// CHECK: llvm.call @tprt_linear(%[[CTX]], %{{.*}}, %[[X]], %[[PW1]], %[[NULL]], %[[H]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: llvm.call @tprt_relu(
+// The reshapes are views: no call.
+// CHECK-NOT: tprt_copy
+// CHECK: llvm.call @tprt_linear(
+// CHECK: llvm.call @tprt_all_reduce(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64) -> ()
+// CHECK: llvm.return
+// CHECK-DAG: llvm.func @tprt_linear(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: llvm.func @tprt_all_reduce(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64)
+// CHECK: llvm.mlir.global external constant @tp_model_manifest(
+// CHECK-SAME: \22arena_bytes\22:384
+// CHECK-SAME: \22inputs\22:[{\22dtype\22:\22F32\22,\22local_shape\22:[4,8],\22name\22:\22input0\22,\22offset\22:0,\22shape\22:[4,8],\22split\22:{{\[\[\],\[\]\]}}}]
+// CHECK-SAME: \22param_bytes\22:512
+// CHECK-SAME: \22parameters\22:[{\22dtype\22:\22F32\22,\22local_shape\22:[8,8],\22name\22:\22w1.weight\22,\22offset\22:0,\22shape\22:[16,8],\22split\22:{{\[\[0\],\[\]\]}}},{\22dtype\22:\22F32\22,\22local_shape\22:[8,8],\22name\22:\22w2.weight\22,\22offset\22:256,\22shape\22:[8,16],\22split\22:{{\[\[\],\[0\]\]}}}]
+
+// -----
+
+// A row-split embedding table: each rank's rows start at its group index
+// times its row count.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"emb.weight" : tensor<32x8xf32>
+  func.func @forward(%ids: tensor<2x4xi64> {tp.layout = #tp.layout<@mesh, [R]>})
+      -> (tensor<2x4x8xf32> {tp.layout = #tp.layout<@mesh, [P(sum)]>}) {
+    %t = tp.get_parameter @"emb.weight" layout <@mesh, [S(0)]> : tensor<16x8xf32>
+    %e = tp.embedding "emb" %ids, %t {tp.operand_layouts = [#tp.layout<@mesh, [R]>, #tp.layout<@mesh, [S(0)]>]} : tensor<2x4xi64>, tensor<16x8xf32>
+    return %e : tensor<2x4x8xf32>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: %[[MASK:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK-NEXT: %[[INDEX:.*]] = llvm.call @tprt_group_index(%{{.*}}, %[[MASK]]) : (!llvm.ptr, i64) -> i64
+// CHECK-NEXT: %[[ROWS:.*]] = llvm.mlir.constant(16 : i64) : i64
+// CHECK-NEXT: %[[OFFSET:.*]] = llvm.mul %[[INDEX]], %[[ROWS]]
+// CHECK: llvm.call @tprt_embedding({{.*}}, %[[OFFSET]], %{{.*}})
+// CHECK: @tp_model_manifest({{.*}}\22id_bound\22:32
+
+// -----
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+    // expected-error @+1 {{the runtime supports f32 tensors and i64 token ids; got 'tensor<4x8xbf16>'}}
+    %a = "test.cast"(%x) : (tensor<4x8xf32>) -> tensor<4x8xbf16>
+    %b = "test.cast"(%a) : (tensor<4x8xbf16>) -> tensor<4x8xf32>
+    return %b : tensor<4x8xf32>
+  }
+}

@@ -1,0 +1,30 @@
+// tp-compile stops at each stage with --emit, and refuses what it cannot do.
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=tp | FileCheck %s --check-prefix=TP
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=mlir | FileCheck %s --check-prefix=MLIR
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=llvm | FileCheck %s --check-prefix=LLVM
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=obj -o %t.o
+// RUN: nm %t.o | FileCheck %s --check-prefix=OBJ
+// RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --target cuda -o %t.cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json 2>&1 | FileCheck %s --check-prefix=NOOUT
+// RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:3 --plan %examples/llama-layer/plan.json --emit=tp 2>&1 | FileCheck %s --check-prefix=UNEVEN
+
+// TP: func.func @forward(%{{.*}}: tensor<2x16x256xf32> {tp.layout = #tp.layout<@mesh, [R]>})
+// TP-COUNT-2: tp.all_reduce
+
+// MLIR: llvm.func @tp_model_forward(
+// MLIR: llvm.call @tprt_rms_norm(
+// MLIR: llvm.call @tprt_rope(
+// MLIR: llvm.call @tprt_attention(
+// MLIR: llvm.call @tprt_all_reduce(
+
+// LLVM: @tp_model_manifest = constant
+// LLVM: define void @tp_model_forward(ptr %0, ptr %1, ptr %2)
+// LLVM: call void @tprt_linear(
+
+// OBJ-DAG: T tp_model_forward
+// OBJ-DAG: R tp_model_manifest
+// OBJ-DAG: U tprt_attention
+
+// CUDA: tp-compile: error: --target cuda is not available yet
+// NOOUT: tp-compile: error: an object file or executable needs -o <path>
+// UNEVEN: error: {{.*}}layer 'attention.wq' is colwise over mesh axis 'tp' (3 ranks) but its 256 output features do not divide evenly

@@ -1,0 +1,22 @@
+// tp-weights writes one tensor per tp.parameter, in the declared global
+// shapes, deterministically, and lists a file's tensors.
+// RUN: tp-weights init %examples/llama-layer/model.mlir --seed 3 -o %t.a.safetensors
+// RUN: tp-weights init %examples/llama-layer/model.mlir --seed 3 -o %t.b.safetensors
+// RUN: cmp %t.a.safetensors %t.b.safetensors
+// RUN: tp-weights init %examples/llama-layer/model.mlir --seed 4 -o %t.c.safetensors
+// RUN: not cmp -s %t.a.safetensors %t.c.safetensors
+// RUN: tp-weights ls %t.a.safetensors | FileCheck %s
+// RUN: not tp-weights init %s -o %t.none.safetensors 2>&1 | FileCheck %s --check-prefix=NOPARAMS
+// RUN: not tp-weights ls %s 2>&1 | FileCheck %s --check-prefix=NOTSAFETENSORS
+
+// CHECK: attention.wk.weight F32 [128, 256] 131072 bytes
+// CHECK: ffn_norm.weight F32 [256] 1024 bytes
+// CHECK: 9 tensors, 3147776 bytes
+// CHECK: metadata generator: tp-weights init --seed 3
+
+// NOPARAMS: tp-weights: error: '{{.*}}init-ls.mlir' declares no tp.parameter
+// NOTSAFETENSORS: tp-weights: error: {{.*}}init-ls.mlir
+
+func.func @forward(%x: tensor<2xf32>) -> tensor<2xf32> {
+  return %x : tensor<2xf32>
+}
