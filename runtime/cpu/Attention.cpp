@@ -27,8 +27,8 @@ static const int64_t queryBlock = 128;
 void tprt_rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
                int64_t seq, int64_t heads, int64_t head_dim, double theta) {
   if (head_dim % 2 != 0)
-    fail(ctx, "tprt_rope: head_dim " + std::to_string(head_dim) +
-                  " must be even");
+    fail(ctx,
+         "tprt_rope: head_dim " + std::to_string(head_dim) + " must be even");
   int64_t pairs = head_dim / 2;
   // The rotation of each (position, pair), computed once in double.
   std::vector<float> cosines(seq * pairs), sines(seq * pairs);
@@ -62,10 +62,10 @@ void tprt_attention(tprt_context *ctx, const char *layer, const float *q,
                   " query heads are not a multiple of " +
                   std::to_string(kv_heads) + " key/value heads");
   int dim = blasDim(ctx, call, layer, "head_dim", head_dim);
-  int qStride = blasDim(ctx, call, layer, "q_heads * head_dim",
-                        q_heads * head_dim);
-  int kvStride = blasDim(ctx, call, layer, "kv_heads * head_dim",
-                         kv_heads * head_dim);
+  int qStride =
+      blasDim(ctx, call, layer, "q_heads * head_dim", q_heads * head_dim);
+  int kvStride =
+      blasDim(ctx, call, layer, "kv_heads * head_dim", kv_heads * head_dim);
   blasDim(ctx, call, layer, "kv_seq", kv_seq);
   if (dim == 0 || q_seq <= 0)
     return;
@@ -74,8 +74,8 @@ void tprt_attention(tprt_context *ctx, const char *layer, const float *q,
     return;
   }
   int64_t groupSize = q_heads / kv_heads;
-  float *scores = reinterpret_cast<float *>(scratch(
-      *ctx, 0, std::min(q_seq, queryBlock) * kv_seq * sizeof(float)));
+  float *scores = reinterpret_cast<float *>(
+      scratch(*ctx, 0, std::min(q_seq, queryBlock) * kv_seq * sizeof(float)));
 
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < q_heads; ++h) {
@@ -88,20 +88,20 @@ void tprt_attention(tprt_context *ctx, const char *layer, const float *q,
         int rows = static_cast<int>(std::min(queryBlock, q_seq - first));
         // PyTorch's is_causal: query i sees keys j <= i (top-left aligned),
         // so a causal block needs no key beyond its last row.
-        int cols = static_cast<int>(
-            causal ? std::min(kv_seq, first + rows) : kv_seq);
+        int cols =
+            static_cast<int>(causal ? std::min(kv_seq, first + rows) : kv_seq);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, cols, dim,
-                    static_cast<float>(scale), qHead + first * qStride,
-                    qStride, kHead, kvStride, 0.0f, scores, cols);
+                    static_cast<float>(scale), qHead + first * qStride, qStride,
+                    kHead, kvStride, 0.0f, scores, cols);
         for (int r = 0; r < rows; ++r) {
           float *row = scores + int64_t(r) * cols;
-          int64_t visible = causal ? std::min<int64_t>(cols, first + r + 1)
-                                   : cols;
+          int64_t visible =
+              causal ? std::min<int64_t>(cols, first + r + 1) : cols;
           softmaxRow(row, visible);
           std::fill(row + visible, row + cols, 0.0f);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, dim,
-                    cols, 1.0f, scores, cols, vHead, kvStride, 0.0f,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, dim, cols,
+                    1.0f, scores, cols, vHead, kvStride, 0.0f,
                     oHead + first * qStride, qStride);
       }
     }

@@ -49,8 +49,8 @@ int64_t tprt_group_index(tprt_context *ctx, int64_t axis_mask) {
   return groupIndex(*ctx, axis_mask);
 }
 
-void tprt_all_reduce(tprt_context *ctx, const float *x, float *y,
-                     int64_t count, int64_t axis_mask) {
+void tprt_all_reduce(tprt_context *ctx, const float *x, float *y, int64_t count,
+                     int64_t axis_mask) {
   const char *call = "tprt_all_reduce";
   checkAxisMask(*ctx, call, axis_mask);
   if (groupSize(*ctx, axis_mask) == 1)
@@ -116,8 +116,7 @@ void tprt_all_to_all(tprt_context *ctx, const void *x, void *y,
   if (shape[split_dim] % group != 0)
     fail(ctx, std::string(call) + ": split dim " + std::to_string(split_dim) +
                   " of size " + std::to_string(shape[split_dim]) +
-                  " does not divide into " + std::to_string(group) +
-                  " pieces");
+                  " does not divide into " + std::to_string(group) + " pieces");
   std::vector<int64_t> piece(shape, shape + rank);
   piece[split_dim] /= group;
   int64_t pieceBytes = elementCount(piece) * element_bytes;
@@ -128,8 +127,7 @@ void tprt_all_to_all(tprt_context *ctx, const void *x, void *y,
 
   // x is [before, group, piece bytes per before-index] around the split dim;
   // MPI sends [group, before, ...].
-  int64_t before =
-      elementCount(std::vector<int64_t>(shape, shape + split_dim));
+  int64_t before = elementCount(std::vector<int64_t>(shape, shape + split_dim));
   const void *send = x;
   if (before > 1) {
     char *packed = scratch(*ctx, 0, group * pieceBytes);

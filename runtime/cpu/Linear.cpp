@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Kernels.h"
 #include "Context.h"
+#include "Kernels.h"
 
 #include <cblas.h>
 

@@ -23,8 +23,8 @@ void tprt_rms_norm(tprt_context *, const char *, const float *x,
     double squares = 0;
     for (int64_t i = 0; i < features; ++i)
       squares += double(x[i]) * x[i];
-    float inverse = static_cast<float>(1.0 / std::sqrt(squares / features +
-                                                       epsilon));
+    float inverse =
+        static_cast<float>(1.0 / std::sqrt(squares / features + epsilon));
     for (int64_t i = 0; i < features; ++i)
       y[i] = x[i] * inverse * weight[i];
   }

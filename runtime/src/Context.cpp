@@ -70,13 +70,12 @@ createContext(const std::vector<std::string> &axisNames,
   for (int64_t size : axisSizes)
     meshRanks *= size;
   if (meshRanks != ctx->size)
-    fail(ctx.get(), "this executable was compiled for a mesh of " +
-                        std::to_string(meshRanks) + " ranks (" +
-                        formatMesh(axisNames, axisSizes) + ") but the job has " +
-                        std::to_string(ctx->size) +
-                        (ctx->size == 1 ? " rank" : " ranks") +
-                        "; run it with mpirun -np " +
-                        std::to_string(meshRanks));
+    fail(ctx.get(),
+         "this executable was compiled for a mesh of " +
+             std::to_string(meshRanks) + " ranks (" +
+             formatMesh(axisNames, axisSizes) + ") but the job has " +
+             std::to_string(ctx->size) + (ctx->size == 1 ? " rank" : " ranks") +
+             "; run it with mpirun -np " + std::to_string(meshRanks));
   ctx->coordinates = meshCoordinates(*ctx, ctx->rank);
 
   MPI_Comm node;

@@ -16,6 +16,8 @@
 
 #include "tprt/tprt.h"
 
+// OMPI_SKIP_MPICXX (set for every user of tprt_cpu by CMake) keeps OpenMPI's
+// C++ bindings, which a model's link line does not carry, out of this.
 #include <mpi.h>
 
 #include <map>
@@ -71,8 +73,7 @@ std::vector<int64_t> meshCoordinates(const tprt_context &ctx, int64_t rank);
 
 /// Fails unless every bit of `axisMask` names a mesh axis; `call` names the
 /// API function for the message.
-void checkAxisMask(const tprt_context &ctx, const char *call,
-                   int64_t axisMask);
+void checkAxisMask(const tprt_context &ctx, const char *call, int64_t axisMask);
 
 /// The number of members of the groups of `axisMask`.
 int64_t groupSize(const tprt_context &ctx, int64_t axisMask);

@@ -52,7 +52,8 @@ static std::string checkTensor(const Manifest &manifest,
       previous = axis;
       pieces *= manifest.axisSizes[axis];
     }
-    if (tensor.localShape[d] < 0 || tensor.localShape[d] * pieces != tensor.shape[d])
+    if (tensor.localShape[d] < 0 ||
+        tensor.localShape[d] * pieces != tensor.shape[d])
       return what + "dim " + std::to_string(d) + " of size " +
              std::to_string(tensor.shape[d]) + " is not " +
              std::to_string(pieces) + " pieces of " +
@@ -71,8 +72,7 @@ static std::string checkTensor(const Manifest &manifest,
 /// Parses and checks the list `key` of tensors of `kind`.
 static std::string parseTensors(const json &root, const char *key,
                                 const std::string &kind,
-                                const Manifest &manifest,
-                                int64_t bufferBytes,
+                                const Manifest &manifest, int64_t bufferBytes,
                                 std::vector<ManifestTensor> &tensors) {
   for (const json &entry : root.at(key)) {
     ManifestTensor tensor;
@@ -81,8 +81,7 @@ static std::string parseTensors(const json &root, const char *key,
       tensor.dtype = entry.at("dtype").get<std::string>();
       tensor.shape = entry.at("shape").get<std::vector<int64_t>>();
       tensor.localShape = entry.at("local_shape").get<std::vector<int64_t>>();
-      tensor.split =
-          entry.at("split").get<std::vector<std::vector<int64_t>>>();
+      tensor.split = entry.at("split").get<std::vector<std::vector<int64_t>>>();
       tensor.offset = entry.at("offset").get<int64_t>();
       tensor.idBound = entry.value("id_bound", int64_t(0));
     } catch (const json::exception &e) {
@@ -113,9 +112,8 @@ std::string parseManifest(const char *text, Manifest &manifest) {
     for (int64_t size : manifest.axisSizes)
       if (size <= 0)
         return "manifest: mesh axis sizes must be positive";
-    std::string error = parseTensors(root, "parameters", "parameter",
-                                     manifest, manifest.paramBytes,
-                                     manifest.parameters);
+    std::string error = parseTensors(root, "parameters", "parameter", manifest,
+                                     manifest.paramBytes, manifest.parameters);
     if (error.empty())
       error = parseTensors(root, "inputs", "input", manifest,
                            manifest.arenaBytes, manifest.inputs);

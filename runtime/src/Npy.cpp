@@ -68,7 +68,8 @@ public:
 
 private:
   void skipSpace() {
-    while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos])))
+    while (pos < text.size() &&
+           std::isspace(static_cast<unsigned char>(text[pos])))
       ++pos;
   }
   bool peek(char c) {
@@ -115,7 +116,8 @@ private:
       skipSpace();
       size_t start = pos;
       int64_t dim = 0;
-      while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+      while (pos < text.size() &&
+             std::isdigit(static_cast<unsigned char>(text[pos])))
         if (__builtin_mul_overflow(dim, 10, &dim) ||
             __builtin_add_overflow(dim, text[pos++] - '0', &dim))
           return false;

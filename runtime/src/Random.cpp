@@ -30,11 +30,10 @@ uint64_t tensorSeed(uint64_t seed, const std::string &name) {
 /// Calls `write(localIndex, randomBits)` for every element of the block at
 /// `start` of `sizes` of a tensor of `shape`, in row-major block order.
 template <typename Write>
-static void forEachBlockElement(uint64_t seed,
-                                const std::vector<int64_t> &shape,
-                                const std::vector<int64_t> &start,
-                                const std::vector<int64_t> &sizes,
-                                Write write) {
+static void
+forEachBlockElement(uint64_t seed, const std::vector<int64_t> &shape,
+                    const std::vector<int64_t> &start,
+                    const std::vector<int64_t> &sizes, Write write) {
   int64_t rank = static_cast<int64_t>(shape.size());
   int64_t count = 1;
   for (int64_t size : sizes)
@@ -59,22 +58,20 @@ void fillRandomFloats(uint64_t seed, const std::vector<int64_t> &shape,
                       const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, float scale,
                       float *block) {
-  forEachBlockElement(seed, shape, start, sizes,
-                      [&](int64_t i, uint64_t bits) {
-                        // 24 random bits are exact in a float.
-                        float unit = float(bits >> 40) * 0x1p-23f - 1.0f;
-                        block[i] = scale * unit;
-                      });
+  forEachBlockElement(seed, shape, start, sizes, [&](int64_t i, uint64_t bits) {
+    // 24 random bits are exact in a float.
+    float unit = float(bits >> 40) * 0x1p-23f - 1.0f;
+    block[i] = scale * unit;
+  });
 }
 
 void fillRandomIntegers(uint64_t seed, const std::vector<int64_t> &shape,
                         const std::vector<int64_t> &start,
                         const std::vector<int64_t> &sizes, int64_t bound,
                         int64_t *block) {
-  forEachBlockElement(seed, shape, start, sizes,
-                      [&](int64_t i, uint64_t bits) {
-                        block[i] = static_cast<int64_t>(bits % bound);
-                      });
+  forEachBlockElement(seed, shape, start, sizes, [&](int64_t i, uint64_t bits) {
+    block[i] = static_cast<int64_t>(bits % bound);
+  });
 }
 
 float parameterScale(const std::vector<int64_t> &shape) {

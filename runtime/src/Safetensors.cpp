@@ -171,11 +171,11 @@ std::string SafetensorsFile::open(const std::string &path,
 SafetensorsFile::~SafetensorsFile() { munmap(mapping, mappingBytes); }
 
 const TensorRef *SafetensorsFile::find(const std::string &name) const {
-  auto it = std::lower_bound(
-      entries.begin(), entries.end(), name,
-      [](const TensorRef &tensor, const std::string &key) {
-        return tensor.name < key;
-      });
+  auto it =
+      std::lower_bound(entries.begin(), entries.end(), name,
+                       [](const TensorRef &tensor, const std::string &key) {
+                         return tensor.name < key;
+                       });
   return it != entries.end() && it->name == name ? &*it : nullptr;
 }
 
@@ -188,7 +188,8 @@ std::string SafetensorsFile::lookup(const std::string &name,
          std::to_string(entries.size()) + " tensors)";
 }
 
-std::string copyBlock(const TensorRef &tensor, const std::vector<int64_t> &start,
+std::string copyBlock(const TensorRef &tensor,
+                      const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, void *block) {
   bool fits = start.size() == tensor.shape.size() &&
               sizes.size() == tensor.shape.size();
@@ -250,9 +251,9 @@ writeFile(const std::string &path, const std::vector<TensorDesc> &tensors,
   return {};
 }
 
-std::string writeSafetensors(const std::string &path,
-                             const std::vector<TensorRef> &tensors,
-                             const std::map<std::string, std::string> &metadata) {
+std::string
+writeSafetensors(const std::string &path, const std::vector<TensorRef> &tensors,
+                 const std::map<std::string, std::string> &metadata) {
   std::vector<TensorDesc> descs(tensors.begin(), tensors.end());
   return writeFile(path, descs, metadata,
                    [&](size_t i, FILE *out, int64_t bytes) {
@@ -261,10 +262,11 @@ std::string writeSafetensors(const std::string &path,
                    });
 }
 
-std::string writeSafetensors(const std::string &path,
-                             const std::vector<TensorDesc> &tensors,
-                             const std::function<void(size_t, char *)> &fill,
-                             const std::map<std::string, std::string> &metadata) {
+std::string
+writeSafetensors(const std::string &path,
+                 const std::vector<TensorDesc> &tensors,
+                 const std::function<void(size_t, char *)> &fill,
+                 const std::map<std::string, std::string> &metadata) {
   std::vector<char> buffer;
   return writeFile(path, tensors, metadata,
                    [&](size_t i, FILE *out, int64_t bytes) {

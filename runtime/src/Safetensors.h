@@ -50,8 +50,7 @@ public:
 
 private:
   SafetensorsFile() = default;
-  std::string parseHeader(const char *json, size_t jsonBytes,
-                          size_t dataBytes);
+  std::string parseHeader(const char *json, size_t jsonBytes, size_t dataBytes);
 
   std::string filePath;
   void *mapping = nullptr;

@@ -3,7 +3,8 @@
 // This file implements `tp-weights`, so that no example needs Python:
 //   tp-weights init model.mlir --seed 0 -o w.safetensors
 // writes deterministic random weights for every tp.parameter of a model, in
-// the global shapes the model declares, and
+// the global shapes the model declares (the values an executable's
+// `--random-weights <seed>` uses), and
 //   tp-weights ls w.safetensors
 // lists the tensors of a safetensors file.
 //
@@ -12,19 +13,17 @@
 #include "tp/Dialect/TP/IR/TPOps.h"
 #include "tp/InitAll.h"
 
+#include "Random.h"
 #include "Safetensors.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "llvm/ADT/Hashing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cmath>
-#include <cstring>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -48,29 +47,6 @@ static cl::opt<std::string> weightsFile(cl::Positional, cl::Required,
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "tp-weights: error: " << message << "\n";
   return 1;
-}
-
-/// splitmix64: a small, portable generator, so the same seed gives the same
-/// weights on every machine.
-static uint64_t nextRandom(uint64_t &state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-/// Fills `values` for the parameter `name` of `shape`: matrices uniform in
-/// +-1/sqrt(fan_in) as nn.Linear initialises them (so activations keep their
-/// scale through many layers), vectors (norm scales) near 1.
-static void fillParameter(StringRef name, ArrayRef<int64_t> shape,
-                          float *values, int64_t count) {
-  uint64_t state = llvm::hash_combine(seed.getValue(), name);
-  double bound = shape.size() >= 2 ? 1.0 / std::sqrt(double(shape.back())) : 0.1;
-  double center = shape.size() >= 2 ? 0.0 : 1.0;
-  for (int64_t i = 0; i < count; ++i) {
-    double unit = double(nextRandom(state) >> 11) * 0x1.0p-53; // [0, 1)
-    values[i] = float(center + bound * (2.0 * unit - 1.0));
-  }
 }
 
 static int runInit() {
@@ -100,10 +76,14 @@ static int runInit() {
   std::string error = tprt::writeSafetensors(
       outputFile, tensors,
       [&](size_t index, char *bytes) {
+        // The runtime's generator: the file holds exactly what
+        // `--random-weights <seed>` gives an executable.
         const tprt::TensorDesc &tensor = tensors[index];
-        fillParameter(tensor.name, tensor.shape,
-                      reinterpret_cast<float *>(bytes),
-                      tprt::elementCount(tensor.shape));
+        tprt::fillRandomFloats(tprt::tensorSeed(seed, tensor.name),
+                               tensor.shape,
+                               std::vector<int64_t>(tensor.shape.size(), 0),
+                               tensor.shape, tprt::parameterScale(tensor.shape),
+                               reinterpret_cast<float *>(bytes));
       },
       {{"generator", "tp-weights init --seed " + std::to_string(seed)}});
   if (!error.empty())

@@ -79,74 +79,74 @@ int64_t indexIn(const tprt_context &ctx, const std::vector<int64_t> &members) {
 }
 
 TEST(CollectivesTest, GroupIndex) {
-  forEachGroup([](tprt_context &ctx, int64_t mask,
-                  const std::vector<int64_t> &members) {
-    EXPECT_EQ(tprt_group_index(&ctx, mask), indexIn(ctx, members));
-  });
+  forEachGroup(
+      [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
+        EXPECT_EQ(tprt_group_index(&ctx, mask), indexIn(ctx, members));
+      });
 }
 
 TEST(CollectivesTest, AllReduce) {
-  forEachGroup([](tprt_context &ctx, int64_t mask,
-                  const std::vector<int64_t> &members) {
-    const int64_t count = 5;
-    std::vector<float> x(count), y(count, -1.0f), expected(count, 0.0f);
-    for (int64_t i = 0; i < count; ++i) {
-      x[i] = float(ctx.rank * 100 + i);
-      for (int64_t m : members)
-        expected[i] += float(m * 100 + i);
-    }
-    tprt_all_reduce(&ctx, x.data(), y.data(), count, mask);
-    EXPECT_EQ(y, expected);
-    tprt_all_reduce(&ctx, x.data(), x.data(), count, mask);
-    EXPECT_EQ(x, expected) << "in place";
-  });
+  forEachGroup(
+      [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
+        const int64_t count = 5;
+        std::vector<float> x(count), y(count, -1.0f), expected(count, 0.0f);
+        for (int64_t i = 0; i < count; ++i) {
+          x[i] = float(ctx.rank * 100 + i);
+          for (int64_t m : members)
+            expected[i] += float(m * 100 + i);
+        }
+        tprt_all_reduce(&ctx, x.data(), y.data(), count, mask);
+        EXPECT_EQ(y, expected);
+        tprt_all_reduce(&ctx, x.data(), x.data(), count, mask);
+        EXPECT_EQ(x, expected) << "in place";
+      });
 }
 
 TEST(CollectivesTest, AllGather) {
-  forEachGroup([](tprt_context &ctx, int64_t mask,
-                  const std::vector<int64_t> &members) {
-    const int64_t inner = 2;
-    int64_t group = members.size();
-    for (int64_t outer : {1, 3}) {
-      std::vector<float> x(outer * inner), y(outer * group * inner, -1.0f),
-          expected(y.size());
-      for (int64_t o = 0; o < outer; ++o)
-        for (int64_t e = 0; e < inner; ++e) {
-          x[o * inner + e] = float(ctx.rank * 100 + o * 10 + e);
-          for (int64_t j = 0; j < group; ++j)
-            expected[(o * group + j) * inner + e] =
-                float(members[j] * 100 + o * 10 + e);
+  forEachGroup(
+      [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
+        const int64_t inner = 2;
+        int64_t group = members.size();
+        for (int64_t outer : {1, 3}) {
+          std::vector<float> x(outer * inner), y(outer * group * inner, -1.0f),
+              expected(y.size());
+          for (int64_t o = 0; o < outer; ++o)
+            for (int64_t e = 0; e < inner; ++e) {
+              x[o * inner + e] = float(ctx.rank * 100 + o * 10 + e);
+              for (int64_t j = 0; j < group; ++j)
+                expected[(o * group + j) * inner + e] =
+                    float(members[j] * 100 + o * 10 + e);
+            }
+          tprt_all_gather(&ctx, x.data(), y.data(), outer,
+                          inner * sizeof(float), mask);
+          EXPECT_EQ(y, expected) << "outer " << outer;
         }
-      tprt_all_gather(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
-                      mask);
-      EXPECT_EQ(y, expected) << "outer " << outer;
-    }
-  });
+      });
 }
 
 TEST(CollectivesTest, ReduceScatter) {
-  forEachGroup([](tprt_context &ctx, int64_t mask,
-                  const std::vector<int64_t> &members) {
-    const int64_t inner = 2;
-    int64_t group = members.size(), index = indexIn(ctx, members);
-    auto value = [](int64_t rank, int64_t o, int64_t j, int64_t e) {
-      return float(rank * 1000 + o * 100 + j * 10 + e);
-    };
-    for (int64_t outer : {1, 3}) {
-      std::vector<float> x(outer * group * inner), y(outer * inner, -1.0f),
-          expected(outer * inner, 0.0f);
-      for (int64_t o = 0; o < outer; ++o)
-        for (int64_t j = 0; j < group; ++j)
-          for (int64_t e = 0; e < inner; ++e)
-            x[(o * group + j) * inner + e] = value(ctx.rank, o, j, e);
-      for (int64_t o = 0; o < outer; ++o)
-        for (int64_t e = 0; e < inner; ++e)
-          for (int64_t m : members)
-            expected[o * inner + e] += value(m, o, index, e);
-      tprt_reduce_scatter(&ctx, x.data(), y.data(), outer, inner, mask);
-      EXPECT_EQ(y, expected) << "outer " << outer;
-    }
-  });
+  forEachGroup(
+      [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
+        const int64_t inner = 2;
+        int64_t group = members.size(), index = indexIn(ctx, members);
+        auto value = [](int64_t rank, int64_t o, int64_t j, int64_t e) {
+          return float(rank * 1000 + o * 100 + j * 10 + e);
+        };
+        for (int64_t outer : {1, 3}) {
+          std::vector<float> x(outer * group * inner), y(outer * inner, -1.0f),
+              expected(outer * inner, 0.0f);
+          for (int64_t o = 0; o < outer; ++o)
+            for (int64_t j = 0; j < group; ++j)
+              for (int64_t e = 0; e < inner; ++e)
+                x[(o * group + j) * inner + e] = value(ctx.rank, o, j, e);
+          for (int64_t o = 0; o < outer; ++o)
+            for (int64_t e = 0; e < inner; ++e)
+              for (int64_t m : members)
+                expected[o * inner + e] += value(m, o, index, e);
+          tprt_reduce_scatter(&ctx, x.data(), y.data(), outer, inner, mask);
+          EXPECT_EQ(y, expected) << "outer " << outer;
+        }
+      });
 }
 
 /// Checks tprt_all_to_all on element type T for a tensor of `shape` whose
@@ -193,34 +193,34 @@ void checkAllToAll(tprt_context &ctx, int64_t mask,
 }
 
 TEST(CollectivesTest, AllToAll) {
-  forEachGroup([](tprt_context &ctx, int64_t mask,
-                  const std::vector<int64_t> &members) {
-    // Sequence-sharded to head-sharded and back, as Ulysses attention does,
-    // and moves between the outermost and innermost dims.
-    checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 1, 0);
-    checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 0, 1);
-    checkAllToAll<int64_t>(ctx, mask, members, {2, 3, 2}, 0, 2);
-    checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 2, 1);
-    checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 1, 1);
-  });
+  forEachGroup(
+      [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
+        // Sequence-sharded to head-sharded and back, as Ulysses attention does,
+        // and moves between the outermost and innermost dims.
+        checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 1, 0);
+        checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 0, 1);
+        checkAllToAll<int64_t>(ctx, mask, members, {2, 3, 2}, 0, 2);
+        checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 2, 1);
+        checkAllToAll<float>(ctx, mask, members, {2, 3, 2}, 1, 1);
+      });
 }
 
 TEST(CollectivesTest, LocalSlice) {
-  forEachGroup([](tprt_context &ctx, int64_t mask,
-                  const std::vector<int64_t> &members) {
-    const int64_t outer = 3, inner = 2;
-    int64_t group = members.size(), index = indexIn(ctx, members);
-    std::vector<float> x(outer * group * inner), y(outer * inner, -1.0f),
-        expected(outer * inner);
-    for (int64_t i = 0; i < int64_t(x.size()); ++i)
-      x[i] = float(i);
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t e = 0; e < inner; ++e)
-        expected[o * inner + e] = x[(o * group + index) * inner + e];
-    tprt_local_slice(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
-                     mask);
-    EXPECT_EQ(y, expected);
-  });
+  forEachGroup(
+      [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
+        const int64_t outer = 3, inner = 2;
+        int64_t group = members.size(), index = indexIn(ctx, members);
+        std::vector<float> x(outer * group * inner), y(outer * inner, -1.0f),
+            expected(outer * inner);
+        for (int64_t i = 0; i < int64_t(x.size()); ++i)
+          x[i] = float(i);
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t e = 0; e < inner; ++e)
+            expected[o * inner + e] = x[(o * group + index) * inner + e];
+        tprt_local_slice(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
+                         mask);
+        EXPECT_EQ(y, expected);
+      });
 }
 
 /// Prints only failures, so that ranks other than 0 do not repeat the log.

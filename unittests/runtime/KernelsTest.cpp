@@ -98,7 +98,9 @@ TEST_F(KernelsTest, Elementwise) {
   tprt_relu(&ctx, a.data(), y.data(), count);
   check([](double u, double) { return u > 0 ? u : 0; });
   tprt_gelu(&ctx, a.data(), y.data(), count, 0);
-  check([](double u, double) { return 0.5 * u * (1 + std::erf(u / std::sqrt(2.0))); });
+  check([](double u, double) {
+    return 0.5 * u * (1 + std::erf(u / std::sqrt(2.0)));
+  });
   tprt_gelu(&ctx, a.data(), y.data(), count, 1);
   check([](double u, double) {
     return 0.5 * u *
@@ -134,17 +136,17 @@ TEST_F(KernelsTest, Norms) {
     for (int64_t i = 0; i < features; ++i) {
       rms[r * features + i] =
           row[i] / std::sqrt(squares / features + epsilon) * weight[i];
-      layerNoBias[r * features + i] =
-          (row[i] - mean) / std::sqrt(centered / features + epsilon) *
-          weight[i];
+      layerNoBias[r * features + i] = (row[i] - mean) /
+                                      std::sqrt(centered / features + epsilon) *
+                                      weight[i];
       layer[r * features + i] = layerNoBias[r * features + i] + bias[i];
     }
   }
-  tprt_rms_norm(&ctx, "norm", x.data(), weight.data(), y.data(), rows,
-                features, epsilon);
+  tprt_rms_norm(&ctx, "norm", x.data(), weight.data(), y.data(), rows, features,
+                epsilon);
   expectNear(y, rms);
-  tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), bias.data(),
-                  y.data(), rows, features, epsilon);
+  tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), bias.data(), y.data(),
+                  rows, features, epsilon);
   expectNear(y, layer);
   tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), nullptr, y.data(),
                   rows, features, epsilon);
@@ -154,8 +156,7 @@ TEST_F(KernelsTest, Norms) {
 TEST_F(KernelsTest, SoftmaxOnMiddleAndLastDim) {
   const int64_t outer = 2, dim = 3;
   for (int64_t inner : {5, 1}) {
-    std::vector<float> x = randomFloats(outer * dim * inner, 11),
-                       y(x.size());
+    std::vector<float> x = randomFloats(outer * dim * inner, 11), y(x.size());
     x[0] = 80.0f; // large logits must not overflow
     std::vector<double> expected(x.size());
     for (int64_t o = 0; o < outer; ++o)
@@ -228,13 +229,11 @@ TEST_F(KernelsTest, Rope) {
 }
 
 /// Attention on [batch, seq, heads, dim] tensors, one score at a time.
-std::vector<double> referenceAttention(const std::vector<float> &q,
-                                       const std::vector<float> &k,
-                                       const std::vector<float> &v,
-                                       int64_t batch, int64_t qSeq,
-                                       int64_t kvSeq, int64_t qHeads,
-                                       int64_t kvHeads, int64_t dim,
-                                       bool causal, double scale) {
+std::vector<double>
+referenceAttention(const std::vector<float> &q, const std::vector<float> &k,
+                   const std::vector<float> &v, int64_t batch, int64_t qSeq,
+                   int64_t kvSeq, int64_t qHeads, int64_t kvHeads, int64_t dim,
+                   bool causal, double scale) {
   std::vector<double> o(batch * qSeq * qHeads * dim, 0.0);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < qHeads; ++h) {
@@ -276,9 +275,12 @@ TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
                                  {1, 3, 5, 2, 2, 4, true},
                                  {1, 131, 131, 2, 1, 5, true}};
   for (const AttentionCase &c : cases) {
-    std::vector<float> q = randomFloats(c.batch * c.qSeq * c.qHeads * c.dim, 14),
-                       k = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim, 15),
-                       v = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim, 16),
+    std::vector<float> q = randomFloats(c.batch * c.qSeq * c.qHeads * c.dim,
+                                        14),
+                       k = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim,
+                                        15),
+                       v = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim,
+                                        16),
                        o(q.size());
     double scale = 1.0 / std::sqrt(double(c.dim));
     tprt_attention(&ctx, "attention", q.data(), k.data(), v.data(), o.data(),
@@ -286,9 +288,9 @@ TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
                    c.causal, scale);
     SCOPED_TRACE("q_seq " + std::to_string(c.qSeq) + " causal " +
                  std::to_string(c.causal));
-    expectNear(o, referenceAttention(q, k, v, c.batch, c.qSeq, c.kvSeq,
-                                     c.qHeads, c.kvHeads, c.dim, c.causal,
-                                     scale));
+    expectNear(o,
+               referenceAttention(q, k, v, c.batch, c.qSeq, c.kvSeq, c.qHeads,
+                                  c.kvHeads, c.dim, c.causal, scale));
   }
 }
 

@@ -53,15 +53,13 @@ TEST(ManifestTest, BlocksOfEachRank) {
   const ManifestTensor &y = manifest.outputs[0];
   // Rank (dp 1, tp 0).
   std::vector<int64_t> coordinates = {1, 0};
-  EXPECT_EQ(blockStart(manifest, w, coordinates),
-            (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(blockStart(manifest, w, coordinates), (std::vector<int64_t>{0, 0}));
   EXPECT_EQ(blockStart(manifest, ids, coordinates), std::vector<int64_t>{4});
   EXPECT_EQ(blockStart(manifest, y, coordinates),
             (std::vector<int64_t>{2, 0, 0}));
   // Rank (dp 1, tp 1): dim 0 of ids is split by both axes, dp outermost.
   coordinates = {1, 1};
-  EXPECT_EQ(blockStart(manifest, w, coordinates),
-            (std::vector<int64_t>{4, 0}));
+  EXPECT_EQ(blockStart(manifest, w, coordinates), (std::vector<int64_t>{4, 0}));
   EXPECT_EQ(blockStart(manifest, ids, coordinates), std::vector<int64_t>{6});
   EXPECT_EQ(blockStart(manifest, y, coordinates),
             (std::vector<int64_t>{2, 0, 4}));

@@ -150,8 +150,7 @@ TEST(SafetensorsTest, MalformedHeader) {
 TEST(SafetensorsTest, OffsetsOutsideFileOrInconsistentWithShape) {
   std::string path = tempPath("offsets");
   writeRaw(path,
-           R"({"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}})",
-           16);
+           R"({"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}})", 16);
   std::string error = openError(path);
   EXPECT_NE(error.find("tensor 'w': data_offsets [0, 400) lie outside the 16 "
                        "data bytes"),

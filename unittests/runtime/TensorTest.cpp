@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Random.h"
 #include "Tensor.h"
+#include "Random.h"
 
 #include <gtest/gtest.h>
 
@@ -37,11 +37,9 @@ TEST(TensorTest, ExtractAndInsertBlocksRoundTrip) {
   for (int64_t a = 0; a < 3; ++a)
     for (int64_t b = 0; b < 4; b += 2) {
       std::vector<int64_t> block(10);
-      extractBlock(tensor.data(), shape, 8, {a, b, 0}, {1, 2, 5},
-                   block.data());
+      extractBlock(tensor.data(), shape, 8, {a, b, 0}, {1, 2, 5}, block.data());
       EXPECT_EQ(block[7], tensor[(a * 4 + b + 1) * 5 + 2]);
-      insertBlock(block.data(), shape, 8, {a, b, 0}, {1, 2, 5},
-                  rebuilt.data());
+      insertBlock(block.data(), shape, 8, {a, b, 0}, {1, 2, 5}, rebuilt.data());
     }
   EXPECT_EQ(rebuilt, tensor);
 

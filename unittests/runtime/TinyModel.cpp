@@ -28,10 +28,10 @@
 
 using namespace tiny;
 
-// Arena: x [3, 5] at 0, this rank's y block [3, 6/TP] at 64, y [3, 6] at 128.
+// Arena: x [3, 5] at 0, this rank's y block [3, 6/TP] at 64, y [3, 6] at 192.
 extern "C" const char tp_model_manifest[] =
     R"({"mesh": {"axes": ["tp"], "sizes": [)" STRINGIFY(TP) R"(]},
-  "arena_bytes": 256, "param_bytes": )" STRINGIFY(TP_PARAM_BYTES) R"(,
+  "arena_bytes": 320, "param_bytes": )" STRINGIFY(TP_PARAM_BYTES) R"(,
   "flops": )" STRINGIFY(TP_FLOPS) R"(,
   "parameters": [{"name": "proj.weight", "dtype": "F32", "shape": [6, 5],
                   "local_shape": [)" STRINGIFY(TP_LOCAL_OUTPUTS) R"(, 5],
@@ -39,14 +39,14 @@ extern "C" const char tp_model_manifest[] =
   "inputs": [{"name": "x", "dtype": "F32", "shape": [3, 5],
               "local_shape": [3, 5], "split": [[], []], "offset": 0}],
   "outputs": [{"name": "y", "dtype": "F32", "shape": [3, 6],
-               "local_shape": [3, 6], "split": [[], []], "offset": 128}],
+               "local_shape": [3, 6], "split": [[], []], "offset": 192}],
   "report": "tiny model: proj colwise over tp"})";
 
 void tp_model_forward(tprt_context *ctx, char *arena, char *params) {
   const int64_t localOutputs = outputs / TP;
   auto *x = reinterpret_cast<float *>(arena);
   auto *yBlock = reinterpret_cast<float *>(arena + 64);
-  auto *y = reinterpret_cast<float *>(arena + 128);
+  auto *y = reinterpret_cast<float *>(arena + 192);
   tprt_linear(ctx, "proj", x, reinterpret_cast<float *>(params), nullptr,
               yBlock, rows, localOutputs, inputs);
   tprt_all_gather(ctx, yBlock, y, rows, localOutputs * sizeof(float), 1);

@@ -1,4 +1,4 @@
-//===- TinyModel.h - the hand-written model of the end-to-end tests -*- C++ -*-===//
+//===- TinyModel.h - the tiny model of the end-to-end tests -----*- C++ -*-===//
 //
 // This file fixes the shapes and data of the tiny model the tests of
 // tprt_main run: y = x W^T with x [3, 5] replicated and W [6, 5] split on

@@ -50,13 +50,15 @@ static TensorRef tensor(const std::string &name, std::vector<int64_t> shape,
 static int write(const std::string &dir) {
   std::vector<float> w = weightValues(outputs), bad = weightValues(outputs - 1),
                      other = {1.0f, 2.0f};
-  std::string error = writeSafetensors(
-      dir + "/weights.safetensors",
-      {tensor("other.bias", {2}, other), tensor("proj.weight", {outputs, inputs}, w)},
-      {{"format", "pt"}});
+  std::string error =
+      writeSafetensors(dir + "/weights.safetensors",
+                       {tensor("other.bias", {2}, other),
+                        tensor("proj.weight", {outputs, inputs}, w)},
+                       {{"format", "pt"}});
   if (error.empty())
-    error = writeSafetensors(dir + "/bad-weights.safetensors",
-                             {tensor("proj.weight", {outputs - 1, inputs}, bad)});
+    error =
+        writeSafetensors(dir + "/bad-weights.safetensors",
+                         {tensor("proj.weight", {outputs - 1, inputs}, bad)});
   std::vector<float> x(rows * inputs);
   for (int64_t m = 0; m < rows; ++m)
     for (int64_t k = 0; k < inputs; ++k)
@@ -72,7 +74,8 @@ static int read(const std::string &path, NpyArray &array) {
   std::string error = readNpy(path, array);
   if (!error.empty())
     return failure(error);
-  if (array.dtype != "F32" || array.shape != std::vector<int64_t>{rows, outputs})
+  if (array.dtype != "F32" ||
+      array.shape != std::vector<int64_t>{rows, outputs})
     return failure(path + ": expected F32 [3, 6], got " + array.dtype + " " +
                    formatShape(array.shape));
   return 0;
@@ -90,8 +93,8 @@ static int check(const std::string &path) {
         expected += input(m, k) * weight(n, k);
       if (values[m * outputs + n] != expected)
         return failure(path + ": y[" + std::to_string(m) + ", " +
-                       std::to_string(n) + "] = " +
-                       std::to_string(values[m * outputs + n]) +
+                       std::to_string(n) +
+                       "] = " + std::to_string(values[m * outputs + n]) +
                        ", expected " + std::to_string(expected));
     }
   return 0;
@@ -107,9 +110,9 @@ static int compare(const std::string &first, const std::string &second) {
   const auto *y = reinterpret_cast<const float *>(b.data.data());
   for (int64_t i = 0; i < rows * outputs; ++i)
     if (std::abs(x[i] - y[i]) > 1e-5f * std::max(1.0f, std::abs(x[i])))
-      return failure("element " + std::to_string(i) + " differs: " +
-                     std::to_string(x[i]) + " in " + first + ", " +
-                     std::to_string(y[i]) + " in " + second);
+      return failure("element " + std::to_string(i) +
+                     " differs: " + std::to_string(x[i]) + " in " + first +
+                     ", " + std::to_string(y[i]) + " in " + second);
   return 0;
 }
 
