@@ -539,11 +539,10 @@ struct ConvertTPToRuntimePass
     : public tp::impl::ConvertTPToRuntimeBase<ConvertTPToRuntimePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    FailureOr<MeshOp> mesh = getModuleMesh(module);
-    FailureOr<func::FuncOp> function = getModelFunction(module);
-    if (failed(mesh) || failed(function))
-      return signalPassFailure();
-    if (failed(RuntimeEmitter(module, *mesh, *function).emit()))
+    MeshOp mesh;
+    func::FuncOp function;
+    if (failed(getMeshAndModel(module, mesh, function)) ||
+        failed(RuntimeEmitter(module, mesh, function).emit()))
       return signalPassFailure();
   }
 };

@@ -75,12 +75,9 @@ void PartitionPass::rescaleSplitLoss(CrossEntropyOp loss) {
 
 void PartitionPass::runOnOperation() {
   ModuleOp module = getOperation();
-  FailureOr<MeshOp> meshOr = getModuleMesh(module);
-  FailureOr<func::FuncOp> functionOr = getModelFunction(module);
-  if (failed(meshOr) || failed(functionOr))
+  func::FuncOp function;
+  if (failed(getMeshAndModel(module, mesh, function)))
     return signalPassFailure();
-  mesh = *meshOr;
-  func::FuncOp function = *functionOr;
 
   // Once collectives are in place every annotation holds; in a rank's
   // program they would only restate the layouts, so they go.

@@ -134,8 +134,10 @@ private:
                                        unsigned axis);
   FailureOr<std::optional<Candidate>>
   getStyledCandidate(Operation *op, const ShardingRule &rule, unsigned axis);
-  Value pinInput(Operation *op, Placement pin, unsigned axis);
-  void pinOutput(Operation *op, Placement pin, unsigned axis);
+  /// Pins `value` with `pin` on `axis` through a tp.annotate built at the
+  /// builder's point; returns the annotation, or `value` if it already has
+  /// that placement.
+  Value pin(OpBuilder &builder, Value value, Placement pin, unsigned axis);
   void setReturnNeeds(func::ReturnOp ret);
   void propagateBackward();
   void writeAttributes();
@@ -378,42 +380,20 @@ FailureOr<Candidate> LayoutPropagation::chooseCandidate(
   return *best;
 }
 
-Value LayoutPropagation::pinInput(Operation *op, Placement pin,
-                                  unsigned axis) {
-  Value input = op->getOperand(0);
-  Placements pinned = layouts[input];
+Value LayoutPropagation::pin(OpBuilder &builder, Value value, Placement pin,
+                             unsigned axis) {
+  Placements pinned = layouts[value];
   pinned[axis] =
-      resolve(pin, cast<RankedTensorType>(input.getType()).getRank());
-  if (pinned == layouts[input])
-    return input;
-  OpBuilder builder(op);
+      resolve(pin, cast<RankedTensorType>(value.getType()).getRank());
+  if (pinned == layouts[value])
+    return value;
   auto annotate = AnnotateOp::create(
-      builder, op->getLoc(), input,
-      LayoutAttr::get(op->getContext(), FlatSymbolRefAttr::get(mesh),
+      builder, value.getLoc(), value,
+      LayoutAttr::get(value.getContext(), FlatSymbolRefAttr::get(mesh),
                       pinned));
   needOf(annotate, 0) = pinned;
   layouts[annotate.getResult()] = pinned;
-  op->setOperand(0, annotate.getResult());
   return annotate.getResult();
-}
-
-void LayoutPropagation::pinOutput(Operation *op, Placement pin,
-                                  unsigned axis) {
-  Value result = op->getResult(0);
-  Placements pinned = layouts[result];
-  pinned[axis] =
-      resolve(pin, cast<RankedTensorType>(result.getType()).getRank());
-  if (pinned == layouts[result])
-    return;
-  OpBuilder builder(op->getContext());
-  builder.setInsertionPointAfter(op);
-  auto annotate = AnnotateOp::create(
-      builder, op->getLoc(), result,
-      LayoutAttr::get(op->getContext(), FlatSymbolRefAttr::get(mesh),
-                      pinned));
-  result.replaceAllUsesExcept(annotate.getResult(), annotate);
-  needOf(annotate, 0) = pinned;
-  layouts[annotate.getResult()] = pinned;
 }
 
 LogicalResult
@@ -429,8 +409,10 @@ LayoutPropagation::visitWithRule(Operation *op,
              << style.getAxis().getValue()
              << "', which is not the tensor-parallel axis '" << tpAxis << "'";
     styledAxis = *axis;
-    if (std::optional<Placement> input = style.getInputLayout())
-      pinInput(op, *input, styledAxis);
+    if (std::optional<Placement> input = style.getInputLayout()) {
+      OpBuilder builder(op);
+      op->setOperand(0, pin(builder, op->getOperand(0), *input, styledAxis));
+    }
   }
 
   ShardingRule rule = ruleOp.getShardingRule();
@@ -458,8 +440,14 @@ LayoutPropagation::visitWithRule(Operation *op,
   std::optional<Placement> output = style.getOutputLayout();
   if (!output && style.getKind() == ParallelStyleKind::Rowwise)
     output = Placement::replicate();
-  if (output)
-    pinOutput(op, *output, styledAxis);
+  if (output) {
+    OpBuilder builder(op->getContext());
+    builder.setInsertionPointAfter(op);
+    Value result = op->getResult(0);
+    Value pinned = pin(builder, result, *output, styledAxis);
+    if (pinned != result)
+      result.replaceAllUsesExcept(pinned, pinned.getDefiningOp());
+  }
   return success();
 }
 
@@ -575,9 +563,9 @@ namespace {
 struct PropagatePass : public tp::impl::PropagateBase<PropagatePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    FailureOr<MeshOp> mesh = getModuleMesh(module);
-    FailureOr<func::FuncOp> function = getModelFunction(module);
-    if (failed(mesh) || failed(function))
+    MeshOp mesh;
+    func::FuncOp function;
+    if (failed(getMeshAndModel(module, mesh, function)))
       return signalPassFailure();
     auto tpAxis = module->getAttrOfType<StringAttr>(kTPAxisAttrName);
     if (!tpAxis) {
@@ -585,13 +573,13 @@ struct PropagatePass : public tp::impl::PropagateBase<PropagatePass> {
                        "tensor-parallel (tp.tp_axis); run tp-apply-plan first");
       return signalPassFailure();
     }
-    if (!mesh->getAxisIndex(tpAxis.getValue())) {
+    if (!mesh.getAxisIndex(tpAxis.getValue())) {
       module.emitError("tensor-parallel axis '")
           << tpAxis.getValue() << "' is not an axis of mesh '"
-          << mesh->getSymName() << "'";
+          << mesh.getSymName() << "'";
       return signalPassFailure();
     }
-    LayoutPropagation propagation(*function, *mesh, tpAxis.getValue());
+    LayoutPropagation propagation(function, mesh, tpAxis.getValue());
     if (failed(propagation.run()))
       return signalPassFailure();
     numSplitOps += propagation.numSplitOps;

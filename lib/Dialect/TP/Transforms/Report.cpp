@@ -247,11 +247,11 @@ struct ReportPass : public tp::impl::ReportBase<ReportPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    FailureOr<MeshOp> mesh = getModuleMesh(module);
-    FailureOr<func::FuncOp> function = getModelFunction(module);
-    if (failed(mesh) || failed(function))
+    MeshOp mesh;
+    func::FuncOp function;
+    if (failed(getMeshAndModel(module, mesh, function)))
       return signalPassFailure();
-    RankReport report = buildReport(*mesh, *function);
+    RankReport report = buildReport(mesh, function);
 
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> table =

@@ -122,14 +122,12 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
 
 void ReshardPass::runOnOperation() {
   ModuleOp module = getOperation();
-  FailureOr<MeshOp> meshOr = getModuleMesh(module);
-  FailureOr<func::FuncOp> function = getModelFunction(module);
-  if (failed(meshOr) || failed(function))
+  func::FuncOp function;
+  if (failed(getMeshAndModel(module, mesh, function)))
     return signalPassFailure();
-  mesh = *meshOr;
 
   SmallVector<Operation *> users;
-  for (Operation &op : function->getBody().front())
+  for (Operation &op : function.getBody().front())
     users.push_back(&op);
   for (Operation *user : users) {
     for (OpOperand &operand : user->getOpOperands()) {

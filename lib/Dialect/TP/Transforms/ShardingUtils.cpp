@@ -33,6 +33,17 @@ FailureOr<func::FuncOp> mlir::tp::getModelFunction(ModuleOp module) {
          << functions.size() << " functions; name the model function @forward";
 }
 
+LogicalResult mlir::tp::getMeshAndModel(ModuleOp module, MeshOp &mesh,
+                                        func::FuncOp &function) {
+  FailureOr<MeshOp> meshOr = getModuleMesh(module);
+  FailureOr<func::FuncOp> functionOr = getModelFunction(module);
+  if (failed(meshOr) || failed(functionOr))
+    return failure();
+  mesh = *meshOr;
+  function = *functionOr;
+  return success();
+}
+
 LayoutAttr mlir::tp::getLayout(Value value) {
   if (auto result = dyn_cast<OpResult>(value)) {
     auto layouts = result.getOwner()->getAttrOfType<ArrayAttr>(

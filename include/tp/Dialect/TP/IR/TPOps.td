@@ -124,7 +124,7 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
 //===----------------------------------------------------------------------===//
 
 def TP_LinearOp : TP_Op<"linear",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    [Pure, InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Linear: y = x W^T + b";
   let description = [{
@@ -165,7 +165,7 @@ def TP_LinearOp : TP_Op<"linear",
 }
 
 def TP_EmbeddingOp : TP_Op<"embedding",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    [Pure, InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Embedding: a table lookup by token id";
   let description = [{
@@ -387,7 +387,7 @@ def TP_ReshapeOp : TP_Op<"reshape", [Pure,
 }
 
 def TP_TransposeOp : TP_Op<"transpose",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    [Pure, InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Permutes the dims of a tensor";
   let description = [{
@@ -413,7 +413,7 @@ def TP_TransposeOp : TP_Op<"transpose",
 //===----------------------------------------------------------------------===//
 
 def TP_MatmulOp : TP_Op<"matmul",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    [Pure, InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Batched matrix product";
   let description = [{
@@ -498,7 +498,7 @@ def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>,
 }
 
 def TP_AttentionOp : TP_Op<"attention",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    [Pure, InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Fused scaled-dot-product attention with grouped-query heads";
   let description = [{
@@ -550,7 +550,7 @@ def TP_AttentionOp : TP_Op<"attention",
 //===----------------------------------------------------------------------===//
 
 def TP_SumOp : TP_Op<"sum",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    [Pure, InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Sum over some dims, or all of them";
   let description = [{
@@ -578,7 +578,7 @@ def TP_SumOp : TP_Op<"sum",
 }
 
 def TP_CrossEntropyOp : TP_Op<"cross_entropy",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    [Pure, InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Mean cross-entropy loss of logits against class labels";
   let description = [{

@@ -37,6 +37,10 @@ FailureOr<MeshOp> getModuleMesh(ModuleOp module);
 /// The model function: `@forward`, or the module's only function.
 FailureOr<func::FuncOp> getModelFunction(ModuleOp module);
 
+/// Both of the above, for the passes that need the two; errors are reported.
+LogicalResult getMeshAndModel(ModuleOp module, MeshOp &mesh,
+                              func::FuncOp &function);
+
 /// The layout a value has: its producer's `tp.result_layouts` entry or its
 /// function argument's `tp.layout`; null where none was assigned.
 LayoutAttr getLayout(Value value);
