@@ -196,3 +196,14 @@ module attributes {tp.tp_axis = "tp"} {
     return %h : tensor<4x8xf32>
   }
 }
+
+// -----
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+    // expected-error @+1 {{cannot take a colwise style: linear and embedding layers take colwise, rowwise or replicate; norms take sequence_parallel or replicate}}
+    %a = tp.silu %x {tp.style = #tp.style<colwise on @mesh["tp"]>} : tensor<4x8xf32>
+    return %a : tensor<4x8xf32>
+  }
+}

@@ -289,6 +289,18 @@ LayoutPropagation::getStyledCandidate(Operation *op, const ShardingRule &rule,
     return rule.operandDims[operand][dim].front();
   };
   bool isEmbedding = isa<EmbeddingOp>(op);
+  // tp-apply-plan checks the same for plans; this guards styles written by
+  // hand. (Replicate, which any op takes, returned above.)
+  bool isSequenceParallel =
+      style.getKind() == ParallelStyleKind::SequenceParallel;
+  bool fits = isa<RMSNormOp, LayerNormOp>(op)
+                  ? isSequenceParallel
+                  : isa<LinearOp, EmbeddingOp>(op) && !isSequenceParallel;
+  if (!fits)
+    return op->emitOpError("cannot take a ")
+           << stringifyParallelStyleKind(style.getKind())
+           << " style: linear and embedding layers take colwise, rowwise or "
+              "replicate; norms take sequence_parallel or replicate";
   switch (style.getKind()) {
   case ParallelStyleKind::Colwise:
     factor = isEmbedding ? majorOf(1, 1) : majorOf(1, 0);
