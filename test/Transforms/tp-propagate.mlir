@@ -207,3 +207,24 @@ module attributes {tp.tp_axis = "tp"} {
     return %a : tensor<4x8xf32>
   }
 }
+
+// -----
+
+// A row-wise layer's bias is added once over the ranks: the layer needs it as
+// a partial sum, while the parameter itself stays whole (Replicate) and is
+// scaled by tp-reshard.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"w.weight" : tensor<8x16xf32>
+  tp.parameter @"w.bias" : tensor<8xf32>
+  // CHECK-LABEL: func.func @forward
+  func.func @forward(%x: tensor<4x16xf32>) -> tensor<4x8xf32> {
+    %w = tp.get_parameter @"w.weight" : tensor<8x16xf32>
+    // CHECK: tp.get_parameter @w.bias {tp.result_layouts = [#tp.layout<@mesh, [R]>]}
+    %b = tp.get_parameter @"w.bias" : tensor<8xf32>
+    // CHECK: tp.linear "w" {{.*}}tp.operand_layouts = [#tp.layout<@mesh, [S(1)]>, #tp.layout<@mesh, [S(1)]>, #tp.layout<@mesh, [P(sum)]>], tp.result_layouts = [#tp.layout<@mesh, [P(sum)]>]
+    %y = tp.linear "w" %x, %w, %b {tp.style = #tp.style<rowwise on @mesh["tp"]>} : tensor<4x16xf32>, tensor<8x16xf32>, tensor<8xf32>
+    return %y : tensor<4x8xf32>
+  }
+}

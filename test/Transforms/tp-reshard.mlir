@@ -29,6 +29,22 @@ func.func @each_change(
 
 // -----
 
+// A replicated value needed as a partial sum (a row-wise layer's bias) is
+// scaled by 1/n on every rank, so that it is added once over the ranks.
+
+tp.mesh @mesh(tp = 4)
+// CHECK-LABEL: func.func @bias_to_partial
+// CHECK: %[[S:.*]] = tp.scale %arg0 by 2.500000e-01
+// CHECK-SAME: tp.reason = "scale over 'tp' after input #0: Replicate met Partial(sum)
+// CHECK-SAME: tp.result_layouts = [#tp.layout<@mesh, [P(sum)]>]
+// CHECK: return %[[S]]
+func.func @bias_to_partial(%b: tensor<8xf32> {tp.layout = #tp.layout<@mesh, [R]>})
+    -> (tensor<8xf32> {tp.layout = #tp.layout<@mesh, [P(sum)]>}) {
+  return %b : tensor<8xf32>
+}
+
+// -----
+
 tp.mesh @mesh(tp = 2)
 // CHECK-LABEL: func.func @shared
 // CHECK-COUNT-1: tp.all_reduce
@@ -73,9 +89,9 @@ func.func @agree(%x: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [S(1)]>})
 // -----
 
 tp.mesh @mesh(tp = 2)
-func.func @make_partial(%x: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [R]>})
+func.func @make_partial(%x: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [S(1)]>})
     -> (tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [R]>}) {
-  // expected-error @+1 {{needs operand #0 as Partial(sum) on mesh axis 'tp' but it is Replicate; no collective makes a partial sum}}
+  // expected-error @+1 {{needs operand #0 as Partial(sum) on mesh axis 'tp' but it is Shard(1); a split value cannot become a partial sum}}
   %a = tp.scale %x by 2.000000e+00 {tp.operand_layouts = [#tp.layout<@mesh, [P(sum)]>], tp.result_layouts = [#tp.layout<@mesh, [P(sum)]>]} : tensor<4x8xf32>
   return %a : tensor<4x8xf32>
 }

@@ -46,8 +46,10 @@ ShardingRule LinearOp::getShardingRule() {
   DimFactors in = {rule.addFactor(weight[1], FactorKind::Reduction)};
   rule.operandDims.push_back(concat(leading, {in}));
   rule.operandDims.push_back({out, in});
-  if (getBias())
+  if (getBias()) {
     rule.operandDims.push_back({out});
+    rule.summandOperands = {2};
+  }
   rule.resultDims.push_back(concat(leading, {out}));
   // x -> x W^T is linear in x; a bias would be added once per rank.
   if (!getBias()) {

@@ -71,7 +71,12 @@ static std::optional<Candidate> splitFactor(const ShardingRule &rule,
   if (kind == FactorKind::Blocked || rule.factorSizes[factor] % axisSize != 0)
     return std::nullopt;
   Candidate candidate;
-  for (ArrayRef<ShardingRule::DimFactors> dims : rule.operandDims) {
+  for (auto [index, dims] : llvm::enumerate(rule.operandDims)) {
+    if (kind == FactorKind::Reduction &&
+        llvm::is_contained(rule.summandOperands, index)) {
+      candidate.operands.push_back(Placement::partial());
+      continue;
+    }
     std::optional<Placement> placement =
         placeFactor(dims, factor, /*mustAppear=*/false);
     if (!placement)
@@ -267,7 +272,10 @@ LogicalResult LayoutPropagation::visitParameter(GetParameterOp op) {
         return failure();
       if (!*styled)
         continue;
-      placements[axis] = (*styled)->operands[use->getOperandNumber()];
+      // A checkpoint holds complete weights: one that a layer adds as a
+      // partial sum (a row-wise bias) is loaded whole and scaled by reshard.
+      Placement need = (*styled)->operands[use->getOperandNumber()];
+      placements[axis] = need.isPartial() ? Placement::replicate() : need;
       break;
     }
   }

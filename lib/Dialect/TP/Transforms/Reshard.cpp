@@ -91,12 +91,18 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
     else if (from.isReplicate() && target.isShard())
       collective = LocalSliceOp::create(builder, loc, result.getType(), result,
                                         meshRef, axes, dimAttr(target));
+    else if (from.isReplicate() && target.isPartial())
+      // Each of the n ranks keeps 1/n of its copy: the copies then sum to the
+      // value, as DTensor turns Replicate into Partial(sum).
+      collective = ScaleOp::create(
+          builder, loc, result.getType(), result,
+          builder.getF64FloatAttr(1.0 / mesh.getAxisSizes()[axis]));
     else
       return user->emitOpError("needs operand #")
              << index << " as " << describePlacement(target) << " on mesh axis '"
              << cast<StringAttr>(mesh.getAxisNames()[axis]).getValue()
              << "' but it is " << describePlacement(from)
-             << "; no collective makes a partial sum";
+             << "; a split value cannot become a partial sum";
 
     auto before = LayoutAttr::get(context, meshRef, current);
     current[axis] = target;

@@ -95,8 +95,9 @@ double mlir::tp::getReshardBytes(Placement from, Placement to,
   double n = static_cast<double>(axisSize);
   switch (from.getKind()) {
   case Placement::Kind::Replicate:
-    // Keeping one's own slice moves nothing.
-    return to.isShard() ? 0.0 : std::numeric_limits<double>::infinity();
+    // Keeping one's own slice, or scaling one's copy by 1/n so that the
+    // copies sum to the value, moves nothing.
+    return 0.0;
   case Placement::Kind::Partial:
     // all_reduce moves twice what reduce_scatter does.
     return to.isReplicate() ? 2.0 * (n - 1) / n * bytes : (n - 1) / n * bytes;
@@ -105,6 +106,7 @@ double mlir::tp::getReshardBytes(Placement from, Placement to,
       return (n - 1) * bytes;
     if (to.isShard()) // all_to_all keeps 1/n of its shard
       return (n - 1) / n * bytes;
+    // A split value cannot become a partial sum without first being whole.
     return std::numeric_limits<double>::infinity();
   }
   llvm_unreachable("unknown placement kind");

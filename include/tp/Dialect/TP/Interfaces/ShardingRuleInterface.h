@@ -57,6 +57,10 @@ struct ShardingRule {
   PartialFlow partialFlow = PartialFlow::None;
   /// The operands a partial sum may flow through (see PartialFlow).
   SmallVector<unsigned> linearOperands;
+  /// Operands added to the result after the reduction, as a bias: when a
+  /// reduction factor is split they must be partial sums too, so that the
+  /// ranks' partial results add them once.
+  SmallVector<unsigned> summandOperands;
 };
 
 } // namespace mlir::tp

@@ -117,7 +117,9 @@ def Reshard : Pass<"tp-reshard", "::mlir::ModuleOp"> {
     (`tp.operand_layouts`, or the function result's `tp.layout`), inserts the
     cheapest redistribution, axis by axis: `P -> R` all_reduce, `P -> S(d)`
     reduce_scatter, `S(d) -> R` all_gather, `S(i) -> S(j)` all_to_all,
-    `R -> S(d)` local_slice (no data moves). Nothing is inserted where they
+    `R -> S(d)` local_slice (no data moves), and `R -> P(sum)` a `tp.scale`
+    by `1/n` (no data moves; a row-wise layer's bias is added this way, once
+    over the ranks). Nothing is inserted where they
     agree, and users that need the same layout share one collective.
 
     Every inserted op carries `tp.reason`, the layer and layouts that caused

@@ -58,8 +58,8 @@ int64_t getNumBytes(RankedTensorType type);
 
 /// The bytes each rank sends to change placement `from` into `to` on a mesh
 /// axis of `axisSize` ranks, for a buffer of `bytes` bytes per rank before
-/// the change (ring algorithms). Infinite where no collective can do it
-/// (making a partial sum out of a complete value).
+/// the change (ring algorithms). Infinite where no redistribution does it
+/// (making a partial sum out of a split value).
 double getReshardBytes(Placement from, Placement to, int64_t axisSize,
                        double bytes);
 
