@@ -49,6 +49,31 @@ def corrupt(good, bad, kind):
     return victim
 
 
+def compare(index, path, expected, args):
+    """Checks output `index` against the reference and the 1-rank build."""
+    actual = np.load(path).astype(np.float64)
+    if actual.shape != expected.shape:
+        sys.exit(f"FAIL: output {index} has shape {actual.shape}, "
+                 f"expected {expected.shape}")
+    scale = max(np.max(np.abs(expected)), 1e-30)
+    error = np.max(np.abs(actual - expected)) / scale
+    print(f"output {index} vs reference: max |error| / max |output| = "
+          f"{error:.3e} (rtol {args.rtol})")
+    if not error <= args.rtol:
+        sys.exit(f"FAIL: output {index} differs from the numpy reference")
+
+    one_rank = os.path.join(args.workdir,
+                            f"{args.model}-tp1-output{index}.npy")
+    if args.ranks > 1 and os.path.exists(one_rank):
+        single = np.load(one_rank).astype(np.float64)
+        error = np.max(np.abs(actual - single)) / scale
+        print(f"output {index} vs 1-rank build: max |difference| / "
+              f"max |output| = {error:.3e}")
+        if not error <= args.rtol:
+            sys.exit(f"FAIL: sharded output {index} differs from the 1-rank "
+                     "output")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
@@ -101,7 +126,8 @@ def main():
         path = os.path.join(args.workdir, f"{tag}-input{i}.npy")
         np.save(path, array)
         input_files += ["--input", path]
-    output = os.path.join(args.workdir, f"{tag}-output.npy")
+    outputs = [os.path.join(args.workdir, f"{tag}-output{i}.npy")
+               for i in range(model.get("outputs", 1))]
     launch = [args.mpirun, "-np", str(args.launch_ranks or args.ranks),
               "--oversubscribe", "--bind-to", "none"]
 
@@ -110,8 +136,9 @@ def main():
         victim = corrupt(weights, bad, args.corrupt)
         weights = bad
         print(f"damaged tensor: {victim} ({args.corrupt})")
+    output_flags = [flag for path in outputs for flag in ("--output", path)]
     result = run(launch + [executable, "--weights", weights] + input_files +
-                 ["--output", output], capture_output=True, text=True)
+                 output_flags, capture_output=True, text=True)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if args.expect_error:
@@ -124,25 +151,13 @@ def main():
     if result.returncode != 0:
         sys.exit(f"FAIL: exit code {result.returncode}")
 
-    actual = np.load(output).astype(np.float64)
     expected = model["forward"](reference.read_safetensors(weights),
                                 *[a.astype(np.float64) if a.dtype != np.int64
                                   else a for a in inputs])
-    if actual.shape != expected.shape:
-        sys.exit(f"FAIL: output shape {actual.shape}, expected {expected.shape}")
-    scale = np.max(np.abs(expected))
-    error = np.max(np.abs(actual - expected)) / scale
-    print(f"reference: max |error| / max |output| = {error:.3e} (rtol {args.rtol})")
-    if not error <= args.rtol:
-        sys.exit("FAIL: output differs from the numpy reference")
-
-    one_rank = os.path.join(args.workdir, f"{args.model}-tp1-output.npy")
-    if args.ranks > 1 and os.path.exists(one_rank):
-        single = np.load(one_rank).astype(np.float64)
-        error = np.max(np.abs(actual - single)) / scale
-        print(f"1-rank build: max |difference| / max |output| = {error:.3e}")
-        if not error <= args.rtol:
-            sys.exit("FAIL: sharded output differs from the 1-rank output")
+    if not isinstance(expected, list):
+        expected = [expected]
+    for i, (path, want) in enumerate(zip(outputs, expected)):
+        compare(i, path, want, args)
     print("ok")
 
 

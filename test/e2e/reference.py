@@ -1,12 +1,14 @@
 """Independent numpy references of the example models, for end-to-end tests.
 
 Each function takes the weights (a dict from state-dict names to arrays, as
-read from a safetensors file) and the inputs, and computes the model the way
+read from a safetensors file) and the inputs, and returns the model's output
+(or a list of its outputs), computed the way
 the PyTorch reference code does (Lightning's FeedForward, Meta's Llama 3
 model.py), in float64 so that it is a yardstick for the f32 executables.
 """
 
 import json
+import math
 import struct
 
 import numpy as np
@@ -95,6 +97,40 @@ def llama(w, tokens, layers, heads, kv_heads, theta, eps):
     return linear(rms_norm(h, w["norm.weight"], eps), w["output.weight"])
 
 
+def layer_norm(x, weight, bias, eps):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def gelu(x):
+    return 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def encoder_block(w, x, heads=4):
+    """A pre-norm encoder block with biased linears, unfused attention."""
+    def dense(name, h):
+        return linear(h, w[name + ".weight"]) + w[name + ".bias"]
+
+    batch, seq, dim = x.shape
+    split = lambda t: t.reshape(batch, seq, heads, dim // heads).transpose(0, 2, 1, 3)
+    n1 = layer_norm(x, w["self_attn_layer_norm.weight"],
+                    w["self_attn_layer_norm.bias"], 1e-5)
+    q = split(dense("self_attn.q_proj", n1))
+    k = split(dense("self_attn.k_proj", n1))
+    v = split(dense("self_attn.v_proj", n1))
+    o = softmax(q @ k.transpose(0, 1, 3, 2) * 0.25) @ v
+    h = x + dense("self_attn.out_proj", o.transpose(0, 2, 1, 3).reshape(batch, seq, dim))
+    n2 = layer_norm(h, w["final_layer_norm.weight"], w["final_layer_norm.bias"], 1e-5)
+    y = h + dense("fc2", gelu(dense("fc1", n2)))
+    return [y, np.array(y.sum())]
+
+
 # The example models: how to make their inputs and compute their outputs.
 MODELS = {
     "feedforward": {
@@ -104,6 +140,11 @@ MODELS = {
     "llama-layer": {
         "inputs": lambda rng: [rng.uniform(-1, 1, (2, 16, 256)).astype(np.float32)],
         "forward": lambda w, x: transformer_block(w, "", x, 16, 8, 500000.0, 1e-5),
+    },
+    "encoder-block": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (2, 8, 64)).astype(np.float32)],
+        "forward": encoder_block,
+        "outputs": 2,
     },
     "llama-tiny": {
         "inputs": lambda rng: [rng.integers(0, 128, (2, 16), dtype=np.int64)],
