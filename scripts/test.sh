@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test (the lit suite and the other ctest
-# entries). Ends with ctest's summary; exits non-zero if any test fails.
+# Builds everything and runs every test (the lit suite, the runtime's unit
+# and MPI tests, the end-to-end runs). Tests that need a GPU skip visibly
+# where there is none. Ends with one line "N passed, N failed, N skipped";
+# exits non-zero if any test fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$root/build}
 
 "$root/scripts/build.sh"
 cd "$build"
-ctest --output-on-failure -j "${TP_JOBS:-2}"
+status=0
+ctest --output-on-failure -j "${TP_JOBS:-2}" 2>&1 | tee ctest.log || status=$?
+# ctest prints its summary before the list of skipped tests; say it last.
+awk '
+  /tests passed, [0-9]+ tests? failed out of/ { failed = $4; total = $NF }
+  /\(Skipped\)$/ { skipped++ }
+  END { printf "%d passed, %d failed, %d skipped\n",
+               total - failed - skipped, failed, skipped }' ctest.log
+exit "$status"

@@ -19,6 +19,11 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(
     ("%examples", os.path.join(config.tp_src_root, "python-free-examples")))
 
+# The cuda target compiles and links wherever the CUDA toolkit was found;
+# running it needs a GPU, which the e2e tests (ctest label gpu) look for.
+if config.tp_have_cuda_runtime:
+    config.available_features.add("cuda-runtime")
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("FILECHECK_OPTS", "-enable-var-scope")
 

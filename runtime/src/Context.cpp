@@ -11,6 +11,8 @@
 #include <cstdlib>
 
 tprt_context::~tprt_context() {
+  // Device communicators go first: they were built over the MPI ones.
+  device.reset();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized)
@@ -82,6 +84,7 @@ createContext(const std::vector<std::string> &axisNames,
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ctx->rank,
                       MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &ctx->localRank);
+  MPI_Comm_size(node, &ctx->localSize);
   MPI_Comm_free(&node);
   return ctx;
 }

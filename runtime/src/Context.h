@@ -3,7 +3,9 @@
 // This file defines `tprt_context`, the state behind every call of the C API
 // on one rank: the MPI rank, the device mesh and this rank's coordinates on
 // it, the communicators of the axis groups collectives run over, and scratch
-// memory for packing. It also declares the runtime's error exit.
+// memory for packing, and the state of the backend's device (the cuda
+// backend's stream, library handles and NCCL communicators). It also declares
+// the runtime's error exit.
 //
 // Ranks map to mesh coordinates row-major (the last axis varies fastest), and
 // within the group of an axis mask members are ordered row-major by their
@@ -25,18 +27,28 @@
 #include <string>
 #include <vector>
 
+namespace tprt {
+/// What a backend with a device keeps per rank (the cuda backend derives its
+/// state from this); the context owns it and destroys it first.
+struct DeviceState {
+  virtual ~DeviceState() = default;
+};
+} // namespace tprt
+
 struct tprt_context {
   tprt_context() = default;
   tprt_context(const tprt_context &) = delete;
   tprt_context &operator=(const tprt_context &) = delete;
-  /// Frees the communicators.
+  /// Destroys the device state, then frees the communicators.
   ~tprt_context();
 
   /// This process in MPI_COMM_WORLD, and its index among the ranks of its
-  /// node (which picks the GPU on the cuda backend).
+  /// node (which picks the GPU on the cuda backend), and the number of ranks
+  /// on its node.
   int rank = 0;
   int size = 1;
   int localRank = 0;
+  int localSize = 1;
   /// The mesh, and this rank's coordinates on it. A default context is the
   /// single rank of a mesh without axes: every group has one member, so its
   /// kernels and collectives run without MPI (the kernel tests use that).
@@ -48,6 +60,9 @@ struct tprt_context {
   /// Packing buffers of the collectives, kept between calls so that each
   /// step does not page-fault fresh memory in.
   std::vector<char> scratch[2];
+  /// The backend's device state, created by the backend on first use; null
+  /// on the cpu backend.
+  std::unique_ptr<tprt::DeviceState> device;
 };
 
 namespace tprt {

@@ -7,10 +7,13 @@
 // and of the inputs (from .npy files, or random from a seed), runs the
 // forward step (or benchmarks it), and rank 0 assembles and writes the
 // global outputs. Inputs and outputs are always global tensors, so the same
-// files serve a model compiled for any mesh.
+// files serve a model compiled for any mesh. The arena and the parameters
+// live in the backend's device memory (Backend.h): host memory filled in
+// place on cpu, GPU memory filled through pinned staging copies on cuda.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Backend.h"
 #include "Context.h"
 #include "Manifest.h"
 #include "Npy.h"
@@ -23,7 +26,6 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <sys/resource.h>
 
 using namespace tprt;
@@ -41,23 +43,60 @@ struct Options {
   bool help = false;
 };
 
-/// A zeroed 64-byte aligned buffer. Zeroing touches every page up front, so
-/// steps do not page-fault and the RSS reported by --bench includes it.
-class AlignedBuffer {
+/// A zeroed buffer of the backend's device memory.
+class DeviceBuffer {
 public:
-  explicit AlignedBuffer(int64_t bytes) {
-    // aligned_alloc wants a multiple of the alignment, and never 0 here.
-    size_t rounded = std::max<size_t>(64, (size_t(bytes) + 63) / 64 * 64);
-    data = static_cast<char *>(std::aligned_alloc(64, rounded));
-    if (!data)
-      fail(nullptr, "cannot allocate " + std::to_string(bytes) + " bytes");
-    std::memset(data, 0, rounded);
-  }
-  ~AlignedBuffer() { std::free(data); }
-  AlignedBuffer(const AlignedBuffer &) = delete;
-  AlignedBuffer &operator=(const AlignedBuffer &) = delete;
+  DeviceBuffer(tprt_context &ctx, int64_t bytes, const char *what)
+      : ctx(ctx), data(backend().allocate(ctx, bytes, what)) {}
+  ~DeviceBuffer() { backend().release(ctx, data); }
+  DeviceBuffer(const DeviceBuffer &) = delete;
+  DeviceBuffer &operator=(const DeviceBuffer &) = delete;
 
+  tprt_context &ctx;
   char *data;
+};
+
+/// Host memory to fill device memory through, one region at a time: the
+/// region itself where the backend's memory is host memory, otherwise a
+/// staging buffer (pinned, kept and grown across regions) that `commit`
+/// copies to the region.
+class Stager {
+public:
+  explicit Stager(tprt_context &ctx) : ctx(ctx) {}
+  ~Stager() {
+    if (buffer)
+      backend().releaseHost(ctx, buffer);
+  }
+  Stager(const Stager &) = delete;
+  Stager &operator=(const Stager &) = delete;
+
+  /// Host memory for the `bytes` bytes of device memory at `region`.
+  char *begin(char *region, int64_t bytes) {
+    target = region;
+    size = bytes;
+    if (backend().hostMemory)
+      return region;
+    if (bytes > capacity) {
+      if (buffer)
+        backend().releaseHost(ctx, buffer);
+      buffer = backend().allocateHost(ctx, bytes);
+      capacity = bytes;
+    }
+    return buffer;
+  }
+
+  /// Copies what was written since `begin` to its region.
+  void commit() {
+    if (!backend().hostMemory)
+      backend().copyToDevice(ctx, target, buffer, size);
+  }
+
+private:
+  tprt_context &ctx;
+  char *buffer = nullptr;
+  int64_t capacity = 0;
+  char *target = nullptr;
+  int64_t size = 0;
 };
 } // namespace
 
@@ -173,9 +212,11 @@ static void checkOptions(const tprt_context &ctx, const Options &options,
                    " --output files were given");
 }
 
-/// Copies this rank's slice of every parameter out of the checkpoint `path`.
-static void loadWeights(const tprt_context &ctx, const Manifest &manifest,
+/// Copies this rank's slice of every parameter out of the checkpoint `path`
+/// (memory-mapped) into `params`.
+static void loadWeights(tprt_context &ctx, const Manifest &manifest,
                         const std::string &path, char *params) {
+  Stager stager(ctx);
   std::unique_ptr<SafetensorsFile> file;
   std::string error = SafetensorsFile::open(path, file);
   if (!error.empty())
@@ -193,20 +234,26 @@ static void loadWeights(const tprt_context &ctx, const Manifest &manifest,
       fail(&ctx, what + "has shape " + formatShape(tensor->shape) +
                      " but the model expects " + formatShape(param.shape));
     error = copyBlock(*tensor, blockStart(manifest, param, ctx.coordinates),
-                      param.localShape, params + param.offset);
+                      param.localShape,
+                      stager.begin(params + param.offset, param.localBytes()));
     if (!error.empty())
       fail(&ctx, path + ": " + error);
+    stager.commit();
   }
 }
 
 /// Fills this rank's slice of every parameter with random values.
-static void randomWeights(const tprt_context &ctx, const Manifest &manifest,
+static void randomWeights(tprt_context &ctx, const Manifest &manifest,
                           uint64_t seed, char *params) {
-  for (const ManifestTensor &param : manifest.parameters)
+  Stager stager(ctx);
+  for (const ManifestTensor &param : manifest.parameters) {
+    char *block = stager.begin(params + param.offset, param.localBytes());
     fillRandomFloats(tensorSeed(seed, param.name), param.shape,
                      blockStart(manifest, param, ctx.coordinates),
                      param.localShape, parameterScale(param.shape),
-                     reinterpret_cast<float *>(params + param.offset));
+                     reinterpret_cast<float *>(block));
+    stager.commit();
+  }
 }
 
 /// This rank's block of every input, from the .npy files or the seed.
@@ -251,12 +298,12 @@ static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
 
 /// Places the inputs in the arena before each step: the planner may reuse
 /// their memory within a step.
-static void placeInputs(const Manifest &manifest,
+static void placeInputs(tprt_context &ctx, const Manifest &manifest,
                         const std::vector<std::vector<char>> &inputs,
                         char *arena) {
   for (size_t i = 0; i < inputs.size(); ++i)
-    std::memcpy(arena + manifest.inputs[i].offset, inputs[i].data(),
-                inputs[i].size());
+    backend().copyToDevice(ctx, arena + manifest.inputs[i].offset,
+                           inputs[i].data(), inputs[i].size());
 }
 
 /// `bytes` in MiB for the benchmark's memory lines.
@@ -267,14 +314,16 @@ static double mebibytes(double bytes) { return bytes / (1024.0 * 1024.0); }
 static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
                   const std::vector<std::vector<char>> &inputs, char *arena,
                   char *params) {
-  placeInputs(manifest, inputs, arena);
+  placeInputs(ctx, manifest, inputs, arena);
   tp_model_forward(&ctx, arena, params);
+  backend().synchronize(ctx);
   double total = 0, best = 0;
   for (uint64_t s = 0; s < steps; ++s) {
-    placeInputs(manifest, inputs, arena);
+    placeInputs(ctx, manifest, inputs, arena);
     MPI_Barrier(MPI_COMM_WORLD);
     double begin = MPI_Wtime();
     tp_model_forward(&ctx, arena, params);
+    backend().synchronize(ctx);
     MPI_Barrier(MPI_COMM_WORLD);
     double seconds = MPI_Wtime() - begin;
     total += seconds;
@@ -321,9 +370,10 @@ static double checksum(const std::vector<char> &tensor,
   return sum;
 }
 
-/// Gathers every output's blocks on rank 0, which assembles the global
-/// tensor (one copy of replicated blocks), prints its checksum and writes it
-/// where --output says.
+/// Gathers every output's blocks (copied to the host first where the arena
+/// is device memory) on rank 0, which assembles the global tensor (one copy
+/// of replicated blocks), prints its checksum and writes it where --output
+/// says.
 static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
                          const Options &options, const char *arena) {
   for (size_t i = 0; i < manifest.outputs.size(); ++i) {
@@ -333,10 +383,16 @@ static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
       fail(&ctx, "output '" + output.name + "' has a block of " +
                      std::to_string(localBytes) +
                      " bytes, beyond what MPI_Gather moves");
+    const char *block = arena + output.offset;
+    std::vector<char> hostBlock;
+    if (!backend().hostMemory) {
+      hostBlock.resize(localBytes);
+      backend().copyToHost(ctx, hostBlock.data(), block, localBytes);
+      block = hostBlock.data();
+    }
     std::vector<char> blocks(ctx.rank == 0 ? localBytes * ctx.size : 0);
-    MPI_Gather(arena + output.offset, static_cast<int>(localBytes), MPI_BYTE,
-               blocks.data(), static_cast<int>(localBytes), MPI_BYTE, 0,
-               MPI_COMM_WORLD);
+    MPI_Gather(block, static_cast<int>(localBytes), MPI_BYTE, blocks.data(),
+               static_cast<int>(localBytes), MPI_BYTE, 0, MPI_COMM_WORLD);
     if (ctx.rank != 0)
       continue;
     int64_t elementBytes = dtypeBytes(output.dtype);
@@ -384,20 +440,26 @@ int main(int argc, char **argv) {
   std::unique_ptr<tprt_context> ctx =
       createContext(manifest.axisNames, manifest.axisSizes);
   checkOptions(*ctx, options, manifest);
-  AlignedBuffer params(manifest.paramBytes), arena(manifest.arenaBytes);
-  if (options.randomWeights)
-    randomWeights(*ctx, manifest, options.weightSeed, params.data);
-  else
-    loadWeights(*ctx, manifest, options.weights, params.data);
-  std::vector<std::vector<char>> inputs = loadInputs(*ctx, manifest, options);
+  backend().initialize(*ctx);
+  {
+    DeviceBuffer params(*ctx, manifest.paramBytes, "the parameters");
+    DeviceBuffer arena(*ctx, manifest.arenaBytes, "the activation arena");
+    if (options.randomWeights)
+      randomWeights(*ctx, manifest, options.weightSeed, params.data);
+    else
+      loadWeights(*ctx, manifest, options.weights, params.data);
+    std::vector<std::vector<char>> inputs = loadInputs(*ctx, manifest, options);
 
-  if (options.benchSteps) {
-    bench(*ctx, manifest, options.benchSteps, inputs, arena.data, params.data);
-  } else {
-    placeInputs(manifest, inputs, arena.data);
-    tp_model_forward(ctx.get(), arena.data, params.data);
+    if (options.benchSteps) {
+      bench(*ctx, manifest, options.benchSteps, inputs, arena.data,
+            params.data);
+    } else {
+      placeInputs(*ctx, manifest, inputs, arena.data);
+      tp_model_forward(ctx.get(), arena.data, params.data);
+      backend().synchronize(*ctx);
+    }
+    writeOutputs(*ctx, manifest, options, arena.data);
   }
-  writeOutputs(*ctx, manifest, options, arena.data);
 
   ctx.reset();
   MPI_Finalize();

@@ -62,12 +62,13 @@ def compare(index, path, expected, args):
     if not error <= args.rtol:
         sys.exit(f"FAIL: output {index} differs from the numpy reference")
 
+    # The 1-rank cpu build: what sharded and cuda runs must reproduce.
     one_rank = os.path.join(args.workdir,
                             f"{args.model}-tp1-output{index}.npy")
-    if args.ranks > 1 and os.path.exists(one_rank):
+    if (args.ranks > 1 or args.target != "cpu") and os.path.exists(one_rank):
         single = np.load(one_rank).astype(np.float64)
         error = np.max(np.abs(actual - single)) / scale
-        print(f"output {index} vs 1-rank build: max |difference| / "
+        print(f"output {index} vs 1-rank cpu build: max |difference| / "
               f"max |output| = {error:.3e}")
         if not error <= args.rtol:
             sys.exit(f"FAIL: sharded output {index} differs from the 1-rank "
@@ -86,6 +87,7 @@ def main():
     parser.add_argument("--mpirun", required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--sequence-parallel", action="store_true")
+    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--corrupt", choices=["missing", "shape", "truncated"])
     parser.add_argument("--expect-error", help="regex the failure must print")
     parser.add_argument("--rtol", type=float, default=2e-4)
@@ -96,6 +98,8 @@ def main():
     tag = f"{args.model}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.sequence_parallel:
         tag += "-sp"
+    if args.target != "cpu":
+        tag += f"-{args.target}"
     # Tests run in parallel: each gets its own executable and files.
     if args.corrupt:
         tag += f"-{args.corrupt}"
@@ -114,7 +118,7 @@ def main():
     compile_command = [os.path.join(args.bin, "tp-compile"),
                        os.path.join(example, "model.mlir"), "--mesh", args.mesh,
                        "--plan", os.path.join(example, "plan.json"),
-                       "-o", executable]
+                       "--target", args.target, "-o", executable]
     if args.sequence_parallel:
         compile_command.append("--sequence-parallel")
     run(compile_command, check=True)

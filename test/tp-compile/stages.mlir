@@ -4,7 +4,6 @@
 // RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=llvm | FileCheck %s --check-prefix=LLVM
 // RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=obj -o %t.o
 // RUN: nm %t.o | FileCheck %s --check-prefix=OBJ
-// RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --target cuda -o %t.cuda 2>&1 | FileCheck %s --check-prefix=CUDA
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json 2>&1 | FileCheck %s --check-prefix=NOOUT
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:3 --plan %examples/llama-layer/plan.json --emit=tp 2>&1 | FileCheck %s --check-prefix=UNEVEN
 
@@ -25,6 +24,5 @@
 // OBJ-DAG: R tp_model_manifest
 // OBJ-DAG: U tprt_attention
 
-// CUDA: tp-compile: error: --target cuda is not available yet
 // NOOUT: tp-compile: error: an object file or executable needs -o <path>
 // UNEVEN: error: {{.*}}layer 'attention.wq' is colwise over mesh axis 'tp' (3 ranks) but its 256 output features do not divide evenly

@@ -64,7 +64,8 @@ static cl::opt<bool>
 static cl::opt<Target> target(
     "target", cl::desc("what the executable runs on"), cl::init(Target::CPU),
     cl::values(clEnumValN(Target::CPU, "cpu", "OpenBLAS + MPI"),
-               clEnumValN(Target::CUDA, "cuda", "cuBLAS + NCCL")));
+               clEnumValN(Target::CUDA, "cuda",
+                          "cuBLAS + NCCL, one GPU per rank")));
 static cl::opt<Stage> emitStage(
     "emit", cl::desc("the stage to stop at"), cl::init(Stage::Executable),
     cl::values(
@@ -111,11 +112,14 @@ static LogicalResult emitObject(llvm::Module &module, StringRef path,
   return success();
 }
 
-/// Links `object` with the runtime into the executable `path`.
-static LogicalResult link(StringRef object, StringRef path,
+/// Links `object` with the runtime of `target` into the executable `path`.
+static LogicalResult link(StringRef object, StringRef path, Target target,
                           std::string &error) {
   SmallVector<StringRef> args = {kLinker, object, "-o", path};
-  args.append(std::begin(kRuntimeLinkArgs), std::end(kRuntimeLinkArgs));
+  if (target == Target::CUDA)
+    args.append(std::begin(kCUDALinkArgs), std::end(kCUDALinkArgs));
+  else
+    args.append(std::begin(kCPULinkArgs), std::end(kCPULinkArgs));
   int status = llvm::sys::ExecuteAndWait(kLinker, args, std::nullopt, {}, 0, 0,
                                          &error);
   if (status != 0) {
@@ -133,9 +137,12 @@ int main(int argc, char **argv) {
       "tp-compile: a model (tp dialect) and a plan to a sharded executable\n\n"
       "  tp-compile model.mlir --mesh tp:2 --plan plan.json -o ff\n"
       "  mpirun -np 2 ./ff --weights w.safetensors --output y.npy\n");
-  if (target == Target::CUDA)
-    return fail("--target cuda is not available yet: the cuda backend "
-                "(cuBLAS + NCCL) is the next piece of work; use --target cpu");
+  // Both targets share the generated code: the runtime library they are
+  // linked with decides where tensors live and what computes them.
+  if (target == Target::CUDA && kCUDALinkArgs[0] == nullptr)
+    return fail("--target cuda needs the runtime's cuda backend, which was "
+                "not built: no CUDA toolkit with NCCL was found when "
+                "tp-compile was configured");
   bool binaryOutput =
       emitStage == Stage::Object || emitStage == Stage::Executable;
   if (binaryOutput && outputFile == "-")
@@ -200,7 +207,7 @@ int main(int argc, char **argv) {
     return fail("cannot create a temporary file: " + code.message());
   llvm::FileRemover removeObject(object);
   if (failed(emitObject(*llvmModule, object, error)) ||
-      failed(link(object, outputFile, error)))
+      failed(link(object, outputFile, target, error)))
     return fail(error);
   return 0;
 }

@@ -1,0 +1,245 @@
+//===- Collectives.cpp - the cuda backend's collectives -------------------===//
+//
+// This file implements the collectives of tprt.h on device buffers. With one
+// GPU per rank they run on NCCL, on the rank's stream, over a communicator
+// per axis mask created on first use: the group's rank 0 makes the unique id
+// and broadcasts it over the group's MPI communicator (as nccl-tests do), and
+// each member joins at its group index, so NCCL ranks order members as
+// tprt.h does. NCCL moves contiguous pieces, so where tprt.h interleaves them
+// ([outer, group, inner] with outer > 1) they are rearranged through device
+// scratch with the strided-copy kernel, as the cpu backend does with MPI.
+//
+// Where the ranks of a node outnumber its GPUs (a one-GPU test machine),
+// NCCL refuses to run; each collective then copies its input to pinned host
+// memory, runs the cpu backend's MPI implementation on it
+// (HostCollectives.h) and copies the result back.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Cuda.h"
+#include "HostCollectives.h"
+#include "Launch.h"
+#include "Tensor.h"
+
+namespace tprt {
+namespace cuda {
+
+namespace {
+
+/// The NCCL communicator of this rank's group of `axisMask`, created on
+/// first use. Creation is collective over the group (and MPI_Comm_split's
+/// over every rank), which SPMD code satisfies.
+ncclComm_t communicator(tprt_context *ctx, State &s, int64_t axisMask,
+                        const char *call) {
+  auto it = s.comms.find(axisMask);
+  if (it != s.comms.end())
+    return it->second;
+  MPI_Comm group = groupComm(*ctx, axisMask);
+  int size = 0, rank = 0;
+  MPI_Comm_size(group, &size);
+  MPI_Comm_rank(group, &rank);
+  ncclUniqueId id;
+  if (rank == 0)
+    checkNccl(ctx, ncclGetUniqueId(&id), nullptr, call, "ncclGetUniqueId");
+  MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, group);
+  ncclComm_t comm = nullptr;
+  checkNccl(ctx, ncclCommInitRank(&comm, size, id, rank), comm, call,
+            "ncclCommInitRank");
+  s.comms[axisMask] = comm;
+  return comm;
+}
+
+/// Copies src viewed as [d0, d1, block bytes] to dst viewed as [d1, d0,
+/// block bytes], on the stream.
+void swapOuterDims(tprt_context *ctx, State &s, const char *call,
+                   const void *src, void *dst, int64_t d0, int64_t d1,
+                   int64_t blockBytes) {
+  int64_t sizes[] = {d1, d0};
+  int64_t srcStrides[] = {blockBytes, d1 * blockBytes};
+  check(ctx,
+        launchStridedCopy(s.stream, src, srcStrides, dst, sizes, 2, blockBytes),
+        call, nullptr, "the rearranging kernel");
+}
+
+void copyDevice(tprt_context *ctx, State &s, const char *call, const void *x,
+                void *y, int64_t bytes) {
+  if (x == y || bytes == 0)
+    return;
+  check(ctx, cudaMemcpyAsync(y, x, bytes, cudaMemcpyDeviceToDevice, s.stream),
+        call, nullptr, "cudaMemcpyAsync");
+}
+
+/// The MPI fallback's first step: `bytes` of device memory at `x` in pinned
+/// staging buffer `slot`, once all earlier work is done.
+void *toHost(tprt_context *ctx, State &s, const char *call, const void *x,
+             int64_t bytes, int slot) {
+  void *host = hostStaging(ctx, slot, bytes);
+  check(ctx, cudaMemcpyAsync(host, x, bytes, cudaMemcpyDeviceToHost, s.stream),
+        call, nullptr, "cudaMemcpyAsync");
+  check(ctx, cudaStreamSynchronize(s.stream), call, nullptr,
+        "cudaStreamSynchronize");
+  return host;
+}
+
+/// Its last step: the result back to the device. The copy is ordered before
+/// anything later on the stream, including the next copy into the staging
+/// buffer, so it need not be waited for.
+void toDevice(tprt_context *ctx, State &s, const char *call, void *y,
+              const void *host, int64_t bytes) {
+  check(ctx, cudaMemcpyAsync(y, host, bytes, cudaMemcpyHostToDevice, s.stream),
+        call, nullptr, "cudaMemcpyAsync");
+}
+
+} // namespace
+
+void allReduce(tprt_context *ctx, const float *x, float *y, int64_t count,
+               int64_t axis_mask) {
+  const char *call = "tprt_all_reduce";
+  checkAxisMask(*ctx, call, axis_mask);
+  State &s = state(ctx);
+  int64_t bytes = count * sizeof(float);
+  if (groupSize(*ctx, axis_mask) == 1)
+    return copyDevice(ctx, s, call, x, y, bytes);
+  if (count == 0)
+    return;
+  if (!s.nccl) {
+    auto *host = static_cast<float *>(toHost(ctx, s, call, x, bytes, 0));
+    hostAllReduce(ctx, host, host, count, axis_mask);
+    return toDevice(ctx, s, call, y, host, bytes);
+  }
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  checkNccl(ctx, ncclAllReduce(x, y, count, ncclFloat, ncclSum, comm, s.stream),
+            comm, call, "ncclAllReduce");
+}
+
+void allGather(tprt_context *ctx, const void *x, void *y, int64_t outer,
+               int64_t inner_bytes, int64_t axis_mask) {
+  const char *call = "tprt_all_gather";
+  checkAxisMask(*ctx, call, axis_mask);
+  State &s = state(ctx);
+  int64_t group = groupSize(*ctx, axis_mask);
+  int64_t bytes = outer * inner_bytes;
+  if (group == 1)
+    return copyDevice(ctx, s, call, x, y, bytes);
+  if (bytes == 0)
+    return;
+  if (!s.nccl) {
+    void *hostX = toHost(ctx, s, call, x, bytes, 0);
+    void *hostY = hostStaging(ctx, 1, group * bytes);
+    hostAllGather(ctx, hostX, hostY, outer, inner_bytes, axis_mask);
+    return toDevice(ctx, s, call, y, hostY, group * bytes);
+  }
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  // NCCL gathers [group, outer, inner]; y is [outer, group, inner].
+  void *pieces = outer == 1 ? y : deviceScratch(ctx, 0, group * bytes);
+  checkNccl(ctx, ncclAllGather(x, pieces, bytes, ncclChar, comm, s.stream),
+            comm, call, "ncclAllGather");
+  if (outer > 1)
+    swapOuterDims(ctx, s, call, pieces, y, group, outer, inner_bytes);
+}
+
+void reduceScatter(tprt_context *ctx, const float *x, float *y, int64_t outer,
+                   int64_t inner, int64_t axis_mask) {
+  const char *call = "tprt_reduce_scatter";
+  checkAxisMask(*ctx, call, axis_mask);
+  State &s = state(ctx);
+  int64_t group = groupSize(*ctx, axis_mask);
+  int64_t count = outer * inner, bytes = count * sizeof(float);
+  if (group == 1)
+    return copyDevice(ctx, s, call, x, y, bytes);
+  if (count == 0)
+    return;
+  if (!s.nccl) {
+    auto *hostX =
+        static_cast<float *>(toHost(ctx, s, call, x, group * bytes, 0));
+    auto *hostY = static_cast<float *>(hostStaging(ctx, 1, bytes));
+    hostReduceScatter(ctx, hostX, hostY, outer, inner, axis_mask);
+    return toDevice(ctx, s, call, y, hostY, bytes);
+  }
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  // x is [outer, group, inner]; NCCL scatters [group, outer, inner].
+  const void *pieces = x;
+  if (outer > 1) {
+    void *packed = deviceScratch(ctx, 0, group * bytes);
+    swapOuterDims(ctx, s, call, x, packed, outer, group, inner * sizeof(float));
+    pieces = packed;
+  }
+  checkNccl(
+      ctx,
+      ncclReduceScatter(pieces, y, count, ncclFloat, ncclSum, comm, s.stream),
+      comm, call, "ncclReduceScatter");
+}
+
+void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
+              int64_t rank, const int64_t *shape, int64_t split_dim,
+              int64_t concat_dim, int64_t axis_mask) {
+  const char *call = "tprt_all_to_all";
+  std::vector<int64_t> piece =
+      allToAllPiece(ctx, rank, shape, split_dim, concat_dim, axis_mask);
+  State &s = state(ctx);
+  int64_t group = groupSize(*ctx, axis_mask);
+  int64_t pieceBytes = elementCount(piece) * element_bytes;
+  if (group == 1)
+    return copyDevice(ctx, s, call, x, y, pieceBytes);
+  if (pieceBytes == 0)
+    return;
+  if (!s.nccl) {
+    void *hostX = toHost(ctx, s, call, x, group * pieceBytes, 0);
+    void *hostY = hostStaging(ctx, 1, group * pieceBytes);
+    hostAllToAll(ctx, hostX, hostY, element_bytes, rank, shape, split_dim,
+                 concat_dim, axis_mask);
+    return toDevice(ctx, s, call, y, hostY, group * pieceBytes);
+  }
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  // x is [before, group, piece bytes per before-index] around the split dim;
+  // member j is sent [j, before, ...].
+  int64_t before = elementCount(std::vector<int64_t>(shape, shape + split_dim));
+  const char *send = static_cast<const char *>(x);
+  if (before > 1) {
+    auto *packed =
+        static_cast<char *>(deviceScratch(ctx, 0, group * pieceBytes));
+    swapOuterDims(ctx, s, call, x, packed, before, group, pieceBytes / before);
+    send = packed;
+  }
+  // y is [ahead, group, received bytes per ahead-index] around the concat
+  // dim, while member j's piece arrives whole.
+  int64_t ahead = elementCount(
+      std::vector<int64_t>(piece.begin(), piece.begin() + concat_dim));
+  char *received =
+      ahead > 1 ? static_cast<char *>(deviceScratch(ctx, 1, group * pieceBytes))
+                : static_cast<char *>(y);
+  checkNccl(ctx, ncclGroupStart(), comm, call, "ncclGroupStart");
+  for (int64_t j = 0; j < group; ++j) {
+    checkNccl(ctx,
+              ncclSend(send + j * pieceBytes, pieceBytes, ncclChar, int(j),
+                       comm, s.stream),
+              comm, call, "ncclSend");
+    checkNccl(ctx,
+              ncclRecv(received + j * pieceBytes, pieceBytes, ncclChar, int(j),
+                       comm, s.stream),
+              comm, call, "ncclRecv");
+  }
+  checkNccl(ctx, ncclGroupEnd(), comm, call, "ncclGroupEnd");
+  if (ahead > 1)
+    swapOuterDims(ctx, s, call, received, y, group, ahead, pieceBytes / ahead);
+}
+
+void localSlice(tprt_context *ctx, const void *x, void *y, int64_t outer,
+                int64_t inner_bytes, int64_t axis_mask) {
+  const char *call = "tprt_local_slice";
+  checkAxisMask(*ctx, call, axis_mask);
+  int64_t group = groupSize(*ctx, axis_mask);
+  int64_t index = groupIndex(*ctx, axis_mask);
+  if (outer == 0 || inner_bytes == 0)
+    return;
+  // Row o of y is piece `index` of row o of x.
+  int64_t stride = group * inner_bytes;
+  check(ctx,
+        launchStridedCopy(state(ctx).stream,
+                          static_cast<const char *>(x) + index * inner_bytes,
+                          &stride, y, &outer, 1, inner_bytes),
+        call, nullptr, "the kernel launch");
+}
+
+} // namespace cuda
+} // namespace tprt

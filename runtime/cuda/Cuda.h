@@ -1,0 +1,163 @@
+//===- Cuda.h - the cuda backend --------------------------------*- C++ -*-===//
+//
+// This file declares the cuda backend: its per-rank state (the GPU, one
+// stream, the cuBLAS handle, an NCCL communicator per axis mask, scratch and
+// staging buffers), the checks that turn CUDA, cuBLAS and NCCL errors into
+// messages naming the call and the layer, and every function of tprt.h on
+// device pointers, in namespace tprt::cuda. Api.cpp defines the C API (and
+// the backend table of Backend.h) on top of these; the tests call both these
+// and the cpu backend's C API in one binary, to compare them.
+//
+// Every call is issued on the rank's stream and returns without waiting,
+// except where the host needs a result: errors found by a kernel (ids or
+// labels out of range), the MPI fallback of the collectives, and the copies
+// of the backend table.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TPRT_CUDA_CUDA_H
+#define TPRT_CUDA_CUDA_H
+
+#include "Context.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <nccl.h>
+
+#include <cstddef>
+#include <map>
+
+namespace tprt {
+namespace cuda {
+
+/// The state of one rank on its GPU.
+struct State : DeviceState {
+  State() = default;
+  State(const State &) = delete;
+  State &operator=(const State &) = delete;
+  /// Waits for the stream, then frees everything below.
+  ~State() override;
+
+  /// The GPU of this rank (its local rank modulo the visible GPUs), and how
+  /// many GPUs this process sees.
+  int device = -1;
+  int deviceCount = 0;
+  /// Whether collectives go through NCCL. False where ranks share a GPU
+  /// (NCCL refuses two ranks on one GPU): collectives then run on MPI over
+  /// pinned host copies (Debian's OpenMPI is not CUDA-aware).
+  bool nccl = true;
+  cudaStream_t stream = nullptr;
+  cublasHandle_t blas = nullptr;
+  /// The NCCL communicator of each axis mask used so far.
+  std::map<int64_t, ncclComm_t> comms;
+  /// Device scratch (packing for collectives, per-position losses) and
+  /// pinned host buffers (the MPI fallback), grown on demand.
+  void *scratch[2] = {nullptr, nullptr};
+  size_t scratchBytes[2] = {0, 0};
+  void *staging[2] = {nullptr, nullptr};
+  size_t stagingBytes[2] = {0, 0};
+  /// Where kernels that validate their input (embedding ids, labels) leave
+  /// the first bad position; all ones when there is none.
+  unsigned long long *badIndex = nullptr;
+};
+
+/// Creates the cuda state of `ctx` unless it exists: picks GPU
+/// ctx.localRank modulo the visible GPUs, decides between NCCL and the MPI
+/// fallback (whether any two ranks of the job got the same GPU, by UUID; a
+/// lone process compares ctx.localSize with the GPU count), creates the
+/// stream and the cuBLAS handle. Collective over the context's ranks when
+/// it has several. Fails with a message where no GPU is usable.
+void initialize(tprt_context &ctx);
+
+/// The cuda state of `ctx`, created on first use (a default context, as the
+/// kernel tests use, gets GPU 0).
+State &state(tprt_context *ctx);
+
+/// "tprt_linear 'layers.0.attention.wq'", or the call alone without a layer.
+std::string callName(const char *call, const char *layer);
+
+/// Fail unless the result is a success, with "<call> '<layer>': <api>
+/// failed: <error name> (<error text>)". `layer` may be null.
+void check(const tprt_context *ctx, cudaError_t error, const char *call,
+           const char *layer, const char *api);
+void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
+               const char *layer, const char *api);
+void checkNccl(const tprt_context *ctx, ncclResult_t result, ncclComm_t comm,
+               const char *call, const char *api);
+
+/// Device scratch buffer `slot` (0 or 1) of at least `bytes` bytes.
+void *deviceScratch(tprt_context *ctx, int slot, size_t bytes);
+/// Pinned host buffer `slot` (0 or 1) of at least `bytes` bytes.
+void *hostStaging(tprt_context *ctx, int slot, size_t bytes);
+
+/// The backend table's functions (Backend.h) on the cuda state.
+char *allocate(tprt_context &ctx, int64_t bytes, const char *what);
+void release(tprt_context &ctx, char *memory);
+char *allocateHost(tprt_context &ctx, int64_t bytes);
+void releaseHost(tprt_context &ctx, char *memory);
+void copyToDevice(tprt_context &ctx, char *device, const void *host,
+                  int64_t bytes);
+void copyToHost(tprt_context &ctx, void *host, const char *device,
+                int64_t bytes);
+void synchronize(tprt_context &ctx);
+
+//===--- tprt.h on device pointers ----------------------------------------===//
+
+void linear(tprt_context *ctx, const char *layer, const float *x,
+            const float *w, const float *bias, float *y, int64_t m, int64_t n,
+            int64_t k);
+void embedding(tprt_context *ctx, const char *layer, const int64_t *ids,
+               const float *table, float *y, int64_t count, int64_t rows,
+               int64_t dim, int64_t row_offset, int64_t total_rows);
+void matmul(tprt_context *ctx, const char *layer, const float *a,
+            const float *b, float *c, int64_t batch, int64_t m, int64_t n,
+            int64_t k);
+void add(tprt_context *ctx, const float *a, const float *b, float *y,
+         int64_t count);
+void mul(tprt_context *ctx, const float *a, const float *b, float *y,
+         int64_t count);
+void silu(tprt_context *ctx, const float *x, float *y, int64_t count);
+void relu(tprt_context *ctx, const float *x, float *y, int64_t count);
+void gelu(tprt_context *ctx, const float *x, float *y, int64_t count,
+          int32_t tanh_approx);
+void scale(tprt_context *ctx, const float *x, float *y, int64_t count,
+           double factor);
+void rmsNorm(tprt_context *ctx, const char *layer, const float *x,
+             const float *weight, float *y, int64_t rows, int64_t features,
+             double epsilon);
+void layerNorm(tprt_context *ctx, const char *layer, const float *x,
+               const float *weight, const float *bias, float *y, int64_t rows,
+               int64_t features, double epsilon);
+void softmax(tprt_context *ctx, const float *x, float *y, int64_t outer,
+             int64_t dim, int64_t inner);
+void transpose(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
+               int64_t rank, const int64_t *shape, const int64_t *perm);
+void copy(tprt_context *ctx, const void *x, void *y, int64_t bytes);
+void rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
+          int64_t seq, int64_t heads, int64_t head_dim, double theta);
+void attention(tprt_context *ctx, const char *layer, const float *q,
+               const float *k, const float *v, float *o, int64_t batch,
+               int64_t q_seq, int64_t kv_seq, int64_t q_heads, int64_t kv_heads,
+               int64_t head_dim, int32_t causal, double scale);
+void sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
+         const int64_t *shape, int64_t dim_mask);
+void crossEntropy(tprt_context *ctx, const char *layer, const float *logits,
+                  const int64_t *labels, float *loss, int64_t positions,
+                  int64_t classes);
+
+void allReduce(tprt_context *ctx, const float *x, float *y, int64_t count,
+               int64_t axis_mask);
+void allGather(tprt_context *ctx, const void *x, void *y, int64_t outer,
+               int64_t inner_bytes, int64_t axis_mask);
+void reduceScatter(tprt_context *ctx, const float *x, float *y, int64_t outer,
+                   int64_t inner, int64_t axis_mask);
+void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
+              int64_t rank, const int64_t *shape, int64_t split_dim,
+              int64_t concat_dim, int64_t axis_mask);
+void localSlice(tprt_context *ctx, const void *x, void *y, int64_t outer,
+                int64_t inner_bytes, int64_t axis_mask);
+
+} // namespace cuda
+} // namespace tprt
+
+#endif // TPRT_CUDA_CUDA_H

@@ -1,0 +1,266 @@
+//===- State.cpp - the cuda backend's per-rank state ----------------------===//
+//
+// This file implements the cuda state: choosing the GPU, the stream and the
+// cuBLAS handle, the scratch and staging buffers, the error checks, and the
+// memory functions of the backend table.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Cuda.h"
+
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tprt {
+namespace cuda {
+
+State::~State() {
+  // Nothing may fail here (the job may be ending after an error): results
+  // are ignored.
+  if (stream)
+    cudaStreamSynchronize(stream);
+  for (auto &[mask, comm] : comms)
+    ncclCommDestroy(comm);
+  if (blas)
+    cublasDestroy(blas);
+  for (void *buffer : scratch)
+    if (buffer)
+      cudaFree(buffer);
+  for (void *buffer : staging)
+    if (buffer)
+      cudaFreeHost(buffer);
+  if (badIndex)
+    cudaFree(badIndex);
+  if (stream)
+    cudaStreamDestroy(stream);
+}
+
+std::string callName(const char *call, const char *layer) {
+  return layer && *layer ? std::string(call) + " '" + layer + "'" : call;
+}
+
+void check(const tprt_context *ctx, cudaError_t error, const char *call,
+           const char *layer, const char *api) {
+  if (error == cudaSuccess)
+    return;
+  fail(ctx, callName(call, layer) + ": " + api +
+                " failed: " + cudaGetErrorName(error) + " (" +
+                cudaGetErrorString(error) + ")");
+}
+
+void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
+               const char *layer, const char *api) {
+  if (status == CUBLAS_STATUS_SUCCESS)
+    return;
+  fail(ctx, callName(call, layer) + ": " + api +
+                " failed: " + cublasGetStatusName(status) + " (" +
+                cublasGetStatusString(status) + ")");
+}
+
+void checkNccl(const tprt_context *ctx, ncclResult_t result, ncclComm_t comm,
+               const char *call, const char *api) {
+  if (result == ncclSuccess)
+    return;
+  std::string message =
+      std::string(call) + ": " + api + " failed: " + ncclGetErrorString(result);
+  const char *detail = ncclGetLastError(comm);
+  if (detail && *detail)
+    message += std::string(": ") + detail;
+  fail(ctx, message + " (NCCL_DEBUG=WARN prints more)");
+}
+
+/// Whether some GPU serves several ranks of the job, which NCCL refuses.
+/// Where the context has several ranks (MPI runs), by the UUIDs of every
+/// rank's GPU, gathered over all ranks so that they all decide alike; this
+/// also tells distinct GPUs apart where a launcher shows each rank only its
+/// own. Otherwise by whether the ranks of the node outnumber its GPUs.
+static bool gpuShared(tprt_context &ctx, const State &s, const char *call) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (!initialized || finalized || ctx.size == 1)
+    return ctx.localSize > s.deviceCount;
+  cudaDeviceProp properties;
+  check(&ctx, cudaGetDeviceProperties(&properties, s.device), call, nullptr,
+        "cudaGetDeviceProperties");
+  const int uuidBytes = sizeof properties.uuid.bytes;
+  std::vector<char> uuids(size_t(uuidBytes) * ctx.size);
+  MPI_Allgather(properties.uuid.bytes, uuidBytes, MPI_BYTE, uuids.data(),
+                uuidBytes, MPI_BYTE, MPI_COMM_WORLD);
+  std::set<std::string> seen;
+  for (int r = 0; r < ctx.size; ++r)
+    if (!seen.insert(std::string(&uuids[size_t(r) * uuidBytes], uuidBytes))
+             .second)
+      return true;
+  return false;
+}
+
+void initialize(tprt_context &ctx) {
+  if (ctx.device)
+    return;
+  const char *call = "tprt (cuda backend)";
+  int count = 0;
+  cudaError_t error = cudaGetDeviceCount(&count);
+  if (error != cudaSuccess)
+    fail(&ctx, std::string("no usable CUDA device: cudaGetDeviceCount "
+                           "failed: ") +
+                   cudaGetErrorName(error) + " (" + cudaGetErrorString(error) +
+                   ")");
+  if (count == 0)
+    fail(&ctx, "no CUDA device is visible (check CUDA_VISIBLE_DEVICES)");
+
+  auto state = std::make_unique<State>();
+  State &s = *state;
+  // The context owns the state from here, so a failure below still frees
+  // what was created.
+  ctx.device = std::move(state);
+  s.deviceCount = count;
+  s.device = ctx.localRank % count;
+  check(&ctx, cudaSetDevice(s.device), call, nullptr, "cudaSetDevice");
+  s.nccl = !gpuShared(ctx, s, call);
+  check(&ctx, cudaStreamCreate(&s.stream), call, nullptr, "cudaStreamCreate");
+  checkBlas(&ctx, cublasCreate(&s.blas), call, nullptr, "cublasCreate");
+  checkBlas(&ctx, cublasSetStream(s.blas, s.stream), call, nullptr,
+            "cublasSetStream");
+  check(&ctx,
+        cudaMalloc(reinterpret_cast<void **>(&s.badIndex), sizeof *s.badIndex),
+        call, nullptr, "cudaMalloc");
+  check(&ctx, cudaMemset(s.badIndex, 0xff, sizeof *s.badIndex), call, nullptr,
+        "cudaMemset");
+  if (!s.nccl && ctx.rank == 0 && ctx.size > 1) {
+    std::fprintf(stderr,
+                 "tprt: note: ranks share a GPU (%d ranks, %d GPU%s on a "
+                 "node), which NCCL refuses: collectives go through MPI over "
+                 "host memory\n",
+                 ctx.localSize, count, count == 1 ? "" : "s");
+    std::fflush(stderr);
+  }
+}
+
+State &state(tprt_context *ctx) {
+  if (!ctx->device)
+    initialize(*ctx);
+  return static_cast<State &>(*ctx->device);
+}
+
+/// Grows `buffer` to at least `bytes` bytes of device or pinned host memory.
+static void *grow(tprt_context *ctx, State &s, void *&buffer, size_t &capacity,
+                  size_t bytes, bool pinned) {
+  if (bytes <= capacity && buffer)
+    return buffer;
+  const char *call = pinned ? "tprt (cuda backend) staging buffer"
+                            : "tprt (cuda backend) scratch buffer";
+  // Work queued earlier may still read the old buffer.
+  check(ctx, cudaStreamSynchronize(s.stream), call, nullptr,
+        "cudaStreamSynchronize");
+  if (buffer)
+    check(ctx, pinned ? cudaFreeHost(buffer) : cudaFree(buffer), call, nullptr,
+          pinned ? "cudaFreeHost" : "cudaFree");
+  buffer = nullptr;
+  capacity = 0;
+  size_t size = bytes > 256 ? bytes : 256;
+  cudaError_t error = pinned
+                          ? cudaHostAlloc(&buffer, size, cudaHostAllocDefault)
+                          : cudaMalloc(&buffer, size);
+  if (error != cudaSuccess)
+    fail(ctx, std::string(call) + ": cannot allocate " + std::to_string(size) +
+                  " bytes" +
+                  (pinned ? " of pinned host memory" : " on the GPU") + ": " +
+                  cudaGetErrorName(error) + " (" + cudaGetErrorString(error) +
+                  ")");
+  capacity = size;
+  return buffer;
+}
+
+void *deviceScratch(tprt_context *ctx, int slot, size_t bytes) {
+  State &s = state(ctx);
+  return grow(ctx, s, s.scratch[slot], s.scratchBytes[slot], bytes, false);
+}
+
+void *hostStaging(tprt_context *ctx, int slot, size_t bytes) {
+  State &s = state(ctx);
+  return grow(ctx, s, s.staging[slot], s.stagingBytes[slot], bytes, true);
+}
+
+//===--- The backend table ------------------------------------------------===//
+
+char *allocate(tprt_context &ctx, int64_t bytes, const char *what) {
+  State &s = state(&ctx);
+  size_t size = bytes > 256 ? size_t(bytes) : 256;
+  void *memory = nullptr;
+  cudaError_t error = cudaMalloc(&memory, size);
+  if (error != cudaSuccess)
+    fail(&ctx, "cannot allocate " + std::to_string(bytes) + " bytes for " +
+                   what + " on GPU " + std::to_string(s.device) +
+                   ": cudaMalloc failed: " + cudaGetErrorName(error) + " (" +
+                   cudaGetErrorString(error) + ")");
+  const char *call = "tprt (cuda backend) allocate";
+  check(&ctx, cudaMemsetAsync(memory, 0, size, s.stream), call, nullptr,
+        "cudaMemsetAsync");
+  check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
+        "cudaStreamSynchronize");
+  return static_cast<char *>(memory);
+}
+
+void release(tprt_context &ctx, char *memory) {
+  check(&ctx, cudaFree(memory), "tprt (cuda backend) release", nullptr,
+        "cudaFree");
+}
+
+char *allocateHost(tprt_context &ctx, int64_t bytes) {
+  state(&ctx);
+  void *memory = nullptr;
+  size_t size = bytes > 64 ? size_t(bytes) : 64;
+  cudaError_t error = cudaHostAlloc(&memory, size, cudaHostAllocDefault);
+  if (error != cudaSuccess)
+    fail(&ctx, "cannot allocate " + std::to_string(bytes) +
+                   " bytes of pinned host memory: cudaHostAlloc failed: " +
+                   cudaGetErrorName(error) + " (" + cudaGetErrorString(error) +
+                   ")");
+  return static_cast<char *>(memory);
+}
+
+void releaseHost(tprt_context &ctx, char *memory) {
+  check(&ctx, cudaFreeHost(memory), "tprt (cuda backend) release", nullptr,
+        "cudaFreeHost");
+}
+
+void copyToDevice(tprt_context &ctx, char *device, const void *host,
+                  int64_t bytes) {
+  State &s = state(&ctx);
+  const char *call = "tprt (cuda backend) copy to the GPU";
+  if (bytes == 0)
+    return;
+  check(&ctx,
+        cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, s.stream),
+        call, nullptr, "cudaMemcpyAsync");
+  check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
+        "cudaStreamSynchronize");
+}
+
+void copyToHost(tprt_context &ctx, void *host, const char *device,
+                int64_t bytes) {
+  State &s = state(&ctx);
+  const char *call = "tprt (cuda backend) copy from the GPU";
+  if (bytes == 0)
+    return;
+  check(&ctx,
+        cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, s.stream),
+        call, nullptr, "cudaMemcpyAsync");
+  // An error of any earlier kernel of the step surfaces here.
+  check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
+        "cudaStreamSynchronize (an earlier kernel may have failed; "
+        "CUDA_LAUNCH_BLOCKING=1 finds which)");
+}
+
+void synchronize(tprt_context &ctx) {
+  State &s = state(&ctx);
+  check(&ctx, cudaStreamSynchronize(s.stream), "the forward step", nullptr,
+        "cudaStreamSynchronize (an earlier kernel may have failed; "
+        "CUDA_LAUNCH_BLOCKING=1 finds which)");
+}
+
+} // namespace cuda
+} // namespace tprt

@@ -1,0 +1,166 @@
+//===- HostCollectives.cpp - collectives on host memory over MPI ----------===//
+//
+// This file implements the collectives of tprt.h on host memory with MPI:
+// the cpu backend's, and the cuda backend's fallback where ranks share a GPU.
+// Each runs on the communicator of its axis mask; a group of one member is a
+// plain copy and never touches MPI. MPI wants each member's piece contiguous,
+// while tprt.h's layouts interleave pieces along a split dim
+// ([outer, group, inner]), so pieces are packed into or unpacked from the
+// context's scratch buffers with one strided copy where outer > 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "HostCollectives.h"
+#include "Tensor.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <vector>
+
+using namespace tprt;
+
+/// `value` as an MPI count; fails beyond MPI's int range.
+static int mpiCount(const tprt_context *ctx, const char *call, int64_t value) {
+  if (value < 0 || value > INT_MAX)
+    fail(ctx, std::string(call) + ": a count of " + std::to_string(value) +
+                  " per rank is outside MPI's range [0, 2^31-1]");
+  return static_cast<int>(value);
+}
+
+/// Copies src viewed as [d0, d1, block bytes] to dst viewed as [d1, d0,
+/// block bytes].
+static void swapOuterDims(const void *src, void *dst, int64_t d0, int64_t d1,
+                          int64_t blockBytes) {
+  int64_t sizes[] = {d1, d0};
+  int64_t srcStrides[] = {blockBytes, d1 * blockBytes};
+  int64_t dstStrides[] = {d0 * blockBytes, blockBytes};
+  copyStrided(static_cast<const char *>(src), srcStrides,
+              static_cast<char *>(dst), dstStrides, sizes, 2, blockBytes);
+}
+
+/// Copies `bytes` from x to y unless they are the same buffer.
+static void copyUnlessSame(const void *x, void *y, int64_t bytes) {
+  if (x != y)
+    std::memcpy(y, x, bytes);
+}
+
+void tprt::hostAllReduce(tprt_context *ctx, const float *x, float *y,
+                         int64_t count, int64_t axis_mask) {
+  const char *call = "tprt_all_reduce";
+  checkAxisMask(*ctx, call, axis_mask);
+  if (groupSize(*ctx, axis_mask) == 1)
+    return copyUnlessSame(x, y, count * sizeof(float));
+  MPI_Comm comm = groupComm(*ctx, axis_mask);
+  // Summing is elementwise, so a tensor past MPI's int counts goes in chunks.
+  for (int64_t done = 0; done < count; done += INT_MAX) {
+    int chunk = mpiCount(ctx, call, std::min<int64_t>(count - done, INT_MAX));
+    MPI_Allreduce(x == y ? MPI_IN_PLACE : x + done, y + done, chunk, MPI_FLOAT,
+                  MPI_SUM, comm);
+  }
+}
+
+void tprt::hostAllGather(tprt_context *ctx, const void *x, void *y,
+                         int64_t outer, int64_t inner_bytes,
+                         int64_t axis_mask) {
+  const char *call = "tprt_all_gather";
+  checkAxisMask(*ctx, call, axis_mask);
+  int64_t group = groupSize(*ctx, axis_mask);
+  if (group == 1)
+    return copyUnlessSame(x, y, outer * inner_bytes);
+  int count = mpiCount(ctx, call, outer * inner_bytes);
+  MPI_Comm comm = groupComm(*ctx, axis_mask);
+  if (outer == 1) {
+    MPI_Allgather(x, count, MPI_BYTE, y, count, MPI_BYTE, comm);
+    return;
+  }
+  char *pieces = scratch(*ctx, 0, group * count);
+  MPI_Allgather(x, count, MPI_BYTE, pieces, count, MPI_BYTE, comm);
+  swapOuterDims(pieces, y, group, outer, inner_bytes);
+}
+
+void tprt::hostReduceScatter(tprt_context *ctx, const float *x, float *y,
+                             int64_t outer, int64_t inner, int64_t axis_mask) {
+  const char *call = "tprt_reduce_scatter";
+  checkAxisMask(*ctx, call, axis_mask);
+  int64_t group = groupSize(*ctx, axis_mask);
+  if (group == 1)
+    return copyUnlessSame(x, y, outer * inner * sizeof(float));
+  int count = mpiCount(ctx, call, outer * inner);
+  MPI_Comm comm = groupComm(*ctx, axis_mask);
+  const float *pieces = x;
+  if (outer > 1) {
+    float *packed = reinterpret_cast<float *>(
+        scratch(*ctx, 0, group * count * sizeof(float)));
+    swapOuterDims(x, packed, outer, group, inner * sizeof(float));
+    pieces = packed;
+  }
+  MPI_Reduce_scatter_block(pieces, y, count, MPI_FLOAT, MPI_SUM, comm);
+}
+
+std::vector<int64_t> tprt::allToAllPiece(const tprt_context *ctx, int64_t rank,
+                                         const int64_t *shape,
+                                         int64_t split_dim, int64_t concat_dim,
+                                         int64_t axis_mask) {
+  const char *call = "tprt_all_to_all";
+  checkAxisMask(*ctx, call, axis_mask);
+  if (split_dim < 0 || split_dim >= rank || concat_dim < 0 ||
+      concat_dim >= rank)
+    fail(ctx, std::string(call) + ": split dim " + std::to_string(split_dim) +
+                  " or concat dim " + std::to_string(concat_dim) +
+                  " is not a dim of a rank-" + std::to_string(rank) +
+                  " tensor");
+  int64_t group = groupSize(*ctx, axis_mask);
+  if (shape[split_dim] % group != 0)
+    fail(ctx, std::string(call) + ": split dim " + std::to_string(split_dim) +
+                  " of size " + std::to_string(shape[split_dim]) +
+                  " does not divide into " + std::to_string(group) + " pieces");
+  std::vector<int64_t> piece(shape, shape + rank);
+  piece[split_dim] /= group;
+  return piece;
+}
+
+void tprt::hostAllToAll(tprt_context *ctx, const void *x, void *y,
+                        int64_t element_bytes, int64_t rank,
+                        const int64_t *shape, int64_t split_dim,
+                        int64_t concat_dim, int64_t axis_mask) {
+  const char *call = "tprt_all_to_all";
+  std::vector<int64_t> piece =
+      allToAllPiece(ctx, rank, shape, split_dim, concat_dim, axis_mask);
+  int64_t group = groupSize(*ctx, axis_mask);
+  int64_t pieceBytes = elementCount(piece) * element_bytes;
+  if (group == 1)
+    return copyUnlessSame(x, y, pieceBytes);
+  int count = mpiCount(ctx, call, pieceBytes);
+  MPI_Comm comm = groupComm(*ctx, axis_mask);
+
+  // x is [before, group, piece bytes per before-index] around the split dim;
+  // MPI sends [group, before, ...].
+  int64_t before = elementCount(std::vector<int64_t>(shape, shape + split_dim));
+  const void *send = x;
+  if (before > 1) {
+    char *packed = scratch(*ctx, 0, group * pieceBytes);
+    swapOuterDims(x, packed, before, group, pieceBytes / before);
+    send = packed;
+  }
+  // y is [ahead, group, received bytes per ahead-index] around the concat
+  // dim, while MPI receives [group, ahead, ...].
+  int64_t ahead = elementCount(
+      std::vector<int64_t>(piece.begin(), piece.begin() + concat_dim));
+  void *received = ahead > 1 ? scratch(*ctx, 1, group * pieceBytes) : y;
+  MPI_Alltoall(send, count, MPI_BYTE, received, count, MPI_BYTE, comm);
+  if (ahead > 1)
+    swapOuterDims(received, y, group, ahead, pieceBytes / ahead);
+}
+
+void tprt::hostLocalSlice(tprt_context *ctx, const void *x, void *y,
+                          int64_t outer, int64_t inner_bytes,
+                          int64_t axis_mask) {
+  checkAxisMask(*ctx, "tprt_local_slice", axis_mask);
+  int64_t group = groupSize(*ctx, axis_mask);
+  int64_t index = groupIndex(*ctx, axis_mask);
+  // Row o of y is piece `index` of row o of x.
+  int64_t stride = group * inner_bytes, contiguous = inner_bytes;
+  copyStrided(static_cast<const char *>(x) + index * inner_bytes, &stride,
+              static_cast<char *>(y), &contiguous, &outer, 1, inner_bytes);
+}

@@ -1,0 +1,202 @@
+//===- CudaCollectivesTest.cpp - cuda collectives under mpirun ------------===//
+//
+// This file checks the collectives of the cuda backend (tprt::cuda, Cuda.h)
+// against the cpu backend's (the C API of tprt_cpu, linked into the same
+// binary) under mpirun: all_reduce (also in place), all_gather and
+// reduce_scatter with outer > 1, all_to_all between several pairs of dims,
+// and local_slice, on a 1-D mesh of every rank and, with 4 ranks, on a 2x2
+// mesh under each axis mask. Each runs on NCCL where every rank has its own
+// GPU, and always also on the MPI fallback over host memory (forced), which
+// is the only path where ranks share a GPU (NCCL refuses that). Checks are
+// non-fatal so that every rank reaches every collective even after a
+// failure; values are small integers, so results must be exact.
+//
+// Without a usable GPU every rank prints "SKIPPED: no CUDA device (...)" and
+// exits 77 before MPI starts; mpirun passes 77 on, which ctest reports as
+// skipped.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Context.h"
+#include "Cuda.h"
+#include "CudaTestSupport.h"
+#include "tprt/tprt.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+using namespace tprt_test;
+namespace cuda = tprt::cuda;
+
+namespace {
+
+struct Mesh {
+  std::vector<std::string> names;
+  std::vector<int64_t> sizes;
+};
+
+/// The meshes to test on this job's world size.
+std::vector<Mesh> meshes() {
+  int size;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::vector<Mesh> result = {{{"tp"}, {size}}};
+  if (size == 4)
+    result.push_back({{"dp", "tp"}, {2, 2}});
+  return result;
+}
+
+/// Calls `check(ctx, mask)` for every mesh and axis mask, once with the
+/// backend's own choice of NCCL or MPI and, where that was NCCL, once more
+/// with the MPI fallback forced.
+void forEachGroup(const std::function<void(tprt_context &, int64_t)> &check) {
+  for (const Mesh &mesh : meshes()) {
+    std::unique_ptr<tprt_context> ctx =
+        tprt::createContext(mesh.names, mesh.sizes);
+    cuda::initialize(*ctx);
+    cuda::State &state = cuda::state(ctx.get());
+    std::vector<bool> modes = {state.nccl};
+    if (state.nccl)
+      modes.push_back(false);
+    for (bool nccl : modes) {
+      state.nccl = nccl;
+      for (int64_t mask = 0; mask < int64_t(1) << mesh.sizes.size(); ++mask) {
+        SCOPED_TRACE("mesh " + tprt::formatMesh(mesh.names, mesh.sizes) +
+                     ", axis mask " + std::to_string(mask) +
+                     (nccl ? ", NCCL" : ", MPI over host memory"));
+        check(*ctx, mask);
+      }
+    }
+  }
+}
+
+/// `count` values that differ between ranks and positions.
+template <typename T> std::vector<T> rankValues(int rank, size_t count) {
+  std::vector<T> values(count);
+  for (size_t i = 0; i < count; ++i)
+    values[i] = T(rank * 1000 + int64_t(i));
+  return values;
+}
+
+TEST(CudaCollectivesTest, AllReduce) {
+  forEachGroup([](tprt_context &ctx, int64_t mask) {
+    const int64_t count = 301;
+    std::vector<float> x = rankValues<float>(ctx.rank, count), y(count);
+    tprt_all_reduce(&ctx, x.data(), y.data(), count, mask);
+    DeviceArray<float> dx(x), dy(count);
+    cuda::allReduce(&ctx, dx, dy, count, mask);
+    EXPECT_EQ(dy.read(), y);
+    cuda::allReduce(&ctx, dx, dx, count, mask);
+    EXPECT_EQ(dx.read(), y) << "in place";
+  });
+}
+
+TEST(CudaCollectivesTest, AllGather) {
+  forEachGroup([](tprt_context &ctx, int64_t mask) {
+    const int64_t inner = 5;
+    int64_t group = tprt::groupSize(ctx, mask);
+    for (int64_t outer : {1, 3}) {
+      std::vector<float> x = rankValues<float>(ctx.rank, outer * inner),
+                         y(outer * group * inner);
+      tprt_all_gather(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
+                      mask);
+      DeviceArray<float> dx(x), dy(y.size());
+      cuda::allGather(&ctx, dx, dy, outer, inner * sizeof(float), mask);
+      EXPECT_EQ(dy.read(), y) << "outer " << outer;
+    }
+  });
+}
+
+TEST(CudaCollectivesTest, ReduceScatter) {
+  forEachGroup([](tprt_context &ctx, int64_t mask) {
+    const int64_t inner = 5;
+    int64_t group = tprt::groupSize(ctx, mask);
+    for (int64_t outer : {1, 3}) {
+      std::vector<float> x = rankValues<float>(ctx.rank, outer * group * inner),
+                         y(outer * inner);
+      tprt_reduce_scatter(&ctx, x.data(), y.data(), outer, inner, mask);
+      DeviceArray<float> dx(x), dy(y.size());
+      cuda::reduceScatter(&ctx, dx, dy, outer, inner, mask);
+      EXPECT_EQ(dy.read(), y) << "outer " << outer;
+    }
+  });
+}
+
+/// Compares the two backends' all_to_all on element type T for a tensor of
+/// `shape` whose split dim is widened to hold shape[splitDim] elements per
+/// group member.
+template <typename T>
+void checkAllToAll(tprt_context &ctx, int64_t mask, std::vector<int64_t> shape,
+                   int64_t splitDim, int64_t concatDim) {
+  shape[splitDim] *= tprt::groupSize(ctx, mask);
+  int64_t count = 1;
+  for (int64_t size : shape)
+    count *= size;
+  std::vector<T> x = rankValues<T>(ctx.rank, count), y(count);
+  tprt_all_to_all(&ctx, x.data(), y.data(), sizeof(T), shape.size(),
+                  shape.data(), splitDim, concatDim, mask);
+  DeviceArray<T> dx(x), dy(count);
+  cuda::allToAll(&ctx, dx, dy, sizeof(T), shape.size(), shape.data(), splitDim,
+                 concatDim, mask);
+  EXPECT_EQ(dy.read(), y) << "split " << splitDim << " concat " << concatDim;
+}
+
+TEST(CudaCollectivesTest, AllToAll) {
+  forEachGroup([](tprt_context &ctx, int64_t mask) {
+    // Sequence-sharded to head-sharded and back, as Ulysses attention does,
+    // and moves between the outermost and innermost dims.
+    checkAllToAll<float>(ctx, mask, {2, 3, 2}, 1, 0);
+    checkAllToAll<float>(ctx, mask, {2, 3, 2}, 0, 1);
+    checkAllToAll<int64_t>(ctx, mask, {2, 3, 2}, 0, 2);
+    checkAllToAll<float>(ctx, mask, {2, 3, 2}, 2, 1);
+    checkAllToAll<float>(ctx, mask, {2, 3, 2}, 1, 1);
+  });
+}
+
+TEST(CudaCollectivesTest, LocalSlice) {
+  forEachGroup([](tprt_context &ctx, int64_t mask) {
+    const int64_t outer = 3, inner = 5;
+    int64_t group = tprt::groupSize(ctx, mask);
+    std::vector<float> x = rankValues<float>(ctx.rank, outer * group * inner),
+                       y(outer * inner);
+    tprt_local_slice(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
+                     mask);
+    DeviceArray<float> dx(x), dy(y.size());
+    cuda::localSlice(&ctx, dx, dy, outer, inner * sizeof(float), mask);
+    EXPECT_EQ(dy.read(), y);
+  });
+}
+
+/// Prints only failures, so that ranks other than 0 do not repeat the log.
+class FailurePrinter : public ::testing::EmptyTestEventListener {
+public:
+  explicit FailurePrinter(int rank) : rank(rank) {}
+  void OnTestPartResult(const ::testing::TestPartResult &result) override {
+    if (result.failed())
+      std::printf("rank %d: %s:%d: failure\n%s\n", rank, result.file_name(),
+                  result.line_number(), result.summary());
+  }
+
+private:
+  int rank;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (int status = checkCudaDevice())
+    return status;
+  MPI_Init(&argc, &argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank != 0) {
+    ::testing::TestEventListeners &listeners =
+        ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+    listeners.Append(new FailurePrinter(rank));
+  }
+  int failed = RUN_ALL_TESTS();
+  MPI_Finalize();
+  return failed;
+}
