@@ -1,0 +1,111 @@
+//===- cublas-bench.cpp - the GEMMs of a model, called through cuBLAS -----===//
+//
+// This file implements the yardstick of the GPU benchmark: it calls
+// cublasSgemm directly on a list of linear-layer shapes, as the runtime's
+// cuda backend does (y[m, n] = x[m, k] * w[n, k]^T, row-major, every weight
+// its own device buffer), and prints the time of one pass over all of them.
+// Without a usable GPU it says so and exits 77.
+//
+//   tp-bench-cublas --reps 50 8x8192x8192 8x8192x8192 8x8192x8192
+//
+//===----------------------------------------------------------------------===//
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+struct Shape {
+  long m, n, k;
+};
+} // namespace
+
+static void check(bool ok, const char *what) {
+  if (!ok) {
+    std::fprintf(stderr, "tp-bench-cublas: error: %s failed\n", what);
+    std::exit(1);
+  }
+}
+
+int main(int argc, char **argv) {
+  int reps = 50;
+  std::vector<Shape> shapes;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--reps" && i + 1 < argc) {
+      reps = std::atoi(argv[++i]);
+      continue;
+    }
+    Shape shape;
+    if (std::sscanf(arg.c_str(), "%ldx%ldx%ld", &shape.m, &shape.n,
+                    &shape.k) != 3) {
+      std::fprintf(stderr, "tp-bench-cublas: error: '%s' is not MxNxK\n",
+                   arg.c_str());
+      return 1;
+    }
+    shapes.push_back(shape);
+  }
+  if (shapes.empty() || reps < 1) {
+    std::fprintf(stderr, "usage: tp-bench-cublas [--reps N] MxNxK...\n");
+    return 1;
+  }
+  int devices = 0;
+  cudaError_t status = cudaGetDeviceCount(&devices);
+  if (status != cudaSuccess || devices == 0) {
+    std::printf("SKIPPED: no CUDA device (%s)\n",
+                status != cudaSuccess ? cudaGetErrorString(status) : "none");
+    return 77;
+  }
+
+  cublasHandle_t handle;
+  check(cublasCreate(&handle) == CUBLAS_STATUS_SUCCESS, "cublasCreate");
+  // Plain fp32, as the runtime computes f32 models.
+  check(cublasSetMathMode(handle, CUBLAS_PEDANTIC_MATH) ==
+            CUBLAS_STATUS_SUCCESS,
+        "cublasSetMathMode");
+  std::vector<float *> x(shapes.size()), w(shapes.size()), y(shapes.size());
+  double flops = 0;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Shape &s = shapes[i];
+    check(cudaMalloc(&x[i], sizeof(float) * s.m * s.k) == cudaSuccess,
+          "cudaMalloc");
+    check(cudaMalloc(&w[i], sizeof(float) * s.n * s.k) == cudaSuccess,
+          "cudaMalloc");
+    check(cudaMalloc(&y[i], sizeof(float) * s.m * s.n) == cudaSuccess,
+          "cudaMalloc");
+    cudaMemset(x[i], 0, sizeof(float) * s.m * s.k);
+    cudaMemset(w[i], 0, sizeof(float) * s.n * s.k);
+    flops += 2.0 * s.m * s.n * s.k;
+  }
+  const float one = 1.0f, zero = 0.0f;
+  auto pass = [&] {
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      // Row-major y = x w^T is column-major y^T = w x^T.
+      const Shape &s = shapes[i];
+      check(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, s.n, s.m, s.k, &one,
+                        w[i], s.k, x[i], s.k, &zero, y[i], s.n) ==
+                CUBLAS_STATUS_SUCCESS,
+            "cublasSgemm");
+    }
+  };
+  pass();
+  cudaEvent_t start, stop;
+  cudaEventCreate(&start);
+  cudaEventCreate(&stop);
+  cudaEventRecord(start);
+  for (int r = 0; r < reps; ++r)
+    pass();
+  cudaEventRecord(stop);
+  check(cudaEventSynchronize(stop) == cudaSuccess, "cudaEventSynchronize");
+  float ms = 0;
+  cudaEventElapsedTime(&ms, start, stop);
+  double mean = ms / reps;
+  std::printf("cublas: %zu GEMMs, mean %.3f ms, %.2f TFLOP/s\n", shapes.size(),
+              mean, flops / (mean * 1e-3) / 1e12);
+  cublasDestroy(handle);
+  return 0;
+}
