@@ -32,6 +32,12 @@ void tprt_silu(tprt_context *, const float *x, float *y, int64_t count) {
     y[i] = x[i] / (1.0f + std::exp(-x[i]));
 }
 
+void tprt_silu_mul(tprt_context *, const float *gate, const float *up,
+                   float *y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
 void tprt_relu(tprt_context *, const float *x, float *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     y[i] = x[i] > 0.0f ? x[i] : 0.0f;

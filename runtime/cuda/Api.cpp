@@ -6,10 +6,6 @@
 // tests comparing the cuda kernels with the cpu ones leave out, since the cpu
 // backend defines the same symbols.
 //
-// Not here yet: a fused silu(a) * b kernel for the SwiGLU MLP. tprt.h has no
-// such call (generated code calls tprt_silu, then tprt_mul), so it waits for
-// an ABI change.
-//
 //===----------------------------------------------------------------------===//
 
 #include "Backend.h"
@@ -65,6 +61,11 @@ void tprt_add(tprt_context *ctx, const float *a, const float *b, float *y,
 void tprt_mul(tprt_context *ctx, const float *a, const float *b, float *y,
               int64_t count) {
   cuda::mul(ctx, a, b, y, count);
+}
+
+void tprt_silu_mul(tprt_context *ctx, const float *gate, const float *up,
+                   float *y, int64_t count) {
+  cuda::siluMul(ctx, gate, up, y, count);
 }
 
 void tprt_silu(tprt_context *ctx, const float *x, float *y, int64_t count) {

@@ -114,6 +114,8 @@ void matmul(tprt_context *ctx, const char *layer, const float *a,
             int64_t k);
 void add(tprt_context *ctx, const float *a, const float *b, float *y,
          int64_t count);
+void siluMul(tprt_context *ctx, const float *gate, const float *up, float *y,
+             int64_t count);
 void mul(tprt_context *ctx, const float *a, const float *b, float *y,
          int64_t count);
 void silu(tprt_context *ctx, const float *x, float *y, int64_t count);

@@ -112,8 +112,19 @@ __global__ void unaryKernel(Unary op, const float *x, float *y, int64_t count,
 
 __global__ void binaryKernel(Binary op, const float *a, const float *b,
                              float *y, int64_t count) {
-  for (int64_t i = firstIndex(); i < count; i += gridStride())
-    y[i] = op == Binary::Add ? a[i] + b[i] : a[i] * b[i];
+  for (int64_t i = firstIndex(); i < count; i += gridStride()) {
+    switch (op) {
+    case Binary::Add:
+      y[i] = a[i] + b[i];
+      break;
+    case Binary::Mul:
+      y[i] = a[i] * b[i];
+      break;
+    case Binary::SiluMul:
+      y[i] = a[i] / (1.0f + expf(-a[i])) * b[i];
+      break;
+    }
+  }
 }
 
 __global__ void fillRowsKernel(const float *row, float *y, int64_t rows,

@@ -27,7 +27,7 @@ constexpr int kMaxDims = 12;
 constexpr int64_t kMaxHeadDim = 4096;
 
 enum class Unary { Silu, Relu, GeluErf, GeluTanh, Scale };
-enum class Binary { Add, Mul };
+enum class Binary { Add, Mul, SiluMul };
 
 /// y[i] = op(x[i]) (`factor` for Scale); y may equal x.
 cudaError_t launchUnary(cudaStream_t stream, Unary op, const float *x, float *y,

@@ -155,6 +155,13 @@ void mul(tprt_context *ctx, const float *a, const float *b, float *y,
         "tprt_mul", nullptr, "the kernel launch");
 }
 
+void siluMul(tprt_context *ctx, const float *gate, const float *up, float *y,
+             int64_t count) {
+  check(ctx,
+        launchBinary(state(ctx).stream, Binary::SiluMul, gate, up, y, count),
+        "tprt_silu_mul", nullptr, "the kernel launch");
+}
+
 void silu(tprt_context *ctx, const float *x, float *y, int64_t count) {
   check(ctx, launchUnary(state(ctx).stream, Unary::Silu, x, y, count, 0.0f),
         "tprt_silu", nullptr, "the kernel launch");

@@ -84,3 +84,25 @@ module attributes {tp.tp_axis = "tp"} {
     return %b : tensor<4x8xf32>
   }
 }
+
+// -----
+
+// The SwiGLU product silu(a) * b runs as one call; a silu with another user
+// keeps its own.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  func.func @forward(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>)
+      -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+    %s = tp.silu %a : tensor<4x8xf32>
+    %y = tp.mul %s, %b : tensor<4x8xf32>
+    %t = tp.silu %b : tensor<4x8xf32>
+    %z = tp.mul %b, %t : tensor<4x8xf32>
+    return %y, %z, %t : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK-NOT: call @tprt_silu(
+// CHECK: llvm.call @tprt_silu_mul(
+// CHECK: llvm.call @tprt_silu(
+// CHECK: llvm.call @tprt_mul(

@@ -102,6 +102,9 @@ TEST_F(CudaKernelsTest, Elementwise) {
   tprt_silu(&ctx, a.data(), y.data(), count);
   cuda::silu(&ctx, da, dy, count);
   compare("silu");
+  tprt_silu_mul(&ctx, a.data(), b.data(), y.data(), count);
+  cuda::siluMul(&ctx, da, db, dy, count);
+  compare("silu_mul");
   tprt_relu(&ctx, a.data(), y.data(), count);
   cuda::relu(&ctx, da, dy, count);
   compare("relu");

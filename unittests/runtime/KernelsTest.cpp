@@ -95,6 +95,8 @@ TEST_F(KernelsTest, Elementwise) {
   check([](double u, double v) { return u * v; });
   tprt_silu(&ctx, a.data(), y.data(), count);
   check([](double u, double) { return u / (1 + std::exp(-u)); });
+  tprt_silu_mul(&ctx, a.data(), b.data(), y.data(), count);
+  check([](double u, double v) { return u / (1 + std::exp(-u)) * v; });
   tprt_relu(&ctx, a.data(), y.data(), count);
   check([](double u, double) { return u > 0 ? u : 0; });
   tprt_gelu(&ctx, a.data(), y.data(), count, 0);

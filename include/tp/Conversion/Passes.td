@@ -18,6 +18,9 @@ def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
     the runtime (`runtime/include/tprt/tprt.h`) per op: `tprt_linear` for
     `tp.linear` (a GEMM), `tprt_all_reduce` for `tp.all_reduce`, and so on.
 
+    `silu(a) * b` whose silu has no other user (a Llama MLP's SwiGLU) runs
+    as one `tprt_silu_mul` call.
+
     Buffers are planned statically: every activation gets an offset in one
     arena, assigned first-fit over live intervals so that buffers whose
     values are dead are reused (a reshape shares its input's buffer);

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tp/Conversion/TPToRuntime/BufferPlan.h"
+#include "tp/Dialect/TP/IR/TPOps.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -26,6 +27,15 @@ static Value getStorageRoot(Value value) {
   while (auto reshape = value.getDefiningOp<ReshapeOp>())
     value = reshape.getInput();
   return value;
+}
+
+std::optional<SiLUMul> mlir::tp::matchSiLUMul(MulOp mul) {
+  for (auto [gate, up] : {std::pair(mul.getLhs(), mul.getRhs()),
+                          std::pair(mul.getRhs(), mul.getLhs())})
+    if (auto silu = gate.getDefiningOp<SiLUOp>())
+      if (silu->hasOneUse())
+        return SiLUMul{silu, up};
+  return std::nullopt;
 }
 
 BufferPlan BufferPlan::build(func::FuncOp function) {
@@ -63,6 +73,10 @@ BufferPlan BufferPlan::build(func::FuncOp function) {
       extend(result, position[&op]);
     for (Value operand : op.getOperands())
       extend(operand, isa<func::ReturnOp>(op) ? end : position[&op]);
+    // A fused silu * mul reads the silu's input where the mul runs.
+    if (auto mul = dyn_cast<MulOp>(op))
+      if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
+        extend(fused->silu.getInput(), position[&op]);
   }
 
   // Parameters: one shard after another.

@@ -266,6 +266,12 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
     return success();
   if (isa<ReshapeOp>(op))
     return success(); // shares its input's buffer
+  if (auto silu = dyn_cast<SiLUOp>(op))
+    if (silu->hasOneUse())
+      if (auto mul = dyn_cast<MulOp>(*silu->getUsers().begin()))
+        if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
+          if (fused->silu == silu)
+            return success(); // runs inside the mul (tprt_silu_mul)
   if (auto axes = op->getAttrOfType<ArrayAttr>("axes"))
     return lowerCollective(op, op->getOperand(0), op->getResult(0), axes);
 
@@ -316,10 +322,23 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
               constant(batch), constant(m), constant(n), constant(k)});
         return success();
       })
-      .Case<AddOp, MulOp>([&](auto binary) {
-        call(isa<AddOp>(op) ? "tprt_add" : "tprt_mul",
-             {context, pointerTo(binary.getLhs()), pointerTo(binary.getRhs()),
-              pointerTo(binary.getResult()), constant(count(binary.getResult()))});
+      .Case([&](MulOp mul) {
+        if (std::optional<SiLUMul> fused = matchSiLUMul(mul)) {
+          call("tprt_silu_mul", {context, pointerTo(fused->silu.getInput()),
+                                 pointerTo(fused->up),
+                                 pointerTo(mul.getResult()),
+                                 constant(count(mul.getResult()))});
+          return success();
+        }
+        call("tprt_mul", {context, pointerTo(mul.getLhs()),
+                          pointerTo(mul.getRhs()), pointerTo(mul.getResult()),
+                          constant(count(mul.getResult()))});
+        return success();
+      })
+      .Case([&](AddOp add) {
+        call("tprt_add",
+             {context, pointerTo(add.getLhs()), pointerTo(add.getRhs()),
+              pointerTo(add.getResult()), constant(count(add.getResult()))});
         return success();
       })
       .Case<SiLUOp, ReLUOp>([&](auto unary) {

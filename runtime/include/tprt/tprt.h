@@ -78,6 +78,9 @@ void tprt_add(tprt_context *ctx, const float *a, const float *b, float *y,
 void tprt_mul(tprt_context *ctx, const float *a, const float *b, float *y,
               int64_t count);
 void tprt_silu(tprt_context *ctx, const float *x, float *y, int64_t count);
+/* y = silu(gate) * up, the SwiGLU product in one pass. */
+void tprt_silu_mul(tprt_context *ctx, const float *gate, const float *up,
+                   float *y, int64_t count);
 void tprt_relu(tprt_context *ctx, const float *x, float *y, int64_t count);
 /* Exact GELU, or the tanh approximation when `tanh_approx` is non-zero. */
 void tprt_gelu(tprt_context *ctx, const float *x, float *y, int64_t count,

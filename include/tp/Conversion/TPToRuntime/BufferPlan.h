@@ -9,10 +9,20 @@
 #ifndef TP_CONVERSION_TPTORUNTIME_BUFFERPLAN_H
 #define TP_CONVERSION_TPTORUNTIME_BUFFERPLAN_H
 
+#include "tp/Dialect/TP/IR/TPOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 
 namespace mlir::tp {
+
+/// A product `silu(gate) * up` that runs as one kernel: the SwiGLU of a
+/// Llama MLP. Matches where the silu has no other user.
+struct SiLUMul {
+  SiLUOp silu;
+  Value up;
+};
+std::optional<SiLUMul> matchSiLUMul(MulOp mul);
 
 /// Byte offsets of every tensor of a model function.
 struct BufferPlan {
