@@ -244,6 +244,7 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
                                 int64_t headDim, bool causal, float scale) {
   extern __shared__ float memory[];
   __shared__ float reduction[33];
+  __shared__ double reductionSum[33];
   float *query = memory, *accumulator = memory + headDim,
         *probabilities = memory + 2 * headDim;
 
@@ -267,7 +268,9 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
 
   // The running max and sum of exp(score - max) over the keys so far; the
   // accumulator holds sum exp(score - max) * v.
-  float runningMax = -CUDART_INF_F, runningSum = 0.0f;
+  // The sum is kept in double, as the cpu kernels keep softmax sums.
+  float runningMax = -CUDART_INF_F;
+  double runningSum = 0.0;
   for (int64_t first = 0; first < visible; first += blockDim.x) {
     int64_t j = first + threadIdx.x;
     float score = -CUDART_INF_F;
@@ -284,12 +287,14 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
     float probability = j < visible ? expf(score - newMax) : 0.0f;
     probabilities[threadIdx.x] = probability;
     // blockReduce's barriers also publish `probabilities`.
-    float tileSum = blockReduce(probability, 0.0f, SumOp(), reduction);
-    float correction = expf(runningMax - newMax); // 0 on the first tile
+    double tileSum =
+        blockReduce(double(probability), 0.0, SumOp(), reductionSum);
+    // 0 on the first tile.
+    double correction = exp(double(runningMax) - double(newMax));
     runningSum = runningSum * correction + tileSum;
     int64_t keys = smaller(blockDim.x, visible - first);
     for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
-      float value = accumulator[d] * correction;
+      float value = accumulator[d] * float(correction);
       for (int64_t t = 0; t < keys; ++t)
         value += probabilities[t] * vHead[(first + t) * kvStride + d];
       accumulator[d] = value;
@@ -298,7 +303,7 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
     // The next tile overwrites `probabilities`.
     __syncthreads();
   }
-  float inverse = 1.0f / runningSum;
+  float inverse = float(1.0 / runningSum);
   for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
     oRow[d] = accumulator[d] * inverse;
 }

@@ -231,8 +231,12 @@ void copyToDevice(tprt_context &ctx, char *device, const void *host,
                   int64_t bytes) {
   State &s = state(&ctx);
   const char *call = "tprt (cuda backend) copy to the GPU";
-  if (bytes == 0)
+  if (bytes == 0) {
+    // Nothing to copy, but the promise to wait for earlier work holds.
+    check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
+          "cudaStreamSynchronize");
     return;
+  }
   check(&ctx,
         cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, s.stream),
         call, nullptr, "cudaMemcpyAsync");
@@ -244,8 +248,11 @@ void copyToHost(tprt_context &ctx, void *host, const char *device,
                 int64_t bytes) {
   State &s = state(&ctx);
   const char *call = "tprt (cuda backend) copy from the GPU";
-  if (bytes == 0)
+  if (bytes == 0) {
+    check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
+          "cudaStreamSynchronize");
     return;
+  }
   check(&ctx,
         cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, s.stream),
         call, nullptr, "cudaMemcpyAsync");
