@@ -76,8 +76,8 @@ void *toHost(tprt_context *ctx, State &s, const char *call, const void *x,
   void *host = hostStaging(ctx, slot, bytes);
   check(ctx, cudaMemcpyAsync(host, x, bytes, cudaMemcpyDeviceToHost, s.stream),
         call, nullptr, "cudaMemcpyAsync");
-  check(ctx, cudaStreamSynchronize(s.stream), call, nullptr,
-        "cudaStreamSynchronize");
+  waitForStream(ctx, s, call, nullptr,
+                "cudaStreamQuery");
   return host;
 }
 

@@ -85,6 +85,13 @@ void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
 void checkNccl(const tprt_context *ctx, ncclResult_t result, ncclComm_t comm,
                const char *call, const char *api);
 
+/// Waits for the rank's stream to finish. While it waits it polls every NCCL
+/// communicator for an asynchronous error (a peer that died, a network
+/// failure) and aborts the job on one, so that a failing rank never leaves
+/// the others spinning.
+void waitForStream(const tprt_context *ctx, State &s, const char *call,
+                   const char *layer, const char *api);
+
 /// Device scratch buffer `slot` (0 or 1) of at least `bytes` bytes.
 void *deviceScratch(tprt_context *ctx, int slot, size_t bytes);
 /// Pinned host buffer `slot` (0 or 1) of at least `bytes` bytes.

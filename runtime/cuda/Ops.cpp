@@ -57,8 +57,8 @@ void checkBadIndex(tprt_context *ctx, State &s, const char *call,
         cudaMemcpyAsync(&bad, s.badIndex, sizeof bad, cudaMemcpyDeviceToHost,
                         s.stream),
         call, layer, "cudaMemcpyAsync");
-  check(ctx, cudaStreamSynchronize(s.stream), call, layer,
-        "cudaStreamSynchronize");
+  waitForStream(ctx, s, call, layer,
+                "cudaStreamQuery");
   if (bad == ~0ull)
     return;
   int64_t position = static_cast<int64_t>(bad), value = 0;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <thread>
+
 namespace tprt {
 namespace cuda {
 
@@ -22,7 +24,8 @@ State::~State() {
   if (stream)
     cudaStreamSynchronize(stream);
   for (auto &[mask, comm] : comms)
-    ncclCommDestroy(comm);
+    if (comm)
+      ncclCommDestroy(comm);
   if (blas)
     cublasDestroy(blas);
   for (void *buffer : scratch)
@@ -48,6 +51,29 @@ void check(const tprt_context *ctx, cudaError_t error, const char *call,
   fail(ctx, callName(call, layer) + ": " + api +
                 " failed: " + cudaGetErrorName(error) + " (" +
                 cudaGetErrorString(error) + ")");
+}
+
+void waitForStream(const tprt_context *ctx, State &s, const char *call,
+                   const char *layer, const char *api) {
+  for (;;) {
+    cudaError_t status = cudaStreamQuery(s.stream);
+    if (status == cudaSuccess)
+      return;
+    if (status != cudaErrorNotReady)
+      check(ctx, status, call, layer, api);
+    for (auto &[mask, comm] : s.comms) {
+      ncclResult_t async = ncclSuccess;
+      if (!comm || ncclCommGetAsyncError(comm, &async) != ncclSuccess ||
+          async == ncclSuccess)
+        continue;
+      ncclCommAbort(comm);
+      comm = nullptr;
+      fail(ctx, callName(call, layer) + ": NCCL reported an asynchronous "
+                                        "error: " +
+                    ncclGetErrorString(async));
+    }
+    std::this_thread::yield();
+  }
 }
 
 void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
@@ -153,8 +179,8 @@ static void *grow(tprt_context *ctx, State &s, void *&buffer, size_t &capacity,
   const char *call = pinned ? "tprt (cuda backend) staging buffer"
                             : "tprt (cuda backend) scratch buffer";
   // Work queued earlier may still read the old buffer.
-  check(ctx, cudaStreamSynchronize(s.stream), call, nullptr,
-        "cudaStreamSynchronize");
+  waitForStream(ctx, s, call, nullptr,
+                "cudaStreamQuery");
   if (buffer)
     check(ctx, pinned ? cudaFreeHost(buffer) : cudaFree(buffer), call, nullptr,
           pinned ? "cudaFreeHost" : "cudaFree");
@@ -199,8 +225,8 @@ char *allocate(tprt_context &ctx, int64_t bytes, const char *what) {
   const char *call = "tprt (cuda backend) allocate";
   check(&ctx, cudaMemsetAsync(memory, 0, size, s.stream), call, nullptr,
         "cudaMemsetAsync");
-  check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
-        "cudaStreamSynchronize");
+  waitForStream(&ctx, s, call, nullptr,
+                "cudaStreamQuery");
   return static_cast<char *>(memory);
 }
 
@@ -233,15 +259,15 @@ void copyToDevice(tprt_context &ctx, char *device, const void *host,
   const char *call = "tprt (cuda backend) copy to the GPU";
   if (bytes == 0) {
     // Nothing to copy, but the promise to wait for earlier work holds.
-    check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
-          "cudaStreamSynchronize");
+    waitForStream(&ctx, s, call, nullptr,
+                "cudaStreamQuery");
     return;
   }
   check(&ctx,
         cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, s.stream),
         call, nullptr, "cudaMemcpyAsync");
-  check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
-        "cudaStreamSynchronize");
+  waitForStream(&ctx, s, call, nullptr,
+                "cudaStreamQuery");
 }
 
 void copyToHost(tprt_context &ctx, void *host, const char *device,
@@ -249,23 +275,23 @@ void copyToHost(tprt_context &ctx, void *host, const char *device,
   State &s = state(&ctx);
   const char *call = "tprt (cuda backend) copy from the GPU";
   if (bytes == 0) {
-    check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
-          "cudaStreamSynchronize");
+    waitForStream(&ctx, s, call, nullptr,
+                "cudaStreamQuery");
     return;
   }
   check(&ctx,
         cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, s.stream),
         call, nullptr, "cudaMemcpyAsync");
   // An error of any earlier kernel of the step surfaces here.
-  check(&ctx, cudaStreamSynchronize(s.stream), call, nullptr,
-        "cudaStreamSynchronize (an earlier kernel may have failed; "
+  waitForStream(&ctx, s, call, nullptr,
+                "cudaStreamQuery (an earlier kernel may have failed; "
         "CUDA_LAUNCH_BLOCKING=1 finds which)");
 }
 
 void synchronize(tprt_context &ctx) {
   State &s = state(&ctx);
-  check(&ctx, cudaStreamSynchronize(s.stream), "the forward step", nullptr,
-        "cudaStreamSynchronize (an earlier kernel may have failed; "
+  waitForStream(&ctx, s, "the forward step", nullptr,
+                "cudaStreamQuery (an earlier kernel may have failed; "
         "CUDA_LAUNCH_BLOCKING=1 finds which)");
 }
 
