@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchShapes.h"
+
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -18,11 +20,7 @@
 #include <string>
 #include <vector>
 
-namespace {
-struct Shape {
-  long m, n, k;
-};
-} // namespace
+using tp_bench::Shape;
 
 static void check(bool ok, const char *what) {
   if (!ok) {
@@ -34,25 +32,8 @@ static void check(bool ok, const char *what) {
 int main(int argc, char **argv) {
   int reps = 50;
   std::vector<Shape> shapes;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--reps" && i + 1 < argc) {
-      reps = std::atoi(argv[++i]);
-      continue;
-    }
-    Shape shape;
-    if (std::sscanf(arg.c_str(), "%ldx%ldx%ld", &shape.m, &shape.n,
-                    &shape.k) != 3) {
-      std::fprintf(stderr, "tp-bench-cublas: error: '%s' is not MxNxK\n",
-                   arg.c_str());
-      return 1;
-    }
-    shapes.push_back(shape);
-  }
-  if (shapes.empty() || reps < 1) {
-    std::fprintf(stderr, "usage: tp-bench-cublas [--reps N] MxNxK...\n");
+  if (!tp_bench::parseShapes(argc, argv, "tp-bench-cublas", reps, shapes))
     return 1;
-  }
   int devices = 0;
   cudaError_t status = cudaGetDeviceCount(&devices);
   if (status != cudaSuccess || devices == 0) {

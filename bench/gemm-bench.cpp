@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchShapes.h"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -18,34 +20,13 @@
 #include <string>
 #include <vector>
 
-namespace {
-struct Shape {
-  long m, n, k;
-};
-} // namespace
+using tp_bench::Shape;
 
 int main(int argc, char **argv) {
   int reps = 20;
   std::vector<Shape> shapes;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--reps" && i + 1 < argc) {
-      reps = std::atoi(argv[++i]);
-      continue;
-    }
-    Shape shape;
-    if (std::sscanf(arg.c_str(), "%ldx%ldx%ld", &shape.m, &shape.n,
-                    &shape.k) != 3) {
-      std::fprintf(stderr, "tp-bench-gemm: error: '%s' is not MxNxK\n",
-                   arg.c_str());
-      return 1;
-    }
-    shapes.push_back(shape);
-  }
-  if (shapes.empty() || reps < 1) {
-    std::fprintf(stderr, "usage: tp-bench-gemm [--reps N] MxNxK...\n");
+  if (!tp_bench::parseShapes(argc, argv, "tp-bench-gemm", reps, shapes))
     return 1;
-  }
 
   // Separate buffers per GEMM, as the model's weights are: nothing stays in
   // cache between calls that would not in the model.

@@ -14,12 +14,16 @@
 #include "Tensor.h"
 #include "tprt/tprt.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <functional>
 
 using namespace tprt;
+
+using namespace tprt_test;
 
 namespace {
 
@@ -222,20 +226,6 @@ TEST(CollectivesTest, LocalSlice) {
         EXPECT_EQ(y, expected);
       });
 }
-
-/// Prints only failures, so that ranks other than 0 do not repeat the log.
-class FailurePrinter : public ::testing::EmptyTestEventListener {
-public:
-  explicit FailurePrinter(int rank) : rank(rank) {}
-  void OnTestPartResult(const ::testing::TestPartResult &result) override {
-    if (result.failed())
-      std::printf("rank %d: %s:%d: failure\n%s\n", rank, result.file_name(),
-                  result.line_number(), result.summary());
-  }
-
-private:
-  int rank;
-};
 
 } // namespace
 

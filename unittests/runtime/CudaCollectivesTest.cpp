@@ -22,6 +22,8 @@
 #include "CudaTestSupport.h"
 #include "tprt/tprt.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -166,20 +168,6 @@ TEST(CudaCollectivesTest, LocalSlice) {
     EXPECT_EQ(dy.read(), y);
   });
 }
-
-/// Prints only failures, so that ranks other than 0 do not repeat the log.
-class FailurePrinter : public ::testing::EmptyTestEventListener {
-public:
-  explicit FailurePrinter(int rank) : rank(rank) {}
-  void OnTestPartResult(const ::testing::TestPartResult &result) override {
-    if (result.failed())
-      std::printf("rank %d: %s:%d: failure\n%s\n", rank, result.file_name(),
-                  result.line_number(), result.summary());
-  }
-
-private:
-  int rank;
-};
 
 } // namespace
 

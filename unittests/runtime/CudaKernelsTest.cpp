@@ -18,6 +18,8 @@
 #include "CudaTestSupport.h"
 #include "tprt/tprt.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -29,15 +31,6 @@ using namespace tprt_test;
 namespace cuda = tprt::cuda;
 
 namespace {
-
-std::vector<float> randomFloats(size_t count, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = uniform(engine);
-  return values;
-}
 
 class CudaKernelsTest : public ::testing::Test {
 protected:

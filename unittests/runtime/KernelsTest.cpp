@@ -10,22 +10,17 @@
 #include "Context.h"
 #include "tprt/tprt.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-namespace {
+using namespace tprt_test;
 
-std::vector<float> randomFloats(size_t count, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = uniform(engine);
-  return values;
-}
+namespace {
 
 void expectNear(const std::vector<float> &actual,
                 const std::vector<double> &expected, double tolerance = 1e-5) {
