@@ -7,10 +7,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$root/build}
 
-"$root/scripts/build.sh"
+[ "${1:-}" = --no-build ] || "$root/scripts/build.sh"
 cd "$build"
 status=0
-ctest --output-on-failure -j "${TP_JOBS:-2}" 2>&1 | tee ctest.log || status=$?
+# shellcheck disable=SC2086 # TP_CTEST_ARGS holds several arguments.
+ctest --output-on-failure -j "${TP_JOBS:-2}" ${TP_CTEST_ARGS:-} 2>&1 |
+  tee ctest.log || status=$?
 # ctest prints its summary before the list of skipped tests; say it last.
 awk '
   /tests passed, [0-9]+ tests? failed out of/ { failed = $4; total = $NF }
