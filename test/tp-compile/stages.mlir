@@ -26,3 +26,4 @@
 
 // NOOUT: tp-compile: error: an object file or executable needs -o <path>
 // UNEVEN: error: {{.*}}layer 'attention.wq' is colwise over mesh axis 'tp' (3 ranks) but its 256 output features do not divide evenly
+// UNEVEN-NOT: see current operation
