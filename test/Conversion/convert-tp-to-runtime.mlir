@@ -106,3 +106,15 @@ module attributes {tp.tp_axis = "tp"} {
 // CHECK: llvm.call @tprt_silu_mul(
 // CHECK: llvm.call @tprt_silu(
 // CHECK: llvm.call @tprt_mul(
+
+// -----
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  tp.parameter @"w.weight" : tensor<8xf32>
+  func.func @forward() -> tensor<8xf32> {
+    %w = tp.get_parameter @"w.weight" layout <@mesh, [R]> : tensor<8xf32>
+    // expected-error @+1 {{output #0 is parameter 'w.weight' itself; the outputs of a compiled model must be computed}}
+    return %w : tensor<8xf32>
+  }
+}

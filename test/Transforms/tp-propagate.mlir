@@ -228,3 +228,37 @@ module attributes {tp.tp_axis = "tp"} {
     return %y : tensor<4x8xf32>
   }
 }
+
+// -----
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"w.weight" : tensor<8x8xf32>
+  func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+    %w = tp.get_parameter @"w.weight" : tensor<8x8xf32>
+    // expected-error @+1 {{style's input layout Shard(-5) is out of range for a rank-2 input}}
+    %h = tp.linear "w" %x, %w {tp.style = #tp.style<colwise on @mesh["tp"], input = S(-5)>} : tensor<4x8xf32>, tensor<8x8xf32>
+    return %h : tensor<4x8xf32>
+  }
+}
+
+// -----
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"n.weight" : tensor<16xf32>
+  func.func @forward(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+    %w = tp.get_parameter @"n.weight" : tensor<16xf32>
+    // expected-error @+1 {{is sequence_parallel but its input has no sequence dim: it needs [batch, seq, ..., features]}}
+    %n = tp.rms_norm "n" %x, %w eps 1.0e-05 {tp.style = #tp.style<sequence_parallel on @mesh["tp"]>} : tensor<8x16xf32>, tensor<16xf32>
+    return %n : tensor<8x16xf32>
+  }
+}
+
+// -----
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  // expected-error @+1 {{model function @forward has no body}}
+  func.func private @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32>
+}

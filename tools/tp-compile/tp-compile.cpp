@@ -92,6 +92,10 @@ static LogicalResult emitObject(llvm::Module &module, StringRef path,
     return failure();
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  if (!machine) {
+    error = "cannot create a target machine for " + triple.str();
+    return failure();
+  }
   module.setTargetTriple(triple);
   module.setDataLayout(machine->createDataLayout());
 

@@ -16,6 +16,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/JSON.h"
 
+#include <limits>
+
 namespace mlir::tp {
 #define GEN_PASS_DEF_CONVERTTPTORUNTIME
 #include "tp/Conversion/Passes.h.inc"
@@ -87,6 +89,9 @@ private:
   LogicalResult lowerCollective(Operation *op, Value input, Value result,
                                 ArrayAttr axes);
   void emitManifest(const BufferPlan &plan);
+  /// The exclusive upper bound of valid values of an i64 input: what random
+  /// token ids or labels must stay below.
+  int64_t getIdBound(Value ids);
 
   Value pointerTo(Value tensor);
   Value constant(int64_t value) {
@@ -257,6 +262,9 @@ LogicalResult RuntimeEmitter::lowerCollective(Operation *op, Value input,
              {context, x, y, constant(outer(dim)),
               constant(piece * trailing(dim) * elementBytes), mask});
         return success();
+      })
+      .Default([](Operation *op) {
+        return op->emitOpError("is not a collective the runtime knows");
       });
 }
 
@@ -272,8 +280,9 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
           if (fused->silu == silu)
             return success(); // runs inside the mul (tprt_silu_mul)
-  if (auto axes = op->getAttrOfType<ArrayAttr>("axes"))
-    return lowerCollective(op, op->getOperand(0), op->getResult(0), axes);
+  if (isCollective(op))
+    return lowerCollective(op, op->getOperand(0), op->getResult(0),
+                           op->getAttrOfType<ArrayAttr>("axes"));
 
   auto count = [](Value value) { return product(shapeOf(value)); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
@@ -447,6 +456,24 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
       });
 }
 
+int64_t RuntimeEmitter::getIdBound(Value ids) {
+  // The smallest bound of every table or class count the ids index, through
+  // the collectives that move them.
+  int64_t bound = std::numeric_limits<int64_t>::max();
+  for (Operation *user : ids.getUsers()) {
+    if (auto embedding = dyn_cast<EmbeddingOp>(user))
+      bound = std::min(
+          bound, getGlobalShape(mesh, getOperandLayout(user, 1),
+                                cast<RankedTensorType>(
+                                    embedding.getTable().getType()))[0]);
+    else if (auto loss = dyn_cast<CrossEntropyOp>(user))
+      bound = std::min(bound, shapeOf(loss.getLogits()).back());
+    else if (isCollective(user))
+      bound = std::min(bound, getIdBound(user->getResult(0)));
+  }
+  return bound == std::numeric_limits<int64_t>::max() ? 1 : bound;
+}
+
 void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
   auto describe = [&](const std::string &name, Value value,
                       LayoutAttr layout) {
@@ -473,16 +500,7 @@ void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
     // of the loss they label).
     if (cast<RankedTensorType>(argument.getType()).getElementType().isInteger(
             64)) {
-      int64_t bound = 1;
-      for (Operation *user : argument.getUsers()) {
-        if (auto embedding = dyn_cast<EmbeddingOp>(user))
-          bound = getGlobalShape(mesh, getOperandLayout(user, 1),
-                                 cast<RankedTensorType>(
-                                     embedding.getTable().getType()))[0];
-        if (auto loss = dyn_cast<CrossEntropyOp>(user))
-          bound = shapeOf(loss.getLogits()).back();
-      }
-      entry["id_bound"] = bound;
+      entry["id_bound"] = getIdBound(argument);
     }
     inputs.push_back(std::move(entry));
   }
@@ -525,6 +543,17 @@ void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
 LogicalResult RuntimeEmitter::emit() {
   if (failed(checkTypes()))
     return failure();
+  // Outputs are read from the arena; a weight returned as is lives elsewhere.
+  auto ret = cast<func::ReturnOp>(function.getBody().front().getTerminator());
+  for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
+    Value root = value;
+    while (auto reshape = root.getDefiningOp<ReshapeOp>())
+      root = reshape.getInput();
+    if (auto get = root.getDefiningOp<GetParameterOp>())
+      return ret.emitOpError("output #")
+             << index << " is parameter '" << get.getName()
+             << "' itself; the outputs of a compiled model must be computed";
+  }
   plan = BufferPlan::build(function);
 
   builder.setInsertionPointToEnd(module.getBody());

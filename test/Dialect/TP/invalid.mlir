@@ -1011,3 +1011,32 @@ func.func @local_slice_dim_not_divisible(%x: tensor<8x64xi32>) {
   %0 = tp.local_slice %x on @mesh ["tp"] dim 0 : tensor<8x64xi32> -> tensor<2x64xi32>
   return
 }
+
+// -----
+
+tp.mesh @mesh(tp = 2)
+
+func.func @annotate_partial_integers(%ids: tensor<8xi64>) -> tensor<8xi64> {
+  // expected-error @+1 {{a 'i64' tensor cannot be a partial sum (P(sum)); only floating-point values add up}}
+  %0 = tp.annotate %ids layout <@mesh, [P(sum)]> : tensor<8xi64>
+  return %0 : tensor<8xi64>
+}
+
+// -----
+
+tp.mesh @mesh(tp = 2)
+tp.parameter @"w.weight" : tensor<8x8xf32>
+
+func.func @get_parameter_partial() -> tensor<8x8xf32> {
+  // expected-error @+1 {{parameter 'w.weight' cannot be read as a partial sum (P(sum))}}
+  %0 = tp.get_parameter @"w.weight" layout <@mesh, [P(sum)]> : tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}
+
+// -----
+
+func.func @style_use_local_output_not_a_bool(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{use_local_output must be true or false, got 'maybe'}}
+  %0 = tp.relu %x {tp.style = #tp.style<colwise on @mesh["tp"], use_local_output = maybe>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

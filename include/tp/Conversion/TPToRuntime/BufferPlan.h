@@ -35,8 +35,8 @@ struct BufferPlan {
   /// Plans `function`: parameters (tp.get_parameter results) are packed one
   /// after another; activations are placed first-fit over their live
   /// intervals, 64-byte aligned. A reshape shares its input's slot. Inputs
-  /// and outputs stay live for the whole step, so that a step can be run
-  /// again on the same arena.
+  /// stay live for the whole step (the runtime writes them once per step,
+  /// before it) and outputs from their definition to its end.
   static BufferPlan build(func::FuncOp function);
 
   llvm::DenseMap<Value, Slot> slots;

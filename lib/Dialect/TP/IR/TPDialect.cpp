@@ -114,15 +114,6 @@ LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-bool LayoutAttr::isFullyReplicated() const {
-  return llvm::all_of(getPlacements(),
-                      [](Placement p) { return p.isReplicate(); });
-}
-
-bool LayoutAttr::hasPartial() const {
-  return llvm::any_of(getPlacements(), [](Placement p) { return p.isPartial(); });
-}
-
 //===----------------------------------------------------------------------===//
 // StyleAttr
 //===----------------------------------------------------------------------===//
@@ -162,6 +153,12 @@ Attribute StyleAttr::parse(AsmParser &parser, Type) {
       StringRef value;
       if (parser.parseKeyword(&value))
         return {};
+      if (value != "true" && value != "false") {
+        parser.emitError(parser.getCurrentLocation(),
+                         "use_local_output must be true or false, got '")
+            << value << "'";
+        return {};
+      }
       useLocalOutput = value == "true";
     } else {
       parser.emitError(parser.getCurrentLocation(), "unknown style field '")

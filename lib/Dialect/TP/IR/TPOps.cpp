@@ -192,7 +192,7 @@ LogicalResult mlir::tp::verifyLayout(function_ref<InFlightDiagnostic()> emitErro
   for (auto [axis, placement] : llvm::enumerate(placements)) {
     if (!placement.isShard())
       continue;
-    if (placement.getDim() >= type.getRank())
+    if (placement.getDim() < 0 || placement.getDim() >= type.getRank())
       return emitError() << "layout shards dim " << placement.getDim()
                          << " of a rank-" << type.getRank() << " tensor";
     splits[placement.getDim()] *= axisSizes[axis];
@@ -252,6 +252,11 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
              << getType();
     return success();
   }
+  // A checkpoint holds complete weights: a rank reads a shard or a copy.
+  if (llvm::any_of(layout.getPlacements(),
+                   [](Placement p) { return p.isPartial(); }))
+    return emitOpError("parameter '")
+           << getName() << "' cannot be read as a partial sum (P(sum))";
   FailureOr<MeshOp> mesh = lookupMesh(*this, symbolTable, layout.getMesh());
   if (failed(mesh) ||
       failed(verifyLayout([&] { return emitOpError("parameter '") << getName()
@@ -594,10 +599,24 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
 // AnnotateOp
 //===----------------------------------------------------------------------===//
 
+/// A partial sum only means something for numbers that add up.
+static LogicalResult verifyPartialIsFloat(Operation *op, LayoutAttr layout,
+                                          RankedTensorType type) {
+  bool partial = llvm::any_of(layout.getPlacements(),
+                              [](Placement p) { return p.isPartial(); });
+  if (partial && !isa<FloatType>(type.getElementType()))
+    return op->emitOpError("a ")
+           << type.getElementType()
+           << " tensor cannot be a partial sum (P(sum)); only floating-point "
+              "values add up";
+  return success();
+}
+
 LogicalResult AnnotateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   FailureOr<MeshOp> mesh =
       lookupMesh(*this, symbolTable, getLayout().getMesh());
-  if (failed(mesh))
+  if (failed(mesh) ||
+      failed(verifyPartialIsFloat(*this, getLayout(), getInput().getType())))
     return failure();
   return verifyLayout([&] { return emitOpError(); }, *mesh, getLayout(),
                       getInput().getType());
@@ -674,23 +693,6 @@ static LogicalResult verifyGlobalOrLocalResult(Operation *op,
          << formatShape(local) << " (this rank's shard over " << groupSize
          << " ranks)";
 }
-
-/// The number of ranks in each group of a verified collective.
-template <typename CollectiveOp>
-static int64_t getCollectiveGroupSize(CollectiveOp op) {
-  auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(op, op.getMeshAttr());
-  int64_t groupSize = 1;
-  for (Attribute axis : op.getAxes())
-    groupSize *= mesh.getAxisSizes()[*mesh.getAxisIndex(
-        cast<StringAttr>(axis).getValue())];
-  return groupSize;
-}
-
-int64_t AllReduceOp::getGroupSize() { return getCollectiveGroupSize(*this); }
-int64_t AllGatherOp::getGroupSize() { return getCollectiveGroupSize(*this); }
-int64_t ReduceScatterOp::getGroupSize() { return getCollectiveGroupSize(*this); }
-int64_t AllToAllOp::getGroupSize() { return getCollectiveGroupSize(*this); }
-int64_t LocalSliceOp::getGroupSize() { return getCollectiveGroupSize(*this); }
 
 LogicalResult AllReduceOp::verifySymbolUses(SymbolTableCollection &symbols) {
   return verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());

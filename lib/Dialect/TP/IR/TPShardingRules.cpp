@@ -222,7 +222,12 @@ ShardingRule AttentionOp::getShardingRule() {
   int64_t kvHeads = rule.addFactor(k[2], FactorKind::Parallel);
   int64_t group = rule.addFactor(q[2] / k[2], FactorKind::Parallel);
   DimFactors headDim = {rule.addFactor(q[3], FactorKind::Blocked)};
-  SmallVector<DimFactors> query = {batch, querySeq, {kvHeads, group}, headDim};
+  // With a single key/value head the group factor is the query heads' major
+  // one, so they can still be split (multi-query attention).
+  DimFactors queryHeads = {group};
+  if (k[2] != 1)
+    queryHeads.insert(queryHeads.begin(), kvHeads);
+  SmallVector<DimFactors> query = {batch, querySeq, queryHeads, headDim};
   SmallVector<DimFactors> keyValue = {batch, keySeq, {kvHeads}, headDim};
   rule.operandDims = {query, keyValue, keyValue};
   rule.resultDims = {query};

@@ -16,9 +16,12 @@ using namespace mlir::tp;
 
 void mlir::tp::buildParallelizePipeline(OpPassManager &pm,
                                         const ParallelizeOptions &options) {
-  pm.addPass(createApplyPlan(ApplyPlanOptions{options.plan, options.mesh,
-                                              options.tpAxis,
-                                              options.sequenceParallel}));
+  ApplyPlanOptions planOptions;
+  planOptions.planFile = options.plan;
+  planOptions.meshSpec = options.mesh;
+  planOptions.tpAxis = options.tpAxis;
+  planOptions.sequenceParallel = options.sequenceParallel;
+  pm.addPass(createApplyPlan(planOptions));
   pm.addPass(createPropagate());
   pm.addPass(createReshard());
   pm.addPass(createPartition());

@@ -171,8 +171,9 @@ double LayoutPropagation::getCost(Value operand, Placement need,
   auto type = cast<RankedTensorType>(operand.getType());
   const Placements &current = layouts[operand];
   double bytes = getNumBytes(type);
+  // What this rank holds: the tensor divided by every axis that splits it.
   for (unsigned other = 0; other < numAxes; ++other)
-    if (other != axis && current[other].isShard())
+    if (current[other].isShard())
       bytes /= axisSize(other);
   return getReshardBytes(current[axis], need, axisSize(axis), bytes);
 }
@@ -226,8 +227,7 @@ LogicalResult LayoutPropagation::visit(Operation *op) {
     if (!isa<RankedTensorType>(type))
       return op->emitOpError("has a value of type ")
              << type << "; tp-propagate lays out ranked tensors only";
-  if (isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp, LocalSliceOp>(
-          op))
+  if (isCollective(op))
     return op->emitOpError("is a collective; tp-propagate runs on a global "
                            "program without collectives");
   if (auto get = dyn_cast<GetParameterOp>(op))
@@ -257,6 +257,8 @@ LogicalResult LayoutPropagation::visitParameter(GetParameterOp op) {
   for (OpOperand &use : op->getUses())
     uses.push_back(&use);
   llvm::sort(uses, [](OpOperand *a, OpOperand *b) {
+    if (a->getOwner() == b->getOwner())
+      return a->getOperandNumber() < b->getOperandNumber();
     return a->getOwner()->isBeforeInBlock(b->getOwner());
   });
   for (unsigned axis = 0; axis < numAxes; ++axis) {
@@ -319,9 +321,11 @@ LayoutPropagation::getStyledCandidate(Operation *op, const ShardingRule &rule,
     what = isEmbedding ? "vocabulary rows" : "input features";
     break;
   case ParallelStyleKind::SequenceParallel:
-    if (cast<RankedTensorType>(op->getOperand(0).getType()).getRank() < 2)
+    // [batch, seq, ..., features]: dim 1 must not be the features.
+    if (cast<RankedTensorType>(op->getOperand(0).getType()).getRank() < 3)
       return op->emitOpError("is sequence_parallel but its input has no "
-                             "sequence dim (dim 1)");
+                             "sequence dim: it needs [batch, seq, ..., "
+                             "features]");
     factor = majorOf(0, 1);
     what = "sequence positions";
     break;
@@ -429,6 +433,19 @@ LayoutPropagation::visitWithRule(Operation *op,
              << style.getAxis().getValue()
              << "', which is not the tensor-parallel axis '" << tpAxis << "'";
     styledAxis = *axis;
+    // Styles written by hand are not checked by tp-apply-plan.
+    for (auto [what, placement, value] :
+         {std::tuple(StringRef("input"), style.getInputLayout(),
+                     op->getOperand(0)),
+          std::tuple(StringRef("output"), style.getOutputLayout(),
+                     Value(op->getResult(0)))}) {
+      int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+      if (placement && placement->isShard() &&
+          (placement->getDim() < -rank || placement->getDim() >= rank))
+        return op->emitOpError("style's ")
+               << what << " layout " << describePlacement(*placement)
+               << " is out of range for a rank-" << rank << " " << what;
+    }
     if (std::optional<Placement> input = style.getInputLayout()) {
       OpBuilder builder(op);
       op->setOperand(0, pin(builder, op->getOperand(0), *input, styledAxis));

@@ -78,8 +78,7 @@ static std::string getCausingLayer(Operation *collective) {
   while (Operation *producer = source.getDefiningOp()) {
     if (auto layer = producer->getAttrOfType<StringAttr>("layer"))
       return layer.getValue().str();
-    if (!isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
-             LocalSliceOp, AnnotateOp>(producer))
+    if (!isCollective(producer) && !isa<AnnotateOp>(producer))
       break;
     source = producer->getOperand(0);
   }
@@ -87,15 +86,26 @@ static std::string getCausingLayer(Operation *collective) {
 }
 
 /// Bytes each rank sends for a collective on its local buffer of `bytes`
-/// bytes, with ring algorithms over `n` ranks.
+/// bytes over `n` ranks: the cost model propagation chose it by.
 static double getCollectiveBytes(Operation *op, double bytes, int64_t n) {
-  double fraction = static_cast<double>(n - 1) / n;
-  return llvm::TypeSwitch<Operation *, double>(op)
-      .Case([&](AllReduceOp) { return 2 * fraction * bytes; })
-      .Case([&](AllGatherOp) { return (n - 1) * bytes; })
-      .Case([&](ReduceScatterOp) { return fraction * bytes; })
-      .Case([&](AllToAllOp) { return fraction * bytes; })
-      .Default([](Operation *) { return 0.0; });
+  auto [from, to] =
+      llvm::TypeSwitch<Operation *, std::pair<Placement, Placement>>(op)
+          .Case([](AllReduceOp) {
+            return std::pair(Placement::partial(), Placement::replicate());
+          })
+          .Case([](AllGatherOp) {
+            return std::pair(Placement::shard(0), Placement::replicate());
+          })
+          .Case([](ReduceScatterOp) {
+            return std::pair(Placement::partial(), Placement::shard(0));
+          })
+          .Case([](AllToAllOp) {
+            return std::pair(Placement::shard(0), Placement::shard(1));
+          })
+          .Default([](Operation *) {
+            return std::pair(Placement::replicate(), Placement::shard(0));
+          });
+  return getReshardBytes(from, to, n, bytes);
 }
 
 /// The largest total of bytes of activations live at once, walking the ops
@@ -104,8 +114,11 @@ static int64_t estimatePeakActivations(func::FuncOp function) {
   DenseMap<Operation *, unsigned> position;
   for (auto [index, op] : llvm::enumerate(function.getBody().front()))
     position[&op] = index;
+  // A value nobody reads is freed right after it is made.
   auto lastUse = [&](Value value) {
     unsigned last = 0;
+    if (Operation *producer = value.getDefiningOp())
+      last = position[producer];
     for (Operation *user : value.getUsers())
       last = std::max(last, position[user]);
     return last;
@@ -147,8 +160,7 @@ static RankReport buildReport(MeshOp mesh, func::FuncOp function) {
       report.parameterBytes += bytes;
       return;
     }
-    auto symbolUser = dyn_cast<SymbolUserOpInterface>(op);
-    if (!symbolUser || isa<AnnotateOp>(op))
+    if (!isCollective(op))
       return;
     CollectiveRecord record;
     record.kind = op->getName().stripDialect().str();

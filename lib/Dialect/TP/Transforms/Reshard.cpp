@@ -128,6 +128,7 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
 
 void ReshardPass::runOnOperation() {
   ModuleOp module = getOperation();
+  redistributed.clear();
   func::FuncOp function;
   if (failed(getMeshAndModel(module, mesh, function)))
     return signalPassFailure();

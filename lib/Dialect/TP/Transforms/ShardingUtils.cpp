@@ -24,13 +24,18 @@ FailureOr<MeshOp> mlir::tp::getModuleMesh(ModuleOp module) {
 }
 
 FailureOr<func::FuncOp> mlir::tp::getModelFunction(ModuleOp module) {
-  if (auto forward = module.lookupSymbol<func::FuncOp>("forward"))
-    return forward;
+  func::FuncOp model = module.lookupSymbol<func::FuncOp>("forward");
   auto functions = llvm::to_vector(module.getOps<func::FuncOp>());
-  if (functions.size() == 1)
-    return functions.front();
-  return module.emitError("the module has no function @forward and ")
-         << functions.size() << " functions; name the model function @forward";
+  if (!model && functions.size() == 1)
+    model = functions.front();
+  if (!model)
+    return module.emitError("the module has no function @forward and ")
+           << functions.size()
+           << " functions; name the model function @forward";
+  if (model.isExternal())
+    return model.emitError("model function @")
+           << model.getSymName() << " has no body";
+  return model;
 }
 
 LogicalResult mlir::tp::getMeshAndModel(ModuleOp module, MeshOp &mesh,
@@ -81,6 +86,11 @@ std::string mlir::tp::describeProducer(Value value) {
   if (auto get = dyn_cast<GetParameterOp>(producer))
     return "parameter '" + get.getName().str() + "'";
   return producer->getName().getStringRef().str();
+}
+
+bool mlir::tp::isCollective(Operation *op) {
+  return isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
+             LocalSliceOp>(op);
 }
 
 int64_t mlir::tp::getNumBytes(RankedTensorType type) {

@@ -50,12 +50,6 @@ def TP_LayoutAttr : TP_Attr<"Layout", "layout"> {
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
-  let extraClassDeclaration = [{
-    /// True when no axis shards or holds a partial sum.
-    bool isFullyReplicated() const;
-    /// True when some axis holds a partial sum.
-    bool hasPartial() const;
-  }];
 }
 
 def TP_ParallelStyleKind : I32EnumAttr<"ParallelStyleKind",

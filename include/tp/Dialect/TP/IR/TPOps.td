@@ -644,12 +644,6 @@ class TP_CollectiveOp<string mnemonic, list<Trait> traits = []>
     - at least one axis is named, and none twice;
     - input and result have the same element type;
   }];
-  code extraCollectiveDecls = [{
-    /// The number of ranks the collective runs over: the product of the
-    /// sizes of its mesh axes. Only valid once the op has verified.
-    int64_t getGroupSize();
-  }];
-  let extraClassDeclaration = extraCollectiveDecls;
 }
 
 def TP_AllReduceOp : TP_CollectiveOp<"all_reduce",

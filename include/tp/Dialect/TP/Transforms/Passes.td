@@ -79,14 +79,15 @@ def Propagate : Pass<"tp-propagate", "::mlir::ModuleOp"> {
     weights (colwise: `S(0)`, rowwise: `S(1)`), the layout a layer needs of
     its input and the one it delivers; `tp.annotate` pins a value; on every
     mesh axis other than the tensor-parallel one, inputs are split on their
-    batch dim (dim 0) and weights are replicated.
+    batch dim (dim 0) and weights start replicated.
 
     Forward, each op's rule (ShardingRuleOpInterface) offers candidates:
     everything replicated, one of its factors split (a parallel factor splits
     the results, a reduction factor makes them partial sums), or a partial
     sum flowing through an operand the op is linear in. The candidate that
-    moves the fewest bytes to bring its operands into place wins; ties go to
-    the one that keeps data split, then to the first factor. Backward, a
+    moves the fewest bytes (per rank, ring algorithms) to bring its operands
+    into place wins; ties go, in order, to a partial sum flowing on, to a
+    split (the first factor first), then to replication. Backward, a
     replicated value whose every use needs it split on the same dim is
     computed split instead when its producer can do that without moving data
     (the slice moves up to its source, saving memory and compute).
@@ -132,7 +133,8 @@ def Reshard : Pass<"tp-reshard", "::mlir::ModuleOp"> {
     ```
   }];
   let statistics = [
-    Statistic<"numCollectives", "collectives", "collectives inserted">,
+    Statistic<"numCollectives", "collectives",
+              "collectives (and 1/n scales for R -> P) inserted">,
     Statistic<"numLocalSlices", "local-slices", "local slices inserted">
   ];
   let dependentDialects = ["::mlir::tp::TPDialect"];
@@ -148,7 +150,8 @@ def Partition : Pass<"tp-partition", "::mlir::ModuleOp"> {
     local types, collectives switch to their local form, and `tp.annotate`
     ops, which the collectives now satisfy, are removed. A mean-reducing
     loss over split positions is rescaled so the partial sums add up to the
-    global mean.
+    global mean (before this pass, such a loss holds a partial sum of
+    per-rank means).
 
     ```mlir
     // tp:2, w1 colwise: before

@@ -53,6 +53,9 @@ LayoutAttr getOperandLayout(Operation *user, unsigned operandIndex);
 /// 'w1.weight'`, `input #0` or the op's name.
 std::string describeProducer(Value value);
 
+/// True for the ops that move data between ranks (and tp.local_slice).
+bool isCollective(Operation *op);
+
 /// The bytes of a tensor of `type`.
 int64_t getNumBytes(RankedTensorType type);
 
