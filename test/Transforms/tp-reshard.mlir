@@ -75,6 +75,23 @@ func.func @two_axes(%x: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [S(0), P(
 
 // -----
 
+// Two axes splitting one dim split it in mesh order (dp outer, tp inner).
+// Leaving dp's split needs the pieces regathered in that order, not a
+// gather over dp of tp's pieces: tp's split is undone first, then redone.
+
+tp.mesh @mesh(dp = 2, tp = 2)
+// CHECK-LABEL: func.func @same_dim_two_axes
+// CHECK: %[[T:.*]] = tp.all_gather %arg0 on @mesh ["tp"] dim 0
+// CHECK-NEXT: %[[D:.*]] = tp.all_gather %[[T]] on @mesh ["dp"] dim 0
+// CHECK-NEXT: %[[S:.*]] = tp.local_slice %[[D]] on @mesh ["tp"] dim 0
+// CHECK-NEXT: return %[[S]]
+func.func @same_dim_two_axes(%x: tensor<8x4xf32> {tp.layout = #tp.layout<@mesh, [S(0), S(0)]>})
+    -> (tensor<8x4xf32> {tp.layout = #tp.layout<@mesh, [R, S(0)]>}) {
+  return %x : tensor<8x4xf32>
+}
+
+// -----
+
 tp.mesh @mesh(tp = 2)
 // CHECK-LABEL: func.func @agree
 // CHECK-NOT: tp.all_

@@ -11,6 +11,7 @@
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallSet.h"
 
 namespace mlir::tp {
 #define GEN_PASS_DEF_RESHARD
@@ -67,10 +68,9 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
     return builder.getI64IntegerAttr(placement.getDim());
   };
   Value result = value;
-  for (auto [axis, target] : llvm::enumerate(need.getPlacements())) {
+  // Changes `result` into placement `target` on mesh axis `axis`.
+  auto step = [&](unsigned axis, Placement target) -> LogicalResult {
     Placement from = current[axis];
-    if (from == target)
-      continue;
     auto axes = builder.getStrArrayAttr(
         {cast<StringAttr>(mesh.getAxisNames()[axis]).getValue()});
     Operation *collective;
@@ -121,7 +121,35 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
     ++(isa<LocalSliceOp>(collective) ? numLocalSlices : numCollectives);
     result = collective->getResult(0);
     builder.setInsertionPointAfter(collective);
-  }
+    return success();
+  };
+
+  // Two axes that split one dim split it in mesh order, the first outermost,
+  // and each collective works on this rank's piece: changing one of them in
+  // place would put the pieces out of order. So where a dim that changes is
+  // split twice (before or after), its splits are first undone, innermost
+  // first, and redone in mesh order by the loop below.
+  ArrayRef<Placement> target = need.getPlacements();
+  llvm::SmallSet<int64_t, 4> changedDims;
+  for (auto [from, to] : llvm::zip(current, target))
+    if (from != to)
+      for (Placement placement : {from, to})
+        if (placement.isShard())
+          changedDims.insert(placement.getDim());
+  auto splitTwice = [&](ArrayRef<Placement> placements) {
+    return llvm::any_of(changedDims, [&](int64_t dim) {
+      return llvm::count(placements, Placement::shard(dim)) > 1;
+    });
+  };
+  if (splitTwice(current) || splitTwice(target))
+    for (int64_t axis = current.size() - 1; axis >= 0; --axis)
+      if (current[axis].isShard() &&
+          changedDims.contains(current[axis].getDim()) &&
+          failed(step(axis, Placement::replicate())))
+        return failure();
+  for (auto [axis, placement] : llvm::enumerate(target))
+    if (current[axis] != placement && failed(step(axis, placement)))
+      return failure();
   redistributed[key] = result;
   return result;
 }
