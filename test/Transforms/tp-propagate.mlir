@@ -262,3 +262,20 @@ module attributes {tp.tp_axis = "tp"} {
   // expected-error @+1 {{model function @forward has no body}}
   func.func private @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32>
 }
+
+// -----
+
+// Two axes may split one factor only if its size divides by both: the 2
+// heads of a [2, 8] -> [2, 2, 4] reshape split over dp (2) and tp (2) do not,
+// so the reshape keeps one split and the other axis' split is not followed.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(dp = 2, tp = 2)
+  // CHECK-LABEL: func.func @forward
+  func.func @forward(%x: tensor<2x8xf32>) -> tensor<2x2x4xf32> {
+    %a = tp.annotate %x layout <@mesh, [S(1), S(1)]> : tensor<2x8xf32>
+    // CHECK: tp.reshape {{.*}}tp.operand_layouts = [#tp.layout<@mesh, [S(1), R]>], tp.result_layouts = [#tp.layout<@mesh, [S(1), R]>]
+    %r = tp.reshape %a : tensor<2x8xf32> -> tensor<2x2x4xf32>
+    return %r : tensor<2x2x4xf32>
+  }
+}

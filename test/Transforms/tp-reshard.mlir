@@ -121,3 +121,18 @@ func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %a = tp.silu %x : tensor<4x8xf32>
   return %a : tensor<4x8xf32>
 }
+
+// -----
+
+// A split moving to another axis is undone before it is redone there, so
+// the dim is never split by both axes at once (6 does not divide by 4).
+
+tp.mesh @mesh(dp = 2, tp = 2)
+// CHECK-LABEL: func.func @split_moves_axis
+// CHECK: %[[G:.*]] = tp.all_gather %arg0 on @mesh ["tp"] dim 1
+// CHECK-NEXT: %[[S:.*]] = tp.local_slice %[[G]] on @mesh ["dp"] dim 1
+// CHECK-NEXT: return %[[S]]
+func.func @split_moves_axis(%x: tensor<2x6xf32> {tp.layout = #tp.layout<@mesh, [R, S(1)]>})
+    -> (tensor<2x6xf32> {tp.layout = #tp.layout<@mesh, [S(1), R]>}) {
+  return %x : tensor<2x6xf32>
+}

@@ -12,6 +12,7 @@
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Debug.h"
 
 #include <limits>
@@ -36,6 +37,8 @@ using Placements = SmallVector<Placement, 2>;
 struct Candidate {
   SmallVector<Placement> operands;
   SmallVector<Placement> results;
+  /// The factor it splits, if any.
+  std::optional<int64_t> factor;
 };
 
 /// The factor of `dim`'s factors that a split of that dim splits: its major
@@ -64,13 +67,17 @@ placeFactor(ArrayRef<ShardingRule::DimFactors> dims, int64_t factor,
   return Placement::replicate();
 }
 
-/// The candidate that splits `factor` over an axis of `axisSize` ranks.
+/// The candidate that splits `factor` over an axis of `axisSize` ranks, when
+/// other axes already split it over `alreadySplit` ranks.
 static std::optional<Candidate> splitFactor(const ShardingRule &rule,
-                                            int64_t factor, int64_t axisSize) {
+                                            int64_t factor, int64_t axisSize,
+                                            int64_t alreadySplit = 1) {
   FactorKind kind = rule.factorKinds[factor];
-  if (kind == FactorKind::Blocked || rule.factorSizes[factor] % axisSize != 0)
+  if (kind == FactorKind::Blocked ||
+      rule.factorSizes[factor] % (axisSize * alreadySplit) != 0)
     return std::nullopt;
   Candidate candidate;
+  candidate.factor = factor;
   for (auto [index, dims] : llvm::enumerate(rule.operandDims)) {
     if (kind == FactorKind::Reduction &&
         llvm::is_contained(rule.summandOperands, index)) {
@@ -139,6 +146,13 @@ private:
                                        unsigned axis);
   FailureOr<std::optional<Candidate>>
   getStyledCandidate(Operation *op, const ShardingRule &rule, unsigned axis);
+  /// The ranks the op being visited already splits `factor` over, on the
+  /// axes decided before the current one.
+  int64_t splitsOf(int64_t factor) {
+    return factor < static_cast<int64_t>(factorSplits.size())
+               ? factorSplits[factor]
+               : 1;
+  }
   /// Pins `value` with `pin` on `axis` through a tp.annotate built at the
   /// builder's point; returns the annotation, or `value` if it already has
   /// that placement.
@@ -162,6 +176,8 @@ private:
   unsigned numAxes;
   DenseMap<Value, Placements> layouts;
   DenseMap<Operation *, SmallVector<Placements>> operandNeeds;
+  /// Per factor of the op being visited, the ranks that split it so far.
+  SmallVector<int64_t> factorSplits;
 };
 
 } // namespace
@@ -333,7 +349,8 @@ LayoutPropagation::getStyledCandidate(Operation *op, const ShardingRule &rule,
     llvm_unreachable("handled above");
   }
   int64_t size = rule.factorSizes[factor];
-  std::optional<Candidate> candidate = splitFactor(rule, factor, axisSize(axis));
+  std::optional<Candidate> candidate =
+      splitFactor(rule, factor, axisSize(axis), splitsOf(factor));
   if (!candidate)
     return op->emitOpError("layer '")
            << op->getAttrOfType<StringAttr>("layer").getValue() << "' is "
@@ -384,7 +401,7 @@ FailureOr<Candidate> LayoutPropagation::chooseCandidate(
   suggested.erase(llvm::unique(suggested), suggested.end());
   for (int64_t factor : suggested)
     if (std::optional<Candidate> candidate =
-            splitFactor(rule, factor, axisSize(axis)))
+            splitFactor(rule, factor, axisSize(axis), splitsOf(factor)))
       candidates.push_back(*candidate);
   candidates.push_back(replicatedCandidate(op));
 
@@ -454,10 +471,14 @@ LayoutPropagation::visitWithRule(Operation *op,
 
   ShardingRule rule = ruleOp.getShardingRule();
   bool split = false;
+  factorSplits.assign(rule.factorSizes.size(), 1);
+  auto clearSplits = llvm::make_scope_exit([&] { factorSplits.clear(); });
   for (unsigned axis = 0; axis < numAxes; ++axis) {
     FailureOr<Candidate> candidate = chooseCandidate(op, rule, axis);
     if (failed(candidate))
       return failure();
+    if (candidate->factor)
+      factorSplits[*candidate->factor] *= axisSize(axis);
     for (auto [index, placement] : llvm::enumerate(candidate->operands))
       needOf(op, index)[axis] = placement;
     for (auto [result, placement] :
@@ -538,8 +559,16 @@ void LayoutPropagation::propagateBackward() {
           getMajorFactor(rule.resultDims[0][split->getDim()]);
       if (!factor)
         continue;
+      // The ranks the other axes already split the factor over.
+      int64_t alreadySplit = 1;
+      for (unsigned other = 0; other < numAxes; ++other) {
+        Placement placement = layouts[result][other];
+        if (other != axis && placement.isShard() &&
+            getMajorFactor(rule.resultDims[0][placement.getDim()]) == factor)
+          alreadySplit *= axisSize(other);
+      }
       std::optional<Candidate> candidate =
-          splitFactor(rule, *factor, axisSize(axis));
+          splitFactor(rule, *factor, axisSize(axis), alreadySplit);
       // Only where the operands are replicated, so that taking their slices
       // moves nothing.
       if (!candidate ||

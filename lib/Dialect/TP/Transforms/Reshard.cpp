@@ -126,9 +126,11 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
 
   // Two axes that split one dim split it in mesh order, the first outermost,
   // and each collective works on this rank's piece: changing one of them in
-  // place would put the pieces out of order. So where a dim that changes is
-  // split twice (before or after), its splits are first undone, innermost
-  // first, and redone in mesh order by the loop below.
+  // place would put the pieces out of order, and splitting a dim on a new
+  // axis before the old axis lets go of it would split it twice. So where a
+  // dim that changes is split twice (before or after), its splits are first
+  // undone, innermost first, and redone in mesh order by the loop below; and
+  // a split that moves to another axis is undone before it is redone there.
   ArrayRef<Placement> target = need.getPlacements();
   llvm::SmallSet<int64_t, 4> changedDims;
   for (auto [from, to] : llvm::zip(current, target))
@@ -141,12 +143,20 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
       return llvm::count(placements, Placement::shard(dim)) > 1;
     });
   };
-  if (splitTwice(current) || splitTwice(target))
-    for (int64_t axis = current.size() - 1; axis >= 0; --axis)
-      if (current[axis].isShard() &&
-          changedDims.contains(current[axis].getDim()) &&
-          failed(step(axis, Placement::replicate())))
-        return failure();
+  bool twice = splitTwice(current) || splitTwice(target);
+  for (int64_t axis = current.size() - 1; axis >= 0; --axis) {
+    Placement from = current[axis];
+    if (!from.isShard() || !changedDims.contains(from.getDim()))
+      continue;
+    bool movesToAnotherAxis = llvm::any_of(
+        llvm::seq<int64_t>(0, current.size()), [&](int64_t other) {
+          return other != axis && target[other] == from &&
+                 current[other] != from;
+        });
+    if ((twice || (target[axis] != from && movesToAnotherAxis)) &&
+        failed(step(axis, Placement::replicate())))
+      return failure();
+  }
   for (auto [axis, placement] : llvm::enumerate(target))
     if (current[axis] != placement && failed(step(axis, placement)))
       return failure();
