@@ -154,9 +154,10 @@ private:
                : 1;
   }
   /// Pins `value` with `pin` on `axis` through a tp.annotate built at the
-  /// builder's point; returns the annotation, or `value` if it already has
-  /// that placement.
-  Value pin(OpBuilder &builder, Value value, Placement pin, unsigned axis);
+  /// builder's point, which records `why` for the reasons of collectives;
+  /// returns the annotation, or `value` if it already has that placement.
+  Value pin(OpBuilder &builder, Value value, Placement pin, unsigned axis,
+            const std::string &why);
   void setReturnNeeds(func::ReturnOp ret);
   void propagateBackward();
   void writeAttributes();
@@ -422,7 +423,7 @@ FailureOr<Candidate> LayoutPropagation::chooseCandidate(
 }
 
 Value LayoutPropagation::pin(OpBuilder &builder, Value value, Placement pin,
-                             unsigned axis) {
+                             unsigned axis, const std::string &why) {
   Placements pinned = layouts[value];
   pinned[axis] =
       resolve(pin, cast<RankedTensorType>(value.getType()).getRank());
@@ -432,6 +433,7 @@ Value LayoutPropagation::pin(OpBuilder &builder, Value value, Placement pin,
       builder, value.getLoc(), value,
       LayoutAttr::get(value.getContext(), FlatSymbolRefAttr::get(mesh),
                       pinned));
+  annotate->setAttr(kReasonAttrName, builder.getStringAttr(why));
   needOf(annotate, 0) = pinned;
   layouts[annotate.getResult()] = pinned;
   return annotate.getResult();
@@ -465,7 +467,9 @@ LayoutPropagation::visitWithRule(Operation *op,
     }
     if (std::optional<Placement> input = style.getInputLayout()) {
       OpBuilder builder(op);
-      op->setOperand(0, pin(builder, op->getOperand(0), *input, styledAxis));
+      op->setOperand(0, pin(builder, op->getOperand(0), *input, styledAxis,
+                            "the input layout of " +
+                                describeProducer(op->getResult(0))));
     }
   }
 
@@ -502,7 +506,8 @@ LayoutPropagation::visitWithRule(Operation *op,
     OpBuilder builder(op->getContext());
     builder.setInsertionPointAfter(op);
     Value result = op->getResult(0);
-    Value pinned = pin(builder, result, *output, styledAxis);
+    Value pinned = pin(builder, result, *output, styledAxis,
+                       "the output layout of " + describeProducer(result));
     if (pinned != result)
       result.replaceAllUsesExcept(pinned, pinned.getDefiningOp());
   }

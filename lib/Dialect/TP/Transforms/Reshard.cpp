@@ -26,10 +26,9 @@ static std::string describeUser(Operation *user, unsigned index) {
   if (isa<func::ReturnOp>(user))
     return "the function result #" + std::to_string(index);
   if (isa<AnnotateOp>(user)) {
-    Value pinned = user->getOperand(0);
-    if (pinned.getDefiningOp() &&
-        pinned.getDefiningOp()->hasAttr(kStyleAttrName))
-      return "the output layout of " + describeProducer(pinned);
+    // tp-propagate says which style an annotation it made stands for.
+    if (auto why = user->getAttrOfType<StringAttr>(kReasonAttrName))
+      return why.str();
     return "the layout tp.annotate pins";
   }
   if (auto layer = user->getAttrOfType<StringAttr>("layer"))
