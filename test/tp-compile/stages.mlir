@@ -15,6 +15,7 @@
 // MLIR: llvm.call @tprt_rope(
 // MLIR: llvm.call @tprt_attention(
 // MLIR: llvm.call @tprt_all_reduce(
+// MLIR: @tp_model_manifest({{.*}}planned memory per rank: activation arena {{[0-9]+}} B, parameters 1574912 B
 
 // LLVM: @tp_model_manifest = constant
 // LLVM: define void @tp_model_forward(ptr %0, ptr %1, ptr %2)

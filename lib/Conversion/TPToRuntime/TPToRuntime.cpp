@@ -513,6 +513,10 @@ void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
   std::string report;
   llvm::raw_string_ostream reportStream(report);
   printRankReport(mesh, function, reportStream);
+  // The static buffer plan: exactly what each rank allocates.
+  reportStream << "\nplanned memory per rank: activation arena "
+               << plan.arenaBytes << " B, parameters " << plan.parameterBytes
+               << " B\n";
 
   llvm::json::Array axes;
   for (Attribute name : mesh.getAxisNames())
