@@ -14,18 +14,6 @@
 
 namespace tprt {
 
-std::string callName(const char *call, const char *layer) {
-  return layer && *layer ? std::string(call) + " '" + layer + "'" : call;
-}
-
-int blasDim(const tprt_context *ctx, const char *call, const char *layer,
-            const char *what, int64_t value) {
-  if (value < 0 || value > INT_MAX)
-    fail(ctx, callName(call, layer) + ": " + what + " = " +
-                  std::to_string(value) + " is outside [0, 2^31-1]");
-  return static_cast<int>(value);
-}
-
 void softmaxRow(float *row, int64_t n) {
   if (n == 0)
     return;

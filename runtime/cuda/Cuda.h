@@ -73,9 +73,6 @@ void initialize(tprt_context &ctx);
 /// kernel tests use, gets GPU 0).
 State &state(tprt_context *ctx);
 
-/// "tprt_linear 'layers.0.attention.wq'", or the call alone without a layer.
-std::string callName(const char *call, const char *layer);
-
 /// Fail unless the result is a success, with "<call> '<layer>': <api>
 /// failed: <error name> (<error text>)". `layer` may be null.
 void check(const tprt_context *ctx, cudaError_t error, const char *call,

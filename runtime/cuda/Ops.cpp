@@ -26,16 +26,6 @@ namespace cuda {
 
 namespace {
 
-/// `value` as a cuBLAS dimension; fails outside [0, 2^31-1] like the cpu's
-/// BLAS checks.
-int blasDim(const tprt_context *ctx, const char *call, const char *layer,
-            const char *what, int64_t value) {
-  if (value < 0 || value > INT_MAX)
-    fail(ctx, callName(call, layer) + ": " + what + " = " +
-                  std::to_string(value) + " is outside [0, 2^31-1]");
-  return static_cast<int>(value);
-}
-
 /// Fails unless `blocks` (one per row, position...) is a valid CUDA grid.
 void checkGrid(const tprt_context *ctx, const char *call, const char *layer,
                const char *what, int64_t blocks) {

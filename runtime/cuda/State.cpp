@@ -40,10 +40,6 @@ State::~State() {
     cudaStreamDestroy(stream);
 }
 
-std::string callName(const char *call, const char *layer) {
-  return layer && *layer ? std::string(call) + " '" + layer + "'" : call;
-}
-
 void check(const tprt_context *ctx, cudaError_t error, const char *call,
            const char *layer, const char *api) {
   if (error == cudaSuccess)

@@ -7,6 +7,7 @@
 
 #include "Context.h"
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 
@@ -22,6 +23,18 @@ tprt_context::~tprt_context() {
 }
 
 namespace tprt {
+
+std::string callName(const char *call, const char *layer) {
+  return layer && *layer ? std::string(call) + " '" + layer + "'" : call;
+}
+
+int blasDim(const tprt_context *ctx, const char *call, const char *layer,
+            const char *what, int64_t value) {
+  if (value < 0 || value > INT_MAX)
+    fail(ctx, callName(call, layer) + ": " + what + " = " +
+                  std::to_string(value) + " is outside [0, 2^31-1]");
+  return static_cast<int>(value);
+}
 
 void fail(const tprt_context *ctx, const std::string &message) {
   int initialized = 0, finalized = 0, rank = 0, size = 1;

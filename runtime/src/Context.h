@@ -79,6 +79,15 @@ createContext(const std::vector<std::string> &axisNames,
 /// MPI is running so that no other rank waits forever. `ctx` may be null.
 [[noreturn]] void fail(const tprt_context *ctx, const std::string &message);
 
+/// How messages name a call: "tprt_linear 'layers.0.attention.wq'", or the
+/// call alone without a layer.
+std::string callName(const char *call, const char *layer);
+
+/// `value` as a BLAS dimension (OpenBLAS and cuBLAS take 32-bit ints); fails
+/// unless it lies in [0, INT_MAX].
+int blasDim(const tprt_context *ctx, const char *call, const char *layer,
+            const char *what, int64_t value);
+
 /// A mesh as users write it: "dp:2,tp:4".
 std::string formatMesh(const std::vector<std::string> &axisNames,
                        const std::vector<int64_t> &axisSizes);

@@ -27,21 +27,6 @@ using namespace tprt_test;
 
 namespace {
 
-struct Mesh {
-  std::vector<std::string> names;
-  std::vector<int64_t> sizes;
-};
-
-/// The meshes to test on this job's world size.
-std::vector<Mesh> meshes() {
-  int size;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  std::vector<Mesh> result = {{{"tp"}, {size}}};
-  if (size == 4)
-    result.push_back({{"dp", "tp"}, {2, 2}});
-  return result;
-}
-
 /// Calls `check(ctx, mask, members)` for every mesh and axis mask, where
 /// `members` are the world ranks of this rank's group in group order.
 void forEachGroup(

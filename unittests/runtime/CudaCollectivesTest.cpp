@@ -33,21 +33,6 @@ namespace cuda = tprt::cuda;
 
 namespace {
 
-struct Mesh {
-  std::vector<std::string> names;
-  std::vector<int64_t> sizes;
-};
-
-/// The meshes to test on this job's world size.
-std::vector<Mesh> meshes() {
-  int size;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  std::vector<Mesh> result = {{{"tp"}, {size}}};
-  if (size == 4)
-    result.push_back({{"dp", "tp"}, {2, 2}});
-  return result;
-}
-
 /// Calls `check(ctx, mask)` for every mesh and axis mask, once with the
 /// backend's own choice of NCCL or MPI and, where that was NCCL, once more
 /// with the MPI fallback forced.

@@ -1,8 +1,8 @@
 //===- TestSupport.h - helpers shared by the runtime's tests ----*- C++ -*-===//
 //
 // This file holds what the cpu and cuda tests of the runtime share: random
-// test data and, for the tests run under mpirun, a listener that reports
-// failures with the rank that saw them.
+// test data and, for the tests run under mpirun, the meshes they run on and
+// a listener that reports failures with the rank that saw them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,9 +10,12 @@
 #define TPRT_UNITTESTS_TESTSUPPORT_H
 
 #include <gtest/gtest.h>
+#include <mpi.h>
 
 #include <cstdio>
+#include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace tprt_test {
@@ -25,6 +28,22 @@ inline std::vector<float> randomFloats(size_t count, unsigned seed) {
   for (float &value : values)
     value = uniform(engine);
   return values;
+}
+
+/// A mesh the collective tests run on.
+struct Mesh {
+  std::vector<std::string> names;
+  std::vector<int64_t> sizes;
+};
+
+/// The meshes to test on this job's world size: 1-D, and 2x2 on 4 ranks.
+inline std::vector<Mesh> meshes() {
+  int size;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::vector<Mesh> result = {{{"tp"}, {size}}};
+  if (size == 4)
+    result.push_back({{"dp", "tp"}, {2, 2}});
+  return result;
 }
 
 /// Prints only failures, so that ranks other than 0 do not repeat the log.
