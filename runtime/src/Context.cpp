@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Context.h"
+#include "DType.h"
 
 #include <climits>
 #include <cstdio>
@@ -34,6 +35,15 @@ int blasDim(const tprt_context *ctx, const char *call, const char *layer,
     fail(ctx, callName(call, layer) + ": " + what + " = " +
                   std::to_string(value) + " is outside [0, 2^31-1]");
   return static_cast<int>(value);
+}
+
+int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
+                  int32_t dtype) {
+  int64_t bytes = floatDTypeBytes(dtype);
+  if (bytes == 0)
+    fail(ctx, callName(call, layer) + ": dtype " + std::to_string(dtype) +
+                  " is not one of f32 (0), f16 (1), bf16 (2)");
+  return bytes;
 }
 
 void fail(const tprt_context *ctx, const std::string &message) {

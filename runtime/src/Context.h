@@ -88,6 +88,11 @@ std::string callName(const char *call, const char *layer);
 int blasDim(const tprt_context *ctx, const char *call, const char *layer,
             const char *what, int64_t value);
 
+/// The element bytes of `dtype` (a tprt_dtype); fails naming the call and
+/// the layer when it is not one.
+int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
+                  int32_t dtype);
+
 /// A mesh as users write it: "dp:2,tp:4".
 std::string formatMesh(const std::vector<std::string> &axisNames,
                        const std::vector<int64_t> &axisSizes);

@@ -17,12 +17,13 @@
 
 namespace tprt {
 
-void hostAllReduce(tprt_context *ctx, const float *x, float *y, int64_t count,
-                   int64_t axis_mask);
+void hostAllReduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                   int64_t count, int64_t axis_mask);
 void hostAllGather(tprt_context *ctx, const void *x, void *y, int64_t outer,
                    int64_t inner_bytes, int64_t axis_mask);
-void hostReduceScatter(tprt_context *ctx, const float *x, float *y,
-                       int64_t outer, int64_t inner, int64_t axis_mask);
+void hostReduceScatter(tprt_context *ctx, int32_t dtype, const void *x,
+                       void *y, int64_t outer, int64_t inner,
+                       int64_t axis_mask);
 void hostAllToAll(tprt_context *ctx, const void *x, void *y,
                   int64_t element_bytes, int64_t rank, const int64_t *shape,
                   int64_t split_dim, int64_t concat_dim, int64_t axis_mask);

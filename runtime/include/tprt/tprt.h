@@ -5,7 +5,11 @@
  *
  * Conventions (fixed once, for every function below):
  * - Tensors are dense, row-major, contiguous, in host memory for the cpu
- *   backend. Floating-point tensors are f32; token ids and labels are i64.
+ *   backend (device memory for the cuda one). Token ids and labels are i64;
+ *   every other tensor of a call has the call's `dtype` (tprt_dtype): f32,
+ *   f16 or bf16. Kernels compute in f32 whatever the dtype (GEMMs accumulate
+ *   in f32, norms, softmax and losses reduce in f32 or wider) and round their
+ *   results to the dtype once; collectives sum in the dtype, as NCCL does.
  * - Sizes are element counts unless a name ends in `_bytes`.
  * - Buffers are owned by the caller: the generated code carves every tensor
  *   out of one arena planned at compile time; no function here allocates a
@@ -35,6 +39,13 @@ extern "C" {
 /* The per-rank state: mesh coordinates, communicators, the backend. */
 typedef struct tprt_context tprt_context;
 
+/* The floating-point element types, passed as `int32_t dtype`. */
+typedef enum tprt_dtype {
+  TPRT_F32 = 0,
+  TPRT_F16 = 1, /* IEEE binary16 */
+  TPRT_BF16 = 2 /* bfloat16: f32's upper 16 bits, rounded to nearest even */
+} tprt_dtype;
+
 /*===--- What a compiled model exports ------------------------------------===*/
 
 /* A JSON description of the compiled model: mesh, parameters (state-dict
@@ -56,49 +67,52 @@ int64_t tprt_group_index(tprt_context *ctx, int64_t axis_mask);
 /*===--- Kernels ----------------------------------------------------------===*/
 
 /* y[m, n] = x[m, k] * w[n, k]^T (+ bias[n]): PyTorch's nn.Linear. */
-void tprt_linear(tprt_context *ctx, const char *layer, const float *x,
-                 const float *w, const float *bias, float *y, int64_t m,
-                 int64_t n, int64_t k);
+void tprt_linear(tprt_context *ctx, const char *layer, int32_t dtype,
+                 const void *x, const void *w, const void *bias, void *y,
+                 int64_t m, int64_t n, int64_t k);
 
 /* y[i, :] = table[ids[i] - row_offset, :] for ids in
  * [row_offset, row_offset + rows), zeros otherwise (a row-split table gives
  * partial sums). Ids outside [0, total_rows) are an error. */
-void tprt_embedding(tprt_context *ctx, const char *layer, const int64_t *ids,
-                    const float *table, float *y, int64_t count, int64_t rows,
-                    int64_t dim, int64_t row_offset, int64_t total_rows);
+void tprt_embedding(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const int64_t *ids, const void *table, void *y,
+                    int64_t count, int64_t rows, int64_t dim,
+                    int64_t row_offset, int64_t total_rows);
 
 /* c[b, m, n] = a[b, m, k] * b[b, k, n] for each of `batch` matrices. */
-void tprt_matmul(tprt_context *ctx, const char *layer, const float *a,
-                 const float *b, float *c, int64_t batch, int64_t m, int64_t n,
-                 int64_t k);
+void tprt_matmul(tprt_context *ctx, const char *layer, int32_t dtype,
+                 const void *a, const void *b, void *c, int64_t batch,
+                 int64_t m, int64_t n, int64_t k);
 
 /* Elementwise; `y` may alias an input. */
-void tprt_add(tprt_context *ctx, const float *a, const float *b, float *y,
-              int64_t count);
-void tprt_mul(tprt_context *ctx, const float *a, const float *b, float *y,
-              int64_t count);
-void tprt_silu(tprt_context *ctx, const float *x, float *y, int64_t count);
+void tprt_add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+              void *y, int64_t count);
+void tprt_mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+              void *y, int64_t count);
+void tprt_silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count);
 /* y = silu(gate) * up, the SwiGLU product in one pass. */
-void tprt_silu_mul(tprt_context *ctx, const float *gate, const float *up,
-                   float *y, int64_t count);
-void tprt_relu(tprt_context *ctx, const float *x, float *y, int64_t count);
+void tprt_silu_mul(tprt_context *ctx, int32_t dtype, const void *gate,
+                   const void *up, void *y, int64_t count);
+void tprt_relu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count);
 /* Exact GELU, or the tanh approximation when `tanh_approx` is non-zero. */
-void tprt_gelu(tprt_context *ctx, const float *x, float *y, int64_t count,
-               int32_t tanh_approx);
-void tprt_scale(tprt_context *ctx, const float *x, float *y, int64_t count,
-                double factor);
+void tprt_gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count, int32_t tanh_approx);
+void tprt_scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                int64_t count, double factor);
 
 /* Over the last dim of `rows` rows of `features`. `bias` may be null. */
-void tprt_rms_norm(tprt_context *ctx, const char *layer, const float *x,
-                   const float *weight, float *y, int64_t rows,
+void tprt_rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+                   const void *x, const void *weight, void *y, int64_t rows,
                    int64_t features, double epsilon);
-void tprt_layer_norm(tprt_context *ctx, const char *layer, const float *x,
-                     const float *weight, const float *bias, float *y,
-                     int64_t rows, int64_t features, double epsilon);
+void tprt_layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+                     const void *x, const void *weight, const void *bias,
+                     void *y, int64_t rows, int64_t features, double epsilon);
 
 /* Softmax along the middle dim of x viewed as [outer, dim, inner]. */
-void tprt_softmax(tprt_context *ctx, const float *x, float *y, int64_t outer,
-                  int64_t dim, int64_t inner);
+void tprt_softmax(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                  int64_t outer, int64_t dim, int64_t inner);
 
 /* y = x with its dims permuted: y dim i is x dim perm[i]. */
 void tprt_transpose(tprt_context *ctx, const void *x, void *y,
@@ -111,27 +125,28 @@ void tprt_copy(tprt_context *ctx, const void *x, void *y, int64_t bytes);
 /* Llama's rotary embedding on x[batch, seq, heads, head_dim]: the pair
  * (x[2i], x[2i+1]) at position p (counted from 0) rotates by
  * p * theta^(-2i/head_dim). */
-void tprt_rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
-               int64_t seq, int64_t heads, int64_t head_dim, double theta);
+void tprt_rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
+               double theta);
 
 /* o = softmax(q k^T * scale [causal mask]) v per batch and query head, on
  * [batch, seq, heads, head_dim] tensors; query head h reads key/value head
  * h / (q_heads / kv_heads). */
-void tprt_attention(tprt_context *ctx, const char *layer, const float *q,
-                    const float *k, const float *v, float *o, int64_t batch,
-                    int64_t q_seq, int64_t kv_seq, int64_t q_heads,
-                    int64_t kv_heads, int64_t head_dim, int32_t causal,
-                    double scale);
+void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *q, const void *k, const void *v, void *o,
+                    int64_t batch, int64_t q_seq, int64_t kv_seq,
+                    int64_t q_heads, int64_t kv_heads, int64_t head_dim,
+                    int32_t causal, double scale);
 
 /* y = x summed over the dims whose bit is set in `dim_mask` (bit i = dim i),
  * which are removed; x has `rank` dims of the sizes in `shape`. */
-void tprt_sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
-              const int64_t *shape, int64_t dim_mask);
+void tprt_sum(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+              int64_t rank, const int64_t *shape, int64_t dim_mask);
 
 /* loss[0] = mean over positions of -log_softmax(logits[p, :])[labels[p]].
  * Labels outside [0, classes) are an error. */
-void tprt_cross_entropy(tprt_context *ctx, const char *layer,
-                        const float *logits, const int64_t *labels, float *loss,
+void tprt_cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
+                        const void *logits, const int64_t *labels, void *loss,
                         int64_t positions, int64_t classes);
 
 /*===--- Collectives ------------------------------------------------------===*/
@@ -141,7 +156,7 @@ void tprt_cross_entropy(tprt_context *ctx, const char *layer,
  * bytes. */
 
 /* y = the sum of x over the group. `y` may equal `x`. */
-void tprt_all_reduce(tprt_context *ctx, const float *x, float *y,
+void tprt_all_reduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
                      int64_t count, int64_t axis_mask);
 
 /* x: [outer, inner_bytes] local piece; y: [outer, group, inner_bytes], the
@@ -149,10 +164,11 @@ void tprt_all_reduce(tprt_context *ctx, const float *x, float *y,
 void tprt_all_gather(tprt_context *ctx, const void *x, void *y, int64_t outer,
                      int64_t inner_bytes, int64_t axis_mask);
 
-/* x: [outer, group, inner] f32 (inner elements per piece); y: [outer, inner],
+/* x: [outer, group, inner] (inner elements per piece); y: [outer, inner],
  * this rank's piece of the sum over the group. */
-void tprt_reduce_scatter(tprt_context *ctx, const float *x, float *y,
-                         int64_t outer, int64_t inner, int64_t axis_mask);
+void tprt_reduce_scatter(tprt_context *ctx, int32_t dtype, const void *x,
+                         void *y, int64_t outer, int64_t inner,
+                         int64_t axis_mask);
 
 /* x: local tensor of `rank` dims `shape`, split into group pieces along
  * `split_dim`; piece j goes to group member j; y: the received pieces
