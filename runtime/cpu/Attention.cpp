@@ -8,14 +8,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
 #include "Kernels.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 using namespace tprt;
@@ -24,11 +22,16 @@ using namespace tprt;
 /// enough that the scores of long sequences take little memory.
 static const int64_t queryBlock = 128;
 
-void tprt_rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
-               int64_t seq, int64_t heads, int64_t head_dim, double theta) {
+void tprt_rope(tprt_context *ctx, int32_t dtype, const void *input,
+               void *output, int64_t batch, int64_t seq, int64_t heads,
+               int64_t head_dim, double theta) {
   if (head_dim % 2 != 0)
     fail(ctx,
          "tprt_rope: head_dim " + std::to_string(head_dim) + " must be even");
+  F32Scope f32(*ctx, "tprt_rope", nullptr, dtype);
+  int64_t count = batch * seq * heads * head_dim;
+  const float *x = f32.input(input, count);
+  float *y = f32.output(output, count);
   int64_t pairs = head_dim / 2;
   // The rotation of each (position, pair), computed once in double.
   std::vector<float> cosines(seq * pairs), sines(seq * pairs);
@@ -51,11 +54,11 @@ void tprt_rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
     }
 }
 
-void tprt_attention(tprt_context *ctx, const char *layer, const float *q,
-                    const float *k, const float *v, float *o, int64_t batch,
-                    int64_t q_seq, int64_t kv_seq, int64_t q_heads,
-                    int64_t kv_heads, int64_t head_dim, int32_t causal,
-                    double scale) {
+void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *query, const void *key, const void *value,
+                    void *output, int64_t batch, int64_t q_seq, int64_t kv_seq,
+                    int64_t q_heads, int64_t kv_heads, int64_t head_dim,
+                    int32_t causal, double scale) {
   const char *call = "tprt_attention";
   if (kv_heads <= 0 || q_heads % kv_heads != 0)
     fail(ctx, callName(call, layer) + ": " + std::to_string(q_heads) +
@@ -69,10 +72,16 @@ void tprt_attention(tprt_context *ctx, const char *layer, const float *q,
   blasDim(ctx, call, layer, "kv_seq", kv_seq);
   if (dim == 0 || q_seq <= 0)
     return;
+  F32Scope f32(*ctx, call, layer, dtype);
+  int64_t qCount = batch * q_seq * q_heads * head_dim;
+  int64_t kvCount = batch * kv_seq * kv_heads * head_dim;
+  float *o = f32.output(output, qCount);
   if (kv_seq == 0) {
-    std::memset(o, 0, batch * q_seq * q_heads * head_dim * sizeof(float));
+    std::fill(o, o + qCount, 0.0f);
     return;
   }
+  const float *q = f32.input(query, qCount);
+  const float *k = f32.input(key, kvCount), *v = f32.input(value, kvCount);
   int64_t groupSize = q_heads / kv_heads;
   float *scores = reinterpret_cast<float *>(
       scratch(*ctx, 0, std::min(q_seq, queryBlock) * kv_seq * sizeof(float)));

@@ -16,9 +16,9 @@ int64_t tprt_group_index(tprt_context *ctx, int64_t axis_mask) {
   return groupIndex(*ctx, axis_mask);
 }
 
-void tprt_all_reduce(tprt_context *ctx, const float *x, float *y, int64_t count,
-                     int64_t axis_mask) {
-  hostAllReduce(ctx, x, y, count, axis_mask);
+void tprt_all_reduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                     int64_t count, int64_t axis_mask) {
+  hostAllReduce(ctx, dtype, x, y, count, axis_mask);
 }
 
 void tprt_all_gather(tprt_context *ctx, const void *x, void *y, int64_t outer,
@@ -26,9 +26,10 @@ void tprt_all_gather(tprt_context *ctx, const void *x, void *y, int64_t outer,
   hostAllGather(ctx, x, y, outer, inner_bytes, axis_mask);
 }
 
-void tprt_reduce_scatter(tprt_context *ctx, const float *x, float *y,
-                         int64_t outer, int64_t inner, int64_t axis_mask) {
-  hostReduceScatter(ctx, x, y, outer, inner, axis_mask);
+void tprt_reduce_scatter(tprt_context *ctx, int32_t dtype, const void *x,
+                         void *y, int64_t outer, int64_t inner,
+                         int64_t axis_mask) {
+  hostReduceScatter(ctx, dtype, x, y, outer, inner, axis_mask);
 }
 
 void tprt_all_to_all(tprt_context *ctx, const void *x, void *y,

@@ -2,12 +2,13 @@
 //
 // This file implements the elementwise kernels (add, mul, activations,
 // scale), the layout kernels (copy, transpose) and the dim-mask sum. They are
-// plain loops the compiler vectorises; the layout kernels go through the
-// strided copy shared with the loaders.
+// plain f32 loops the compiler vectorises (16-bit calls run them on f32
+// copies); the layout kernels go through the strided copy shared with the
+// loaders.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
+#include "Kernels.h"
 #include "Tensor.h"
 
 #include <cmath>
@@ -15,37 +16,35 @@
 
 using namespace tprt;
 
-void tprt_add(tprt_context *, const float *a, const float *b, float *y,
-              int64_t count) {
+namespace {
+
+void add(const float *a, const float *b, float *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     y[i] = a[i] + b[i];
 }
 
-void tprt_mul(tprt_context *, const float *a, const float *b, float *y,
-              int64_t count) {
+void mul(const float *a, const float *b, float *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     y[i] = a[i] * b[i];
 }
 
-void tprt_silu(tprt_context *, const float *x, float *y, int64_t count) {
+void silu(const float *x, float *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     y[i] = x[i] / (1.0f + std::exp(-x[i]));
 }
 
-void tprt_silu_mul(tprt_context *, const float *gate, const float *up,
-                   float *y, int64_t count) {
+void siluMul(const float *gate, const float *up, float *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     y[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
-void tprt_relu(tprt_context *, const float *x, float *y, int64_t count) {
+void relu(const float *x, float *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-void tprt_gelu(tprt_context *, const float *x, float *y, int64_t count,
-               int32_t tanh_approx) {
-  if (tanh_approx) {
+void gelu(const float *x, float *y, int64_t count, bool tanhApprox) {
+  if (tanhApprox) {
     const float sqrt2OverPi = 0.7978845608028654f;
     for (int64_t i = 0; i < count; ++i) {
       float v = x[i];
@@ -59,11 +58,55 @@ void tprt_gelu(tprt_context *, const float *x, float *y, int64_t count,
     y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * inverseSqrt2));
 }
 
-void tprt_scale(tprt_context *, const float *x, float *y, int64_t count,
-                double factor) {
-  float f = static_cast<float>(factor);
+void scale(const float *x, float *y, int64_t count, float factor) {
   for (int64_t i = 0; i < count; ++i)
-    y[i] = x[i] * f;
+    y[i] = x[i] * factor;
+}
+
+} // namespace
+
+void tprt_add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+              void *y, int64_t count) {
+  F32Scope f32(*ctx, "tprt_add", nullptr, dtype);
+  add(f32.input(a, count), f32.input(b, count), f32.output(y, count), count);
+}
+
+void tprt_mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+              void *y, int64_t count) {
+  F32Scope f32(*ctx, "tprt_mul", nullptr, dtype);
+  mul(f32.input(a, count), f32.input(b, count), f32.output(y, count), count);
+}
+
+void tprt_silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count) {
+  F32Scope f32(*ctx, "tprt_silu", nullptr, dtype);
+  silu(f32.input(x, count), f32.output(y, count), count);
+}
+
+void tprt_silu_mul(tprt_context *ctx, int32_t dtype, const void *gate,
+                   const void *up, void *y, int64_t count) {
+  F32Scope f32(*ctx, "tprt_silu_mul", nullptr, dtype);
+  siluMul(f32.input(gate, count), f32.input(up, count), f32.output(y, count),
+          count);
+}
+
+void tprt_relu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count) {
+  F32Scope f32(*ctx, "tprt_relu", nullptr, dtype);
+  relu(f32.input(x, count), f32.output(y, count), count);
+}
+
+void tprt_gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count, int32_t tanh_approx) {
+  F32Scope f32(*ctx, "tprt_gelu", nullptr, dtype);
+  gelu(f32.input(x, count), f32.output(y, count), count, tanh_approx != 0);
+}
+
+void tprt_scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                int64_t count, double factor) {
+  F32Scope f32(*ctx, "tprt_scale", nullptr, dtype);
+  scale(f32.input(x, count), f32.output(y, count), count,
+        static_cast<float>(factor));
 }
 
 void tprt_copy(tprt_context *, const void *x, void *y, int64_t bytes) {
@@ -93,8 +136,9 @@ void tprt_transpose(tprt_context *ctx, const void *x, void *y,
               element_bytes);
 }
 
-void tprt_sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
-              const int64_t *shape, int64_t dim_mask) {
+void tprt_sum(tprt_context *ctx, int32_t dtype, const void *input,
+              void *output, int64_t rank, const int64_t *shape,
+              int64_t dim_mask) {
   if (dim_mask < 0 || dim_mask >> rank != 0)
     fail(ctx, "tprt_sum: dim mask " + std::to_string(dim_mask) +
                   " names dims beyond the " + std::to_string(rank) + " of x");
@@ -109,6 +153,9 @@ void tprt_sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
     yStride[d] = yCount;
     yCount *= shape[d];
   }
+  F32Scope f32(*ctx, "tprt_sum", nullptr, dtype);
+  const float *x = f32.input(input, count);
+  float *y = f32.output(output, yCount);
   std::vector<double> total(yCount, 0.0);
   if (count > 0) {
     int64_t row = rank ? shape[rank - 1] : 1;

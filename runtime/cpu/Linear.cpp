@@ -1,79 +1,116 @@
 //===- Linear.cpp - GEMM-based kernels and embedding ----------------------===//
 //
 // This file implements the cpu kernels that are matrix products, each one
-// cblas_sgemm call per matrix so that the runtime adds nothing to BLAS's own
-// time, and the embedding lookup.
+// cblas_sgemm call per matrix for f32 so that the runtime adds nothing to
+// BLAS's own time, and the embedding lookup. f16 and bf16 products run the
+// same sgemm on f32 copies (OpenBLAS exports no 16-bit GEMM on Debian); a
+// linear widens its weight a block of rows at a time, so that a 16-bit model
+// never holds an f32 copy of a whole weight.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
+#include "DType.h"
 #include "Kernels.h"
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstring>
 
 using namespace tprt;
 
-void tprt_linear(tprt_context *ctx, const char *layer, const float *x,
-                 const float *w, const float *bias, float *y, int64_t m,
-                 int64_t n, int64_t k) {
+/// Weight rows a 16-bit linear widens at a time.
+static const int64_t weightBlockRows = 256;
+
+/// y[m, n] (rows `ldy` apart) = x[m, k] w[n, k]^T (+ bias[n]).
+static void linearF32(const float *x, const float *w, const float *bias,
+                      float *y, int m, int n, int k, int ldy) {
+  // The bias is added by starting the accumulation from it (beta = 1).
+  float beta = 0.0f;
+  if (bias) {
+    for (int i = 0; i < m; ++i)
+      std::memcpy(y + int64_t(i) * ldy, bias, n * sizeof(float));
+    beta = 1.0f;
+  }
+  if (k == 0) {
+    if (!bias)
+      for (int i = 0; i < m; ++i)
+        std::memset(y + int64_t(i) * ldy, 0, n * sizeof(float));
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x, k, w,
+              k, beta, y, ldy);
+}
+
+void tprt_linear(tprt_context *ctx, const char *layer, int32_t dtype,
+                 const void *x, const void *w, const void *bias, void *y,
+                 int64_t m, int64_t n, int64_t k) {
   const char *call = "tprt_linear";
   int rows = blasDim(ctx, call, layer, "m", m);
   int outputs = blasDim(ctx, call, layer, "n", n);
   int inputs = blasDim(ctx, call, layer, "k", k);
   if (rows == 0 || outputs == 0)
     return;
-  // The bias is added by starting the accumulation from it (beta = 1).
-  float beta = 0.0f;
-  if (bias) {
-    for (int64_t i = 0; i < m; ++i)
-      std::memcpy(y + i * n, bias, n * sizeof(float));
-    beta = 1.0f;
+  F32Scope f32(*ctx, call, layer, dtype);
+  const float *x32 = f32.input(x, m * k);
+  const float *bias32 = f32.optionalInput(bias, n);
+  float *y32 = f32.output(y, m * n);
+  if (dtype == TPRT_F32)
+    return linearF32(x32, static_cast<const float *>(w), bias32, y32, rows,
+                     outputs, inputs, outputs);
+  float *block = f32.temporary(std::min(n, weightBlockRows) * k);
+  int64_t rowBytes = k * floatDTypeBytes(dtype);
+  for (int64_t first = 0; first < n; first += weightBlockRows) {
+    int64_t count = std::min(weightBlockRows, n - first);
+    widen(dtype, static_cast<const char *>(w) + first * rowBytes, block,
+          count * k);
+    linearF32(x32, block, bias32 ? bias32 + first : nullptr, y32 + first, rows,
+              static_cast<int>(count), inputs, outputs);
   }
-  if (inputs == 0) {
-    if (!bias)
-      std::memset(y, 0, m * n * sizeof(float));
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, outputs, inputs,
-              1.0f, x, inputs, w, inputs, beta, y, outputs);
 }
 
-void tprt_matmul(tprt_context *ctx, const char *layer, const float *a,
-                 const float *b, float *c, int64_t batch, int64_t m, int64_t n,
-                 int64_t k) {
+void tprt_matmul(tprt_context *ctx, const char *layer, int32_t dtype,
+                 const void *a, const void *b, void *c, int64_t batch,
+                 int64_t m, int64_t n, int64_t k) {
   const char *call = "tprt_matmul";
   blasDim(ctx, call, layer, "batch", batch);
   int rows = blasDim(ctx, call, layer, "m", m);
   int cols = blasDim(ctx, call, layer, "n", n);
   int inner = blasDim(ctx, call, layer, "k", k);
+  F32Scope f32(*ctx, call, layer, dtype);
+  float *c32 = f32.output(c, batch * m * n);
   if (inner == 0) {
-    std::memset(c, 0, batch * m * n * sizeof(float));
+    std::fill(c32, c32 + batch * m * n, 0.0f);
     return;
   }
   if (rows == 0 || cols == 0)
     return;
+  const float *a32 = f32.input(a, batch * m * k);
+  const float *b32 = f32.input(b, batch * k * n);
   for (int64_t i = 0; i < batch; ++i)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, cols, inner,
-                1.0f, a + i * m * k, inner, b + i * k * n, cols, 0.0f,
-                c + i * m * n, cols);
+                1.0f, a32 + i * m * k, inner, b32 + i * k * n, cols, 0.0f,
+                c32 + i * m * n, cols);
 }
 
-void tprt_embedding(tprt_context *ctx, const char *layer, const int64_t *ids,
-                    const float *table, float *y, int64_t count, int64_t rows,
-                    int64_t dim, int64_t row_offset, int64_t total_rows) {
+void tprt_embedding(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const int64_t *ids, const void *table, void *y,
+                    int64_t count, int64_t rows, int64_t dim,
+                    int64_t row_offset, int64_t total_rows) {
+  // A lookup copies rows: no conversion, whatever the dtype.
+  int64_t rowBytes = dim * dtypeSize(ctx, "tprt_embedding", layer, dtype);
   for (int64_t i = 0; i < count; ++i) {
     int64_t id = ids[i];
     if (id < 0 || id >= total_rows)
       fail(ctx, callName("tprt_embedding", layer) + ": id " +
                     std::to_string(id) + " at position " + std::to_string(i) +
                     " is outside [0, " + std::to_string(total_rows) + ")");
-    float *out = y + i * dim;
+    char *out = static_cast<char *>(y) + i * rowBytes;
     int64_t row = id - row_offset;
     if (row >= 0 && row < rows)
-      std::memcpy(out, table + row * dim, dim * sizeof(float));
+      std::memcpy(out, static_cast<const char *>(table) + row * rowBytes,
+                  rowBytes);
     else
-      std::memset(out, 0, dim * sizeof(float));
+      std::memset(out, 0, rowBytes);
   }
 }

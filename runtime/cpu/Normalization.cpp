@@ -6,7 +6,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
 #include "Kernels.h"
 
 #include <algorithm>
@@ -16,9 +15,13 @@
 
 using namespace tprt;
 
-void tprt_rms_norm(tprt_context *, const char *, const float *x,
-                   const float *weight, float *y, int64_t rows,
-                   int64_t features, double epsilon) {
+void tprt_rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+                   const void *input, const void *weightInput, void *output,
+                   int64_t rows, int64_t features, double epsilon) {
+  F32Scope f32(*ctx, "tprt_rms_norm", layer, dtype);
+  const float *x = f32.input(input, rows * features);
+  const float *weight = f32.input(weightInput, features);
+  float *y = f32.output(output, rows * features);
   for (int64_t r = 0; r < rows; ++r, x += features, y += features) {
     double squares = 0;
     for (int64_t i = 0; i < features; ++i)
@@ -30,9 +33,15 @@ void tprt_rms_norm(tprt_context *, const char *, const float *x,
   }
 }
 
-void tprt_layer_norm(tprt_context *, const char *, const float *x,
-                     const float *weight, const float *bias, float *y,
-                     int64_t rows, int64_t features, double epsilon) {
+void tprt_layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+                     const void *input, const void *weightInput,
+                     const void *biasInput, void *output, int64_t rows,
+                     int64_t features, double epsilon) {
+  F32Scope f32(*ctx, "tprt_layer_norm", layer, dtype);
+  const float *x = f32.input(input, rows * features);
+  const float *weight = f32.input(weightInput, features);
+  const float *bias = f32.optionalInput(biasInput, features);
+  float *y = f32.output(output, rows * features);
   for (int64_t r = 0; r < rows; ++r, x += features, y += features) {
     double sum = 0;
     for (int64_t i = 0; i < features; ++i)
@@ -49,8 +58,11 @@ void tprt_layer_norm(tprt_context *, const char *, const float *x,
   }
 }
 
-void tprt_softmax(tprt_context *, const float *x, float *y, int64_t outer,
-                  int64_t dim, int64_t inner) {
+void tprt_softmax(tprt_context *ctx, int32_t dtype, const void *input,
+                  void *output, int64_t outer, int64_t dim, int64_t inner) {
+  F32Scope f32(*ctx, "tprt_softmax", nullptr, dtype);
+  const float *x = f32.input(input, outer * dim * inner);
+  float *y = f32.output(output, outer * dim * inner);
   if (inner == 1) {
     for (int64_t o = 0; o < outer; ++o, x += dim, y += dim) {
       std::copy(x, x + dim, y);
@@ -83,9 +95,12 @@ void tprt_softmax(tprt_context *, const float *x, float *y, int64_t outer,
   }
 }
 
-void tprt_cross_entropy(tprt_context *ctx, const char *layer,
-                        const float *logits, const int64_t *labels, float *loss,
-                        int64_t positions, int64_t classes) {
+void tprt_cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
+                        const void *logitsInput, const int64_t *labels,
+                        void *lossOutput, int64_t positions, int64_t classes) {
+  F32Scope f32(*ctx, "tprt_cross_entropy", layer, dtype);
+  const float *logits = f32.input(logitsInput, positions * classes);
+  float *loss = f32.output(lossOutput, 1);
   double total = 0;
   for (int64_t p = 0; p < positions; ++p, logits += classes) {
     int64_t label = labels[p];

@@ -1,8 +1,9 @@
 //===- Cuda.h - the cuda backend --------------------------------*- C++ -*-===//
 //
 // This file declares the cuda backend: its per-rank state (the GPU, one
-// stream, the cuBLAS handle, an NCCL communicator per axis mask, scratch and
-// staging buffers), the checks that turn CUDA, cuBLAS and NCCL errors into
+// stream, the cuBLAS and cuBLASLt handles and the cuBLASLt plans of biased
+// linears, an NCCL communicator per axis mask, scratch and staging
+// buffers), the checks that turn CUDA, cuBLAS and NCCL errors into
 // messages naming the call and the layer, and every function of tprt.h on
 // device pointers, in namespace tprt::cuda. Api.cpp defines the C API (and
 // the backend table of Backend.h) on top of these; the tests call both these
@@ -20,15 +21,48 @@
 
 #include "Context.h"
 
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <nccl.h>
 
+#include <array>
 #include <cstddef>
 #include <map>
+#include <tuple>
 
 namespace tprt {
 namespace cuda {
+
+/// The workspace cuBLASLt may use: NVIDIA's recommendation for Hopper (more
+/// than the 4 MiB it recommends for earlier GPUs).
+constexpr size_t kBlasLtWorkspaceBytes = size_t(32) << 20;
+
+/// What a cuBLASLt plan of tprt_linear with a bias depends on: the dtype,
+/// the shape and the alignment of each pointer (x, w, bias, y: the largest
+/// power of two up to 256 that divides the address), since the algorithm
+/// cuBLASLt picks may need the alignment it was picked for.
+struct BiasLinearKey {
+  int32_t dtype;
+  int m, n, k;
+  std::array<uint32_t, 4> alignments;
+  bool operator<(const BiasLinearKey &other) const {
+    return std::tie(dtype, m, n, k, alignments) <
+           std::tie(other.dtype, other.m, other.n, other.k, other.alignments);
+  }
+};
+
+/// A linear with a bias as one cuBLASLt matmul whose epilogue adds the bias:
+/// its descriptors and the algorithm of cuBLASLt's heuristic, built on the
+/// first call of its key so that a step only sets the bias pointer.
+struct BiasLinearPlan {
+  cublasLtMatmulDesc_t operation = nullptr;
+  cublasLtMatrixLayout_t weight = nullptr, input = nullptr, output = nullptr;
+  /// False where cuBLASLt has no algorithm for the case: the linear then
+  /// runs as a GEMM accumulating onto rows filled with the bias.
+  bool found = false;
+  cublasLtMatmulAlgo_t algorithm;
+};
 
 /// The state of one rank on its GPU.
 struct State : DeviceState {
@@ -48,6 +82,11 @@ struct State : DeviceState {
   bool nccl = true;
   cudaStream_t stream = nullptr;
   cublasHandle_t blas = nullptr;
+  cublasLtHandle_t blasLt = nullptr;
+  /// cuBLASLt's workspace (kBlasLtWorkspaceBytes), allocated with the first
+  /// plan, and the plans.
+  void *blasLtWorkspace = nullptr;
+  std::map<BiasLinearKey, BiasLinearPlan> biasLinearPlans;
   /// The NCCL communicator of each axis mask used so far.
   std::map<int64_t, ncclComm_t> comms;
   /// Device scratch (packing for collectives, per-position losses) and
@@ -65,7 +104,7 @@ struct State : DeviceState {
 /// ctx.localRank modulo the visible GPUs, decides between NCCL and the MPI
 /// fallback (whether any two ranks of the job got the same GPU, by UUID; a
 /// lone process compares ctx.localSize with the GPU count), creates the
-/// stream and the cuBLAS handle. Collective over the context's ranks when
+/// stream and the cuBLAS and cuBLASLt handles. Collective over the context's ranks when
 /// it has several. Fails with a message where no GPU is usable.
 void initialize(tprt_context &ctx);
 
@@ -107,56 +146,61 @@ void synchronize(tprt_context &ctx);
 
 //===--- tprt.h on device pointers ----------------------------------------===//
 
-void linear(tprt_context *ctx, const char *layer, const float *x,
-            const float *w, const float *bias, float *y, int64_t m, int64_t n,
+void linear(tprt_context *ctx, const char *layer, int32_t dtype,
+            const void *x, const void *w, const void *bias, void *y, int64_t m,
+            int64_t n, int64_t k);
+void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
+               const int64_t *ids, const void *table, void *y, int64_t count,
+               int64_t rows, int64_t dim, int64_t row_offset,
+               int64_t total_rows);
+void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
+            const void *b, void *c, int64_t batch, int64_t m, int64_t n,
             int64_t k);
-void embedding(tprt_context *ctx, const char *layer, const int64_t *ids,
-               const float *table, float *y, int64_t count, int64_t rows,
-               int64_t dim, int64_t row_offset, int64_t total_rows);
-void matmul(tprt_context *ctx, const char *layer, const float *a,
-            const float *b, float *c, int64_t batch, int64_t m, int64_t n,
-            int64_t k);
-void add(tprt_context *ctx, const float *a, const float *b, float *y,
-         int64_t count);
-void siluMul(tprt_context *ctx, const float *gate, const float *up, float *y,
-             int64_t count);
-void mul(tprt_context *ctx, const float *a, const float *b, float *y,
-         int64_t count);
-void silu(tprt_context *ctx, const float *x, float *y, int64_t count);
-void relu(tprt_context *ctx, const float *x, float *y, int64_t count);
-void gelu(tprt_context *ctx, const float *x, float *y, int64_t count,
-          int32_t tanh_approx);
-void scale(tprt_context *ctx, const float *x, float *y, int64_t count,
-           double factor);
-void rmsNorm(tprt_context *ctx, const char *layer, const float *x,
-             const float *weight, float *y, int64_t rows, int64_t features,
-             double epsilon);
-void layerNorm(tprt_context *ctx, const char *layer, const float *x,
-               const float *weight, const float *bias, float *y, int64_t rows,
-               int64_t features, double epsilon);
-void softmax(tprt_context *ctx, const float *x, float *y, int64_t outer,
-             int64_t dim, int64_t inner);
+void add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+         void *y, int64_t count);
+void siluMul(tprt_context *ctx, int32_t dtype, const void *gate,
+             const void *up, void *y, int64_t count);
+void mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+         void *y, int64_t count);
+void silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t count);
+void relu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t count);
+void gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t count, int32_t tanh_approx);
+void scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+           int64_t count, double factor);
+void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype,
+             const void *x, const void *weight, void *y, int64_t rows,
+             int64_t features, double epsilon);
+void layerNorm(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *x, const void *weight, const void *bias, void *y,
+               int64_t rows, int64_t features, double epsilon);
+void softmax(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+             int64_t outer, int64_t dim, int64_t inner);
 void transpose(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
                int64_t rank, const int64_t *shape, const int64_t *perm);
 void copy(tprt_context *ctx, const void *x, void *y, int64_t bytes);
-void rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
-          int64_t seq, int64_t heads, int64_t head_dim, double theta);
-void attention(tprt_context *ctx, const char *layer, const float *q,
-               const float *k, const float *v, float *o, int64_t batch,
-               int64_t q_seq, int64_t kv_seq, int64_t q_heads, int64_t kv_heads,
-               int64_t head_dim, int32_t causal, double scale);
-void sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
-         const int64_t *shape, int64_t dim_mask);
-void crossEntropy(tprt_context *ctx, const char *layer, const float *logits,
-                  const int64_t *labels, float *loss, int64_t positions,
-                  int64_t classes);
+void rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
+          double theta);
+void attention(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *q, const void *k, const void *v, void *o,
+               int64_t batch, int64_t q_seq, int64_t kv_seq, int64_t q_heads,
+               int64_t kv_heads, int64_t head_dim, int32_t causal,
+               double scale);
+void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+         int64_t rank, const int64_t *shape, int64_t dim_mask);
+void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,
+                  const void *logits, const int64_t *labels, void *loss,
+                  int64_t positions, int64_t classes);
 
-void allReduce(tprt_context *ctx, const float *x, float *y, int64_t count,
-               int64_t axis_mask);
+void allReduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count, int64_t axis_mask);
 void allGather(tprt_context *ctx, const void *x, void *y, int64_t outer,
                int64_t inner_bytes, int64_t axis_mask);
-void reduceScatter(tprt_context *ctx, const float *x, float *y, int64_t outer,
-                   int64_t inner, int64_t axis_mask);
+void reduceScatter(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                   int64_t outer, int64_t inner, int64_t axis_mask);
 void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
               int64_t rank, const int64_t *shape, int64_t split_dim,
               int64_t concat_dim, int64_t axis_mask);

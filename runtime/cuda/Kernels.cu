@@ -4,7 +4,10 @@
 // cuBLAS, collectives to NCCL): elementwise ops, embedding, norms, softmax,
 // rope, attention, sum, cross-entropy and the strided copy behind transposes
 // and the collectives' rearrangements. They follow the cpu kernels' math and
-// reduce in double where those do. They aim at obviously correct, not fast:
+// reduce in double where those do. Each float kernel is a template on the
+// storage type T (float, __half or __nv_bfloat16): it widens what it loads
+// to f32, computes in f32 (or double) and rounds each result to T once, on
+// its store. They aim at obviously correct, not fast:
 //   - elementwise and copies: grid-stride loops over 64-bit indices;
 //   - row reductions (norms, softmax, loss, sum): one block per row, a
 //     shuffle-then-shared-memory block reduction;
@@ -14,7 +17,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "Launch.h"
+#include "tprt/tprt.h"
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <math_constants.h>
 
@@ -43,6 +49,48 @@ __device__ int64_t firstIndex() {
 __device__ int64_t gridStride() { return int64_t(gridDim.x) * blockDim.x; }
 
 __device__ int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
+
+//===--- Storage types ----------------------------------------------------===//
+
+/// A stored element as f32 (exact for every storage type).
+__device__ float toFloat(float value) { return value; }
+__device__ float toFloat(__half value) { return __half2float(value); }
+__device__ float toFloat(__nv_bfloat16 value) {
+  return __bfloat162float(value);
+}
+
+/// An f32 result rounded to the storage type T, to nearest even.
+template <typename T> __device__ T fromFloat(float value);
+template <> __device__ float fromFloat<float>(float value) { return value; }
+template <> __device__ __half fromFloat<__half>(float value) {
+  return __float2half_rn(value);
+}
+template <> __device__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float value) {
+  return __float2bfloat16_rn(value);
+}
+
+/// Names a storage type for the launchers' generic lambdas.
+template <typename T> struct Storage {
+  using Type = T;
+};
+
+/// Returns launch(Storage<T>()) with T the storage type of `dtype`, the one
+/// place that maps dtypes to types.
+template <typename Launch>
+cudaError_t withStorage(int32_t dtype, Launch launch) {
+  switch (dtype) {
+  case TPRT_F32:
+    return launch(Storage<float>());
+  case TPRT_F16:
+    return launch(Storage<__half>());
+  case TPRT_BF16:
+    return launch(Storage<__nv_bfloat16>());
+  default:
+    return cudaErrorInvalidValue;
+  }
+}
+
+//===--- Block reductions -------------------------------------------------===//
 
 struct SumOp {
   template <typename T> __device__ T operator()(T a, T b) const {
@@ -84,10 +132,11 @@ __device__ T blockReduce(T value, T identity, Op op, T *shared) {
 
 //===--- Elementwise ------------------------------------------------------===//
 
-__global__ void unaryKernel(Unary op, const float *x, float *y, int64_t count,
+template <typename T>
+__global__ void unaryKernel(Unary op, const T *x, T *y, int64_t count,
                             float factor) {
   for (int64_t i = firstIndex(); i < count; i += gridStride()) {
-    float v = x[i], r;
+    float v = toFloat(x[i]), r;
     switch (op) {
     case Unary::Silu:
       r = v / (1.0f + expf(-v));
@@ -106,29 +155,32 @@ __global__ void unaryKernel(Unary op, const float *x, float *y, int64_t count,
       r = v * factor;
       break;
     }
-    y[i] = r;
+    y[i] = fromFloat<T>(r);
   }
 }
 
-__global__ void binaryKernel(Binary op, const float *a, const float *b,
-                             float *y, int64_t count) {
+template <typename T>
+__global__ void binaryKernel(Binary op, const T *a, const T *b, T *y,
+                             int64_t count) {
   for (int64_t i = firstIndex(); i < count; i += gridStride()) {
+    float left = toFloat(a[i]), right = toFloat(b[i]), r;
     switch (op) {
     case Binary::Add:
-      y[i] = a[i] + b[i];
+      r = left + right;
       break;
     case Binary::Mul:
-      y[i] = a[i] * b[i];
+      r = left * right;
       break;
-    case Binary::SiluMul:
-      y[i] = a[i] / (1.0f + expf(-a[i])) * b[i];
+    default:
+      r = left / (1.0f + expf(-left)) * right;
       break;
     }
+    y[i] = fromFloat<T>(r);
   }
 }
 
-__global__ void fillRowsKernel(const float *row, float *y, int64_t rows,
-                               int64_t n) {
+template <typename T>
+__global__ void fillRowsKernel(const T *row, T *y, int64_t rows, int64_t n) {
   for (int64_t i = firstIndex(); i < rows * n; i += gridStride())
     y[i] = row[i % n];
 }
@@ -136,9 +188,10 @@ __global__ void fillRowsKernel(const float *row, float *y, int64_t rows,
 //===--- Embedding --------------------------------------------------------===//
 
 /// One block per position.
-__global__ void embeddingKernel(const int64_t *ids, const float *table,
-                                float *y, int64_t rows, int64_t dim,
-                                int64_t rowOffset, int64_t totalRows,
+template <typename T>
+__global__ void embeddingKernel(const int64_t *ids, const T *table, T *y,
+                                int64_t rows, int64_t dim, int64_t rowOffset,
+                                int64_t totalRows,
                                 unsigned long long *badIndex) {
   int64_t position = blockIdx.x;
   int64_t id = ids[position];
@@ -146,78 +199,84 @@ __global__ void embeddingKernel(const int64_t *ids, const float *table,
   if (!valid && threadIdx.x == 0)
     atomicMin(badIndex, static_cast<unsigned long long>(position));
   int64_t row = id - rowOffset;
-  const float *source =
+  const T *source =
       valid && row >= 0 && row < rows ? table + row * dim : nullptr;
-  float *out = y + position * dim;
+  T *out = y + position * dim;
   for (int64_t d = threadIdx.x; d < dim; d += blockDim.x)
-    out[d] = source ? source[d] : 0.0f;
+    out[d] = source ? source[d] : fromFloat<T>(0.0f);
 }
 
 //===--- Norms and softmax: one block per row -----------------------------===//
 
-__global__ void rmsNormKernel(const float *x, const float *weight, float *y,
+template <typename T>
+__global__ void rmsNormKernel(const T *x, const T *weight, T *y,
                               int64_t features, double epsilon) {
   __shared__ double shared[33];
-  const float *row = x + int64_t(blockIdx.x) * features;
-  float *out = y + int64_t(blockIdx.x) * features;
+  const T *row = x + int64_t(blockIdx.x) * features;
+  T *out = y + int64_t(blockIdx.x) * features;
   double squares = 0;
-  for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    squares += double(row[i]) * row[i];
+  for (int64_t i = threadIdx.x; i < features; i += blockDim.x) {
+    double value = toFloat(row[i]);
+    squares += value * value;
+  }
   squares = blockReduce(squares, 0.0, SumOp(), shared);
   float inverse = static_cast<float>(1.0 / sqrt(squares / features + epsilon));
   for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    out[i] = row[i] * inverse * weight[i];
+    out[i] = fromFloat<T>(toFloat(row[i]) * inverse * toFloat(weight[i]));
 }
 
-__global__ void layerNormKernel(const float *x, const float *weight,
-                                const float *bias, float *y, int64_t features,
-                                double epsilon) {
+template <typename T>
+__global__ void layerNormKernel(const T *x, const T *weight, const T *bias,
+                                T *y, int64_t features, double epsilon) {
   __shared__ double shared[33];
-  const float *row = x + int64_t(blockIdx.x) * features;
-  float *out = y + int64_t(blockIdx.x) * features;
+  const T *row = x + int64_t(blockIdx.x) * features;
+  T *out = y + int64_t(blockIdx.x) * features;
   double sum = 0;
   for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    sum += row[i];
+    sum += toFloat(row[i]);
   double mean = blockReduce(sum, 0.0, SumOp(), shared) / features;
   // Two passes, as on the cpu: the variance of centred values.
   double squares = 0;
-  for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    squares += (row[i] - mean) * (row[i] - mean);
+  for (int64_t i = threadIdx.x; i < features; i += blockDim.x) {
+    double centred = toFloat(row[i]) - mean;
+    squares += centred * centred;
+  }
   squares = blockReduce(squares, 0.0, SumOp(), shared);
   float inverse = static_cast<float>(1.0 / sqrt(squares / features + epsilon));
   float center = static_cast<float>(mean);
   for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    out[i] = (row[i] - center) * inverse * weight[i] + (bias ? bias[i] : 0.0f);
+    out[i] = fromFloat<T>((toFloat(row[i]) - center) * inverse *
+                              toFloat(weight[i]) +
+                          (bias ? toFloat(bias[i]) : 0.0f));
 }
 
 /// One block per (outer, inner) pair: the `dim` values `inner` apart.
-__global__ void softmaxKernel(const float *x, float *y, int64_t dim,
-                              int64_t inner) {
+template <typename T>
+__global__ void softmaxKernel(const T *x, T *y, int64_t dim, int64_t inner) {
   __shared__ float sharedMax[33];
   __shared__ double sharedSum[33];
   int64_t o = int64_t(blockIdx.x) / inner, i = int64_t(blockIdx.x) % inner;
-  const float *in = x + o * dim * inner + i;
-  float *out = y + o * dim * inner + i;
+  const T *in = x + o * dim * inner + i;
+  T *out = y + o * dim * inner + i;
   float max = -CUDART_INF_F;
   for (int64_t d = threadIdx.x; d < dim; d += blockDim.x)
-    max = MaxOp()(max, in[d * inner]);
+    max = MaxOp()(max, toFloat(in[d * inner]));
   max = blockReduce(max, -CUDART_INF_F, MaxOp(), sharedMax);
   double sum = 0;
-  for (int64_t d = threadIdx.x; d < dim; d += blockDim.x) {
-    float e = expf(in[d * inner] - max);
-    out[d * inner] = e;
-    sum += e;
-  }
+  for (int64_t d = threadIdx.x; d < dim; d += blockDim.x)
+    sum += expf(toFloat(in[d * inner]) - max);
   sum = blockReduce(sum, 0.0, SumOp(), sharedSum);
   float inverse = static_cast<float>(1.0 / sum);
-  // Each thread scales the values it wrote itself.
+  // The exponentials are computed again rather than kept in y, where a
+  // 16-bit y would round them before the scaling.
   for (int64_t d = threadIdx.x; d < dim; d += blockDim.x)
-    out[d * inner] *= inverse;
+    out[d * inner] = fromFloat<T>(expf(toFloat(in[d * inner]) - max) * inverse);
 }
 
 //===--- Rope and attention -----------------------------------------------===//
 
-__global__ void ropeKernel(const float *x, float *y, int64_t batch, int64_t seq,
+template <typename T>
+__global__ void ropeKernel(const T *x, T *y, int64_t batch, int64_t seq,
                            int64_t heads, int64_t headDim, double theta) {
   int64_t pairs = headDim / 2, count = batch * seq * heads * pairs;
   for (int64_t index = firstIndex(); index < count; index += gridStride()) {
@@ -228,20 +287,21 @@ __global__ void ropeKernel(const float *x, float *y, int64_t batch, int64_t seq,
     double angle = p * pow(theta, -2.0 * i / headDim);
     float cosine = static_cast<float>(cos(angle));
     float sine = static_cast<float>(sin(angle));
-    float even = x[at], odd = x[at + 1];
-    y[at] = even * cosine - odd * sine;
-    y[at + 1] = even * sine + odd * cosine;
+    float even = toFloat(x[at]), odd = toFloat(x[at + 1]);
+    y[at] = fromFloat<T>(even * cosine - odd * sine);
+    y[at + 1] = fromFloat<T>(even * sine + odd * cosine);
   }
 }
 
 /// One block of kAttentionThreads threads per (batch, query head, query
-/// row), block index ((b * qHeads) + h) * qSeq + i. Dynamic shared memory:
-/// the query row and the output accumulator (headDim floats each) and the
-/// probabilities of one key tile (blockDim.x floats).
-__global__ void attentionKernel(const float *q, const float *k, const float *v,
-                                float *o, int64_t qSeq, int64_t kvSeq,
-                                int64_t qHeads, int64_t kvHeads,
-                                int64_t headDim, bool causal, float scale) {
+/// row), block index ((b * qHeads) + h) * qSeq + i. Dynamic shared memory
+/// (f32 whatever T): the query row and the output accumulator (headDim
+/// floats each) and the probabilities of one key tile (blockDim.x floats).
+template <typename T>
+__global__ void attentionKernel(const T *q, const T *k, const T *v, T *o,
+                                int64_t qSeq, int64_t kvSeq, int64_t qHeads,
+                                int64_t kvHeads, int64_t headDim, bool causal,
+                                float scale) {
   extern __shared__ float memory[];
   __shared__ float reduction[33];
   __shared__ double reductionSum[33];
@@ -253,15 +313,15 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
           b = block / qSeq / qHeads;
   int64_t g = h / (qHeads / kvHeads);
   int64_t qStride = qHeads * headDim, kvStride = kvHeads * headDim;
-  const float *qRow = q + (b * qSeq + i) * qStride + h * headDim;
-  float *oRow = o + (b * qSeq + i) * qStride + h * headDim;
-  const float *kHead = k + b * kvSeq * kvStride + g * headDim;
-  const float *vHead = v + b * kvSeq * kvStride + g * headDim;
+  const T *qRow = q + (b * qSeq + i) * qStride + h * headDim;
+  T *oRow = o + (b * qSeq + i) * qStride + h * headDim;
+  const T *kHead = k + b * kvSeq * kvStride + g * headDim;
+  const T *vHead = v + b * kvSeq * kvStride + g * headDim;
   // PyTorch's is_causal: query i sees keys j <= i (top-left aligned).
   int64_t visible = causal ? smaller(kvSeq, i + 1) : kvSeq;
 
   for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
-    query[d] = qRow[d];
+    query[d] = toFloat(qRow[d]);
     accumulator[d] = 0.0f;
   }
   __syncthreads();
@@ -275,10 +335,10 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
     int64_t j = first + threadIdx.x;
     float score = -CUDART_INF_F;
     if (j < visible) {
-      const float *kRow = kHead + j * kvStride;
+      const T *kRow = kHead + j * kvStride;
       float dot = 0.0f;
       for (int64_t d = 0; d < headDim; ++d)
-        dot += query[d] * kRow[d];
+        dot += query[d] * toFloat(kRow[d]);
       score = dot * scale;
     }
     float tileMax = blockReduce(score, -CUDART_INF_F, MaxOp(), reduction);
@@ -296,7 +356,7 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
     for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
       float value = accumulator[d] * float(correction);
       for (int64_t t = 0; t < keys; ++t)
-        value += probabilities[t] * vHead[(first + t) * kvStride + d];
+        value += probabilities[t] * toFloat(vHead[(first + t) * kvStride + d]);
       accumulator[d] = value;
     }
     runningMax = newMax;
@@ -305,7 +365,7 @@ __global__ void attentionKernel(const float *q, const float *k, const float *v,
   }
   float inverse = float(1.0 / runningSum);
   for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
-    oRow[d] = accumulator[d] * inverse;
+    oRow[d] = fromFloat<T>(accumulator[d] * inverse);
 }
 
 //===--- Sum and cross-entropy --------------------------------------------===//
@@ -320,7 +380,8 @@ struct SumShape {
 };
 
 /// One block per element of y.
-__global__ void sumKernel(const float *x, float *y, SumShape shape) {
+template <typename T>
+__global__ void sumKernel(const T *x, T *y, SumShape shape) {
   __shared__ double shared[33];
   int64_t rest = blockIdx.x, base = 0;
   for (int d = shape.kept - 1; d >= 0; --d) {
@@ -334,21 +395,23 @@ __global__ void sumKernel(const float *x, float *y, SumShape shape) {
       offset += index % shape.summedSizes[d] * shape.summedStrides[d];
       index /= shape.summedSizes[d];
     }
-    total += x[offset];
+    total += toFloat(x[offset]);
   }
   total = blockReduce(total, 0.0, SumOp(), shared);
+  // Through f32, as the cpu backend rounds its f32 result.
   if (threadIdx.x == 0)
-    y[blockIdx.x] = static_cast<float>(total);
+    y[blockIdx.x] = fromFloat<T>(static_cast<float>(total));
 }
 
 /// One block per position: logsumexp(logits) - logits[label].
-__global__ void positionLossKernel(const float *logits, const int64_t *labels,
+template <typename T>
+__global__ void positionLossKernel(const T *logits, const int64_t *labels,
                                    double *perPosition, int64_t classes,
                                    unsigned long long *badIndex) {
   __shared__ float sharedMax[33];
   __shared__ double sharedSum[33];
   int64_t position = blockIdx.x;
-  const float *row = logits + position * classes;
+  const T *row = logits + position * classes;
   int64_t label = labels[position];
   // The same branch for the whole block, before any barrier.
   if (label < 0 || label >= classes) {
@@ -360,26 +423,28 @@ __global__ void positionLossKernel(const float *logits, const int64_t *labels,
   }
   float max = -CUDART_INF_F;
   for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
-    max = MaxOp()(max, row[c]);
+    max = MaxOp()(max, toFloat(row[c]));
   max = blockReduce(max, -CUDART_INF_F, MaxOp(), sharedMax);
   double sum = 0;
   for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
-    sum += exp(double(row[c]) - max);
+    sum += exp(double(toFloat(row[c])) - max);
   sum = blockReduce(sum, 0.0, SumOp(), sharedSum);
   if (threadIdx.x == 0)
-    perPosition[position] = max + log(sum) - row[label];
+    perPosition[position] = max + log(sum) - toFloat(row[label]);
 }
 
 /// One block: loss[0] = the mean of perPosition, in a fixed order.
-__global__ void meanKernel(const double *perPosition, float *loss,
+template <typename T>
+__global__ void meanKernel(const double *perPosition, T *loss,
                            int64_t positions) {
   __shared__ double shared[33];
   double total = 0;
   for (int64_t p = threadIdx.x; p < positions; p += blockDim.x)
     total += perPosition[p];
   total = blockReduce(total, 0.0, SumOp(), shared);
+  // Through f32, as the cpu backend rounds its f32 result.
   if (threadIdx.x == 0)
-    loss[0] = static_cast<float>(total / positions);
+    loss[0] = fromFloat<T>(static_cast<float>(total / positions));
 }
 
 //===--- Strided copy -----------------------------------------------------===//
@@ -413,97 +478,136 @@ cudaError_t stridedCopy(cudaStream_t stream, const void *src, void *dst,
 
 } // namespace
 
-cudaError_t launchUnary(cudaStream_t stream, Unary op, const float *x, float *y,
-                        int64_t count, float factor) {
+cudaError_t launchUnary(cudaStream_t stream, int32_t dtype, Unary op,
+                        const void *x, void *y, int64_t count, float factor) {
   if (count == 0)
     return cudaSuccess;
-  unaryKernel<<<gridFor(count), kThreads, 0, stream>>>(op, x, y, count, factor);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    unaryKernel<<<gridFor(count), kThreads, 0, stream>>>(
+        op, static_cast<const T *>(x), static_cast<T *>(y), count, factor);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchBinary(cudaStream_t stream, Binary op, const float *a,
-                         const float *b, float *y, int64_t count) {
+cudaError_t launchBinary(cudaStream_t stream, int32_t dtype, Binary op,
+                         const void *a, const void *b, void *y, int64_t count) {
   if (count == 0)
     return cudaSuccess;
-  binaryKernel<<<gridFor(count), kThreads, 0, stream>>>(op, a, b, y, count);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    binaryKernel<<<gridFor(count), kThreads, 0, stream>>>(
+        op, static_cast<const T *>(a), static_cast<const T *>(b),
+        static_cast<T *>(y), count);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchFillRows(cudaStream_t stream, const float *row, float *y,
-                           int64_t rows, int64_t n) {
+cudaError_t launchFillRows(cudaStream_t stream, int32_t dtype, const void *row,
+                           void *y, int64_t rows, int64_t n) {
   if (rows * n == 0)
     return cudaSuccess;
-  fillRowsKernel<<<gridFor(rows * n), kThreads, 0, stream>>>(row, y, rows, n);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    fillRowsKernel<<<gridFor(rows * n), kThreads, 0, stream>>>(
+        static_cast<const T *>(row), static_cast<T *>(y), rows, n);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchEmbedding(cudaStream_t stream, const int64_t *ids,
-                            const float *table, float *y, int64_t count,
-                            int64_t rows, int64_t dim, int64_t rowOffset,
-                            int64_t totalRows, unsigned long long *badIndex) {
+cudaError_t launchEmbedding(cudaStream_t stream, int32_t dtype,
+                            const int64_t *ids, const void *table, void *y,
+                            int64_t count, int64_t rows, int64_t dim,
+                            int64_t rowOffset, int64_t totalRows,
+                            unsigned long long *badIndex) {
   if (count == 0)
     return cudaSuccess;
-  embeddingKernel<<<unsigned(count), kThreads, 0, stream>>>(
-      ids, table, y, rows, dim, rowOffset, totalRows, badIndex);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    embeddingKernel<<<unsigned(count), kThreads, 0, stream>>>(
+        ids, static_cast<const T *>(table), static_cast<T *>(y), rows, dim,
+        rowOffset, totalRows, badIndex);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchRmsNorm(cudaStream_t stream, const float *x,
-                          const float *weight, float *y, int64_t rows,
+cudaError_t launchRmsNorm(cudaStream_t stream, int32_t dtype, const void *x,
+                          const void *weight, void *y, int64_t rows,
                           int64_t features, double epsilon) {
   if (rows == 0)
     return cudaSuccess;
-  rmsNormKernel<<<unsigned(rows), kThreads, 0, stream>>>(x, weight, y, features,
-                                                         epsilon);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    rmsNormKernel<<<unsigned(rows), kThreads, 0, stream>>>(
+        static_cast<const T *>(x), static_cast<const T *>(weight),
+        static_cast<T *>(y), features, epsilon);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchLayerNorm(cudaStream_t stream, const float *x,
-                            const float *weight, const float *bias, float *y,
+cudaError_t launchLayerNorm(cudaStream_t stream, int32_t dtype, const void *x,
+                            const void *weight, const void *bias, void *y,
                             int64_t rows, int64_t features, double epsilon) {
   if (rows == 0)
     return cudaSuccess;
-  layerNormKernel<<<unsigned(rows), kThreads, 0, stream>>>(x, weight, bias, y,
-                                                           features, epsilon);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    layerNormKernel<<<unsigned(rows), kThreads, 0, stream>>>(
+        static_cast<const T *>(x), static_cast<const T *>(weight),
+        static_cast<const T *>(bias), static_cast<T *>(y), features, epsilon);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchSoftmax(cudaStream_t stream, const float *x, float *y,
-                          int64_t outer, int64_t dim, int64_t inner) {
+cudaError_t launchSoftmax(cudaStream_t stream, int32_t dtype, const void *x,
+                          void *y, int64_t outer, int64_t dim, int64_t inner) {
   if (outer * inner == 0 || dim == 0)
     return cudaSuccess;
-  softmaxKernel<<<unsigned(outer * inner), kThreads, 0, stream>>>(x, y, dim,
-                                                                  inner);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    softmaxKernel<<<unsigned(outer * inner), kThreads, 0, stream>>>(
+        static_cast<const T *>(x), static_cast<T *>(y), dim, inner);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchRope(cudaStream_t stream, const float *x, float *y,
-                       int64_t batch, int64_t seq, int64_t heads,
+cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
+                       void *y, int64_t batch, int64_t seq, int64_t heads,
                        int64_t headDim, double theta) {
   int64_t count = batch * seq * heads * (headDim / 2);
   if (count == 0)
     return cudaSuccess;
-  ropeKernel<<<gridFor(count), kThreads, 0, stream>>>(x, y, batch, seq, heads,
-                                                      headDim, theta);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    ropeKernel<<<gridFor(count), kThreads, 0, stream>>>(
+        static_cast<const T *>(x), static_cast<T *>(y), batch, seq, heads,
+        headDim, theta);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchAttention(cudaStream_t stream, const float *q, const float *k,
-                            const float *v, float *o, int64_t batch,
-                            int64_t qSeq, int64_t kvSeq, int64_t qHeads,
-                            int64_t kvHeads, int64_t headDim, bool causal,
-                            float scale) {
+cudaError_t launchAttention(cudaStream_t stream, int32_t dtype, const void *q,
+                            const void *k, const void *v, void *o,
+                            int64_t batch, int64_t qSeq, int64_t kvSeq,
+                            int64_t qHeads, int64_t kvHeads, int64_t headDim,
+                            bool causal, float scale) {
   int64_t blocks = batch * qHeads * qSeq;
   if (blocks == 0)
     return cudaSuccess;
   size_t shared = (2 * headDim + kAttentionThreads) * sizeof(float);
-  attentionKernel<<<unsigned(blocks), kAttentionThreads, shared, stream>>>(
-      q, k, v, o, qSeq, kvSeq, qHeads, kvHeads, headDim, causal, scale);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    attentionKernel<<<unsigned(blocks), kAttentionThreads, shared, stream>>>(
+        static_cast<const T *>(q), static_cast<const T *>(k),
+        static_cast<const T *>(v), static_cast<T *>(o), qSeq, kvSeq, qHeads,
+        kvHeads, headDim, causal, scale);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchSum(cudaStream_t stream, const float *x, float *y,
-                      int64_t rank, const int64_t *shape, int64_t dimMask) {
+cudaError_t launchSum(cudaStream_t stream, int32_t dtype, const void *x,
+                      void *y, int64_t rank, const int64_t *shape,
+                      int64_t dimMask) {
   SumShape sum;
   int64_t stride = 1, outputs = 1;
   // Innermost first, to accumulate x's element strides.
@@ -522,21 +626,31 @@ cudaError_t launchSum(cudaStream_t stream, const float *x, float *y,
   std::reverse(sum.summedStrides, sum.summedStrides + sum.summed);
   if (outputs == 0)
     return cudaSuccess;
-  sumKernel<<<unsigned(outputs), kThreads, 0, stream>>>(x, y, sum);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    sumKernel<<<unsigned(outputs), kThreads, 0, stream>>>(
+        static_cast<const T *>(x), static_cast<T *>(y), sum);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t launchCrossEntropy(cudaStream_t stream, const float *logits,
-                               const int64_t *labels, double *perPosition,
-                               float *loss, int64_t positions, int64_t classes,
+cudaError_t launchCrossEntropy(cudaStream_t stream, int32_t dtype,
+                               const void *logits, const int64_t *labels,
+                               double *perPosition, void *loss,
+                               int64_t positions, int64_t classes,
                                unsigned long long *badIndex) {
-  positionLossKernel<<<unsigned(positions), kThreads, 0, stream>>>(
-      logits, labels, perPosition, classes, badIndex);
-  cudaError_t error = cudaGetLastError();
-  if (error != cudaSuccess)
-    return error;
-  meanKernel<<<1, kThreads, 0, stream>>>(perPosition, loss, positions);
-  return cudaGetLastError();
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    positionLossKernel<<<unsigned(positions), kThreads, 0, stream>>>(
+        static_cast<const T *>(logits), labels, perPosition, classes,
+        badIndex);
+    cudaError_t error = cudaGetLastError();
+    if (error != cudaSuccess)
+      return error;
+    meanKernel<<<1, kThreads, 0, stream>>>(perPosition, static_cast<T *>(loss),
+                                           positions);
+    return cudaGetLastError();
+  });
 }
 
 cudaError_t launchStridedCopy(cudaStream_t stream, const void *src,

@@ -4,8 +4,12 @@
 // runtime (Kernels.cu): each enqueues its kernel on `stream` and returns the
 // launch's error. They take sizes their callers (Ops.cpp, Collectives.cpp)
 // have checked: non-negative, grids within 2^31-1 blocks, at most kMaxDims
-// dims, so they neither fail nor print. Nothing here needs MPI, cuBLAS or
-// NCCL, which keeps nvcc's work to the kernels.
+// dims, so they neither fail nor print. Float tensors have the call's
+// `dtype`, a tprt_dtype the caller has checked (another one gives
+// cudaErrorInvalidValue): the kernels load them as f32, compute in f32 (or
+// double where the cpu kernels do) and round each result to the dtype once.
+// Nothing here needs MPI, cuBLAS or NCCL, which keeps nvcc's work to the
+// kernels.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,48 +34,51 @@ enum class Unary { Silu, Relu, GeluErf, GeluTanh, Scale };
 enum class Binary { Add, Mul, SiluMul };
 
 /// y[i] = op(x[i]) (`factor` for Scale); y may equal x.
-cudaError_t launchUnary(cudaStream_t stream, Unary op, const float *x, float *y,
-                        int64_t count, float factor);
+cudaError_t launchUnary(cudaStream_t stream, int32_t dtype, Unary op,
+                        const void *x, void *y, int64_t count, float factor);
 /// y[i] = a[i] op b[i]; y may equal a or b.
-cudaError_t launchBinary(cudaStream_t stream, Binary op, const float *a,
-                         const float *b, float *y, int64_t count);
+cudaError_t launchBinary(cudaStream_t stream, int32_t dtype, Binary op,
+                         const void *a, const void *b, void *y, int64_t count);
 /// y[r, :] = row[:] for r < rows (a bias under a GEMM with beta = 1).
-cudaError_t launchFillRows(cudaStream_t stream, const float *row, float *y,
-                           int64_t rows, int64_t n);
+cudaError_t launchFillRows(cudaStream_t stream, int32_t dtype, const void *row,
+                           void *y, int64_t rows, int64_t n);
 /// tprt_embedding; an id outside [0, totalRows) gives a zero row and leaves
 /// the smallest such position in *badIndex (atomicMin).
-cudaError_t launchEmbedding(cudaStream_t stream, const int64_t *ids,
-                            const float *table, float *y, int64_t count,
-                            int64_t rows, int64_t dim, int64_t rowOffset,
-                            int64_t totalRows, unsigned long long *badIndex);
-cudaError_t launchRmsNorm(cudaStream_t stream, const float *x,
-                          const float *weight, float *y, int64_t rows,
+cudaError_t launchEmbedding(cudaStream_t stream, int32_t dtype,
+                            const int64_t *ids, const void *table, void *y,
+                            int64_t count, int64_t rows, int64_t dim,
+                            int64_t rowOffset, int64_t totalRows,
+                            unsigned long long *badIndex);
+cudaError_t launchRmsNorm(cudaStream_t stream, int32_t dtype, const void *x,
+                          const void *weight, void *y, int64_t rows,
                           int64_t features, double epsilon);
 /// `bias` may be null.
-cudaError_t launchLayerNorm(cudaStream_t stream, const float *x,
-                            const float *weight, const float *bias, float *y,
+cudaError_t launchLayerNorm(cudaStream_t stream, int32_t dtype, const void *x,
+                            const void *weight, const void *bias, void *y,
                             int64_t rows, int64_t features, double epsilon);
-cudaError_t launchSoftmax(cudaStream_t stream, const float *x, float *y,
-                          int64_t outer, int64_t dim, int64_t inner);
+cudaError_t launchSoftmax(cudaStream_t stream, int32_t dtype, const void *x,
+                          void *y, int64_t outer, int64_t dim, int64_t inner);
 /// headDim is even.
-cudaError_t launchRope(cudaStream_t stream, const float *x, float *y,
-                       int64_t batch, int64_t seq, int64_t heads,
+cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
+                       void *y, int64_t batch, int64_t seq, int64_t heads,
                        int64_t headDim, double theta);
 /// kvSeq > 0, 0 < headDim <= kMaxHeadDim, qHeads a multiple of kvHeads.
-cudaError_t launchAttention(cudaStream_t stream, const float *q, const float *k,
-                            const float *v, float *o, int64_t batch,
-                            int64_t qSeq, int64_t kvSeq, int64_t qHeads,
-                            int64_t kvHeads, int64_t headDim, bool causal,
-                            float scale);
+cudaError_t launchAttention(cudaStream_t stream, int32_t dtype, const void *q,
+                            const void *k, const void *v, void *o,
+                            int64_t batch, int64_t qSeq, int64_t kvSeq,
+                            int64_t qHeads, int64_t kvHeads, int64_t headDim,
+                            bool causal, float scale);
 /// tprt_sum; rank <= kMaxDims.
-cudaError_t launchSum(cudaStream_t stream, const float *x, float *y,
-                      int64_t rank, const int64_t *shape, int64_t dimMask);
+cudaError_t launchSum(cudaStream_t stream, int32_t dtype, const void *x,
+                      void *y, int64_t rank, const int64_t *shape,
+                      int64_t dimMask);
 /// tprt_cross_entropy with positions > 0: per-position losses in
 /// `perPosition` (device scratch), then their mean in loss[0]. A label
 /// outside [0, classes) leaves the smallest such position in *badIndex.
-cudaError_t launchCrossEntropy(cudaStream_t stream, const float *logits,
-                               const int64_t *labels, double *perPosition,
-                               float *loss, int64_t positions, int64_t classes,
+cudaError_t launchCrossEntropy(cudaStream_t stream, int32_t dtype,
+                               const void *logits, const int64_t *labels,
+                               double *perPosition, void *loss,
+                               int64_t positions, int64_t classes,
                                unsigned long long *badIndex);
 /// Copies a box of `sizes` elements of `elementBytes` bytes, dim i advancing
 /// `src` by srcStrides[i] bytes, into the contiguous row-major `dst` (the

@@ -1,17 +1,25 @@
 //===- Ops.cpp - the cuda backend's kernels -------------------------------===//
 //
 // This file implements the kernels of tprt.h on device pointers: the GEMMs
-// through cuBLAS (f32, no TF32, so results match the cpu backend's), the
-// rest through the kernels of Kernels.cu. Each checks its arguments as the
-// cpu kernel does, with the same messages, then enqueues its work on the
-// rank's stream; only the kernels that validate ids or labels wait for it.
+// through cuBLAS, the rest through the kernels of Kernels.cu. Each checks
+// its arguments (the dtype first) as the cpu kernel does, with the same
+// messages, then enqueues its work on the rank's stream; only the kernels
+// that validate ids or labels wait for it.
+//
+// GEMMs accumulate in f32 whatever the dtype: f32 ones are cublasSgemm
+// (no TF32, so results match the cpu backend's), f16 and bf16 ones
+// cublasGemmEx on 16-bit storage with CUBLAS_COMPUTE_32F. A linear with a
+// bias is one cuBLASLt matmul that adds the bias in its epilogue, before
+// the single rounding to the dtype; its descriptors and algorithm are
+// planned once per shape (State::biasLinearPlans).
 //
 // Row-major GEMMs in column-major cuBLAS: a row-major [r, c] matrix is the
 // column-major [c, r] matrix of its transpose, with leading dim c. So
 //   y[m, n] = x[m, k] w[n, k]^T   is   Y^T[n, m] = op(W^T[k, n]) X^T[k, m]
-// with op = transpose: cublasSgemm(T, N, n, m, k, w, lda k, x, ldb k, y,
-// ldc n); and c[m, n] = a[m, k] b[k, n] is C^T[n, m] = B^T[n, k] A^T[k, m]:
-// cublasSgemm(N, N, n, m, k, b, ldb n, a, lda k, c, ldc n).
+// with op = transpose: gemm(T, N, n, m, k, w, lda k, x, ldb k, y, ldc n);
+// and c[m, n] = a[m, k] b[k, n] is C^T[n, m] = B^T[n, k] A^T[k, m]:
+// gemm(N, N, n, m, k, b, ldb n, a, lda k, c, ldc n). The bias of a linear,
+// bias[n], is a column vector of Y^T: cuBLASLt's bias along D's rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +27,7 @@
 #include "Launch.h"
 
 #include <climits>
+#include <cstdint>
 #include <vector>
 
 namespace tprt {
@@ -59,41 +68,215 @@ void checkBadIndex(tprt_context *ctx, State &s, const char *call,
   fail(ctx, callName(call, layer) + ": " + describe(position, value));
 }
 
+/// Enqueues an elementwise kernel of `call` once `dtype` is known to be one.
+void binary(tprt_context *ctx, const char *call, int32_t dtype, Binary op,
+            const void *a, const void *b, void *y, int64_t count) {
+  dtypeSize(ctx, call, nullptr, dtype);
+  check(ctx, launchBinary(state(ctx).stream, dtype, op, a, b, y, count), call,
+        nullptr, "the kernel launch");
+}
+
+void unary(tprt_context *ctx, const char *call, int32_t dtype, Unary op,
+           const void *x, void *y, int64_t count, float factor) {
+  dtypeSize(ctx, call, nullptr, dtype);
+  check(ctx, launchUnary(state(ctx).stream, dtype, op, x, y, count, factor),
+        call, nullptr, "the kernel launch");
+}
+
+/// The cuBLAS type of the elements of `dtype`, a checked tprt_dtype.
+cudaDataType blasType(int32_t dtype) {
+  switch (dtype) {
+  case TPRT_F16:
+    return CUDA_R_16F;
+  case TPRT_BF16:
+    return CUDA_R_16BF;
+  default:
+    return CUDA_R_32F;
+  }
+}
+
+/// C = op(A) B + beta C, column-major, on `dtype` storage: the GEMM of a
+/// linear.
+void gemm(tprt_context *ctx, State &s, const char *call, const char *layer,
+          int32_t dtype, cublasOperation_t opA, int m, int n, int k,
+          const void *a, int lda, const void *b, int ldb, float beta, void *c,
+          int ldc) {
+  float alpha = 1.0f;
+  if (dtype == TPRT_F32) {
+    checkBlas(ctx,
+              cublasSgemm(s.blas, opA, CUBLAS_OP_N, m, n, k, &alpha,
+                          static_cast<const float *>(a), lda,
+                          static_cast<const float *>(b), ldb, &beta,
+                          static_cast<float *>(c), ldc),
+              call, layer, "cublasSgemm");
+    return;
+  }
+  cudaDataType type = blasType(dtype);
+  checkBlas(ctx,
+            cublasGemmEx(s.blas, opA, CUBLAS_OP_N, m, n, k, &alpha, a, type,
+                         lda, b, type, ldb, &beta, c, type, ldc,
+                         CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+            call, layer, "cublasGemmEx");
+}
+
+/// The largest power of two up to 256 that divides `pointer`'s address.
+uint32_t alignment(const void *pointer) {
+  uintptr_t address = reinterpret_cast<uintptr_t>(pointer);
+  uint32_t bytes = 256;
+  while (address % bytes != 0)
+    bytes /= 2;
+  return bytes;
+}
+
+/// The cuBLASLt plan of y = x w^T + bias for these arguments, made on the
+/// first call of its key.
+const BiasLinearPlan &biasLinearPlan(tprt_context *ctx, State &s,
+                                     const char *layer, int32_t dtype, int m,
+                                     int n, int k, const void *x,
+                                     const void *w, const void *bias,
+                                     const void *y) {
+  BiasLinearKey key = {
+      dtype,
+      m,
+      n,
+      k,
+      {alignment(x), alignment(w), alignment(bias), alignment(y)}};
+  auto [entry, inserted] = s.biasLinearPlans.try_emplace(key);
+  BiasLinearPlan &plan = entry->second;
+  if (!inserted)
+    return plan;
+  // In the map already, so that the state frees what a failure below leaves.
+  const char *call = "tprt_linear";
+  auto checkLt = [&](cublasStatus_t status, const char *api) {
+    checkBlas(ctx, status, call, layer, api);
+  };
+  if (!s.blasLtWorkspace)
+    check(ctx, cudaMalloc(&s.blasLtWorkspace, kBlasLtWorkspaceBytes), call,
+          layer, "cudaMalloc");
+  cudaDataType type = blasType(dtype);
+  checkLt(cublasLtMatmulDescCreate(&plan.operation, CUBLAS_COMPUTE_32F,
+                                   CUDA_R_32F),
+          "cublasLtMatmulDescCreate");
+  auto setAttribute = [&](cublasLtMatmulDescAttributes_t attribute,
+                          const void *value, size_t bytes) {
+    checkLt(cublasLtMatmulDescSetAttribute(plan.operation, attribute, value,
+                                           bytes),
+            "cublasLtMatmulDescSetAttribute");
+  };
+  cublasOperation_t transpose = CUBLAS_OP_T;
+  cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+  // The bias has the output's type: the dtype.
+  int32_t biasType = type;
+  setAttribute(CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof transpose);
+  setAttribute(CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof epilogue);
+  setAttribute(CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &biasType,
+               sizeof biasType);
+  // The heuristic reads the bias pointer's alignment from here.
+  setAttribute(CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
+  checkLt(cublasLtMatrixLayoutCreate(&plan.weight, type, k, n, k),
+          "cublasLtMatrixLayoutCreate");
+  checkLt(cublasLtMatrixLayoutCreate(&plan.input, type, k, m, k),
+          "cublasLtMatrixLayoutCreate");
+  checkLt(cublasLtMatrixLayoutCreate(&plan.output, type, n, m, n),
+          "cublasLtMatrixLayoutCreate");
+
+  cublasLtMatmulPreference_t preference = nullptr;
+  checkLt(cublasLtMatmulPreferenceCreate(&preference),
+          "cublasLtMatmulPreferenceCreate");
+  auto prefer = [&](cublasLtMatmulPreferenceAttributes_t attribute,
+                    const void *value, size_t bytes) {
+    checkLt(cublasLtMatmulPreferenceSetAttribute(preference, attribute, value,
+                                                 bytes),
+            "cublasLtMatmulPreferenceSetAttribute");
+  };
+  uint64_t workspaceBytes = kBlasLtWorkspaceBytes;
+  // Split-K partial sums reduced in f32 or not at all: never in place in a
+  // 16-bit output.
+  uint32_t reductions = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+  uint32_t weightAlignment = key.alignments[1], inputAlignment = key.alignments[0],
+           outputAlignment = key.alignments[3];
+  prefer(CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspaceBytes,
+         sizeof workspaceBytes);
+  prefer(CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reductions,
+         sizeof reductions);
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &weightAlignment,
+         sizeof weightAlignment);
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &inputAlignment,
+         sizeof inputAlignment);
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &outputAlignment,
+         sizeof outputAlignment);
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &outputAlignment,
+         sizeof outputAlignment);
+  cublasLtMatmulHeuristicResult_t result = {};
+  int found = 0;
+  cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
+      s.blasLt, plan.operation, plan.weight, plan.input, plan.output,
+      plan.output, preference, 1, &result, &found);
+  cublasLtMatmulPreferenceDestroy(preference);
+  // NOT_SUPPORTED: no algorithm, as found == 0 says.
+  if (status != CUBLAS_STATUS_NOT_SUPPORTED)
+    checkLt(status, "cublasLtMatmulAlgoGetHeuristic");
+  plan.found = status == CUBLAS_STATUS_SUCCESS && found > 0 &&
+               result.state == CUBLAS_STATUS_SUCCESS;
+  plan.algorithm = result.algo;
+  return plan;
+}
+
 } // namespace
 
-void linear(tprt_context *ctx, const char *layer, const float *x,
-            const float *w, const float *bias, float *y, int64_t m, int64_t n,
-            int64_t k) {
+void linear(tprt_context *ctx, const char *layer, int32_t dtype,
+            const void *x, const void *w, const void *bias, void *y, int64_t m,
+            int64_t n, int64_t k) {
   const char *call = "tprt_linear";
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   int rows = blasDim(ctx, call, layer, "m", m);
   int outputs = blasDim(ctx, call, layer, "n", n);
   int inputs = blasDim(ctx, call, layer, "k", k);
   if (rows == 0 || outputs == 0)
     return;
   State &s = state(ctx);
-  // The bias is added by starting the accumulation from it (beta = 1).
-  float alpha = 1.0f, beta = 0.0f;
-  if (bias) {
-    check(ctx, launchFillRows(s.stream, bias, y, m, n), call, layer,
-          "the bias kernel");
-    beta = 1.0f;
-  }
   if (inputs == 0) {
-    if (!bias)
-      check(ctx, cudaMemsetAsync(y, 0, m * n * sizeof(float), s.stream), call,
+    if (bias)
+      check(ctx, launchFillRows(s.stream, dtype, bias, y, m, n), call, layer,
+            "the bias kernel");
+    else
+      check(ctx, cudaMemsetAsync(y, 0, m * n * elementBytes, s.stream), call,
             layer, "cudaMemsetAsync");
     return;
   }
-  checkBlas(ctx,
-            cublasSgemm(s.blas, CUBLAS_OP_T, CUBLAS_OP_N, outputs, rows, inputs,
-                        &alpha, w, inputs, x, inputs, &beta, y, outputs),
-            call, layer, "cublasSgemm");
+  if (bias) {
+    const BiasLinearPlan &plan = biasLinearPlan(ctx, s, layer, dtype, rows,
+                                                outputs, inputs, x, w, bias, y);
+    if (plan.found) {
+      checkBlas(ctx,
+                cublasLtMatmulDescSetAttribute(
+                    plan.operation, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                    sizeof bias),
+                call, layer, "cublasLtMatmulDescSetAttribute");
+      float alpha = 1.0f, beta = 0.0f;
+      checkBlas(ctx,
+                cublasLtMatmul(s.blasLt, plan.operation, &alpha, w,
+                               plan.weight, x, plan.input, &beta, y,
+                               plan.output, y, plan.output, &plan.algorithm,
+                               s.blasLtWorkspace, kBlasLtWorkspaceBytes,
+                               s.stream),
+                call, layer, "cublasLtMatmul");
+      return;
+    }
+    // No cuBLASLt algorithm: the GEMM starts its accumulation from the bias
+    // (beta = 1), which the dtype holds exactly.
+    check(ctx, launchFillRows(s.stream, dtype, bias, y, m, n), call, layer,
+          "the bias kernel");
+  }
+  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_T, outputs, rows, inputs, w,
+       inputs, x, inputs, bias ? 1.0f : 0.0f, y, outputs);
 }
 
-void matmul(tprt_context *ctx, const char *layer, const float *a,
-            const float *b, float *c, int64_t batch, int64_t m, int64_t n,
+void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
+            const void *b, void *c, int64_t batch, int64_t m, int64_t n,
             int64_t k) {
   const char *call = "tprt_matmul";
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   int count = blasDim(ctx, call, layer, "batch", batch);
   int rows = blasDim(ctx, call, layer, "m", m);
   int cols = blasDim(ctx, call, layer, "n", n);
@@ -102,29 +285,44 @@ void matmul(tprt_context *ctx, const char *layer, const float *a,
     return;
   State &s = state(ctx);
   if (inner == 0) {
-    check(ctx, cudaMemsetAsync(c, 0, batch * m * n * sizeof(float), s.stream),
-          call, layer, "cudaMemsetAsync");
+    check(ctx,
+          cudaMemsetAsync(c, 0, batch * m * n * elementBytes, s.stream), call,
+          layer, "cudaMemsetAsync");
     return;
   }
   float alpha = 1.0f, beta = 0.0f;
+  if (dtype == TPRT_F32) {
+    checkBlas(ctx,
+              cublasSgemmStridedBatched(
+                  s.blas, CUBLAS_OP_N, CUBLAS_OP_N, cols, rows, inner, &alpha,
+                  static_cast<const float *>(b), cols, k * n,
+                  static_cast<const float *>(a), inner, m * k, &beta,
+                  static_cast<float *>(c), cols, m * n, count),
+              call, layer, "cublasSgemmStridedBatched");
+    return;
+  }
+  cudaDataType type = blasType(dtype);
   checkBlas(ctx,
-            cublasSgemmStridedBatched(
+            cublasGemmStridedBatchedEx(
                 s.blas, CUBLAS_OP_N, CUBLAS_OP_N, cols, rows, inner, &alpha, b,
-                cols, k * n, a, inner, m * k, &beta, c, cols, m * n, count),
-            call, layer, "cublasSgemmStridedBatched");
+                type, cols, k * n, a, type, inner, m * k, &beta, c, type, cols,
+                m * n, count, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+            call, layer, "cublasGemmStridedBatchedEx");
 }
 
-void embedding(tprt_context *ctx, const char *layer, const int64_t *ids,
-               const float *table, float *y, int64_t count, int64_t rows,
-               int64_t dim, int64_t row_offset, int64_t total_rows) {
+void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
+               const int64_t *ids, const void *table, void *y, int64_t count,
+               int64_t rows, int64_t dim, int64_t row_offset,
+               int64_t total_rows) {
   const char *call = "tprt_embedding";
+  dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "count", count);
   if (count == 0)
     return;
   State &s = state(ctx);
   check(ctx,
-        launchEmbedding(s.stream, ids, table, y, count, rows, dim, row_offset,
-                        total_rows, s.badIndex),
+        launchEmbedding(s.stream, dtype, ids, table, y, count, rows, dim,
+                        row_offset, total_rows, s.badIndex),
         call, layer, "the embedding kernel");
   checkBadIndex(ctx, s, call, layer, ids, [&](int64_t position, int64_t id) {
     return "id " + std::to_string(id) + " at position " +
@@ -133,77 +331,74 @@ void embedding(tprt_context *ctx, const char *layer, const int64_t *ids,
   });
 }
 
-void add(tprt_context *ctx, const float *a, const float *b, float *y,
-         int64_t count) {
-  check(ctx, launchBinary(state(ctx).stream, Binary::Add, a, b, y, count),
-        "tprt_add", nullptr, "the kernel launch");
+void add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+         void *y, int64_t count) {
+  binary(ctx, "tprt_add", dtype, Binary::Add, a, b, y, count);
 }
 
-void mul(tprt_context *ctx, const float *a, const float *b, float *y,
-         int64_t count) {
-  check(ctx, launchBinary(state(ctx).stream, Binary::Mul, a, b, y, count),
-        "tprt_mul", nullptr, "the kernel launch");
+void mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+         void *y, int64_t count) {
+  binary(ctx, "tprt_mul", dtype, Binary::Mul, a, b, y, count);
 }
 
-void siluMul(tprt_context *ctx, const float *gate, const float *up, float *y,
-             int64_t count) {
-  check(ctx,
-        launchBinary(state(ctx).stream, Binary::SiluMul, gate, up, y, count),
-        "tprt_silu_mul", nullptr, "the kernel launch");
+void siluMul(tprt_context *ctx, int32_t dtype, const void *gate,
+             const void *up, void *y, int64_t count) {
+  binary(ctx, "tprt_silu_mul", dtype, Binary::SiluMul, gate, up, y, count);
 }
 
-void silu(tprt_context *ctx, const float *x, float *y, int64_t count) {
-  check(ctx, launchUnary(state(ctx).stream, Unary::Silu, x, y, count, 0.0f),
-        "tprt_silu", nullptr, "the kernel launch");
+void silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t count) {
+  unary(ctx, "tprt_silu", dtype, Unary::Silu, x, y, count, 0.0f);
 }
 
-void relu(tprt_context *ctx, const float *x, float *y, int64_t count) {
-  check(ctx, launchUnary(state(ctx).stream, Unary::Relu, x, y, count, 0.0f),
-        "tprt_relu", nullptr, "the kernel launch");
+void relu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t count) {
+  unary(ctx, "tprt_relu", dtype, Unary::Relu, x, y, count, 0.0f);
 }
 
-void gelu(tprt_context *ctx, const float *x, float *y, int64_t count,
-          int32_t tanh_approx) {
-  Unary op = tanh_approx ? Unary::GeluTanh : Unary::GeluErf;
-  check(ctx, launchUnary(state(ctx).stream, op, x, y, count, 0.0f), "tprt_gelu",
-        nullptr, "the kernel launch");
+void gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t count, int32_t tanh_approx) {
+  unary(ctx, "tprt_gelu", dtype, tanh_approx ? Unary::GeluTanh : Unary::GeluErf,
+        x, y, count, 0.0f);
 }
 
-void scale(tprt_context *ctx, const float *x, float *y, int64_t count,
-           double factor) {
-  check(ctx,
-        launchUnary(state(ctx).stream, Unary::Scale, x, y, count,
-                    static_cast<float>(factor)),
-        "tprt_scale", nullptr, "the kernel launch");
+void scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+           int64_t count, double factor) {
+  unary(ctx, "tprt_scale", dtype, Unary::Scale, x, y, count,
+        static_cast<float>(factor));
 }
 
-void rmsNorm(tprt_context *ctx, const char *layer, const float *x,
-             const float *weight, float *y, int64_t rows, int64_t features,
-             double epsilon) {
+void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype,
+             const void *x, const void *weight, void *y, int64_t rows,
+             int64_t features, double epsilon) {
   const char *call = "tprt_rms_norm";
+  dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "rows", rows);
   check(ctx,
-        launchRmsNorm(state(ctx).stream, x, weight, y, rows, features, epsilon),
+        launchRmsNorm(state(ctx).stream, dtype, x, weight, y, rows, features,
+                      epsilon),
         call, layer, "the kernel launch");
 }
 
-void layerNorm(tprt_context *ctx, const char *layer, const float *x,
-               const float *weight, const float *bias, float *y, int64_t rows,
-               int64_t features, double epsilon) {
+void layerNorm(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *x, const void *weight, const void *bias, void *y,
+               int64_t rows, int64_t features, double epsilon) {
   const char *call = "tprt_layer_norm";
+  dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "rows", rows);
   check(ctx,
-        launchLayerNorm(state(ctx).stream, x, weight, bias, y, rows, features,
-                        epsilon),
+        launchLayerNorm(state(ctx).stream, dtype, x, weight, bias, y, rows,
+                        features, epsilon),
         call, layer, "the kernel launch");
 }
 
-void softmax(tprt_context *ctx, const float *x, float *y, int64_t outer,
-             int64_t dim, int64_t inner) {
+void softmax(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+             int64_t outer, int64_t dim, int64_t inner) {
   const char *call = "tprt_softmax";
+  dtypeSize(ctx, call, nullptr, dtype);
   checkGrid(ctx, call, nullptr, "outer * inner", outer * inner);
-  check(ctx, launchSoftmax(state(ctx).stream, x, y, outer, dim, inner), call,
-        nullptr, "the kernel launch");
+  check(ctx, launchSoftmax(state(ctx).stream, dtype, x, y, outer, dim, inner),
+        call, nullptr, "the kernel launch");
 }
 
 void transpose(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
@@ -243,21 +438,27 @@ void copy(tprt_context *ctx, const void *x, void *y, int64_t bytes) {
       "tprt_copy", nullptr, "cudaMemcpyAsync");
 }
 
-void rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
-          int64_t seq, int64_t heads, int64_t head_dim, double theta) {
+void rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+          int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
+          double theta) {
+  const char *call = "tprt_rope";
+  dtypeSize(ctx, call, nullptr, dtype);
   if (head_dim % 2 != 0)
     fail(ctx,
          "tprt_rope: head_dim " + std::to_string(head_dim) + " must be even");
   check(ctx,
-        launchRope(state(ctx).stream, x, y, batch, seq, heads, head_dim, theta),
-        "tprt_rope", nullptr, "the kernel launch");
+        launchRope(state(ctx).stream, dtype, x, y, batch, seq, heads, head_dim,
+                   theta),
+        call, nullptr, "the kernel launch");
 }
 
-void attention(tprt_context *ctx, const char *layer, const float *q,
-               const float *k, const float *v, float *o, int64_t batch,
-               int64_t q_seq, int64_t kv_seq, int64_t q_heads, int64_t kv_heads,
-               int64_t head_dim, int32_t causal, double scale) {
+void attention(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *q, const void *k, const void *v, void *o,
+               int64_t batch, int64_t q_seq, int64_t kv_seq, int64_t q_heads,
+               int64_t kv_heads, int64_t head_dim, int32_t causal,
+               double scale) {
   const char *call = "tprt_attention";
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   if (kv_heads <= 0 || q_heads % kv_heads != 0)
     fail(ctx, callName(call, layer) + ": " + std::to_string(q_heads) +
                   " query heads are not a multiple of " +
@@ -276,21 +477,22 @@ void attention(tprt_context *ctx, const char *layer, const float *q,
   if (kv_seq == 0) {
     check(ctx,
           cudaMemsetAsync(o, 0,
-                          batch * q_seq * q_heads * head_dim * sizeof(float),
+                          batch * q_seq * q_heads * head_dim * elementBytes,
                           s.stream),
           call, layer, "cudaMemsetAsync");
     return;
   }
   check(ctx,
-        launchAttention(s.stream, q, k, v, o, batch, q_seq, kv_seq, q_heads,
-                        kv_heads, head_dim, causal != 0,
+        launchAttention(s.stream, dtype, q, k, v, o, batch, q_seq, kv_seq,
+                        q_heads, kv_heads, head_dim, causal != 0,
                         static_cast<float>(scale)),
         call, layer, "the attention kernel");
 }
 
-void sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
-         const int64_t *shape, int64_t dim_mask) {
+void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+         int64_t rank, const int64_t *shape, int64_t dim_mask) {
   const char *call = "tprt_sum";
+  dtypeSize(ctx, call, nullptr, dtype);
   if (dim_mask < 0 || dim_mask >> rank != 0)
     fail(ctx, "tprt_sum: dim mask " + std::to_string(dim_mask) +
                   " names dims beyond the " + std::to_string(rank) + " of x");
@@ -303,25 +505,26 @@ void sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
     if (!(dim_mask >> d & 1))
       outputs *= shape[d];
   checkGrid(ctx, call, nullptr, "the element count of y", outputs);
-  check(ctx, launchSum(state(ctx).stream, x, y, rank, shape, dim_mask), call,
-        nullptr, "the kernel launch");
+  check(ctx, launchSum(state(ctx).stream, dtype, x, y, rank, shape, dim_mask),
+        call, nullptr, "the kernel launch");
 }
 
-void crossEntropy(tprt_context *ctx, const char *layer, const float *logits,
-                  const int64_t *labels, float *loss, int64_t positions,
-                  int64_t classes) {
+void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,
+                  const void *logits, const int64_t *labels, void *loss,
+                  int64_t positions, int64_t classes) {
   const char *call = "tprt_cross_entropy";
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "positions", positions);
   State &s = state(ctx);
   if (positions == 0) {
-    check(ctx, cudaMemsetAsync(loss, 0, sizeof(float), s.stream), call, layer,
+    check(ctx, cudaMemsetAsync(loss, 0, elementBytes, s.stream), call, layer,
           "cudaMemsetAsync");
     return;
   }
   auto *perPosition =
       static_cast<double *>(deviceScratch(ctx, 0, positions * sizeof(double)));
   check(ctx,
-        launchCrossEntropy(s.stream, logits, labels, perPosition, loss,
+        launchCrossEntropy(s.stream, dtype, logits, labels, perPosition, loss,
                            positions, classes, s.badIndex),
         call, layer, "the kernel launch");
   checkBadIndex(ctx, s, call, layer, labels,

@@ -1,7 +1,7 @@
 //===- State.cpp - the cuda backend's per-rank state ----------------------===//
 //
 // This file implements the cuda state: choosing the GPU, the stream and the
-// cuBLAS handle, the scratch and staging buffers, the error checks, and the
+// cuBLAS and cuBLASLt handles, the scratch and staging buffers, the error checks, and the
 // memory functions of the backend table.
 //
 //===----------------------------------------------------------------------===//
@@ -28,6 +28,17 @@ State::~State() {
       ncclCommDestroy(comm);
   if (blas)
     cublasDestroy(blas);
+  for (auto &[key, plan] : biasLinearPlans) {
+    if (plan.operation)
+      cublasLtMatmulDescDestroy(plan.operation);
+    for (cublasLtMatrixLayout_t layout : {plan.weight, plan.input, plan.output})
+      if (layout)
+        cublasLtMatrixLayoutDestroy(layout);
+  }
+  if (blasLtWorkspace)
+    cudaFree(blasLtWorkspace);
+  if (blasLt)
+    cublasLtDestroy(blasLt);
   for (void *buffer : scratch)
     if (buffer)
       cudaFree(buffer);
@@ -146,6 +157,14 @@ void initialize(tprt_context &ctx) {
   checkBlas(&ctx, cublasCreate(&s.blas), call, nullptr, "cublasCreate");
   checkBlas(&ctx, cublasSetStream(s.blas, s.stream), call, nullptr,
             "cublasSetStream");
+  // GEMMs accumulate in f32 (tprt.h): a split-K reduction in the output
+  // type would round the partial sums of f16 and bf16 GEMMs to 16 bits.
+  checkBlas(&ctx,
+            cublasSetMathMode(
+                s.blas, cublasMath_t(CUBLAS_DEFAULT_MATH |
+                                     CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)),
+            call, nullptr, "cublasSetMathMode");
+  checkBlas(&ctx, cublasLtCreate(&s.blasLt), call, nullptr, "cublasLtCreate");
   check(&ctx,
         cudaMalloc(reinterpret_cast<void **>(&s.badIndex), sizeof *s.badIndex),
         call, nullptr, "cudaMalloc");

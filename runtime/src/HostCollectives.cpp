@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "HostCollectives.h"
+#include "DType.h"
 #include "Tensor.h"
 
 #include <algorithm>
@@ -39,24 +40,51 @@ static void swapOuterDims(const void *src, void *dst, int64_t d0, int64_t d1,
               static_cast<char *>(dst), dstStrides, sizes, 2, blockBytes);
 }
 
+/// MPI's sum of 16-bit floats, which it has no datatype for: each pair is
+/// added in f32 and rounded once, as NCCL does.
+template <float (*toFloat)(uint16_t), uint16_t (*fromFloat)(float)>
+static void sum16(void *in, void *inout, int *count, MPI_Datatype *) {
+  const auto *x = static_cast<const uint16_t *>(in);
+  auto *y = static_cast<uint16_t *>(inout);
+  for (int i = 0; i < *count; ++i)
+    y[i] = fromFloat(toFloat(x[i]) + toFloat(y[i]));
+}
+
+/// The MPI datatype and sum of `dtype`'s elements.
+static std::pair<MPI_Datatype, MPI_Op> mpiSum(int32_t dtype) {
+  if (dtype == TPRT_F32)
+    return {MPI_FLOAT, MPI_SUM};
+  // Created once per process; MPI_Finalize frees them.
+  static MPI_Op sums[2] = {MPI_OP_NULL, MPI_OP_NULL};
+  MPI_Op &op = sums[dtype == TPRT_BF16];
+  if (op == MPI_OP_NULL)
+    MPI_Op_create(dtype == TPRT_BF16 ? sum16<bf16ToFloat, floatToBF16>
+                                     : sum16<f16ToFloat, floatToF16>,
+                  /*commute=*/1, &op);
+  return {MPI_UINT16_T, op};
+}
+
 /// Copies `bytes` from x to y unless they are the same buffer.
 static void copyUnlessSame(const void *x, void *y, int64_t bytes) {
   if (x != y)
     std::memcpy(y, x, bytes);
 }
 
-void tprt::hostAllReduce(tprt_context *ctx, const float *x, float *y,
-                         int64_t count, int64_t axis_mask) {
+void tprt::hostAllReduce(tprt_context *ctx, int32_t dtype, const void *x,
+                         void *y, int64_t count, int64_t axis_mask) {
   const char *call = "tprt_all_reduce";
+  int64_t elementBytes = dtypeSize(ctx, call, nullptr, dtype);
   checkAxisMask(*ctx, call, axis_mask);
   if (groupSize(*ctx, axis_mask) == 1)
-    return copyUnlessSame(x, y, count * sizeof(float));
+    return copyUnlessSame(x, y, count * elementBytes);
   MPI_Comm comm = groupComm(*ctx, axis_mask);
+  auto [type, sum] = mpiSum(dtype);
   // Summing is elementwise, so a tensor past MPI's int counts goes in chunks.
   for (int64_t done = 0; done < count; done += INT_MAX) {
     int chunk = mpiCount(ctx, call, std::min<int64_t>(count - done, INT_MAX));
-    MPI_Allreduce(x == y ? MPI_IN_PLACE : x + done, y + done, chunk, MPI_FLOAT,
-                  MPI_SUM, comm);
+    int64_t offset = done * elementBytes;
+    MPI_Allreduce(x == y ? MPI_IN_PLACE : static_cast<const char *>(x) + offset,
+                  static_cast<char *>(y) + offset, chunk, type, sum, comm);
   }
 }
 
@@ -79,23 +107,25 @@ void tprt::hostAllGather(tprt_context *ctx, const void *x, void *y,
   swapOuterDims(pieces, y, group, outer, inner_bytes);
 }
 
-void tprt::hostReduceScatter(tprt_context *ctx, const float *x, float *y,
-                             int64_t outer, int64_t inner, int64_t axis_mask) {
+void tprt::hostReduceScatter(tprt_context *ctx, int32_t dtype, const void *x,
+                             void *y, int64_t outer, int64_t inner,
+                             int64_t axis_mask) {
   const char *call = "tprt_reduce_scatter";
+  int64_t elementBytes = dtypeSize(ctx, call, nullptr, dtype);
   checkAxisMask(*ctx, call, axis_mask);
   int64_t group = groupSize(*ctx, axis_mask);
   if (group == 1)
-    return copyUnlessSame(x, y, outer * inner * sizeof(float));
+    return copyUnlessSame(x, y, outer * inner * elementBytes);
   int count = mpiCount(ctx, call, outer * inner);
   MPI_Comm comm = groupComm(*ctx, axis_mask);
-  const float *pieces = x;
+  const void *pieces = x;
   if (outer > 1) {
-    float *packed = reinterpret_cast<float *>(
-        scratch(*ctx, 0, group * count * sizeof(float)));
-    swapOuterDims(x, packed, outer, group, inner * sizeof(float));
+    char *packed = scratch(*ctx, 0, group * count * elementBytes);
+    swapOuterDims(x, packed, outer, group, inner * elementBytes);
     pieces = packed;
   }
-  MPI_Reduce_scatter_block(pieces, y, count, MPI_FLOAT, MPI_SUM, comm);
+  auto [type, sum] = mpiSum(dtype);
+  MPI_Reduce_scatter_block(pieces, y, count, type, sum, comm);
 }
 
 std::vector<int64_t> tprt::allToAllPiece(const tprt_context *ctx, int64_t rank,

@@ -15,6 +15,7 @@
 
 #include "Backend.h"
 #include "Context.h"
+#include "DType.h"
 #include "Manifest.h"
 #include "Npy.h"
 #include "Random.h"
@@ -100,6 +101,26 @@ private:
 };
 } // namespace
 
+/// The numpy dtypes an .npy file for a tensor of `dtype` may hold.
+static std::string npyTypesFor(const std::string &dtype) {
+  if (dtype == "I64")
+    return "int64";
+  if (dtype == "F16")
+    return "float16 or float32";
+  if (dtype == "BF16")
+    return "float32 (rounded to bfloat16)";
+  return dtype == "F32" ? "float32" : dtype;
+}
+
+/// The elements of a float `tensor` of `dtype`, as f32.
+static std::vector<float> toFloats(const std::vector<char> &tensor,
+                                   const std::string &dtype) {
+  int32_t code = floatDType(dtype);
+  std::vector<float> values(tensor.size() / floatDTypeBytes(code));
+  widen(code, tensor.data(), values.data(), values.size());
+  return values;
+}
+
 /// Joins the names of `tensors` for the help text.
 static std::string names(const std::vector<ManifestTensor> &tensors) {
   std::string text;
@@ -119,11 +140,12 @@ options:
   --weights FILE         safetensors checkpoint with every parameter in its
                          global shape; each rank reads only its slice
   --random-weights SEED  deterministic random parameters instead
-  --input FILE.npy       one per model input, in order (%s), global shapes
+  --input FILE.npy       one per model input, in order (%s), global shapes;
+                         float32 files may feed f16 and bf16 inputs
   --seed N               deterministic random inputs when no --input is given
                          (default 0)
   --output FILE.npy      one per model output, in order (%s); rank 0 writes
-                         the global tensor
+                         the global tensor (bf16 ones as float32)
   --bench N              one warm-up step, then N timed steps: time, GFLOP/s
                          and memory per rank
   --report               print the compile-time per-rank report and exit
@@ -251,7 +273,7 @@ static void randomWeights(tprt_context &ctx, const Manifest &manifest,
     fillRandomFloats(tensorSeed(seed, param.name), param.shape,
                      blockStart(manifest, param, ctx.coordinates),
                      param.localShape, parameterScale(param.shape),
-                     reinterpret_cast<float *>(block));
+                     floatDType(param.dtype), block);
     stager.commit();
   }
 }
@@ -273,7 +295,7 @@ static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
                            reinterpret_cast<int64_t *>(block.data()));
       else
         fillRandomFloats(seed, input.shape, start, input.localShape, 1.0f,
-                         reinterpret_cast<float *>(block.data()));
+                         floatDType(input.dtype), block.data());
       continue;
     }
     const std::string &path = options.inputs[i];
@@ -282,16 +304,24 @@ static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
     if (!error.empty())
       fail(&ctx, error);
     std::string what = path + ": input '" + input.name + "' ";
-    if (array.dtype != input.dtype)
-      fail(&ctx, what + "must be " +
-                     (input.dtype == "I64" ? "int64" : "float32") +
-                     " but the file holds " +
-                     (array.dtype == "I64" ? "int64" : "float32"));
+    // numpy has no bf16: float32 files feed 16-bit inputs, rounded here.
+    int32_t dtype = floatDType(input.dtype);
+    bool rounded = array.dtype == "F32" && floatDTypeBytes(dtype) == 2;
+    if (array.dtype != input.dtype && !rounded)
+      fail(&ctx, what + "must be " + npyTypesFor(input.dtype) +
+                     " but the file holds " + npyTypesFor(array.dtype));
     if (array.shape != input.shape)
       fail(&ctx, what + "has shape " + formatShape(array.shape) +
                      " but the model expects " + formatShape(input.shape));
-    extractBlock(array.data.data(), array.shape, dtypeBytes(input.dtype), start,
-                 input.localShape, block.data());
+    if (!rounded) {
+      extractBlock(array.data.data(), array.shape, dtypeBytes(input.dtype),
+                   start, input.localShape, block.data());
+      continue;
+    }
+    std::vector<float> values(elementCount(input.localShape));
+    extractBlock(array.data.data(), array.shape, sizeof(float), start,
+                 input.localShape, values.data());
+    narrow(dtype, values.data(), block.data(), values.size());
   }
   return blocks;
 }
@@ -364,9 +394,8 @@ static double checksum(const std::vector<char> &tensor,
       sum += double(values[i]);
     return sum;
   }
-  const auto *values = reinterpret_cast<const float *>(tensor.data());
-  for (size_t i = 0; i < tensor.size() / sizeof(float); ++i)
-    sum += values[i];
+  for (float value : toFloats(tensor, dtype))
+    sum += value;
   return sum;
 }
 
@@ -407,8 +436,17 @@ static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
     std::printf("checksum: %.6e\n", checksum(global, output.dtype));
     if (options.outputs.empty())
       continue;
+    // numpy has no bf16: those outputs are written as float32, exactly.
+    std::string fileDType = output.dtype;
+    if (output.dtype == "BF16") {
+      std::vector<float> values = toFloats(global, output.dtype);
+      global.assign(reinterpret_cast<const char *>(values.data()),
+                    reinterpret_cast<const char *>(values.data() +
+                                                   values.size()));
+      fileDType = "F32";
+    }
     std::string error =
-        writeNpy(options.outputs[i], output.dtype, output.shape, global.data());
+        writeNpy(options.outputs[i], fileDType, output.shape, global.data());
     if (!error.empty())
       fail(&ctx, error);
   }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Manifest.h"
+#include "DType.h"
 #include "Tensor.h"
 
 #include <nlohmann/json.hpp>
@@ -34,7 +35,7 @@ static std::string checkTensor(const Manifest &manifest,
                                const std::string &kind, int64_t bufferBytes) {
   std::string what = "manifest: " + kind + " '" + tensor.name + "': ";
   bool idsAllowed = kind == "input" || kind == "output";
-  if (tensor.dtype != "F32" && !(idsAllowed && tensor.dtype == "I64"))
+  if (floatDType(tensor.dtype) < 0 && !(idsAllowed && tensor.dtype == "I64"))
     return what + "unsupported dtype '" + tensor.dtype + "'";
   if (tensor.dtype == "I64" && kind == "input" && tensor.idBound <= 0)
     return what + "an I64 input needs a positive id_bound";

@@ -139,6 +139,8 @@ private:
 static std::string dtypeOfDescr(const std::string &descr) {
   if (descr == "<f4")
     return "F32";
+  if (descr == "<f2")
+    return "F16";
   if (descr == "<i8")
     return "I64";
   return {};
@@ -178,8 +180,8 @@ std::string readNpy(const std::string &path, NpyArray &array) {
   array.dtype = dtypeOfDescr(header.descr);
   if (array.dtype.empty())
     return path + ": dtype '" + header.descr +
-           "' is not supported (only little-endian float32 '<f4' and int64 "
-           "'<i8')";
+           "' is not supported (only little-endian float32 '<f4', float16 "
+           "'<f2' and int64 '<i8')";
   array.shape = header.shape;
   int64_t count = elementCount(array.shape), needed;
   if (count < 0 ||
@@ -196,9 +198,13 @@ std::string readNpy(const std::string &path, NpyArray &array) {
 
 std::string writeNpy(const std::string &path, const std::string &dtype,
                      const std::vector<int64_t> &shape, const void *data) {
-  const char *descr = dtype == "F32" ? "<f4" : dtype == "I64" ? "<i8" : nullptr;
+  const char *descr = dtype == "F32"   ? "<f4"
+                      : dtype == "F16" ? "<f2"
+                      : dtype == "I64" ? "<i8"
+                                       : nullptr;
   if (!descr)
-    return path + ": cannot write dtype '" + dtype + "' (only F32 and I64)";
+    return path + ": cannot write dtype '" + dtype +
+           "' (only F32, F16 and I64)";
   int64_t count = elementCount(shape);
   if (count < 0)
     return path + ": invalid shape " + formatShape(shape);

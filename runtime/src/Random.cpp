@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Random.h"
+#include "DType.h"
 
 #include <cmath>
 
@@ -57,11 +58,14 @@ forEachBlockElement(uint64_t seed, const std::vector<int64_t> &shape,
 void fillRandomFloats(uint64_t seed, const std::vector<int64_t> &shape,
                       const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, float scale,
-                      float *block) {
+                      int32_t dtype, void *block) {
   forEachBlockElement(seed, shape, start, sizes, [&](int64_t i, uint64_t bits) {
     // 24 random bits are exact in a float.
-    float unit = float(bits >> 40) * 0x1p-23f - 1.0f;
-    block[i] = scale * unit;
+    float value = scale * (float(bits >> 40) * 0x1p-23f - 1.0f);
+    if (dtype == TPRT_F32)
+      static_cast<float *>(block)[i] = value;
+    else
+      narrow(dtype, &value, static_cast<uint16_t *>(block) + i, 1);
   });
 }
 

@@ -31,11 +31,13 @@ uint64_t mix64(uint64_t x);
 uint64_t tensorSeed(uint64_t seed, const std::string &name);
 
 /// Writes `scale` times the floats of the block at `start` of `sizes` of the
-/// random tensor of global `shape` and seed `seed` into the row-major `block`.
+/// random tensor of global `shape` and seed `seed` into the row-major `block`,
+/// rounded to `dtype` (a tprt_dtype): the f16 and bf16 tensors of a seed are
+/// its f32 tensor rounded.
 void fillRandomFloats(uint64_t seed, const std::vector<int64_t> &shape,
                       const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, float scale,
-                      float *block);
+                      int32_t dtype, void *block);
 
 /// Like fillRandomFloats, for integers in [0, bound).
 void fillRandomIntegers(uint64_t seed, const std::vector<int64_t> &shape,

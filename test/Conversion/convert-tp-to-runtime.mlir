@@ -30,20 +30,21 @@ module attributes {tp.tp_axis = "tp"} {
 // CHECK: llvm.mlir.global internal constant @{{tp_str_[0-9]+}}("w1\00")
 // CHECK-LABEL: llvm.func @tp_model_forward(
 // CHECK-SAME: %[[CTX:.*]]: !llvm.ptr, %[[ARENA:.*]]: !llvm.ptr, %[[PARAMS:.*]]: !llvm.ptr)
-// w1: x in the arena, w1 in the parameters, no bias.
+// w1: f32 (tprt_dtype 0), x in the arena, w1 in the parameters, no bias.
+// CHECK: %[[F32:.*]] = llvm.mlir.constant(0 : i32) : i32
 // CHECK: %[[X:.*]] = llvm.getelementptr %[[ARENA]][%{{.*}}]
 // CHECK: %[[PW1:.*]] = llvm.getelementptr %[[PARAMS]][%{{.*}}]
 // CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK: %[[H:.*]] = llvm.getelementptr %[[ARENA]][%{{.*}}]
-// CHECK: llvm.call @tprt_linear(%[[CTX]], %{{.*}}, %[[X]], %[[PW1]], %[[NULL]], %[[H]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: llvm.call @tprt_linear(%[[CTX]], %{{.*}}, %[[F32]], %[[X]], %[[PW1]], %[[NULL]], %[[H]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK: llvm.call @tprt_relu(
 // The reshapes are views: no call.
 // CHECK-NOT: tprt_copy
 // CHECK: llvm.call @tprt_linear(
-// CHECK: llvm.call @tprt_all_reduce(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64) -> ()
+// CHECK: llvm.call @tprt_all_reduce(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64) -> ()
 // CHECK: llvm.return
-// CHECK-DAG: llvm.func @tprt_linear(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: llvm.func @tprt_all_reduce(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64)
+// CHECK-DAG: llvm.func @tprt_linear(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: llvm.func @tprt_all_reduce(!llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64)
 // CHECK: llvm.mlir.global external constant @tp_model_manifest(
 // CHECK-SAME: \22arena_bytes\22:384
 // CHECK-SAME: \22inputs\22:[{\22dtype\22:\22F32\22,\22local_shape\22:[4,8],\22name\22:\22input0\22,\22offset\22:0,\22shape\22:[4,8],\22split\22:{{\[\[\],\[\]\]}}}]
@@ -78,12 +79,53 @@ module attributes {tp.tp_axis = "tp"} {
 module attributes {tp.tp_axis = "tp"} {
   tp.mesh @mesh(tp = 1)
   func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
-    // expected-error @+1 {{the runtime supports f32 tensors and i64 token ids; got 'tensor<4x8xbf16>'}}
-    %a = "test.cast"(%x) : (tensor<4x8xf32>) -> tensor<4x8xbf16>
-    %b = "test.cast"(%a) : (tensor<4x8xbf16>) -> tensor<4x8xf32>
+    // expected-error @+1 {{the runtime supports f32, f16 and bf16 tensors and i64 token ids; got 'tensor<4x8xf64>'}}
+    %a = "test.cast"(%x) : (tensor<4x8xf32>) -> tensor<4x8xf64>
+    %b = "test.cast"(%a) : (tensor<4x8xf64>) -> tensor<4x8xf32>
     return %b : tensor<4x8xf32>
   }
 }
+
+// -----
+
+// A bf16 model: every float call carries tprt_dtype 2 (an f16 one 1), the
+// buffers take 2 bytes an element, and the manifest names the dtype as
+// safetensors does.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"w1.weight" : tensor<16x8xbf16>
+  tp.parameter @"w2.weight" : tensor<8x16xbf16>
+  func.func @forward(%x: tensor<4x8xbf16> {tp.layout = #tp.layout<@mesh, [R]>},
+                     %g: tensor<4x8xf16> {tp.layout = #tp.layout<@mesh, [R]>})
+      -> (tensor<4x8xbf16> {tp.layout = #tp.layout<@mesh, [R]>},
+          tensor<4x8xf16> {tp.layout = #tp.layout<@mesh, [R]>}) {
+    %w1 = tp.get_parameter @"w1.weight" layout <@mesh, [S(0)]> : tensor<8x8xbf16>
+    %w2 = tp.get_parameter @"w2.weight" layout <@mesh, [S(1)]> : tensor<8x8xbf16>
+    %h = tp.linear "w1" %x, %w1 : tensor<4x8xbf16>, tensor<8x8xbf16>
+    %a = tp.silu %h : tensor<4x8xbf16>
+    %y = tp.linear "w2" %a, %w2 : tensor<4x8xbf16>, tensor<8x8xbf16>
+    %z = tp.all_reduce %y on @mesh ["tp"] : tensor<4x8xbf16>
+    %r = tp.relu %g : tensor<4x8xf16>
+    return %z, %r : tensor<4x8xbf16>, tensor<4x8xf16>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: %[[BF16:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK: llvm.call @tprt_linear(%{{.*}}, %{{.*}}, %[[BF16]],
+// CHECK: %[[BF16_2:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK: llvm.call @tprt_silu(%{{.*}}, %[[BF16_2]],
+// CHECK: %[[BF16_3:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK: llvm.call @tprt_linear(%{{.*}}, %{{.*}}, %[[BF16_3]],
+// CHECK: %[[BF16_4:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK: llvm.call @tprt_all_reduce(%{{.*}}, %[[BF16_4]],
+// CHECK: %[[F16:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK: llvm.call @tprt_relu(%{{.*}}, %[[F16]],
+// CHECK: @tp_model_manifest(
+// CHECK-SAME: \22dtype\22:\22BF16\22,\22local_shape\22:[4,8],\22name\22:\22input0\22
+// CHECK-SAME: \22dtype\22:\22F16\22,\22local_shape\22:[4,8],\22name\22:\22input1\22
+// CHECK-SAME: \22param_bytes\22:256
+// CHECK-SAME: \22dtype\22:\22BF16\22,\22local_shape\22:[8,8],\22name\22:\22w1.weight\22
 
 // -----
 

@@ -49,6 +49,19 @@ def corrupt(good, bad, kind):
     return victim
 
 
+def write_once(path, data):
+    """Writes `data` to `path` unless it holds it already, atomically, since
+    tests run in parallel."""
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return
+    partial = f"{path}.{os.getpid()}"
+    with open(partial, "wb") as f:
+        f.write(data)
+    os.replace(partial, path)
+
+
 def compare(index, path, expected, args):
     """Checks output `index` against the reference and the 1-rank build."""
     actual = np.load(path).astype(np.float64)
@@ -63,8 +76,7 @@ def compare(index, path, expected, args):
         sys.exit(f"FAIL: output {index} differs from the numpy reference")
 
     # The 1-rank cpu build: what sharded and cuda runs must reproduce.
-    one_rank = os.path.join(args.workdir,
-                            f"{args.model}-tp1-output{index}.npy")
+    one_rank = os.path.join(args.workdir, f"{args.name}-tp1-output{index}.npy")
     if (args.ranks > 1 or args.target != "cpu") and os.path.exists(one_rank):
         single = np.load(one_rank).astype(np.float64)
         error = np.max(np.abs(actual - single)) / scale
@@ -90,12 +102,32 @@ def main():
     parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--corrupt", choices=["missing", "shape", "truncated"])
     parser.add_argument("--expect-error", help="regex the failure must print")
-    parser.add_argument("--rtol", type=float, default=2e-4)
+    parser.add_argument("--dtype", choices=["f32", "f16", "bf16"],
+                        default="f32",
+                        help="run the example with this float type")
+    parser.add_argument("--rtol", type=float,
+                        help="tolerance relative to the largest output "
+                        "(default: by dtype)")
     args = parser.parse_args()
+    if args.rtol is None:
+        # Each op rounds its result to the dtype once (2^-11 for f16, 2^-8
+        # for bf16); through the examples' ops that grows to about a third
+        # of these (measured: 8e-4 and 7e-3 at most).
+        args.rtol = {"f32": 2e-4, "f16": 3e-3, "bf16": 2e-2}[args.dtype]
 
     example = os.path.join(args.examples, args.model)
     os.makedirs(args.workdir, exist_ok=True)
-    tag = f"{args.model}-{args.mesh.replace(':', '').replace(',', '-')}"
+    model_file = os.path.join(example, "model.mlir")
+    name = args.model
+    if args.dtype != "f32":
+        # The same model in another float type: every f32 tensor becomes one.
+        name = f"{args.model}-{args.dtype}"
+        with open(model_file) as f:
+            text = re.sub(r"(?<=[x<])f32(?=>)", args.dtype, f.read())
+        model_file = os.path.join(args.workdir, f"{name}.mlir")
+        write_once(model_file, text.encode())
+    args.name = name
+    tag = f"{name}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.sequence_parallel:
         tag += "-sp"
     if args.target != "cpu":
@@ -105,18 +137,17 @@ def main():
         tag += f"-{args.corrupt}"
     if args.launch_ranks:
         tag += f"-np{args.launch_ranks}"
-    weights = os.path.join(args.workdir, f"{args.model}.safetensors")
+    weights = os.path.join(args.workdir, f"{name}.safetensors")
     if not os.path.exists(weights):
         # Another test may be writing it: write aside, then rename.
         partial = f"{weights}.{os.getpid()}"
-        run([os.path.join(args.bin, "tp-weights"), "init",
-             os.path.join(example, "model.mlir"), "--seed", "0", "-o", partial],
-            check=True)
+        run([os.path.join(args.bin, "tp-weights"), "init", model_file,
+             "--seed", "0", "-o", partial], check=True)
         os.replace(partial, weights)
 
     executable = os.path.join(args.workdir, tag)
     compile_command = [os.path.join(args.bin, "tp-compile"),
-                       os.path.join(example, "model.mlir"), "--mesh", args.mesh,
+                       model_file, "--mesh", args.mesh,
                        "--plan", os.path.join(example, "plan.json"),
                        "--target", args.target, "-o", executable]
     if args.sequence_parallel:
@@ -155,9 +186,11 @@ def main():
     if result.returncode != 0:
         sys.exit(f"FAIL: exit code {result.returncode}")
 
-    expected = model["forward"](reference.read_safetensors(weights),
-                                *[a.astype(np.float64) if a.dtype != np.int64
-                                  else a for a in inputs])
+    # The executable rounds float32 inputs to the model's dtype.
+    expected = model["forward"](
+        reference.read_safetensors(weights),
+        *[reference.round_to(args.dtype, a).astype(np.float64)
+          if a.dtype != np.int64 else a for a in inputs])
     if not isinstance(expected, list):
         expected = [expected]
     for i, (path, want) in enumerate(zip(outputs, expected)):

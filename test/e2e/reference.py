@@ -4,7 +4,8 @@ Each function takes the weights (a dict from state-dict names to arrays, as
 read from a safetensors file) and the inputs, and returns the model's output
 (or a list of its outputs), computed the way
 the PyTorch reference code does (Lightning's FeedForward, Meta's Llama 3
-model.py), in float64 so that it is a yardstick for the f32 executables.
+model.py), in float64 so that it is a yardstick for the f32 executables
+(and, from the same rounded weights and inputs, for the f16 and bf16 ones).
 """
 
 import json
@@ -21,7 +22,8 @@ def read_safetensors(path):
     (header_len,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + header_len])
     base = 8 + header_len
-    dtypes = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
+    dtypes = {"F32": np.float32, "F64": np.float64, "I64": np.int64,
+              "F16": np.float16, "BF16": np.uint16}
     tensors = {}
     for name, entry in header.items():
         if name == "__metadata__":
@@ -29,8 +31,23 @@ def read_safetensors(path):
         begin, end = entry["data_offsets"]
         array = np.frombuffer(data[base + begin : base + end],
                               dtype=dtypes[entry["dtype"]])
+        if entry["dtype"] == "BF16":
+            # bfloat16 is the upper half of a float32 (numpy has no bf16).
+            array = (array.astype(np.uint32) << 16).view(np.float32)
         tensors[name] = array.reshape(entry["shape"]).astype(np.float64)
     return tensors
+
+
+def round_to(dtype, array):
+    """The float32 `array` rounded to `dtype` ("f32", "f16", "bf16") to
+    nearest even, as float32: what the runtime makes of float32 inputs."""
+    if dtype == "f16":
+        return array.astype(np.float16).astype(np.float32)
+    if dtype == "bf16":
+        bits = array.astype(np.float32).view(np.uint32).astype(np.uint64)
+        bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16
+        return bits.astype(np.uint32).view(np.float32)
+    return array
 
 
 def linear(x, weight):

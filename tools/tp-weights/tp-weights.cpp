@@ -13,6 +13,7 @@
 #include "tp/Dialect/TP/IR/TPOps.h"
 #include "tp/InitAll.h"
 
+#include "DType.h"
 #include "Random.h"
 #include "Safetensors.h"
 
@@ -63,11 +64,16 @@ static int runInit() {
   std::vector<tprt::TensorDesc> tensors;
   for (auto parameter : module->getOps<tp::ParameterOp>()) {
     RankedTensorType type = parameter.getTensorType();
-    if (!type.getElementType().isF32())
+    Type element = type.getElementType();
+    const char *dtype = element.isF32()    ? "F32"
+                        : element.isF16()  ? "F16"
+                        : element.isBF16() ? "BF16"
+                                           : nullptr;
+    if (!dtype)
       return fail("parameter '" + parameter.getSymName() + "' has element type " +
-                  llvm::formatv("{0}", type.getElementType()).str() +
-                  "; tp-weights writes f32 weights");
-    tensors.push_back({parameter.getSymName().str(), "F32",
+                  llvm::formatv("{0}", element).str() +
+                  "; tp-weights writes f32, f16 and bf16 weights");
+    tensors.push_back({parameter.getSymName().str(), dtype,
                        std::vector<int64_t>(type.getShape().begin(),
                                             type.getShape().end())});
   }
@@ -83,7 +89,7 @@ static int runInit() {
                                tensor.shape,
                                std::vector<int64_t>(tensor.shape.size(), 0),
                                tensor.shape, tprt::parameterScale(tensor.shape),
-                               reinterpret_cast<float *>(bytes));
+                               tprt::floatDType(tensor.dtype), bytes);
       },
       {{"generator", "tp-weights init --seed " + std::to_string(seed)}});
   if (!error.empty())

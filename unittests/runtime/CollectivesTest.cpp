@@ -84,9 +84,9 @@ TEST(CollectivesTest, AllReduce) {
           for (int64_t m : members)
             expected[i] += float(m * 100 + i);
         }
-        tprt_all_reduce(&ctx, x.data(), y.data(), count, mask);
+        tprt_all_reduce(&ctx, TPRT_F32, x.data(), y.data(), count, mask);
         EXPECT_EQ(y, expected);
-        tprt_all_reduce(&ctx, x.data(), x.data(), count, mask);
+        tprt_all_reduce(&ctx, TPRT_F32, x.data(), x.data(), count, mask);
         EXPECT_EQ(x, expected) << "in place";
       });
 }
@@ -132,7 +132,7 @@ TEST(CollectivesTest, ReduceScatter) {
             for (int64_t e = 0; e < inner; ++e)
               for (int64_t m : members)
                 expected[o * inner + e] += value(m, o, index, e);
-          tprt_reduce_scatter(&ctx, x.data(), y.data(), outer, inner, mask);
+          tprt_reduce_scatter(&ctx, TPRT_F32, x.data(), y.data(), outer, inner, mask);
           EXPECT_EQ(y, expected) << "outer " << outer;
         }
       });

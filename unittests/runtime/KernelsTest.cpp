@@ -51,7 +51,7 @@ TEST_F(KernelsTest, LinearWithAndWithoutBias) {
           sum += double(x[i * k + l]) * w[j * k + l];
         expected[i * n + j] = sum;
       }
-    tprt_linear(&ctx, "proj", x.data(), w.data(),
+    tprt_linear(&ctx, "proj", TPRT_F32, x.data(), w.data(),
                 withBias ? bias.data() : nullptr, y.data(), m, n, k);
     expectNear(y, expected);
   }
@@ -70,7 +70,7 @@ TEST_F(KernelsTest, BatchedMatmul) {
           sum += double(a[(p * m + i) * k + l]) * b[(p * k + l) * n + j];
         expected[(p * m + i) * n + j] = sum;
       }
-  tprt_matmul(&ctx, "scores", a.data(), b.data(), c.data(), batch, m, n, k);
+  tprt_matmul(&ctx, "scores", TPRT_F32, a.data(), b.data(), c.data(), batch, m, n, k);
   expectNear(c, expected);
 }
 
@@ -84,30 +84,30 @@ TEST_F(KernelsTest, Elementwise) {
       expected[i] = reference(double(a[i]), double(b[i]));
     expectNear(y, expected);
   };
-  tprt_add(&ctx, a.data(), b.data(), y.data(), count);
+  tprt_add(&ctx, TPRT_F32, a.data(), b.data(), y.data(), count);
   check([](double u, double v) { return u + v; });
-  tprt_mul(&ctx, a.data(), b.data(), y.data(), count);
+  tprt_mul(&ctx, TPRT_F32, a.data(), b.data(), y.data(), count);
   check([](double u, double v) { return u * v; });
-  tprt_silu(&ctx, a.data(), y.data(), count);
+  tprt_silu(&ctx, TPRT_F32, a.data(), y.data(), count);
   check([](double u, double) { return u / (1 + std::exp(-u)); });
-  tprt_silu_mul(&ctx, a.data(), b.data(), y.data(), count);
+  tprt_silu_mul(&ctx, TPRT_F32, a.data(), b.data(), y.data(), count);
   check([](double u, double v) { return u / (1 + std::exp(-u)) * v; });
-  tprt_relu(&ctx, a.data(), y.data(), count);
+  tprt_relu(&ctx, TPRT_F32, a.data(), y.data(), count);
   check([](double u, double) { return u > 0 ? u : 0; });
-  tprt_gelu(&ctx, a.data(), y.data(), count, 0);
+  tprt_gelu(&ctx, TPRT_F32, a.data(), y.data(), count, 0);
   check([](double u, double) {
     return 0.5 * u * (1 + std::erf(u / std::sqrt(2.0)));
   });
-  tprt_gelu(&ctx, a.data(), y.data(), count, 1);
+  tprt_gelu(&ctx, TPRT_F32, a.data(), y.data(), count, 1);
   check([](double u, double) {
     return 0.5 * u *
            (1 + std::tanh(std::sqrt(2 / M_PI) * (u + 0.044715 * u * u * u)));
   });
-  tprt_scale(&ctx, a.data(), y.data(), count, 0.125);
+  tprt_scale(&ctx, TPRT_F32, a.data(), y.data(), count, 0.125);
   check([](double u, double) { return u * 0.125; });
   // Elementwise kernels may work in place.
   std::vector<float> inPlace = a;
-  tprt_add(&ctx, inPlace.data(), b.data(), inPlace.data(), count);
+  tprt_add(&ctx, TPRT_F32, inPlace.data(), b.data(), inPlace.data(), count);
   y = inPlace;
   check([](double u, double v) { return u + v; });
 }
@@ -139,13 +139,13 @@ TEST_F(KernelsTest, Norms) {
       layer[r * features + i] = layerNoBias[r * features + i] + bias[i];
     }
   }
-  tprt_rms_norm(&ctx, "norm", x.data(), weight.data(), y.data(), rows, features,
+  tprt_rms_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), y.data(), rows, features,
                 epsilon);
   expectNear(y, rms);
-  tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), bias.data(), y.data(),
+  tprt_layer_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), bias.data(), y.data(),
                   rows, features, epsilon);
   expectNear(y, layer);
-  tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), nullptr, y.data(),
+  tprt_layer_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), nullptr, y.data(),
                   rows, features, epsilon);
   expectNear(y, layerNoBias);
 }
@@ -167,7 +167,7 @@ TEST_F(KernelsTest, SoftmaxOnMiddleAndLastDim) {
           expected[(o * dim + d) * inner + i] =
               std::exp(x[(o * dim + d) * inner + i] - max) / sum;
       }
-    tprt_softmax(&ctx, x.data(), y.data(), outer, dim, inner);
+    tprt_softmax(&ctx, TPRT_F32, x.data(), y.data(), outer, dim, inner);
     expectNear(y, expected);
   }
 }
@@ -221,7 +221,7 @@ TEST_F(KernelsTest, Rope) {
           expected[at + 1] =
               x[at] * std::sin(angle) + x[at + 1] * std::cos(angle);
         }
-  tprt_rope(&ctx, x.data(), y.data(), batch, seq, heads, headDim, theta);
+  tprt_rope(&ctx, TPRT_F32, x.data(), y.data(), batch, seq, heads, headDim, theta);
   expectNear(y, expected);
 }
 
@@ -280,7 +280,7 @@ TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
                                         16),
                        o(q.size());
     double scale = 1.0 / std::sqrt(double(c.dim));
-    tprt_attention(&ctx, "attention", q.data(), k.data(), v.data(), o.data(),
+    tprt_attention(&ctx, "attention", TPRT_F32, q.data(), k.data(), v.data(), o.data(),
                    c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads, c.dim,
                    c.causal, scale);
     SCOPED_TRACE("q_seq " + std::to_string(c.qSeq) + " causal " +
@@ -312,7 +312,7 @@ TEST_F(KernelsTest, SumOverDimMask) {
           expected[at] += x[(a * 3 + b) * 4 + c];
         }
     std::vector<float> y(count);
-    tprt_sum(&ctx, x.data(), y.data(), 3, shape, mask);
+    tprt_sum(&ctx, TPRT_F32, x.data(), y.data(), 3, shape, mask);
     SCOPED_TRACE("dim mask " + std::to_string(mask));
     expectNear(y, expected);
   }
@@ -330,7 +330,7 @@ TEST_F(KernelsTest, CrossEntropy) {
     total += std::log(sum) - logits[p * classes + labels[p]];
   }
   std::vector<float> loss(1);
-  tprt_cross_entropy(&ctx, "loss", logits.data(), labels.data(), loss.data(),
+  tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(), labels.data(), loss.data(),
                      positions, classes);
   expectNear(loss, {total / positions});
 }
@@ -341,7 +341,7 @@ TEST_F(KernelsTest, EmbeddingWithRowOffset) {
   std::vector<float> table = randomFloats(rows * dim, 19);
   std::vector<int64_t> ids = {0, 4, 6, 3, 5};
   std::vector<float> y(ids.size() * dim);
-  tprt_embedding(&ctx, "tok_embeddings", ids.data(), table.data(), y.data(),
+  tprt_embedding(&ctx, "tok_embeddings", TPRT_F32, ids.data(), table.data(), y.data(),
                  ids.size(), rows, dim, offset, total);
   for (size_t i = 0; i < ids.size(); ++i)
     for (int64_t d = 0; d < dim; ++d)
@@ -353,28 +353,28 @@ TEST_F(KernelsTest, EmbeddingWithRowOffset) {
 TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
   std::vector<float> logits(10), y(8);
   std::vector<int64_t> labels = {1, 5};
-  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", logits.data(), labels.data(),
+  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(), labels.data(),
                                  y.data(), 2, 5),
               ::testing::ExitedWithCode(1),
               "tprt: error: tprt_cross_entropy 'loss': label 5 at position 1 "
               "is outside \\[0, 5\\)");
   std::vector<int64_t> ids = {7};
-  EXPECT_EXIT(tprt_embedding(&ctx, "emb", ids.data(), logits.data(), y.data(),
+  EXPECT_EXIT(tprt_embedding(&ctx, "emb", TPRT_F32, ids.data(), logits.data(), y.data(),
                              1, 2, 2, 0, 7),
               ::testing::ExitedWithCode(1),
               "tprt_embedding 'emb': id 7 at position 0 is outside \\[0, 7\\)");
-  EXPECT_EXIT(tprt_attention(&ctx, "attn", y.data(), y.data(), y.data(),
+  EXPECT_EXIT(tprt_attention(&ctx, "attn", TPRT_F32, y.data(), y.data(), y.data(),
                              y.data(), 1, 1, 1, 3, 2, 1, 0, 1.0),
               ::testing::ExitedWithCode(1),
               "3 query heads are not a multiple of 2 key/value heads");
-  EXPECT_EXIT(tprt_all_reduce(&ctx, y.data(), y.data(), 1, 2),
+  EXPECT_EXIT(tprt_all_reduce(&ctx, TPRT_F32, y.data(), y.data(), 1, 2),
               ::testing::ExitedWithCode(1),
               "tprt_all_reduce: axis mask 2 names axes beyond the mesh's 0");
 }
 
 TEST_F(KernelsTest, CollectivesOfOneRankCopy) {
   std::vector<float> x = randomFloats(6, 20), y(6);
-  tprt_all_reduce(&ctx, x.data(), y.data(), 6, 0);
+  tprt_all_reduce(&ctx, TPRT_F32, x.data(), y.data(), 6, 0);
   EXPECT_EQ(x, y);
   std::fill(y.begin(), y.end(), 0.0f);
   tprt_all_gather(&ctx, x.data(), y.data(), 2, 3 * sizeof(float), 0);

@@ -95,8 +95,8 @@ TEST(ManifestTest, InconsistentManifestsAreErrors) {
   expectError(R"("id_bound": 128)", R"("id_bound": 0)",
               "input 'ids': an I64 input needs a positive id_bound");
   expectError(R"("dtype": "F32", "shape": [8, 4])",
-              R"("dtype": "BF16", "shape": [8, 4])",
-              "parameter 'w1.weight': unsupported dtype 'BF16'");
+              R"("dtype": "F64", "shape": [8, 4])",
+              "parameter 'w1.weight': unsupported dtype 'F64'");
   expectError(R"("sizes": [2, 2])", R"("sizes": [2])",
               "manifest: mesh axes and sizes differ in length");
   expectError(R"("arena_bytes": 4096,)", "", "manifest: ");

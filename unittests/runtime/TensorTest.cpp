@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Tensor.h"
+#include "DType.h"
 #include "Random.h"
 
 #include <gtest/gtest.h>
@@ -66,12 +67,12 @@ TEST(TensorTest, RandomBlocksAreSlicesOfOneGlobalTensor) {
   EXPECT_NE(seed, tensorSeed(7, "layers.0.w2.weight"));
   EXPECT_NE(seed, tensorSeed(8, "layers.0.w1.weight"));
   std::vector<float> global(24), block(6);
-  fillRandomFloats(seed, shape, {0, 0}, shape, 0.5f, global.data());
+  fillRandomFloats(seed, shape, {0, 0}, shape, 0.5f, TPRT_F32, global.data());
   for (float value : global) {
     EXPECT_GE(value, -0.5f);
     EXPECT_LT(value, 0.5f);
   }
-  fillRandomFloats(seed, shape, {2, 3}, {2, 3}, 0.5f, block.data());
+  fillRandomFloats(seed, shape, {2, 3}, {2, 3}, 0.5f, TPRT_F32, block.data());
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t c = 0; c < 3; ++c)
       EXPECT_EQ(block[r * 3 + c], global[(2 + r) * 6 + 3 + c]);

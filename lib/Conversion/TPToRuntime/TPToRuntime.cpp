@@ -65,6 +65,25 @@ static llvm::json::Array toJSON(ArrayRef<int64_t> values) {
   return llvm::json::Array(values);
 }
 
+/// The runtime's float dtypes: tprt_dtype's codes (tprt.h), and the
+/// safetensors names the manifest uses.
+static std::optional<int32_t> getRuntimeDType(Type element) {
+  if (element.isF32())
+    return 0;
+  if (element.isF16())
+    return 1;
+  if (element.isBF16())
+    return 2;
+  return std::nullopt;
+}
+
+static StringRef getDTypeName(Type element) {
+  if (element.isInteger(64))
+    return "I64";
+  static const char *const names[] = {"F32", "F16", "BF16"};
+  return names[*getRuntimeDType(element)];
+}
+
 namespace {
 
 /// Emits tp_model_forward and tp_model_manifest for one rank's program.
@@ -107,6 +126,11 @@ private:
                                     builder.getI32IntegerAttr(value));
   }
   Value null() { return LLVM::ZeroOp::create(builder, loc, ptrType); }
+  /// The tprt_dtype argument of a call on float tensors of `tensor`'s type.
+  Value dtypeOf(Value tensor) {
+    Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
+    return constantI32(*getRuntimeDType(element));
+  }
   Value globalString(StringRef text);
   Value globalI64Array(ArrayRef<int64_t> values);
   Value layerName(Operation *op);
@@ -133,10 +157,10 @@ LogicalResult RuntimeEmitter::checkTypes() {
   auto check = [&](Value value, Operation *where) -> LogicalResult {
     auto type = dyn_cast<RankedTensorType>(value.getType());
     Type element = type ? type.getElementType() : Type();
-    if (type && (element.isF32() || element.isInteger(64)))
+    if (type && (getRuntimeDType(element) || element.isInteger(64)))
       return success();
-    return where->emitError("the runtime supports f32 tensors and i64 token "
-                            "ids; got ")
+    return where->emitError("the runtime supports f32, f16 and bf16 tensors "
+                            "and i64 token ids; got ")
            << value.getType();
   };
   for (BlockArgument argument : function.getArguments())
@@ -231,7 +255,8 @@ LogicalResult RuntimeEmitter::lowerCollective(Operation *op, Value input,
   auto trailing = [&](int64_t dim) { return product(in.drop_front(dim + 1)); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](AllReduceOp) {
-        call("tprt_all_reduce", {context, x, y, constant(product(in)), mask});
+        call("tprt_all_reduce",
+             {context, dtypeOf(input), x, y, constant(product(in)), mask});
         return success();
       })
       .Case([&](AllGatherOp gather) {
@@ -244,8 +269,9 @@ LogicalResult RuntimeEmitter::lowerCollective(Operation *op, Value input,
       .Case([&](ReduceScatterOp scatter) {
         int64_t dim = scatter.getDim();
         int64_t piece = shapeOf(result)[dim];
-        call("tprt_reduce_scatter", {context, x, y, constant(outer(dim)),
-                                     constant(piece * trailing(dim)), mask});
+        call("tprt_reduce_scatter",
+             {context, dtypeOf(input), x, y, constant(outer(dim)),
+              constant(piece * trailing(dim)), mask});
         return success();
       })
       .Case([&](AllToAllOp exchange) {
@@ -291,8 +317,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         int64_t m = product(shapeOf(linear.getInput()).drop_back());
         flops += 2.0 * m * weight[0] * weight[1];
         call("tprt_linear",
-             {context, layerName(op), pointerTo(linear.getInput()),
-              pointerTo(linear.getWeight()),
+             {context, layerName(op), dtypeOf(linear.getResult()),
+              pointerTo(linear.getInput()), pointerTo(linear.getWeight()),
               linear.getBias() ? pointerTo(linear.getBias()) : null(),
               pointerTo(linear.getResult()), constant(m), constant(weight[0]),
               constant(weight[1])});
@@ -314,7 +340,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         Value rowOffset = LLVM::MulOp::create(builder, loc, groupIndex,
                                               constant(table[0]));
         call("tprt_embedding",
-             {context, layerName(op), pointerTo(embedding.getIds()),
+             {context, layerName(op), dtypeOf(embedding.getResult()),
+              pointerTo(embedding.getIds()),
               pointerTo(embedding.getTable()), pointerTo(embedding.getResult()),
               constant(count(embedding.getIds())), constant(table[0]),
               constant(table[1]), rowOffset, constant(totalRows)});
@@ -326,45 +353,52 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
                 k = lhs.back(), n = shapeOf(matmul.getRhs()).back();
         flops += 2.0 * batch * m * n * k;
         call("tprt_matmul",
-             {context, layerName(op), pointerTo(matmul.getLhs()),
+             {context, layerName(op), dtypeOf(matmul.getResult()),
+              pointerTo(matmul.getLhs()),
               pointerTo(matmul.getRhs()), pointerTo(matmul.getResult()),
               constant(batch), constant(m), constant(n), constant(k)});
         return success();
       })
       .Case([&](MulOp mul) {
         if (std::optional<SiLUMul> fused = matchSiLUMul(mul)) {
-          call("tprt_silu_mul", {context, pointerTo(fused->silu.getInput()),
+          call("tprt_silu_mul", {context, dtypeOf(mul.getResult()),
+                                 pointerTo(fused->silu.getInput()),
                                  pointerTo(fused->up),
                                  pointerTo(mul.getResult()),
                                  constant(count(mul.getResult()))});
           return success();
         }
-        call("tprt_mul", {context, pointerTo(mul.getLhs()),
+        call("tprt_mul", {context, dtypeOf(mul.getResult()),
+                          pointerTo(mul.getLhs()),
                           pointerTo(mul.getRhs()), pointerTo(mul.getResult()),
                           constant(count(mul.getResult()))});
         return success();
       })
       .Case([&](AddOp add) {
         call("tprt_add",
-             {context, pointerTo(add.getLhs()), pointerTo(add.getRhs()),
+             {context, dtypeOf(add.getResult()), pointerTo(add.getLhs()),
+              pointerTo(add.getRhs()),
               pointerTo(add.getResult()), constant(count(add.getResult()))});
         return success();
       })
       .Case<SiLUOp, ReLUOp>([&](auto unary) {
         call(isa<SiLUOp>(op) ? "tprt_silu" : "tprt_relu",
-             {context, pointerTo(unary.getInput()), pointerTo(unary.getResult()),
+             {context, dtypeOf(unary.getResult()), pointerTo(unary.getInput()),
+              pointerTo(unary.getResult()),
               constant(count(unary.getResult()))});
         return success();
       })
       .Case([&](GELUOp gelu) {
-        call("tprt_gelu", {context, pointerTo(gelu.getInput()),
+        call("tprt_gelu", {context, dtypeOf(gelu.getResult()),
+                           pointerTo(gelu.getInput()),
                            pointerTo(gelu.getResult()),
                            constant(count(gelu.getResult())),
                            constantI32(gelu.getTanh() ? 1 : 0)});
         return success();
       })
       .Case([&](ScaleOp scale) {
-        call("tprt_scale", {context, pointerTo(scale.getInput()),
+        call("tprt_scale", {context, dtypeOf(scale.getResult()),
+                            pointerTo(scale.getInput()),
                             pointerTo(scale.getResult()),
                             constant(count(scale.getResult())),
                             constantF64(scale.getFactor().convertToDouble())});
@@ -373,8 +407,9 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
       .Case([&](RMSNormOp norm) {
         ArrayRef<int64_t> shape = shapeOf(norm.getInput());
         call("tprt_rms_norm",
-             {context, layerName(op), pointerTo(norm.getInput()),
-              pointerTo(norm.getWeight()), pointerTo(norm.getResult()),
+             {context, layerName(op), dtypeOf(norm.getResult()),
+              pointerTo(norm.getInput()), pointerTo(norm.getWeight()),
+              pointerTo(norm.getResult()),
               constant(product(shape.drop_back())), constant(shape.back()),
               constantF64(norm.getEpsilon().convertToDouble())});
         return success();
@@ -382,8 +417,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
       .Case([&](LayerNormOp norm) {
         ArrayRef<int64_t> shape = shapeOf(norm.getInput());
         call("tprt_layer_norm",
-             {context, layerName(op), pointerTo(norm.getInput()),
-              pointerTo(norm.getWeight()),
+             {context, layerName(op), dtypeOf(norm.getResult()),
+              pointerTo(norm.getInput()), pointerTo(norm.getWeight()),
               norm.getBias() ? pointerTo(norm.getBias()) : null(),
               pointerTo(norm.getResult()),
               constant(product(shape.drop_back())), constant(shape.back()),
@@ -394,7 +429,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         ArrayRef<int64_t> shape = shapeOf(softmax.getInput());
         int64_t dim = softmax.getNormalizedDim();
         call("tprt_softmax",
-             {context, pointerTo(softmax.getInput()),
+             {context, dtypeOf(softmax.getResult()),
+              pointerTo(softmax.getInput()),
               pointerTo(softmax.getResult()),
               constant(product(shape.take_front(dim))), constant(shape[dim]),
               constant(product(shape.drop_front(dim + 1)))});
@@ -413,7 +449,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
       })
       .Case([&](RoPEOp rope) {
         ArrayRef<int64_t> shape = shapeOf(rope.getInput());
-        call("tprt_rope", {context, pointerTo(rope.getInput()),
+        call("tprt_rope", {context, dtypeOf(rope.getResult()),
+                           pointerTo(rope.getInput()),
                            pointerTo(rope.getResult()), constant(shape[0]),
                            constant(shape[1]), constant(shape[2]),
                            constant(shape[3]),
@@ -425,7 +462,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         ArrayRef<int64_t> k = shapeOf(attention.getKey());
         flops += 4.0 * q[0] * q[2] * q[1] * k[1] * q[3];
         call("tprt_attention",
-             {context, layerName(op), pointerTo(attention.getQuery()),
+             {context, layerName(op), dtypeOf(attention.getResult()),
+              pointerTo(attention.getQuery()),
               pointerTo(attention.getKey()), pointerTo(attention.getValue()),
               pointerTo(attention.getResult()), constant(q[0]),
               constant(q[1]), constant(k[1]), constant(q[2]), constant(k[2]),
@@ -438,7 +476,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         int64_t dimMask = 0;
         for (int64_t dim : sum.getReducedDims())
           dimMask |= int64_t(1) << dim;
-        call("tprt_sum", {context, pointerTo(sum.getInput()),
+        call("tprt_sum", {context, dtypeOf(sum.getResult()),
+                          pointerTo(sum.getInput()),
                           pointerTo(sum.getResult()), constant(shape.size()),
                           globalI64Array(shape), constant(dimMask)});
         return success();
@@ -446,7 +485,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
       .Case([&](CrossEntropyOp loss) {
         ArrayRef<int64_t> logits = shapeOf(loss.getLogits());
         call("tprt_cross_entropy",
-             {context, layerName(op), pointerTo(loss.getLogits()),
+             {context, layerName(op), dtypeOf(loss.getResult()),
+              pointerTo(loss.getLogits()),
               pointerTo(loss.getLabels()), pointerTo(loss.getResult()),
               constant(product(logits.drop_back())), constant(logits.back())});
         return success();
@@ -480,7 +520,7 @@ void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
     auto type = cast<RankedTensorType>(value.getType());
     llvm::json::Object entry{
         {"name", name},
-        {"dtype", type.getElementType().isF32() ? "F32" : "I64"},
+        {"dtype", getDTypeName(type.getElementType())},
         {"shape", toJSON(getGlobalShape(mesh, layout, type))},
         {"local_shape", toJSON(type.getShape())},
         {"split", getSplits(layout, type.getRank())},
