@@ -1,7 +1,8 @@
 //===- BenchShapes.h - the command line of the GEMM yardsticks --*- C++ -*-===//
 //
 // This file parses what tp-bench-gemm and tp-bench-cublas share:
-// `[--reps N] MxNxK...`, the linear-layer shapes of a rank's program.
+// `[--reps N] [--dtype T] MxNxK...`, the linear-layer shapes of a rank's
+// program and their element type.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,14 +21,20 @@ struct Shape {
   long m, n, k;
 };
 
-/// Reads `[--reps N] MxNxK...` into `reps` and `shapes`; on a bad argument
-/// prints usage for `tool` and returns false.
+/// Reads `[--reps N] [--dtype T] MxNxK...` into `reps`, `dtype` (f32 unless
+/// given) and `shapes`; on a bad argument prints usage for `tool` and returns
+/// false.
 inline bool parseShapes(int argc, char **argv, const char *tool, int &reps,
-                        std::vector<Shape> &shapes) {
+                        std::string &dtype, std::vector<Shape> &shapes) {
+  dtype = "f32";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--reps" && i + 1 < argc) {
       reps = std::atoi(argv[++i]);
+      continue;
+    }
+    if (arg == "--dtype" && i + 1 < argc) {
+      dtype = argv[++i];
       continue;
     }
     Shape shape;
@@ -40,7 +47,8 @@ inline bool parseShapes(int argc, char **argv, const char *tool, int &reps,
     shapes.push_back(shape);
   }
   if (shapes.empty() || reps < 1) {
-    std::fprintf(stderr, "usage: %s [--reps N] MxNxK...\n", tool);
+    std::fprintf(stderr, "usage: %s [--reps N] [--dtype f32|f16|bf16] MxNxK...\n",
+                 tool);
     return false;
   }
   return true;

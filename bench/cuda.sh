@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The GPU benchmark, one command for whoever has a GPU (tp-compile --target
 # cuda). For the FeedForward at 8192 with batch 8 and with 4096 tokens, and
-# the Llama layer: time per step, TFLOP/s, the same GEMMs called directly
-# through cuBLAS (tp-bench-cublas) and the ratio; then the runtime's
-# overhead per call, from a chain of 256 tiny elementwise ops.
-#   bench/cuda.sh [steps]        (default 50; f32 only for now)
+# the Llama layer, in f32 and bf16: time per step, TFLOP/s, the same GEMMs
+# called directly through cuBLAS (tp-bench-cublas) and the ratio; then the
+# runtime's overhead per call, from a chain of 256 tiny elementwise ops.
+#   bench/cuda.sh [steps]        (default 50)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$root/build}
@@ -23,18 +23,31 @@ gpus=$(nvidia-smi -L 2>/dev/null | wc -l || echo 1)
 
 # The linear layers of a rank's program as MxNxK.
 gemm_shapes() {
-  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)xf32>, tensor<\([0-9]*\)x\([0-9]*\)xf32>.*/\1 \2 \3/p' "$1" |
+  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9]*\)x\([0-9]*\)x[a-z0-9]*>.*/\1 \2 \3/p' "$1" |
     awk '{ n = split($1, d, "x"); m = 1; for (i = 1; i < n; i++) m *= d[i]; printf "%dx%dx%d ", m, $2, $3 }'
 }
 
+# Each example, and the FeedForward with 4096 tokens, in f32 and in bf16
+# (every f32 tensor type made bf16, as the e2e tests do).
 ff="$root/python-free-examples/feedforward"
-mkdir -p "$work/ff4096"
-sed 's/8x8192xf32/4096x8192xf32/g' "$ff/model.mlir" >"$work/ff4096/model.mlir"
-cp "$ff/plan.json" "$work/ff4096/"
+layer="$root/python-free-examples/llama-layer"
+models=()
+for dtype in f32 bf16; do
+  for source in "$ff:feedforward" "$ff:ff4096" "$layer:llama-layer"; do
+    example=${source%%:*} name=${source##*:}-$dtype
+    mkdir -p "$work/$name"
+    sed -e 's/\([x<]\)f32>/\1'"$dtype"'>/g' \
+      -e "$([ "${source##*:}" = ff4096 ] && echo 's/<8x8192x/<4096x8192x/g')" \
+      "$example/model.mlir" >"$work/$name/model.mlir"
+    cp "$example/plan.json" "$work/$name/"
+    models+=("$work/$name:$dtype")
+  done
+done
 
-printf '%-16s %5s %11s %9s %13s %8s\n' model ranks "step (ms)" TFLOP/s \
+printf '%-18s %5s %11s %9s %13s %8s\n' model ranks "step (ms)" TFLOP/s \
   "cuBLAS (ms)" ratio
-for example in "$ff" "$work/ff4096" "$root/python-free-examples/llama-layer"; do
+for entry in "${models[@]}"; do
+  example=${entry%%:*} dtype=${entry##*:}
   name=$(basename "$example")
   for ranks in 1 2; do
     [ "$ranks" -gt "$gpus" ] && note=" (ranks share a GPU: MPI fallback)" || note=""
@@ -47,11 +60,12 @@ for example in "$ff" "$work/ff4096" "$root/python-free-examples/llama-layer"; do
     step=$(sed -n 's/.*mean \([0-9.]*\) ms.*/\1/p' <<<"$run")
     gflops=$(sed -n 's/.* \([0-9.]*\) GFLOP\/s.*/\1/p' <<<"$run")
     read -r -a shapes <<<"$(gemm_shapes "$work/$name-$ranks.mlir")"
-    gemm=$("$build/bin/tp-bench-cublas" --reps "$steps" "${shapes[@]}" |
+    gemm=$("$build/bin/tp-bench-cublas" --reps "$steps" --dtype "$dtype" \
+      "${shapes[@]}" |
       sed -n 's/.*mean \([0-9.]*\) ms.*/\1/p')
     awk -v m="$name" -v r="$ranks" -v s="$step" -v f="$gflops" -v g="$gemm" \
       -v n="$note" 'BEGIN {
-      printf "%-16s %5d %11.3f %9.2f %13.3f %8.2f%s\n", m, r, s, f / 1000, g, g / s, n }'
+      printf "%-18s %5d %11.3f %9.2f %13.3f %8.2f%s\n", m, r, s, f / 1000, g, g / s, n }'
   done
 done
 echo "(ratio = cuBLAS time / step time; target >= 0.8)"

@@ -24,9 +24,15 @@ using tp_bench::Shape;
 
 int main(int argc, char **argv) {
   int reps = 20;
+  std::string dtype;
   std::vector<Shape> shapes;
-  if (!tp_bench::parseShapes(argc, argv, "tp-bench-gemm", reps, shapes))
+  if (!tp_bench::parseShapes(argc, argv, "tp-bench-gemm", reps, dtype, shapes))
     return 1;
+  if (dtype != "f32") {
+    std::fprintf(stderr, "tp-bench-gemm: error: OpenBLAS runs f32 GEMMs only "
+                         "(the cpu target computes f16 and bf16 in f32)\n");
+    return 1;
+  }
 
   // Separate buffers per GEMM, as the model's weights are: nothing stays in
   // cache between calls that would not in the model.

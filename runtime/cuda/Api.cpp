@@ -34,73 +34,77 @@ int64_t tprt_group_index(tprt_context *ctx, int64_t axis_mask) {
   return groupIndex(*ctx, axis_mask);
 }
 
-void tprt_linear(tprt_context *ctx, const char *layer, const float *x,
-                 const float *w, const float *bias, float *y, int64_t m,
-                 int64_t n, int64_t k) {
-  cuda::linear(ctx, layer, x, w, bias, y, m, n, k);
+void tprt_linear(tprt_context *ctx, const char *layer, int32_t dtype,
+                 const void *x, const void *w, const void *bias, void *y,
+                 int64_t m, int64_t n, int64_t k) {
+  cuda::linear(ctx, layer, dtype, x, w, bias, y, m, n, k);
 }
 
-void tprt_embedding(tprt_context *ctx, const char *layer, const int64_t *ids,
-                    const float *table, float *y, int64_t count, int64_t rows,
-                    int64_t dim, int64_t row_offset, int64_t total_rows) {
-  cuda::embedding(ctx, layer, ids, table, y, count, rows, dim, row_offset,
-                  total_rows);
+void tprt_embedding(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const int64_t *ids, const void *table, void *y,
+                    int64_t count, int64_t rows, int64_t dim,
+                    int64_t row_offset, int64_t total_rows) {
+  cuda::embedding(ctx, layer, dtype, ids, table, y, count, rows, dim,
+                  row_offset, total_rows);
 }
 
-void tprt_matmul(tprt_context *ctx, const char *layer, const float *a,
-                 const float *b, float *c, int64_t batch, int64_t m, int64_t n,
-                 int64_t k) {
-  cuda::matmul(ctx, layer, a, b, c, batch, m, n, k);
+void tprt_matmul(tprt_context *ctx, const char *layer, int32_t dtype,
+                 const void *a, const void *b, void *c, int64_t batch,
+                 int64_t m, int64_t n, int64_t k) {
+  cuda::matmul(ctx, layer, dtype, a, b, c, batch, m, n, k);
 }
 
-void tprt_add(tprt_context *ctx, const float *a, const float *b, float *y,
-              int64_t count) {
-  cuda::add(ctx, a, b, y, count);
+void tprt_add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+              void *y, int64_t count) {
+  cuda::add(ctx, dtype, a, b, y, count);
 }
 
-void tprt_mul(tprt_context *ctx, const float *a, const float *b, float *y,
-              int64_t count) {
-  cuda::mul(ctx, a, b, y, count);
+void tprt_mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
+              void *y, int64_t count) {
+  cuda::mul(ctx, dtype, a, b, y, count);
 }
 
-void tprt_silu_mul(tprt_context *ctx, const float *gate, const float *up,
-                   float *y, int64_t count) {
-  cuda::siluMul(ctx, gate, up, y, count);
+void tprt_silu_mul(tprt_context *ctx, int32_t dtype, const void *gate,
+                   const void *up, void *y, int64_t count) {
+  cuda::siluMul(ctx, dtype, gate, up, y, count);
 }
 
-void tprt_silu(tprt_context *ctx, const float *x, float *y, int64_t count) {
-  cuda::silu(ctx, x, y, count);
+void tprt_silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count) {
+  cuda::silu(ctx, dtype, x, y, count);
 }
 
-void tprt_relu(tprt_context *ctx, const float *x, float *y, int64_t count) {
-  cuda::relu(ctx, x, y, count);
+void tprt_relu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count) {
+  cuda::relu(ctx, dtype, x, y, count);
 }
 
-void tprt_gelu(tprt_context *ctx, const float *x, float *y, int64_t count,
-               int32_t tanh_approx) {
-  cuda::gelu(ctx, x, y, count, tanh_approx);
+void tprt_gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count, int32_t tanh_approx) {
+  cuda::gelu(ctx, dtype, x, y, count, tanh_approx);
 }
 
-void tprt_scale(tprt_context *ctx, const float *x, float *y, int64_t count,
-                double factor) {
-  cuda::scale(ctx, x, y, count, factor);
+void tprt_scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                int64_t count, double factor) {
+  cuda::scale(ctx, dtype, x, y, count, factor);
 }
 
-void tprt_rms_norm(tprt_context *ctx, const char *layer, const float *x,
-                   const float *weight, float *y, int64_t rows,
+void tprt_rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+                   const void *x, const void *weight, void *y, int64_t rows,
                    int64_t features, double epsilon) {
-  cuda::rmsNorm(ctx, layer, x, weight, y, rows, features, epsilon);
+  cuda::rmsNorm(ctx, layer, dtype, x, weight, y, rows, features, epsilon);
 }
 
-void tprt_layer_norm(tprt_context *ctx, const char *layer, const float *x,
-                     const float *weight, const float *bias, float *y,
-                     int64_t rows, int64_t features, double epsilon) {
-  cuda::layerNorm(ctx, layer, x, weight, bias, y, rows, features, epsilon);
+void tprt_layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+                     const void *x, const void *weight, const void *bias,
+                     void *y, int64_t rows, int64_t features, double epsilon) {
+  cuda::layerNorm(ctx, layer, dtype, x, weight, bias, y, rows, features,
+                  epsilon);
 }
 
-void tprt_softmax(tprt_context *ctx, const float *x, float *y, int64_t outer,
-                  int64_t dim, int64_t inner) {
-  cuda::softmax(ctx, x, y, outer, dim, inner);
+void tprt_softmax(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                  int64_t outer, int64_t dim, int64_t inner) {
+  cuda::softmax(ctx, dtype, x, y, outer, dim, inner);
 }
 
 void tprt_transpose(tprt_context *ctx, const void *x, void *y,
@@ -113,34 +117,36 @@ void tprt_copy(tprt_context *ctx, const void *x, void *y, int64_t bytes) {
   cuda::copy(ctx, x, y, bytes);
 }
 
-void tprt_rope(tprt_context *ctx, const float *x, float *y, int64_t batch,
-               int64_t seq, int64_t heads, int64_t head_dim, double theta) {
-  cuda::rope(ctx, x, y, batch, seq, heads, head_dim, theta);
+void tprt_rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
+               double theta) {
+  cuda::rope(ctx, dtype, x, y, batch, seq, heads, head_dim, theta);
 }
 
-void tprt_attention(tprt_context *ctx, const char *layer, const float *q,
-                    const float *k, const float *v, float *o, int64_t batch,
-                    int64_t q_seq, int64_t kv_seq, int64_t q_heads,
-                    int64_t kv_heads, int64_t head_dim, int32_t causal,
-                    double scale) {
-  cuda::attention(ctx, layer, q, k, v, o, batch, q_seq, kv_seq, q_heads,
+void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *q, const void *k, const void *v, void *o,
+                    int64_t batch, int64_t q_seq, int64_t kv_seq,
+                    int64_t q_heads, int64_t kv_heads, int64_t head_dim,
+                    int32_t causal, double scale) {
+  cuda::attention(ctx, layer, dtype, q, k, v, o, batch, q_seq, kv_seq, q_heads,
                   kv_heads, head_dim, causal, scale);
 }
 
-void tprt_sum(tprt_context *ctx, const float *x, float *y, int64_t rank,
-              const int64_t *shape, int64_t dim_mask) {
-  cuda::sum(ctx, x, y, rank, shape, dim_mask);
+void tprt_sum(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+              int64_t rank, const int64_t *shape, int64_t dim_mask) {
+  cuda::sum(ctx, dtype, x, y, rank, shape, dim_mask);
 }
 
-void tprt_cross_entropy(tprt_context *ctx, const char *layer,
-                        const float *logits, const int64_t *labels, float *loss,
+void tprt_cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
+                        const void *logits, const int64_t *labels, void *loss,
                         int64_t positions, int64_t classes) {
-  cuda::crossEntropy(ctx, layer, logits, labels, loss, positions, classes);
+  cuda::crossEntropy(ctx, layer, dtype, logits, labels, loss, positions,
+                     classes);
 }
 
-void tprt_all_reduce(tprt_context *ctx, const float *x, float *y, int64_t count,
-                     int64_t axis_mask) {
-  cuda::allReduce(ctx, x, y, count, axis_mask);
+void tprt_all_reduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                     int64_t count, int64_t axis_mask) {
+  cuda::allReduce(ctx, dtype, x, y, count, axis_mask);
 }
 
 void tprt_all_gather(tprt_context *ctx, const void *x, void *y, int64_t outer,
@@ -148,9 +154,10 @@ void tprt_all_gather(tprt_context *ctx, const void *x, void *y, int64_t outer,
   cuda::allGather(ctx, x, y, outer, inner_bytes, axis_mask);
 }
 
-void tprt_reduce_scatter(tprt_context *ctx, const float *x, float *y,
-                         int64_t outer, int64_t inner, int64_t axis_mask) {
-  cuda::reduceScatter(ctx, x, y, outer, inner, axis_mask);
+void tprt_reduce_scatter(tprt_context *ctx, int32_t dtype, const void *x,
+                         void *y, int64_t outer, int64_t inner,
+                         int64_t axis_mask) {
+  cuda::reduceScatter(ctx, dtype, x, y, outer, inner, axis_mask);
 }
 
 void tprt_all_to_all(tprt_context *ctx, const void *x, void *y,

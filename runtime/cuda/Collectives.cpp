@@ -12,7 +12,8 @@
 // Where the ranks of a node outnumber its GPUs (a one-GPU test machine),
 // NCCL refuses to run; each collective then copies its input to pinned host
 // memory, runs the cpu backend's MPI implementation on it
-// (HostCollectives.h) and copies the result back.
+// (HostCollectives.h) and copies the result back. Reductions sum in the
+// dtype on both paths, as tprt.h specifies.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +48,18 @@ ncclComm_t communicator(tprt_context *ctx, State &s, int64_t axisMask,
             "ncclCommInitRank");
   s.comms[axisMask] = comm;
   return comm;
+}
+
+/// NCCL's type of the elements of `dtype`, a checked tprt_dtype.
+ncclDataType_t ncclType(int32_t dtype) {
+  switch (dtype) {
+  case TPRT_F16:
+    return ncclFloat16;
+  case TPRT_BF16:
+    return ncclBfloat16;
+  default:
+    return ncclFloat32;
+  }
 }
 
 /// Copies src viewed as [d0, d1, block bytes] to dst viewed as [d1, d0,
@@ -92,23 +105,25 @@ void toDevice(tprt_context *ctx, State &s, const char *call, void *y,
 
 } // namespace
 
-void allReduce(tprt_context *ctx, const float *x, float *y, int64_t count,
-               int64_t axis_mask) {
+void allReduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+               int64_t count, int64_t axis_mask) {
   const char *call = "tprt_all_reduce";
+  int64_t bytes = count * dtypeSize(ctx, call, nullptr, dtype);
   checkAxisMask(*ctx, call, axis_mask);
   State &s = state(ctx);
-  int64_t bytes = count * sizeof(float);
   if (groupSize(*ctx, axis_mask) == 1)
     return copyDevice(ctx, s, call, x, y, bytes);
   if (count == 0)
     return;
   if (!s.nccl) {
-    auto *host = static_cast<float *>(toHost(ctx, s, call, x, bytes, 0));
-    hostAllReduce(ctx, host, host, count, axis_mask);
+    void *host = toHost(ctx, s, call, x, bytes, 0);
+    hostAllReduce(ctx, dtype, host, host, count, axis_mask);
     return toDevice(ctx, s, call, y, host, bytes);
   }
   ncclComm_t comm = communicator(ctx, s, axis_mask, call);
-  checkNccl(ctx, ncclAllReduce(x, y, count, ncclFloat, ncclSum, comm, s.stream),
+  checkNccl(ctx,
+            ncclAllReduce(x, y, count, ncclType(dtype), ncclSum, comm,
+                          s.stream),
             comm, call, "ncclAllReduce");
 }
 
@@ -138,22 +153,22 @@ void allGather(tprt_context *ctx, const void *x, void *y, int64_t outer,
     swapOuterDims(ctx, s, call, pieces, y, group, outer, inner_bytes);
 }
 
-void reduceScatter(tprt_context *ctx, const float *x, float *y, int64_t outer,
-                   int64_t inner, int64_t axis_mask) {
+void reduceScatter(tprt_context *ctx, int32_t dtype, const void *x, void *y,
+                   int64_t outer, int64_t inner, int64_t axis_mask) {
   const char *call = "tprt_reduce_scatter";
+  int64_t elementBytes = dtypeSize(ctx, call, nullptr, dtype);
   checkAxisMask(*ctx, call, axis_mask);
   State &s = state(ctx);
   int64_t group = groupSize(*ctx, axis_mask);
-  int64_t count = outer * inner, bytes = count * sizeof(float);
+  int64_t count = outer * inner, bytes = count * elementBytes;
   if (group == 1)
     return copyDevice(ctx, s, call, x, y, bytes);
   if (count == 0)
     return;
   if (!s.nccl) {
-    auto *hostX =
-        static_cast<float *>(toHost(ctx, s, call, x, group * bytes, 0));
-    auto *hostY = static_cast<float *>(hostStaging(ctx, 1, bytes));
-    hostReduceScatter(ctx, hostX, hostY, outer, inner, axis_mask);
+    void *hostX = toHost(ctx, s, call, x, group * bytes, 0);
+    void *hostY = hostStaging(ctx, 1, bytes);
+    hostReduceScatter(ctx, dtype, hostX, hostY, outer, inner, axis_mask);
     return toDevice(ctx, s, call, y, hostY, bytes);
   }
   ncclComm_t comm = communicator(ctx, s, axis_mask, call);
@@ -161,13 +176,13 @@ void reduceScatter(tprt_context *ctx, const float *x, float *y, int64_t outer,
   const void *pieces = x;
   if (outer > 1) {
     void *packed = deviceScratch(ctx, 0, group * bytes);
-    swapOuterDims(ctx, s, call, x, packed, outer, group, inner * sizeof(float));
+    swapOuterDims(ctx, s, call, x, packed, outer, group, inner * elementBytes);
     pieces = packed;
   }
-  checkNccl(
-      ctx,
-      ncclReduceScatter(pieces, y, count, ncclFloat, ncclSum, comm, s.stream),
-      comm, call, "ncclReduceScatter");
+  checkNccl(ctx,
+            ncclReduceScatter(pieces, y, count, ncclType(dtype), ncclSum, comm,
+                              s.stream),
+            comm, call, "ncclReduceScatter");
 }
 
 void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,

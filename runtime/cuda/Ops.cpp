@@ -68,7 +68,7 @@ void checkBadIndex(tprt_context *ctx, State &s, const char *call,
   fail(ctx, callName(call, layer) + ": " + describe(position, value));
 }
 
-/// Enqueues an elementwise kernel of `call` once `dtype` is known to be one.
+/// Checks `dtype`, then enqueues the elementwise kernel of `call`.
 void binary(tprt_context *ctx, const char *call, int32_t dtype, Binary op,
             const void *a, const void *b, void *y, int64_t count) {
   dtypeSize(ctx, call, nullptr, dtype);
