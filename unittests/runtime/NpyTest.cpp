@@ -41,9 +41,10 @@ std::string readError(const std::string &path) {
   return error;
 }
 
-TEST(NpyTest, RoundTripFloatAndInt64) {
+TEST(NpyTest, RoundTripFloatsAndInt64) {
   std::vector<float> floats = {1.5f, -2.0f, 3.25f, 0.0f, 1e-3f, 7.0f};
   std::vector<int64_t> ids = {5, -1, int64_t(1) << 50};
+  std::vector<uint16_t> halves = {0x3c00, 0xc000, 0x7bff};
   int64_t scalar = 42;
   struct Case {
     std::string dtype;
@@ -53,6 +54,7 @@ TEST(NpyTest, RoundTripFloatAndInt64) {
   } cases[] = {{"F32", {2, 3}, floats.data(), 24},
                {"I64", {3}, ids.data(), 24},
                {"I64", {}, &scalar, 8},
+               {"F16", {3}, halves.data(), 6},
                {"F32", {0, 4}, floats.data(), 0}};
   for (const Case &c : cases) {
     std::string path = tempPath("roundtrip");
