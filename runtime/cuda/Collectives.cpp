@@ -121,10 +121,9 @@ void allReduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
     return toDevice(ctx, s, call, y, host, bytes);
   }
   ncclComm_t comm = communicator(ctx, s, axis_mask, call);
-  checkNccl(ctx,
-            ncclAllReduce(x, y, count, ncclType(dtype), ncclSum, comm,
-                          s.stream),
-            comm, call, "ncclAllReduce");
+  checkNccl(
+      ctx, ncclAllReduce(x, y, count, ncclType(dtype), ncclSum, comm, s.stream),
+      comm, call, "ncclAllReduce");
 }
 
 void allGather(tprt_context *ctx, const void *x, void *y, int64_t outer,

@@ -104,8 +104,8 @@ struct State : DeviceState {
 /// ctx.localRank modulo the visible GPUs, decides between NCCL and the MPI
 /// fallback (whether any two ranks of the job got the same GPU, by UUID; a
 /// lone process compares ctx.localSize with the GPU count), creates the
-/// stream and the cuBLAS and cuBLASLt handles. Collective over the context's ranks when
-/// it has several. Fails with a message where no GPU is usable.
+/// stream and the cuBLAS and cuBLASLt handles. Collective over the context's
+/// ranks when it has several. Fails with a message where no GPU is usable.
 void initialize(tprt_context &ctx);
 
 /// The cuda state of `ctx`, created on first use (a default context, as the
@@ -146,9 +146,9 @@ void synchronize(tprt_context &ctx);
 
 //===--- tprt.h on device pointers ----------------------------------------===//
 
-void linear(tprt_context *ctx, const char *layer, int32_t dtype,
-            const void *x, const void *w, const void *bias, void *y, int64_t m,
-            int64_t n, int64_t k);
+void linear(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+            const void *w, const void *bias, void *y, int64_t m, int64_t n,
+            int64_t k);
 void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
                const int64_t *ids, const void *table, void *y, int64_t count,
                int64_t rows, int64_t dim, int64_t row_offset,
@@ -158,8 +158,8 @@ void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
             int64_t k);
 void add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
          void *y, int64_t count);
-void siluMul(tprt_context *ctx, int32_t dtype, const void *gate,
-             const void *up, void *y, int64_t count);
+void siluMul(tprt_context *ctx, int32_t dtype, const void *gate, const void *up,
+             void *y, int64_t count);
 void mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
          void *y, int64_t count);
 void silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
@@ -170,9 +170,9 @@ void gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
           int64_t count, int32_t tanh_approx);
 void scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
            int64_t count, double factor);
-void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype,
-             const void *x, const void *weight, void *y, int64_t rows,
-             int64_t features, double epsilon);
+void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+             const void *weight, void *y, int64_t rows, int64_t features,
+             double epsilon);
 void layerNorm(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *x, const void *weight, const void *bias, void *y,
                int64_t rows, int64_t features, double epsilon);
@@ -189,8 +189,8 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
                int64_t batch, int64_t q_seq, int64_t kv_seq, int64_t q_heads,
                int64_t kv_heads, int64_t head_dim, int32_t causal,
                double scale);
-void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-         int64_t rank, const int64_t *shape, int64_t dim_mask);
+void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y, int64_t rank,
+         const int64_t *shape, int64_t dim_mask);
 void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,
                   const void *logits, const int64_t *labels, void *loss,
                   int64_t positions, int64_t classes);

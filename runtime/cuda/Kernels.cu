@@ -70,9 +70,7 @@ template <> __device__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float value) {
 }
 
 /// Names a storage type for the launchers' generic lambdas.
-template <typename T> struct Storage {
-  using Type = T;
-};
+template <typename T> struct Storage { using Type = T; };
 
 /// Returns launch(Storage<T>()) with T the storage type of `dtype`, the one
 /// place that maps dtypes to types.
@@ -245,9 +243,9 @@ __global__ void layerNormKernel(const T *x, const T *weight, const T *bias,
   float inverse = static_cast<float>(1.0 / sqrt(squares / features + epsilon));
   float center = static_cast<float>(mean);
   for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    out[i] = fromFloat<T>((toFloat(row[i]) - center) * inverse *
-                              toFloat(weight[i]) +
-                          (bias ? toFloat(bias[i]) : 0.0f));
+    out[i] =
+        fromFloat<T>((toFloat(row[i]) - center) * inverse * toFloat(weight[i]) +
+                     (bias ? toFloat(bias[i]) : 0.0f));
 }
 
 /// One block per (outer, inner) pair: the `dim` values `inner` apart.
@@ -642,8 +640,7 @@ cudaError_t launchCrossEntropy(cudaStream_t stream, int32_t dtype,
   return withStorage(dtype, [&](auto storage) {
     using T = typename decltype(storage)::Type;
     positionLossKernel<<<unsigned(positions), kThreads, 0, stream>>>(
-        static_cast<const T *>(logits), labels, perPosition, classes,
-        badIndex);
+        static_cast<const T *>(logits), labels, perPosition, classes, badIndex);
     cudaError_t error = cudaGetLastError();
     if (error != cudaSuccess)
       return error;

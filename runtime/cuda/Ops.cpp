@@ -132,15 +132,16 @@ uint32_t alignment(const void *pointer) {
 /// first call of its key.
 const BiasLinearPlan &biasLinearPlan(tprt_context *ctx, State &s,
                                      const char *layer, int32_t dtype, int m,
-                                     int n, int k, const void *x,
-                                     const void *w, const void *bias,
-                                     const void *y) {
+                                     int n, int k, const void *x, const void *w,
+                                     const void *bias, const void *y) {
+  uint32_t inputAlignment = alignment(x), weightAlignment = alignment(w),
+           outputAlignment = alignment(y);
   BiasLinearKey key = {
       dtype,
       m,
       n,
       k,
-      {alignment(x), alignment(w), alignment(bias), alignment(y)}};
+      {inputAlignment, weightAlignment, alignment(bias), outputAlignment}};
   auto [entry, inserted] = s.biasLinearPlans.try_emplace(key);
   BiasLinearPlan &plan = entry->second;
   if (!inserted)
@@ -154,14 +155,14 @@ const BiasLinearPlan &biasLinearPlan(tprt_context *ctx, State &s,
     check(ctx, cudaMalloc(&s.blasLtWorkspace, kBlasLtWorkspaceBytes), call,
           layer, "cudaMalloc");
   cudaDataType type = blasType(dtype);
-  checkLt(cublasLtMatmulDescCreate(&plan.operation, CUBLAS_COMPUTE_32F,
-                                   CUDA_R_32F),
-          "cublasLtMatmulDescCreate");
+  checkLt(
+      cublasLtMatmulDescCreate(&plan.operation, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+      "cublasLtMatmulDescCreate");
   auto setAttribute = [&](cublasLtMatmulDescAttributes_t attribute,
                           const void *value, size_t bytes) {
-    checkLt(cublasLtMatmulDescSetAttribute(plan.operation, attribute, value,
-                                           bytes),
-            "cublasLtMatmulDescSetAttribute");
+    checkLt(
+        cublasLtMatmulDescSetAttribute(plan.operation, attribute, value, bytes),
+        "cublasLtMatmulDescSetAttribute");
   };
   cublasOperation_t transpose = CUBLAS_OP_T;
   cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
@@ -169,8 +170,7 @@ const BiasLinearPlan &biasLinearPlan(tprt_context *ctx, State &s,
   int32_t biasType = type;
   setAttribute(CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof transpose);
   setAttribute(CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof epilogue);
-  setAttribute(CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &biasType,
-               sizeof biasType);
+  setAttribute(CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &biasType, sizeof biasType);
   // The heuristic reads the bias pointer's alignment from here.
   setAttribute(CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
   checkLt(cublasLtMatrixLayoutCreate(&plan.weight, type, k, n, k),
@@ -190,11 +190,9 @@ const BiasLinearPlan &biasLinearPlan(tprt_context *ctx, State &s,
             "cublasLtMatmulPreferenceSetAttribute");
   };
   uint64_t workspaceBytes = kBlasLtWorkspaceBytes;
-  // Split-K partial sums reduced in f32 or not at all: never in place in a
-  // 16-bit output.
+  // Split-K partial sums, if any, are reduced in f32 (the compute type),
+  // never in the output type, which may have 16 bits.
   uint32_t reductions = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
-  uint32_t weightAlignment = key.alignments[1], inputAlignment = key.alignments[0],
-           outputAlignment = key.alignments[3];
   prefer(CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspaceBytes,
          sizeof workspaceBytes);
   prefer(CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reductions,
@@ -224,9 +222,9 @@ const BiasLinearPlan &biasLinearPlan(tprt_context *ctx, State &s,
 
 } // namespace
 
-void linear(tprt_context *ctx, const char *layer, int32_t dtype,
-            const void *x, const void *w, const void *bias, void *y, int64_t m,
-            int64_t n, int64_t k) {
+void linear(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+            const void *w, const void *bias, void *y, int64_t m, int64_t n,
+            int64_t k) {
   const char *call = "tprt_linear";
   int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   int rows = blasDim(ctx, call, layer, "m", m);
@@ -255,11 +253,10 @@ void linear(tprt_context *ctx, const char *layer, int32_t dtype,
                 call, layer, "cublasLtMatmulDescSetAttribute");
       float alpha = 1.0f, beta = 0.0f;
       checkBlas(ctx,
-                cublasLtMatmul(s.blasLt, plan.operation, &alpha, w,
-                               plan.weight, x, plan.input, &beta, y,
-                               plan.output, y, plan.output, &plan.algorithm,
-                               s.blasLtWorkspace, kBlasLtWorkspaceBytes,
-                               s.stream),
+                cublasLtMatmul(s.blasLt, plan.operation, &alpha, w, plan.weight,
+                               x, plan.input, &beta, y, plan.output, y,
+                               plan.output, &plan.algorithm, s.blasLtWorkspace,
+                               kBlasLtWorkspaceBytes, s.stream),
                 call, layer, "cublasLtMatmul");
       return;
     }
@@ -285,9 +282,8 @@ void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
     return;
   State &s = state(ctx);
   if (inner == 0) {
-    check(ctx,
-          cudaMemsetAsync(c, 0, batch * m * n * elementBytes, s.stream), call,
-          layer, "cudaMemsetAsync");
+    check(ctx, cudaMemsetAsync(c, 0, batch * m * n * elementBytes, s.stream),
+          call, layer, "cudaMemsetAsync");
     return;
   }
   float alpha = 1.0f, beta = 0.0f;
@@ -341,8 +337,8 @@ void mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
   binary(ctx, "tprt_mul", dtype, Binary::Mul, a, b, y, count);
 }
 
-void siluMul(tprt_context *ctx, int32_t dtype, const void *gate,
-             const void *up, void *y, int64_t count) {
+void siluMul(tprt_context *ctx, int32_t dtype, const void *gate, const void *up,
+             void *y, int64_t count) {
   binary(ctx, "tprt_silu_mul", dtype, Binary::SiluMul, gate, up, y, count);
 }
 
@@ -368,9 +364,9 @@ void scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
         static_cast<float>(factor));
 }
 
-void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype,
-             const void *x, const void *weight, void *y, int64_t rows,
-             int64_t features, double epsilon) {
+void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+             const void *weight, void *y, int64_t rows, int64_t features,
+             double epsilon) {
   const char *call = "tprt_rms_norm";
   dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "rows", rows);
@@ -489,8 +485,8 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
         call, layer, "the attention kernel");
 }
 
-void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-         int64_t rank, const int64_t *shape, int64_t dim_mask) {
+void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y, int64_t rank,
+         const int64_t *shape, int64_t dim_mask) {
   const char *call = "tprt_sum";
   dtypeSize(ctx, call, nullptr, dtype);
   if (dim_mask < 0 || dim_mask >> rank != 0)

@@ -1,8 +1,8 @@
 //===- State.cpp - the cuda backend's per-rank state ----------------------===//
 //
 // This file implements the cuda state: choosing the GPU, the stream and the
-// cuBLAS and cuBLASLt handles, the scratch and staging buffers, the error checks, and the
-// memory functions of the backend table.
+// cuBLAS and cuBLASLt handles, the scratch and staging buffers, the error
+// checks, and the memory functions of the backend table.
 //
 //===----------------------------------------------------------------------===//
 
@@ -161,8 +161,9 @@ void initialize(tprt_context &ctx) {
   // type would round the partial sums of f16 and bf16 GEMMs to 16 bits.
   checkBlas(&ctx,
             cublasSetMathMode(
-                s.blas, cublasMath_t(CUBLAS_DEFAULT_MATH |
-                                     CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)),
+                s.blas,
+                cublasMath_t(CUBLAS_DEFAULT_MATH |
+                             CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)),
             call, nullptr, "cublasSetMathMode");
   checkBlas(&ctx, cublasLtCreate(&s.blasLt), call, nullptr, "cublasLtCreate");
   check(&ctx,

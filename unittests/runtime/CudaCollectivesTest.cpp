@@ -2,14 +2,16 @@
 //
 // This file checks the collectives of the cuda backend (tprt::cuda, Cuda.h)
 // against the cpu backend's (the C API of tprt_cpu, linked into the same
-// binary) under mpirun: all_reduce (also in place), all_gather and
-// reduce_scatter with outer > 1, all_to_all between several pairs of dims,
-// and local_slice, on a 1-D mesh of every rank and, with 4 ranks, on a 2x2
-// mesh under each axis mask. Each runs on NCCL where every rank has its own
-// GPU, and always also on the MPI fallback over host memory (forced), which
-// is the only path where ranks share a GPU (NCCL refuses that). Checks are
-// non-fatal so that every rank reaches every collective even after a
-// failure; values are small integers, so results must be exact.
+// binary) under mpirun: all_reduce (also in place) and reduce_scatter in
+// each dtype (f32, f16, bf16), all_gather and reduce_scatter with outer > 1,
+// all_to_all between several pairs of dims, and local_slice, on a 1-D mesh of
+// every rank and, with 4 ranks, on a 2x2 mesh under each axis mask. Each runs
+// on NCCL where every rank has its own GPU, and always also on the MPI fallback
+// over host memory (forced), which is the only path where ranks share a GPU
+// (NCCL refuses that). Checks are non-fatal so that every rank reaches every
+// collective even after a failure; values are small integers (for f16 and bf16
+// small enough that every partial sum is exact, whatever order NCCL and MPI add
+// in), so results must be exact.
 //
 // Without a usable GPU every rank prints "SKIPPED: no CUDA device (...)" and
 // exits 77 before MPI starts; mpirun passes 77 on, which ctest reports as
@@ -20,6 +22,7 @@
 #include "Context.h"
 #include "Cuda.h"
 #include "CudaTestSupport.h"
+#include "DType.h"
 #include "tprt/tprt.h"
 
 #include "TestSupport.h"
@@ -65,16 +68,36 @@ template <typename T> std::vector<T> rankValues(int rank, size_t count) {
   return values;
 }
 
+/// The dtypes of the reductions.
+const int32_t kDTypes[] = {TPRT_F32, TPRT_F16, TPRT_BF16};
+
+/// `count` values of `dtype` that differ between ranks and positions, as
+/// bytes. The f16 and bf16 ones lie in [0, 61), so that sums over up to
+/// four ranks stay below 256, exact with bf16's 8 significant bits.
+std::vector<unsigned char> reductionValues(int32_t dtype, int rank,
+                                           size_t count) {
+  std::vector<float> values = rankValues<float>(rank, count);
+  if (dtype != TPRT_F32)
+    for (size_t i = 0; i < count; ++i)
+      values[i] = float((rank * 17 + int64_t(i)) % 61);
+  std::vector<unsigned char> bytes(count * tprt::floatDTypeBytes(dtype));
+  tprt::narrow(dtype, values.data(), bytes.data(), count);
+  return bytes;
+}
+
 TEST(CudaCollectivesTest, AllReduce) {
   forEachGroup([](tprt_context &ctx, int64_t mask) {
     const int64_t count = 301;
-    std::vector<float> x = rankValues<float>(ctx.rank, count), y(count);
-    tprt_all_reduce(&ctx, x.data(), y.data(), count, mask);
-    DeviceArray<float> dx(x), dy(count);
-    cuda::allReduce(&ctx, dx, dy, count, mask);
-    EXPECT_EQ(dy.read(), y);
-    cuda::allReduce(&ctx, dx, dx, count, mask);
-    EXPECT_EQ(dx.read(), y) << "in place";
+    for (int32_t dtype : kDTypes) {
+      std::vector<unsigned char> x = reductionValues(dtype, ctx.rank, count),
+                                 y(x.size());
+      tprt_all_reduce(&ctx, dtype, x.data(), y.data(), count, mask);
+      DeviceArray<unsigned char> dx(x), dy(x.size());
+      cuda::allReduce(&ctx, dtype, dx, dy, count, mask);
+      EXPECT_EQ(dy.read(), y) << "dtype " << dtype;
+      cuda::allReduce(&ctx, dtype, dx, dx, count, mask);
+      EXPECT_EQ(dx.read(), y) << "dtype " << dtype << " in place";
+    }
   });
 }
 
@@ -98,14 +121,17 @@ TEST(CudaCollectivesTest, ReduceScatter) {
   forEachGroup([](tprt_context &ctx, int64_t mask) {
     const int64_t inner = 5;
     int64_t group = tprt::groupSize(ctx, mask);
-    for (int64_t outer : {1, 3}) {
-      std::vector<float> x = rankValues<float>(ctx.rank, outer * group * inner),
-                         y(outer * inner);
-      tprt_reduce_scatter(&ctx, x.data(), y.data(), outer, inner, mask);
-      DeviceArray<float> dx(x), dy(y.size());
-      cuda::reduceScatter(&ctx, dx, dy, outer, inner, mask);
-      EXPECT_EQ(dy.read(), y) << "outer " << outer;
-    }
+    for (int32_t dtype : kDTypes)
+      for (int64_t outer : {1, 3}) {
+        std::vector<unsigned char> x = reductionValues(dtype, ctx.rank,
+                                                       outer * group * inner),
+                                   y(x.size() / group);
+        tprt_reduce_scatter(&ctx, dtype, x.data(), y.data(), outer, inner,
+                            mask);
+        DeviceArray<unsigned char> dx(x), dy(y.size());
+        cuda::reduceScatter(&ctx, dtype, dx, dy, outer, inner, mask);
+        EXPECT_EQ(dy.read(), y) << "dtype " << dtype << " outer " << outer;
+      }
   });
 }
 

@@ -3,9 +3,10 @@
 // This file checks every kernel of the cuda backend (tprt::cuda, Cuda.h)
 // against the cpu backend's (the C API of tprt_cpu, linked into the same
 // binary) on small, odd shapes that cross the cuda kernels' block and tile
-// sizes: inputs are copied to the device, both run, the cuda result is copied
-// back and compared. Also: invalid ids and labels end the process with the
-// cpu backend's messages, and collectives of one rank copy. The kernels run
+// sizes, in each dtype (f32, f16, bf16): the same inputs, rounded to the
+// dtype, are copied to the device, both run, the cuda result is copied back
+// and compared. Also: invalid ids, labels and dtypes end the process with
+// the cpu backend's messages, and collectives of one rank copy. The kernels run
 // on a default context (one rank, no mesh, GPU 0), which needs no MPI.
 //
 // Without a usable GPU the binary prints "SKIPPED: no CUDA device (...)" and
@@ -16,12 +17,14 @@
 #include "Context.h"
 #include "Cuda.h"
 #include "CudaTestSupport.h"
+#include "DType.h"
 #include "tprt/tprt.h"
 
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -31,6 +34,70 @@ using namespace tprt_test;
 namespace cuda = tprt::cuda;
 
 namespace {
+
+/// A dtype the kernels are checked in, and how close the cuda results must
+/// come to the cpu ones (relative, absolute below 1): f32 results differ by
+/// the order of sums only; f16 and bf16 results, computed in f32 on both
+/// sides from the same rounded inputs, by a unit or two in the last place of
+/// the rounded result (2^-10 and 2^-7 relative at most).
+struct TestType {
+  int32_t dtype;
+  const char *name;
+  double tolerance;
+};
+
+const TestType kTypes[] = {{TPRT_F32, "f32", 1e-5},
+                           {TPRT_F16, "f16", 2e-3},
+                           {TPRT_BF16, "bf16", 1e-2}};
+
+/// A float tensor of one dtype for both backends: in host memory for the cpu
+/// one, in device memory for the cuda one. An input holds the same values
+/// (f32 values rounded to the dtype) in both.
+class Tensor {
+public:
+  /// An input holding `values` rounded to `dtype`.
+  Tensor(int32_t dtype, const std::vector<float> &values)
+      : dtype(dtype), host(rounded(dtype, values)), device(host) {}
+  /// An output of `count` elements (NaN on the device until written).
+  Tensor(int32_t dtype, size_t count)
+      : dtype(dtype), host(count * tprt::floatDTypeBytes(dtype)),
+        device(host.size()) {}
+
+  /// The tensor from element `first` on, for the cpu and the cuda backend.
+  void *cpu(int64_t first = 0) { return host.data() + first * elementBytes(); }
+  void *gpu(int64_t first = 0) const {
+    return device.get() + first * elementBytes();
+  }
+
+  /// What the cpu backend left on the host, and the cuda backend on the
+  /// device, as f32.
+  std::vector<float> cpuValues() const { return widened(host); }
+  std::vector<float> cudaValues() const { return widened(device.read()); }
+
+private:
+  int64_t elementBytes() const { return tprt::floatDTypeBytes(dtype); }
+  static std::vector<unsigned char> rounded(int32_t dtype,
+                                            const std::vector<float> &values) {
+    std::vector<unsigned char> bytes(values.size() *
+                                     tprt::floatDTypeBytes(dtype));
+    tprt::narrow(dtype, values.data(), bytes.data(), values.size());
+    return bytes;
+  }
+  std::vector<float> widened(const std::vector<unsigned char> &bytes) const {
+    std::vector<float> values(bytes.size() / elementBytes());
+    tprt::widen(dtype, bytes.data(), values.data(), values.size());
+    return values;
+  }
+
+  int32_t dtype;
+  std::vector<unsigned char> host;
+  DeviceArray<unsigned char> device;
+};
+
+/// Expects the two backends' results in `y` within `type`'s tolerance.
+void expectSame(const TestType &type, const Tensor &y) {
+  expectClose(y.cudaValues(), y.cpuValues(), type.tolerance);
+}
 
 class CudaKernelsTest : public ::testing::Test {
 protected:
@@ -43,120 +110,159 @@ TEST_F(CudaKernelsTest, Linear) {
   struct Case {
     int64_t m, n, k;
   };
-  for (Case c : {Case{37, 29, 53}, Case{1, 300, 7}, Case{5, 3, 0}}) {
-    std::vector<float> x = randomFloats(c.m * c.k, 1),
-                       w = randomFloats(c.n * c.k, 2),
-                       bias = randomFloats(c.n, 3), y(c.m * c.n);
-    DeviceArray<float> dx(x), dw(w), dbias(bias);
-    for (bool withBias : {false, true}) {
-      SCOPED_TRACE("m " + std::to_string(c.m) + " k " + std::to_string(c.k) +
-                   (withBias ? " with bias" : ""));
-      DeviceArray<float> dy(y.size());
-      tprt_linear(&ctx, "proj", x.data(), w.data(),
-                  withBias ? bias.data() : nullptr, y.data(), c.m, c.n, c.k);
-      cuda::linear(&ctx, "proj", dx, dw, withBias ? dbias.get() : nullptr, dy,
-                   c.m, c.n, c.k);
-      expectClose(dy.read(), y, 1e-5);
+  for (const TestType &type : kTypes)
+    for (Case c : {Case{37, 29, 53}, Case{1, 300, 7}, Case{5, 3, 0}}) {
+      Tensor x(type.dtype, randomFloats(c.m * c.k, 1)),
+          w(type.dtype, randomFloats(c.n * c.k, 2)),
+          bias(type.dtype, randomFloats(c.n, 3));
+      for (bool withBias : {false, true}) {
+        SCOPED_TRACE(std::string(type.name) + " m " + std::to_string(c.m) +
+                     " k " + std::to_string(c.k) +
+                     (withBias ? " with bias" : ""));
+        Tensor y(type.dtype, c.m * c.n);
+        tprt_linear(&ctx, "proj", type.dtype, x.cpu(), w.cpu(),
+                    withBias ? bias.cpu() : nullptr, y.cpu(), c.m, c.n, c.k);
+        cuda::linear(&ctx, "proj", type.dtype, x.gpu(), w.gpu(),
+                     withBias ? bias.gpu() : nullptr, y.gpu(), c.m, c.n, c.k);
+        expectSame(type, y);
+      }
+    }
+}
+
+TEST_F(CudaKernelsTest, LinearBiasPlansServeEveryBiasAndAlignment) {
+  // The cuBLASLt plan of a shape, made by the first call, must take the
+  // bias of each later call; x one element past an aligned address gets a
+  // plan of its own (or, where cuBLASLt has no algorithm for it, the GEMM
+  // over rows filled with the bias).
+  const int64_t m = 9, n = 24, k = 40;
+  for (const TestType &type : kTypes) {
+    Tensor x(type.dtype, randomFloats(m * k + 1, 22)),
+        w(type.dtype, randomFloats(n * k, 23));
+    for (unsigned seed : {24u, 25u}) {
+      Tensor bias(type.dtype, randomFloats(n, seed));
+      for (int64_t first : {0, 1}) {
+        SCOPED_TRACE(std::string(type.name) + " bias " + std::to_string(seed) +
+                     " x at element " + std::to_string(first));
+        Tensor y(type.dtype, m * n);
+        tprt_linear(&ctx, "proj", type.dtype, x.cpu(first), w.cpu(), bias.cpu(),
+                    y.cpu(), m, n, k);
+        cuda::linear(&ctx, "proj", type.dtype, x.gpu(first), w.gpu(),
+                     bias.gpu(), y.gpu(), m, n, k);
+        expectSame(type, y);
+      }
     }
   }
 }
 
 TEST_F(CudaKernelsTest, BatchedMatmul) {
   const int64_t batch = 3, m = 7, n = 5, k = 9;
-  std::vector<float> a = randomFloats(batch * m * k, 4),
-                     b = randomFloats(batch * k * n, 5), c(batch * m * n);
-  DeviceArray<float> da(a), db(b), dc(c.size());
-  tprt_matmul(&ctx, "scores", a.data(), b.data(), c.data(), batch, m, n, k);
-  cuda::matmul(&ctx, "scores", da, db, dc, batch, m, n, k);
-  expectClose(dc.read(), c);
-  // k = 0 gives zeros.
-  DeviceArray<float> empty(c.size());
-  cuda::matmul(&ctx, "scores", da, db, empty, batch, m, n, 0);
-  expectClose(empty.read(), std::vector<float>(c.size(), 0.0f));
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    Tensor a(type.dtype, randomFloats(batch * m * k, 4)),
+        b(type.dtype, randomFloats(batch * k * n, 5)),
+        c(type.dtype, batch * m * n);
+    tprt_matmul(&ctx, "scores", type.dtype, a.cpu(), b.cpu(), c.cpu(), batch, m,
+                n, k);
+    cuda::matmul(&ctx, "scores", type.dtype, a.gpu(), b.gpu(), c.gpu(), batch,
+                 m, n, k);
+    expectSame(type, c);
+    // k = 0 gives zeros.
+    Tensor empty(type.dtype, batch * m * n);
+    cuda::matmul(&ctx, "scores", type.dtype, a.gpu(), b.gpu(), empty.gpu(),
+                 batch, m, n, 0);
+    expectClose(empty.cudaValues(), std::vector<float>(batch * m * n, 0.0f));
+  }
 }
 
 TEST_F(CudaKernelsTest, Elementwise) {
   const int64_t count = 1001;
-  std::vector<float> a = randomFloats(count, 6), b = randomFloats(count, 7),
-                     y(count);
+  std::vector<float> aValues = randomFloats(count, 6);
   for (int i = 0; i < 8; ++i)
-    a[i] *= 8.0f; // the tails of the activations
-  DeviceArray<float> da(a), db(b), dy(count);
-  auto compare = [&](const char *op) {
-    SCOPED_TRACE(op);
-    expectClose(dy.read(), y);
-  };
-  tprt_add(&ctx, a.data(), b.data(), y.data(), count);
-  cuda::add(&ctx, da, db, dy, count);
-  compare("add");
-  tprt_mul(&ctx, a.data(), b.data(), y.data(), count);
-  cuda::mul(&ctx, da, db, dy, count);
-  compare("mul");
-  tprt_silu(&ctx, a.data(), y.data(), count);
-  cuda::silu(&ctx, da, dy, count);
-  compare("silu");
-  tprt_silu_mul(&ctx, a.data(), b.data(), y.data(), count);
-  cuda::siluMul(&ctx, da, db, dy, count);
-  compare("silu_mul");
-  tprt_relu(&ctx, a.data(), y.data(), count);
-  cuda::relu(&ctx, da, dy, count);
-  compare("relu");
-  for (int32_t approx : {0, 1}) {
-    tprt_gelu(&ctx, a.data(), y.data(), count, approx);
-    cuda::gelu(&ctx, da, dy, count, approx);
-    compare(approx ? "gelu tanh" : "gelu");
+    aValues[i] *= 8.0f; // the tails of the activations
+  for (const TestType &type : kTypes) {
+    Tensor a(type.dtype, aValues), b(type.dtype, randomFloats(count, 7)),
+        y(type.dtype, count);
+    auto compare = [&](const char *op) {
+      SCOPED_TRACE(std::string(type.name) + " " + op);
+      expectSame(type, y);
+    };
+    tprt_add(&ctx, type.dtype, a.cpu(), b.cpu(), y.cpu(), count);
+    cuda::add(&ctx, type.dtype, a.gpu(), b.gpu(), y.gpu(), count);
+    compare("add");
+    tprt_mul(&ctx, type.dtype, a.cpu(), b.cpu(), y.cpu(), count);
+    cuda::mul(&ctx, type.dtype, a.gpu(), b.gpu(), y.gpu(), count);
+    compare("mul");
+    tprt_silu(&ctx, type.dtype, a.cpu(), y.cpu(), count);
+    cuda::silu(&ctx, type.dtype, a.gpu(), y.gpu(), count);
+    compare("silu");
+    tprt_silu_mul(&ctx, type.dtype, a.cpu(), b.cpu(), y.cpu(), count);
+    cuda::siluMul(&ctx, type.dtype, a.gpu(), b.gpu(), y.gpu(), count);
+    compare("silu_mul");
+    tprt_relu(&ctx, type.dtype, a.cpu(), y.cpu(), count);
+    cuda::relu(&ctx, type.dtype, a.gpu(), y.gpu(), count);
+    compare("relu");
+    for (int32_t approx : {0, 1}) {
+      tprt_gelu(&ctx, type.dtype, a.cpu(), y.cpu(), count, approx);
+      cuda::gelu(&ctx, type.dtype, a.gpu(), y.gpu(), count, approx);
+      compare(approx ? "gelu tanh" : "gelu");
+    }
+    tprt_scale(&ctx, type.dtype, a.cpu(), y.cpu(), count, 0.125);
+    cuda::scale(&ctx, type.dtype, a.gpu(), y.gpu(), count, 0.125);
+    compare("scale");
+    // Elementwise kernels may work in place.
+    tprt_add(&ctx, type.dtype, a.cpu(), b.cpu(), a.cpu(), count);
+    cuda::add(&ctx, type.dtype, a.gpu(), b.gpu(), a.gpu(), count);
+    SCOPED_TRACE(std::string(type.name) + " add in place");
+    expectSame(type, a);
   }
-  tprt_scale(&ctx, a.data(), y.data(), count, 0.125);
-  cuda::scale(&ctx, da, dy, count, 0.125);
-  compare("scale");
-  // Elementwise kernels may work in place.
-  tprt_add(&ctx, a.data(), b.data(), y.data(), count);
-  cuda::add(&ctx, da, db, da, count);
-  SCOPED_TRACE("add in place");
-  expectClose(da.read(), y);
 }
 
 TEST_F(CudaKernelsTest, Norms) {
   const double epsilon = 1e-5;
-  for (int64_t features : {7, 300}) {
-    const int64_t rows = 5;
-    std::vector<float> x = randomFloats(rows * features, 8),
-                       weight = randomFloats(features, 9),
-                       bias = randomFloats(features, 10), y(rows * features);
-    for (int i = 0; i < rows * features; i += 3)
-      x[i] += 2.0f; // a mean far from 0
-    DeviceArray<float> dx(x), dweight(weight), dbias(bias), dy(y.size());
-    SCOPED_TRACE("features " + std::to_string(features));
-    tprt_rms_norm(&ctx, "norm", x.data(), weight.data(), y.data(), rows,
-                  features, epsilon);
-    cuda::rmsNorm(&ctx, "norm", dx, dweight, dy, rows, features, epsilon);
-    expectClose(dy.read(), y);
-    tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), bias.data(),
-                    y.data(), rows, features, epsilon);
-    cuda::layerNorm(&ctx, "norm", dx, dweight, dbias, dy, rows, features,
-                    epsilon);
-    expectClose(dy.read(), y);
-    tprt_layer_norm(&ctx, "norm", x.data(), weight.data(), nullptr, y.data(),
+  const int64_t rows = 5;
+  for (const TestType &type : kTypes)
+    for (int64_t features : {7, 300}) {
+      std::vector<float> xValues = randomFloats(rows * features, 8);
+      for (int i = 0; i < rows * features; i += 3)
+        xValues[i] += 2.0f; // a mean far from 0
+      Tensor x(type.dtype, xValues),
+          weight(type.dtype, randomFloats(features, 9)),
+          bias(type.dtype, randomFloats(features, 10)),
+          y(type.dtype, rows * features);
+      SCOPED_TRACE(std::string(type.name) + " features " +
+                   std::to_string(features));
+      tprt_rms_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(), y.cpu(),
                     rows, features, epsilon);
-    cuda::layerNorm(&ctx, "norm", dx, dweight, nullptr, dy, rows, features,
-                    epsilon);
-    expectClose(dy.read(), y);
-  }
+      cuda::rmsNorm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(), y.gpu(),
+                    rows, features, epsilon);
+      expectSame(type, y);
+      tprt_layer_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(),
+                      bias.cpu(), y.cpu(), rows, features, epsilon);
+      cuda::layerNorm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(),
+                      bias.gpu(), y.gpu(), rows, features, epsilon);
+      expectSame(type, y);
+      tprt_layer_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(), nullptr,
+                      y.cpu(), rows, features, epsilon);
+      cuda::layerNorm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(), nullptr,
+                      y.gpu(), rows, features, epsilon);
+      expectSame(type, y);
+    }
 }
 
 TEST_F(CudaKernelsTest, SoftmaxOnMiddleAndLastDim) {
   const int64_t outer = 3;
-  for (int64_t dim : {3, 300})
-    for (int64_t inner : {5, 1}) {
-      std::vector<float> x = randomFloats(outer * dim * inner, 11), y(x.size());
-      x[0] = 80.0f; // large logits must not overflow
-      DeviceArray<float> dx(x), dy(x.size());
-      tprt_softmax(&ctx, x.data(), y.data(), outer, dim, inner);
-      cuda::softmax(&ctx, dx, dy, outer, dim, inner);
-      SCOPED_TRACE("dim " + std::to_string(dim) + " inner " +
-                   std::to_string(inner));
-      expectClose(dy.read(), y);
-    }
+  for (const TestType &type : kTypes)
+    for (int64_t dim : {3, 300})
+      for (int64_t inner : {5, 1}) {
+        std::vector<float> values = randomFloats(outer * dim * inner, 11);
+        values[0] = 80.0f; // large logits must not overflow
+        Tensor x(type.dtype, values), y(type.dtype, values.size());
+        tprt_softmax(&ctx, type.dtype, x.cpu(), y.cpu(), outer, dim, inner);
+        cuda::softmax(&ctx, type.dtype, x.gpu(), y.gpu(), outer, dim, inner);
+        SCOPED_TRACE(std::string(type.name) + " dim " + std::to_string(dim) +
+                     " inner " + std::to_string(inner));
+        expectSame(type, y);
+      }
 }
 
 /// Checks cuda::transpose against tprt_transpose on bytes of a tensor of
@@ -197,15 +303,17 @@ TEST_F(CudaKernelsTest, Copy) {
 
 TEST_F(CudaKernelsTest, Rope) {
   const int64_t batch = 2, seq = 5, heads = 3, headDim = 10;
-  for (double theta : {10000.0, 500000.0}) {
-    std::vector<float> x = randomFloats(batch * seq * heads * headDim, 13),
-                       y(x.size());
-    DeviceArray<float> dx(x), dy(x.size());
-    tprt_rope(&ctx, x.data(), y.data(), batch, seq, heads, headDim, theta);
-    cuda::rope(&ctx, dx, dy, batch, seq, heads, headDim, theta);
-    SCOPED_TRACE("theta " + std::to_string(theta));
-    expectClose(dy.read(), y);
-  }
+  for (const TestType &type : kTypes)
+    for (double theta : {10000.0, 500000.0}) {
+      Tensor x(type.dtype, randomFloats(batch * seq * heads * headDim, 13)),
+          y(type.dtype, batch * seq * heads * headDim);
+      tprt_rope(&ctx, type.dtype, x.cpu(), y.cpu(), batch, seq, heads, headDim,
+                theta);
+      cuda::rope(&ctx, type.dtype, x.gpu(), y.gpu(), batch, seq, heads, headDim,
+                 theta);
+      SCOPED_TRACE(std::string(type.name) + " theta " + std::to_string(theta));
+      expectSame(type, y);
+    }
 }
 
 struct AttentionCase {
@@ -222,112 +330,131 @@ TEST_F(CudaKernelsTest, AttentionCausalAndGroupedQuery) {
       {1, 131, 131, 2, 1, 5, true}, {2, 3, 300, 4, 2, 7, false},
       {1, 4, 9, 2, 2, 130, true},   {1, 257, 257, 1, 1, 64, true},
       {1, 2, 0, 2, 1, 4, false}};
-  for (const AttentionCase &c : cases) {
-    std::vector<float> q = randomFloats(c.batch * c.qSeq * c.qHeads * c.dim,
-                                        14),
-                       k = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim,
-                                        15),
-                       v = randomFloats(c.batch * c.kvSeq * c.kvHeads * c.dim,
-                                        16),
-                       o(q.size());
-    DeviceArray<float> dq(q), dk(k), dv(v), dout(q.size());
-    double scale = 1.0 / std::sqrt(double(c.dim));
-    tprt_attention(&ctx, "attention", q.data(), k.data(), v.data(), o.data(),
-                   c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads, c.dim,
-                   c.causal, scale);
-    cuda::attention(&ctx, "attention", dq, dk, dv, dout, c.batch, c.qSeq,
-                    c.kvSeq, c.qHeads, c.kvHeads, c.dim, c.causal, scale);
-    SCOPED_TRACE("q_seq " + std::to_string(c.qSeq) + " kv_seq " +
-                 std::to_string(c.kvSeq) + " head_dim " +
-                 std::to_string(c.dim) + " causal " + std::to_string(c.causal));
-    expectClose(dout.read(), o, 1e-4);
-  }
+  for (const TestType &type : kTypes)
+    for (const AttentionCase &c : cases) {
+      int64_t qCount = c.batch * c.qSeq * c.qHeads * c.dim,
+              kvCount = c.batch * c.kvSeq * c.kvHeads * c.dim;
+      Tensor q(type.dtype, randomFloats(qCount, 14)),
+          k(type.dtype, randomFloats(kvCount, 15)),
+          v(type.dtype, randomFloats(kvCount, 16)), o(type.dtype, qCount);
+      double scale = 1.0 / std::sqrt(double(c.dim));
+      tprt_attention(&ctx, "attention", type.dtype, q.cpu(), k.cpu(), v.cpu(),
+                     o.cpu(), c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads,
+                     c.dim, c.causal, scale);
+      cuda::attention(&ctx, "attention", type.dtype, q.gpu(), k.gpu(), v.gpu(),
+                      o.gpu(), c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads,
+                      c.dim, c.causal, scale);
+      SCOPED_TRACE(std::string(type.name) + " q_seq " + std::to_string(c.qSeq) +
+                   " kv_seq " + std::to_string(c.kvSeq) + " head_dim " +
+                   std::to_string(c.dim) + " causal " +
+                   std::to_string(c.causal));
+      // f32 sums of up to 300 products in different orders.
+      expectClose(o.cudaValues(), o.cpuValues(),
+                  std::max(type.tolerance, 1e-4));
+    }
 }
 
 TEST_F(CudaKernelsTest, SumOverDimMask) {
-  for (const std::vector<int64_t> &shape :
-       {std::vector<int64_t>{2, 3, 4}, std::vector<int64_t>{3, 5, 70},
-        std::vector<int64_t>{}}) {
-    int64_t count = 1;
-    for (int64_t size : shape)
-      count *= size;
-    std::vector<float> x = randomFloats(count, 17);
-    DeviceArray<float> dx(x);
-    int64_t rank = shape.size();
-    for (int64_t mask = 0; mask < int64_t(1) << rank; ++mask) {
-      int64_t outputs = 1;
-      for (int64_t d = 0; d < rank; ++d)
-        if (!(mask >> d & 1))
-          outputs *= shape[d];
-      std::vector<float> y(outputs);
-      DeviceArray<float> dy(outputs);
-      tprt_sum(&ctx, x.data(), y.data(), rank, shape.data(), mask);
-      cuda::sum(&ctx, dx, dy, rank, shape.data(), mask);
-      SCOPED_TRACE("rank " + std::to_string(rank) + " dim mask " +
-                   std::to_string(mask));
-      expectClose(dy.read(), y);
+  for (const TestType &type : kTypes)
+    for (const std::vector<int64_t> &shape :
+         {std::vector<int64_t>{2, 3, 4}, std::vector<int64_t>{3, 5, 70},
+          std::vector<int64_t>{}}) {
+      int64_t count = 1;
+      for (int64_t size : shape)
+        count *= size;
+      Tensor x(type.dtype, randomFloats(count, 17));
+      int64_t rank = shape.size();
+      for (int64_t mask = 0; mask < int64_t(1) << rank; ++mask) {
+        int64_t outputs = 1;
+        for (int64_t d = 0; d < rank; ++d)
+          if (!(mask >> d & 1))
+            outputs *= shape[d];
+        Tensor y(type.dtype, outputs);
+        tprt_sum(&ctx, type.dtype, x.cpu(), y.cpu(), rank, shape.data(), mask);
+        cuda::sum(&ctx, type.dtype, x.gpu(), y.gpu(), rank, shape.data(), mask);
+        SCOPED_TRACE(std::string(type.name) + " rank " + std::to_string(rank) +
+                     " dim mask " + std::to_string(mask));
+        expectSame(type, y);
+      }
     }
-  }
 }
 
 TEST_F(CudaKernelsTest, CrossEntropy) {
   const int64_t positions = 7, classes = 1000;
-  std::vector<float> logits = randomFloats(positions * classes, 18);
-  logits[5] = 30.0f;
+  std::vector<float> values = randomFloats(positions * classes, 18);
+  values[5] = 30.0f;
   std::vector<int64_t> labels = {4, 0, 999, 2, 500, 7, 5};
-  DeviceArray<float> dlogits(logits), dloss(1);
   DeviceArray<int64_t> dlabels(labels);
-  std::vector<float> loss(1);
-  tprt_cross_entropy(&ctx, "loss", logits.data(), labels.data(), loss.data(),
-                     positions, classes);
-  cuda::crossEntropy(&ctx, "loss", dlogits, dlabels, dloss, positions, classes);
-  expectClose(dloss.read(), loss);
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    Tensor logits(type.dtype, values), loss(type.dtype, 1);
+    tprt_cross_entropy(&ctx, "loss", type.dtype, logits.cpu(), labels.data(),
+                       loss.cpu(), positions, classes);
+    cuda::crossEntropy(&ctx, "loss", type.dtype, logits.gpu(), dlabels,
+                       loss.gpu(), positions, classes);
+    expectSame(type, loss);
+  }
 }
 
 TEST_F(CudaKernelsTest, EmbeddingWithRowOffset) {
   // This rank holds rows [3, 6) of a 7-row table; other ids give zeros.
   const int64_t rows = 3, dim = 300, offset = 3, total = 7;
-  std::vector<float> table = randomFloats(rows * dim, 19);
   std::vector<int64_t> ids = {0, 4, 6, 3, 5};
-  std::vector<float> y(ids.size() * dim);
-  DeviceArray<float> dtable(table), dy(y.size());
   DeviceArray<int64_t> dids(ids);
-  tprt_embedding(&ctx, "tok_embeddings", ids.data(), table.data(), y.data(),
-                 ids.size(), rows, dim, offset, total);
-  cuda::embedding(&ctx, "tok_embeddings", dids, dtable, dy, ids.size(), rows,
-                  dim, offset, total);
-  EXPECT_EQ(dy.read(), y);
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    Tensor table(type.dtype, randomFloats(rows * dim, 19)),
+        y(type.dtype, ids.size() * dim);
+    tprt_embedding(&ctx, "tok_embeddings", type.dtype, ids.data(), table.cpu(),
+                   y.cpu(), ids.size(), rows, dim, offset, total);
+    cuda::embedding(&ctx, "tok_embeddings", type.dtype, dids, table.gpu(),
+                    y.gpu(), ids.size(), rows, dim, offset, total);
+    EXPECT_EQ(y.cudaValues(), y.cpuValues());
+  }
 }
 
 TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
   DeviceArray<float> logits(std::vector<float>(10, 0.0f)), y(8);
   DeviceArray<int64_t> labels(std::vector<int64_t>{1, 5, 9});
-  EXPECT_EXIT(cuda::crossEntropy(&ctx, "loss", logits, labels, y, 2, 5),
-              ::testing::ExitedWithCode(1),
-              "tprt: error: tprt_cross_entropy 'loss': label 5 at position 1 "
-              "is outside \\[0, 5\\)");
-  DeviceArray<int64_t> ids(std::vector<int64_t>{1, 7, -1});
-  EXPECT_EXIT(cuda::embedding(&ctx, "emb", ids, logits, y, 3, 2, 2, 0, 7),
-              ::testing::ExitedWithCode(1),
-              "tprt_embedding 'emb': id 7 at position 1 is outside \\[0, 7\\)");
   EXPECT_EXIT(
-      cuda::attention(&ctx, "attn", y, y, y, y, 1, 1, 1, 3, 2, 1, 0, 1.0),
+      cuda::crossEntropy(&ctx, "loss", TPRT_F32, logits, labels, y, 2, 5),
       ::testing::ExitedWithCode(1),
-      "3 query heads are not a multiple of 2 key/value heads");
-  EXPECT_EXIT(cuda::allReduce(&ctx, y, y, 1, 2), ::testing::ExitedWithCode(1),
+      "tprt: error: tprt_cross_entropy 'loss': label 5 at position 1 "
+      "is outside \\[0, 5\\)");
+  DeviceArray<int64_t> ids(std::vector<int64_t>{1, 7, -1});
+  EXPECT_EXIT(
+      cuda::embedding(&ctx, "emb", TPRT_F32, ids, logits, y, 3, 2, 2, 0, 7),
+      ::testing::ExitedWithCode(1),
+      "tprt_embedding 'emb': id 7 at position 1 is outside \\[0, 7\\)");
+  EXPECT_EXIT(cuda::attention(&ctx, "attn", TPRT_F32, y, y, y, y, 1, 1, 1, 3, 2,
+                              1, 0, 1.0),
+              ::testing::ExitedWithCode(1),
+              "3 query heads are not a multiple of 2 key/value heads");
+  EXPECT_EXIT(cuda::allReduce(&ctx, TPRT_F32, y, y, 1, 2),
+              ::testing::ExitedWithCode(1),
               "tprt_all_reduce: axis mask 2 names axes beyond the mesh's 0");
+  // An unknown dtype, named with the call and the layer.
+  EXPECT_EXIT(cuda::linear(&ctx, "proj", 3, y, y, y, y, 1, 1, 1),
+              ::testing::ExitedWithCode(1),
+              "tprt: error: tprt_linear 'proj': dtype 3 is not one of f32 "
+              "\\(0\\), f16 \\(1\\), bf16 \\(2\\)");
+  EXPECT_EXIT(cuda::add(&ctx, -1, y, y, y, 1), ::testing::ExitedWithCode(1),
+              "tprt: error: tprt_add: dtype -1 is not one of");
+  EXPECT_EXIT(cuda::allReduce(&ctx, 7, y, y, 1, 0),
+              ::testing::ExitedWithCode(1),
+              "tprt: error: tprt_all_reduce: dtype 7 is not one of");
 }
 
 TEST_F(CudaKernelsTest, CollectivesOfOneRankCopy) {
   std::vector<float> x = randomFloats(6, 20);
   DeviceArray<float> dx(x), dy(6);
-  cuda::allReduce(&ctx, dx, dy, 6, 0);
+  cuda::allReduce(&ctx, TPRT_F32, dx, dy, 6, 0);
   EXPECT_EQ(dy.read(), x);
   DeviceArray<float> gathered(6);
   cuda::allGather(&ctx, dx, gathered, 2, 3 * sizeof(float), 0);
   EXPECT_EQ(gathered.read(), x);
   DeviceArray<float> scattered(6);
-  cuda::reduceScatter(&ctx, dx, scattered, 2, 3, 0);
+  cuda::reduceScatter(&ctx, TPRT_F32, dx, scattered, 2, 3, 0);
   EXPECT_EQ(scattered.read(), x);
   DeviceArray<float> sliced(6);
   cuda::localSlice(&ctx, dx, sliced, 2, 3 * sizeof(float), 0);
@@ -336,6 +463,22 @@ TEST_F(CudaKernelsTest, CollectivesOfOneRankCopy) {
   DeviceArray<float> moved(6);
   cuda::allToAll(&ctx, dx, moved, sizeof(float), 2, shape, 1, 0, 0);
   EXPECT_EQ(moved.read(), x);
+  // The reductions copy `count` elements of the dtype, no more.
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    Tensor input(type.dtype, x), reduced(type.dtype, 6),
+        scattered(type.dtype, 6);
+    cuda::allReduce(&ctx, type.dtype, input.gpu(), reduced.gpu(), 5, 0);
+    cuda::reduceScatter(&ctx, type.dtype, input.gpu(), scattered.gpu(), 5, 1,
+                        0);
+    std::vector<float> expected = input.cpuValues();
+    for (const Tensor *y : {&reduced, &scattered}) {
+      std::vector<float> copied = y->cudaValues();
+      for (size_t i = 0; i < 5; ++i)
+        EXPECT_EQ(copied[i], expected[i]) << "at element " << i;
+      EXPECT_TRUE(std::isnan(copied[5])) << "written past the count";
+    }
+  }
 }
 
 TEST_F(CudaKernelsTest, BackendCopiesRoundTrip) {
@@ -344,8 +487,7 @@ TEST_F(CudaKernelsTest, BackendCopiesRoundTrip) {
   char *host = cuda::allocateHost(ctx, x.size() * sizeof(float));
   std::memcpy(host, x.data(), x.size() * sizeof(float));
   cuda::copyToDevice(ctx, device, host, x.size() * sizeof(float));
-  cuda::scale(&ctx, reinterpret_cast<float *>(device),
-              reinterpret_cast<float *>(device), x.size(), 2.0);
+  cuda::scale(&ctx, TPRT_F32, device, device, x.size(), 2.0);
   cuda::synchronize(ctx);
   cuda::copyToHost(ctx, back.data(), device, x.size() * sizeof(float));
   for (size_t i = 0; i < x.size(); ++i)
