@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Packs the cuda target's GPU checks into gpu-kit/ (or $1), for a machine with
+# a GPU but without this project's toolchain, such as the `device` machines
+# (CUDA, Python and numpy, but no MLIR, OpenMPI or OpenBLAS). Everything is
+# compiled here; the kit holds:
+#   bin/       the cuda unit tests, the GPU probe, tp-bench-cublas
+#   models/    cuda executables of every example (f32 on 1, 2 and 4 ranks,
+#              bf16 on 1 and 2, the Llama layer in f16 too), the FeedForward
+#              with 4096 tokens and a chain of 256 tiny calls for the
+#              benchmark, and each one's GEMM shapes (*.gemms)
+#   expected/  each example's output from the 1-rank cpu build on the same
+#              deterministic weights and inputs (--random-weights 0 --seed 0),
+#              which the e2e tests check against numpy
+#   debs/      OpenMPI's runtime, unpacked beside the system there, not over it
+#   run.sh     runs it all there: bash gpu-kit/run.sh
+# With the device tool: run(command="bash gpu-kit/run.sh", carry=["gpu-kit"]).
+# The kit is ~30 MiB: the executables carry kernels for sm_90 (H100, H200) only.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+kit=${1:-$root/gpu-kit}
+build=${TP_BUILD_DIR:-$root/build-gpukit}
+examples=$root/python-free-examples
+
+"$root/scripts/install-deps.sh"
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CUDA_ARCHITECTURES=90
+fi
+ninja -C "$build" -j "${TP_JOBS:-2}" tp-compile tprt-cuda-kernels-test \
+  tprt-cuda-collectives-test tprt-cuda-probe tp-bench-cublas >/dev/null
+bin=$build/bin
+
+rm -rf "$kit"
+mkdir -p "$kit/bin" "$kit/models" "$kit/expected" "$kit/debs" "$kit/work"
+for tool in tprt-cuda-kernels-test tprt-cuda-collectives-test tprt-cuda-probe \
+  tp-bench-cublas; do
+  strip -o "$kit/bin/$tool" "$(find "$build" -name "$tool" -type f | head -1)"
+done
+
+# The linear layers of a rank's program as MxNxK (as bench/cuda.sh reads them).
+gemm_shapes() {
+  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9]*\)x\([0-9]*\)x[a-z0-9]*>.*/\1 \2 \3/p' "$1" |
+    awk '{ n = split($1, d, "x"); m = 1; for (i = 1; i < n; i++) m *= d[i]; printf "%dx%dx%d ", m, $2, $3 }'
+}
+
+# compile NAME SOURCE DTYPE RANKS...: the example SOURCE with its f32 tensors
+# made DTYPE (as test/e2e/check.py does), for cuda on each rank count.
+compile() {
+  local name=$1 source=$2 dtype=$3
+  shift 3
+  local model=$kit/work/$name.mlir
+  sed 's/\([x<]\)f32>/\1'"$dtype"'>/g' "$source/model.mlir" >"$model"
+  for ranks in "$@"; do
+    local exe=$kit/models/$name-tp$ranks
+    "$bin/tp-compile" "$model" --mesh "tp:$ranks" --plan "$source/plan.json" \
+      --target cuda -o "$exe.full"
+    strip -o "$exe" "$exe.full" && rm "$exe.full"
+    "$bin/tp-compile" "$model" --mesh "tp:$ranks" --plan "$source/plan.json" \
+      --emit=tp -o "$kit/work/$name-tp$ranks.tp.mlir"
+    gemm_shapes "$kit/work/$name-tp$ranks.tp.mlir" >"$exe.gemms"
+  done
+}
+
+# expect NAME SOURCE OUTPUTS: the 1-rank cpu build's outputs of the model
+# compile wrote.
+expect() {
+  local name=$1 source=$2 flags=()
+  "$bin/tp-compile" "$kit/work/$name.mlir" --mesh tp:1 \
+    --plan "$source/plan.json" --target cpu -o "$kit/work/$name-cpu"
+  for ((i = 0; i < $3; i++)); do
+    flags+=(--output "$kit/expected/$name-output$i.npy")
+  done
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    mpirun -np 1 --bind-to none "$kit/work/$name-cpu" --random-weights 0 \
+    --seed 0 "${flags[@]}" >/dev/null
+}
+
+for model in feedforward llama-layer llama-tiny encoder-block; do
+  outputs=1
+  [ "$model" = encoder-block ] && outputs=2
+  compile "$model-f32" "$examples/$model" f32 1 2 4
+  expect "$model-f32" "$examples/$model" "$outputs"
+  compile "$model-bf16" "$examples/$model" bf16 1 2
+  expect "$model-bf16" "$examples/$model" "$outputs"
+done
+compile llama-layer-f16 "$examples/llama-layer" f16 1 2
+expect llama-layer-f16 "$examples/llama-layer" 1
+
+# The benchmark's FeedForward with 4096 tokens.
+mkdir -p "$kit/work/ff4096"
+sed 's/<8x8192x/<4096x8192x/g' "$examples/feedforward/model.mlir" \
+  >"$kit/work/ff4096/model.mlir"
+cp "$examples/feedforward/plan.json" "$kit/work/ff4096/"
+for dtype in f32 bf16; do
+  compile "ff4096-$dtype" "$kit/work/ff4096" "$dtype" 1 2
+done
+# Overhead per call: 256 chained silu calls on 64 floats.
+mkdir -p "$kit/work/chain"
+{
+  echo 'func.func @forward(%x0: tensor<1x64xf32>) -> tensor<1x64xf32> {'
+  for i in $(seq 1 256); do
+    echo "  %x$i = tp.silu %x$((i - 1)) : tensor<1x64xf32>"
+  done
+  echo '  return %x256 : tensor<1x64xf32>'
+  echo '}'
+} >"$kit/work/chain/model.mlir"
+echo '{"mesh": {"tp": 1}, "plan": {}}' >"$kit/work/chain/plan.json"
+compile chain-f32 "$kit/work/chain" f32 1
+
+(cd "$kit/debs" && apt-get download -q libopenmpi3 openmpi-bin openmpi-common \
+  libpmix2 libhwloc15 libevent-core-2.1-7 libevent-pthreads-2.1-7 \
+  libevent-2.1-7 libnuma1 libltdl7 >/dev/null 2>&1)
+rm -rf "$kit/work"
+cp "$root/scripts/gpu-kit-run.sh" "$kit/run.sh"
+echo "gpu-kit: $(du -sh "$kit" | cut -f1) in $kit; run it there with: bash $(basename "$kit")/run.sh"
