@@ -4,7 +4,7 @@
 // attention on [batch, seq, heads, head_dim] tensors. Attention runs per
 // (batch, query head) as two GEMMs over a block of query rows: the heads are
 // read in place through BLAS leading dimensions (no gather), and the scores
-// of one block (at most `queryBlock` rows) are the only extra memory.
+// of one block (at most `queryBlock` rows) live in the call's workspace.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,7 +56,8 @@ void tprt_rope(tprt_context *ctx, int32_t dtype, const void *input,
 
 void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
                     const void *query, const void *key, const void *value,
-                    void *output, int64_t batch, int64_t q_seq, int64_t kv_seq,
+                    void *output, void *workspace, int64_t workspace_bytes,
+                    int64_t batch, int64_t q_seq, int64_t kv_seq,
                     int64_t q_heads, int64_t kv_heads, int64_t head_dim,
                     int32_t causal, double scale) {
   const char *call = "tprt_attention";
@@ -82,9 +83,13 @@ void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
   }
   const float *q = f32.input(query, qCount);
   const float *k = f32.input(key, kvCount), *v = f32.input(value, kvCount);
+  attentionWorkspaceRows(ctx, layer, workspace_bytes, batch, q_heads, kv_seq);
   int64_t groupSize = q_heads / kv_heads;
-  float *scores = reinterpret_cast<float *>(
-      scratch(*ctx, 0, std::min(q_seq, queryBlock) * kv_seq * sizeof(float)));
+  // One (batch, head) at a time: the workspace holds more rows of scores
+  // than the layout of tprt.h promises.
+  int64_t blockRows = std::min(
+      queryBlock, workspace_bytes / std::max<int64_t>(kv_seq * 4, 1));
+  auto *scores = static_cast<float *>(workspace);
 
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < q_heads; ++h) {
@@ -93,8 +98,8 @@ void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
       float *oHead = o + (b * q_seq * q_heads + h) * head_dim;
       int64_t kvOffset = (b * kv_seq * kv_heads + h / groupSize) * head_dim;
       const float *kHead = k + kvOffset, *vHead = v + kvOffset;
-      for (int64_t first = 0; first < q_seq; first += queryBlock) {
-        int rows = static_cast<int>(std::min(queryBlock, q_seq - first));
+      for (int64_t first = 0; first < q_seq; first += blockRows) {
+        int rows = static_cast<int>(std::min(blockRows, q_seq - first));
         // PyTorch's is_causal: query i sees keys j <= i (top-left aligned),
         // so a causal block needs no key beyond its last row.
         int cols =

@@ -46,6 +46,21 @@ int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
   return bytes;
 }
 
+int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
+                               int64_t workspaceBytes, int64_t batch,
+                               int64_t qHeads, int64_t kvSeq) {
+  int64_t header = tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 0);
+  int64_t rowBytes =
+      tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 1) - header;
+  int64_t rows = (workspaceBytes - header) / rowBytes;
+  if (rows < 1)
+    fail(ctx, callName("tprt_attention", layer) + ": a workspace of " +
+                  std::to_string(workspaceBytes) +
+                  " bytes holds no query row; it needs " +
+                  std::to_string(header + rowBytes));
+  return rows;
+}
+
 void fail(const tprt_context *ctx, const std::string &message) {
   int initialized = 0, finalized = 0, rank = 0, size = 1;
   MPI_Initialized(&initialized);

@@ -96,6 +96,13 @@ int blasDim(const tprt_context *ctx, const char *call, const char *layer,
 int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
                   int32_t dtype);
 
+/// The query rows of every (batch, query head) whose scores tprt_attention's
+/// workspace holds at once (tprt.h); fails naming the call and the layer
+/// unless it holds one. kvSeq > 0.
+int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
+                               int64_t workspaceBytes, int64_t batch,
+                               int64_t qHeads, int64_t kvSeq);
+
 /// A mesh as users write it: "dp:2,tp:4".
 std::string formatMesh(const std::vector<std::string> &axisNames,
                        const std::vector<int64_t> &axisSizes);

@@ -129,6 +129,28 @@ module attributes {tp.tp_axis = "tp"} {
 
 // -----
 
+// Attention gets a workspace in the arena, live during the call only: the
+// scores of min(q_seq, 256 MiB / row) query rows of every (batch, head),
+// 64 * (n + 1) + 8 * n * kv_seq * rows bytes with n = batch * q_heads: here
+// 64 * 3 + 8 * 2 * 4 * 4 = 448, after the inputs (512 bytes) and the output.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  func.func @forward(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x1x8xf32>,
+                     %v: tensor<1x4x1x8xf32>) -> tensor<1x4x2x8xf32> {
+    %o = tp.attention %q, %k, %v causal : tensor<1x4x2x8xf32>, tensor<1x4x1x8xf32>, tensor<1x4x1x8xf32>
+    return %o : tensor<1x4x2x8xf32>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: %[[OFFSET:.*]] = llvm.mlir.constant(768 : i64) : i64
+// CHECK-NEXT: %[[WORKSPACE:.*]] = llvm.getelementptr %{{.*}}[%[[OFFSET]]]
+// CHECK-NEXT: %[[BYTES:.*]] = llvm.mlir.constant(448 : i64) : i64
+// CHECK: llvm.call @tprt_attention(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[WORKSPACE]], %[[BYTES]],
+// CHECK: @tp_model_manifest({{.*}}\22arena_bytes\22:1216
+
+// -----
+
 // The SwiGLU product silu(a) * b runs as one call; a silu with another user
 // keeps its own.
 

@@ -251,13 +251,16 @@ TEST_P(HalfKernelsTest, AttentionAndLoss) {
   int32_t dtype = GetParam();
   const int64_t batch = 1, seq = 5, qHeads = 4, kvHeads = 2, dim = 3;
   int64_t qCount = batch * seq * qHeads * dim, kvCount = qCount / 2;
+  std::vector<char> workspace(
+      tprt_attention_workspace_bytes(batch, qHeads, seq, seq));
   expectF32Rounded(
       dtype,
       {randomFloats(qCount, 16), randomFloats(kvCount, 17),
        randomFloats(kvCount, 18)},
       qCount, [&](int32_t t, const auto &in, void *o) {
-        tprt_attention(&ctx, "attention", t, in[0], in[1], in[2], o, batch,
-                       seq, seq, qHeads, kvHeads, dim, /*causal=*/1, 0.5);
+        tprt_attention(&ctx, "attention", t, in[0], in[1], in[2], o,
+                       workspace.data(), workspace.size(), batch, seq, seq,
+                       qHeads, kvHeads, dim, /*causal=*/1, 0.5);
       });
   std::vector<int64_t> labels = {4, 0, 2};
   expectF32Rounded(dtype, {randomFloats(3 * 5, 19)}, 1,

@@ -280,9 +280,14 @@ TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
                                         16),
                        o(q.size());
     double scale = 1.0 / std::sqrt(double(c.dim));
-    tprt_attention(&ctx, "attention", TPRT_F32, q.data(), k.data(), v.data(), o.data(),
-                   c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads, c.dim,
-                   c.causal, scale);
+    // The smallest workspace tprt.h allows: the kernel takes fewer query
+    // rows at a time than it would from the compiler's.
+    std::vector<char> workspace(
+        tprt_attention_workspace_bytes(c.batch, c.qHeads, c.kvSeq, 1));
+    tprt_attention(&ctx, "attention", TPRT_F32, q.data(), k.data(), v.data(),
+                   o.data(), workspace.data(), workspace.size(), c.batch,
+                   c.qSeq, c.kvSeq, c.qHeads, c.kvHeads, c.dim, c.causal,
+                   scale);
     SCOPED_TRACE("q_seq " + std::to_string(c.qSeq) + " causal " +
                  std::to_string(c.causal));
     expectNear(o,
@@ -363,10 +368,18 @@ TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
                              1, 2, 2, 0, 7),
               ::testing::ExitedWithCode(1),
               "tprt_embedding 'emb': id 7 at position 0 is outside \\[0, 7\\)");
-  EXPECT_EXIT(tprt_attention(&ctx, "attn", TPRT_F32, y.data(), y.data(), y.data(),
-                             y.data(), 1, 1, 1, 3, 2, 1, 0, 1.0),
+  EXPECT_EXIT(tprt_attention(&ctx, "attn", TPRT_F32, y.data(), y.data(),
+                             y.data(), y.data(), y.data(), 4096, 1, 1, 1, 3, 2,
+                             1, 0, 1.0),
               ::testing::ExitedWithCode(1),
               "3 query heads are not a multiple of 2 key/value heads");
+  // One query row of one head over 2 keys needs 64 * 2 + 8 * 2 bytes.
+  EXPECT_EXIT(tprt_attention(&ctx, "attn", TPRT_F32, y.data(), y.data(),
+                             y.data(), y.data(), y.data(), 143, 1, 1, 2, 1, 1,
+                             1, 0, 1.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_attention 'attn': a workspace of 143 bytes holds no query "
+              "row; it needs 144");
   EXPECT_EXIT(tprt_all_reduce(&ctx, TPRT_F32, y.data(), y.data(), 1, 2),
               ::testing::ExitedWithCode(1),
               "tprt_all_reduce: axis mask 2 names axes beyond the mesh's 0");

@@ -9,7 +9,11 @@
 #include "tp/Dialect/TP/IR/TPOps.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
+#include "tprt/tprt.h"
+
 #include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::tp;
@@ -27,6 +31,29 @@ static Value getStorageRoot(Value value) {
   while (auto reshape = value.getDefiningOp<ReshapeOp>())
     value = reshape.getInput();
   return value;
+}
+
+int64_t mlir::tp::getWorkspaceBytes(Operation *op) {
+  auto attention = dyn_cast<AttentionOp>(op);
+  if (!attention)
+    return 0;
+  ArrayRef<int64_t> query =
+      cast<RankedTensorType>(attention.getQuery().getType()).getShape();
+  int64_t batch = query[0], querySeq = query[1], queryHeads = query[2];
+  int64_t keySeq =
+      cast<RankedTensorType>(attention.getKey().getType()).getShape()[1];
+  // As many query rows at once as fit in this much scratch, so that long
+  // sequences take a few large GEMMs, not many small ones.
+  const int64_t budget = int64_t(256) << 20;
+  int64_t rowBytes = tprt_attention_workspace_bytes(batch, queryHeads, keySeq,
+                                                    /*rows=*/1) -
+                     tprt_attention_workspace_bytes(batch, queryHeads, keySeq,
+                                                    /*rows=*/0);
+  int64_t rows = std::clamp<int64_t>(budget / std::max<int64_t>(rowBytes, 1),
+                                     1, std::max<int64_t>(querySeq, 1));
+  return llvm::alignTo(
+      tprt_attention_workspace_bytes(batch, queryHeads, keySeq, rows),
+      kAlignment);
 }
 
 std::optional<SiLUMul> mlir::tp::matchSiLUMul(MulOp mul) {
@@ -51,8 +78,11 @@ BufferPlan BufferPlan::build(func::FuncOp function) {
   struct Interval {
     Value root;
     int64_t begin, end, bytes;
+    /// For a workspace, the op it serves (root is null).
+    Operation *workspaceOf = nullptr;
   };
   llvm::MapVector<Value, Interval> intervals;
+  SmallVector<Interval> workspaces;
   auto extend = [&](Value value, int64_t until) {
     Value root = getStorageRoot(value);
     if (root.getDefiningOp<GetParameterOp>())
@@ -77,7 +107,18 @@ BufferPlan BufferPlan::build(func::FuncOp function) {
     if (auto mul = dyn_cast<MulOp>(op))
       if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
         extend(fused->silu.getInput(), position[&op]);
+    if (int64_t bytes = getWorkspaceBytes(&op))
+      workspaces.push_back(
+          {Value(), position[&op], position[&op], bytes, &op});
   }
+  // In order of the start of their intervals, as the placement wants.
+  SmallVector<Interval> ordered;
+  for (auto &entry : intervals)
+    ordered.push_back(entry.second);
+  ordered.append(workspaces);
+  llvm::stable_sort(ordered, [](const Interval &a, const Interval &b) {
+    return a.begin < b.begin;
+  });
 
   // Parameters: one shard after another.
   for (auto get : function.getOps<GetParameterOp>()) {
@@ -91,7 +132,7 @@ BufferPlan BufferPlan::build(func::FuncOp function) {
     int64_t offset, bytes, end;
   };
   SmallVector<Placed> live;
-  for (auto &[root, interval] : intervals) {
+  for (const Interval &interval : ordered) {
     llvm::erase_if(live,
                    [&](const Placed &p) { return p.end < interval.begin; });
     llvm::sort(live, [](const Placed &a, const Placed &b) {
@@ -104,7 +145,10 @@ BufferPlan BufferPlan::build(func::FuncOp function) {
       offset = std::max(offset, other.offset + other.bytes);
     }
     live.push_back({offset, interval.bytes, interval.end});
-    plan.slots[root] = {false, offset};
+    if (interval.workspaceOf)
+      plan.workspaces[interval.workspaceOf] = offset;
+    else
+      plan.slots[interval.root] = {false, offset};
     plan.arenaBytes = std::max(plan.arenaBytes, offset + interval.bytes);
   }
   // Views share their root's slot.

@@ -16,6 +16,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/JSON.h"
 
+#include "tprt/tprt.h"
+
 #include <limits>
 
 namespace mlir::tp {
@@ -65,23 +67,29 @@ static llvm::json::Array toJSON(ArrayRef<int64_t> values) {
   return llvm::json::Array(values);
 }
 
-/// The runtime's float dtypes: tprt_dtype's codes (tprt.h), and the
-/// safetensors names the manifest uses.
+/// The runtime's float dtypes: tprt_dtype's codes, and the safetensors
+/// names the manifest uses.
 static std::optional<int32_t> getRuntimeDType(Type element) {
   if (element.isF32())
-    return 0;
+    return TPRT_F32;
   if (element.isF16())
-    return 1;
+    return TPRT_F16;
   if (element.isBF16())
-    return 2;
+    return TPRT_BF16;
   return std::nullopt;
 }
 
 static StringRef getDTypeName(Type element) {
   if (element.isInteger(64))
     return "I64";
-  static const char *const names[] = {"F32", "F16", "BF16"};
-  return names[*getRuntimeDType(element)];
+  switch (*getRuntimeDType(element)) {
+  case TPRT_F32:
+    return "F32";
+  case TPRT_F16:
+    return "F16";
+  default:
+    return "BF16";
+  }
 }
 
 namespace {
@@ -113,6 +121,8 @@ private:
   int64_t getIdBound(Value ids);
 
   Value pointerTo(Value tensor);
+  /// The workspace the buffer plan gave `op`.
+  Value workspaceOf(Operation *op);
   Value constant(int64_t value) {
     return LLVM::ConstantOp::create(builder, loc, i64Type,
                                     builder.getI64IntegerAttr(value));
@@ -182,6 +192,12 @@ Value RuntimeEmitter::pointerTo(Value tensor) {
   return LLVM::GEPOp::create(builder, loc, ptrType, i8Type,
                              slot.isParameter ? params : arena,
                              ArrayRef<LLVM::GEPArg>{offset});
+}
+
+Value RuntimeEmitter::workspaceOf(Operation *op) {
+  return LLVM::GEPOp::create(builder, loc, ptrType, i8Type, arena,
+                             ArrayRef<LLVM::GEPArg>{
+                                 constant(plan.workspaces.lookup(op))});
 }
 
 Value RuntimeEmitter::globalString(StringRef text) {
@@ -465,7 +481,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
              {context, layerName(op), dtypeOf(attention.getResult()),
               pointerTo(attention.getQuery()),
               pointerTo(attention.getKey()), pointerTo(attention.getValue()),
-              pointerTo(attention.getResult()), constant(q[0]),
+              pointerTo(attention.getResult()), workspaceOf(op),
+              constant(getWorkspaceBytes(op)), constant(q[0]),
               constant(q[1]), constant(k[1]), constant(q[2]), constant(k[2]),
               constant(q[3]), constantI32(attention.getCausal() ? 1 : 0),
               constantF64(attention.getEffectiveScale())});

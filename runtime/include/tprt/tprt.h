@@ -131,12 +131,27 @@ void tprt_rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
 
 /* o = softmax(q k^T * scale [causal mask]) v per batch and query head, on
  * [batch, seq, heads, head_dim] tensors; query head h reads key/value head
- * h / (q_heads / kv_heads). */
+ * h / (q_heads / kv_heads). `workspace` is scratch of `workspace_bytes`
+ * bytes, 64-byte aligned, planned with the activations: with n = batch *
+ * q_heads, it holds the scores of
+ *   rows = (workspace_bytes - 64 * (n + 1)) / (8 * n * kv_seq)
+ * query rows of every (batch, query head) at once, and must hold one
+ * (tprt_attention_workspace_bytes gives the size for a number of rows). */
 void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
                     const void *q, const void *k, const void *v, void *o,
-                    int64_t batch, int64_t q_seq, int64_t kv_seq,
-                    int64_t q_heads, int64_t kv_heads, int64_t head_dim,
-                    int32_t causal, double scale);
+                    void *workspace, int64_t workspace_bytes, int64_t batch,
+                    int64_t q_seq, int64_t kv_seq, int64_t q_heads,
+                    int64_t kv_heads, int64_t head_dim, int32_t causal,
+                    double scale);
+
+/* The workspace of tprt_attention for `rows` query rows at once. */
+static inline int64_t tprt_attention_workspace_bytes(int64_t batch,
+                                                     int64_t q_heads,
+                                                     int64_t kv_seq,
+                                                     int64_t rows) {
+  int64_t n = batch * q_heads;
+  return 64 * (n + 1) + 8 * n * kv_seq * rows;
+}
 
 /* y = x summed over the dims whose bit is set in `dim_mask` (bit i = dim i),
  * which are removed; x has `rank` dims of the sizes in `shape`. */

@@ -24,6 +24,10 @@ struct SiLUMul {
 };
 std::optional<SiLUMul> matchSiLUMul(MulOp mul);
 
+/// The scratch bytes a runtime call of `op` needs beside its operands and
+/// results (the attention's scores), or 0.
+int64_t getWorkspaceBytes(Operation *op);
+
 /// Byte offsets of every tensor of a model function.
 struct BufferPlan {
   /// Where a value lives: in the activation arena or in the parameter buffer.
@@ -36,10 +40,13 @@ struct BufferPlan {
   /// after another; activations are placed first-fit over their live
   /// intervals, 64-byte aligned. A reshape shares its input's slot. Inputs
   /// stay live for the whole step (the runtime writes them once per step,
-  /// before it) and outputs from their definition to its end.
+  /// before it) and outputs from their definition to its end. An op's
+  /// workspace lives in the arena during that op only.
   static BufferPlan build(func::FuncOp function);
 
   llvm::DenseMap<Value, Slot> slots;
+  /// The arena offset of each op's workspace (getWorkspaceBytes > 0).
+  llvm::DenseMap<Operation *, int64_t> workspaces;
   int64_t arenaBytes = 0;
   int64_t parameterBytes = 0;
 };
