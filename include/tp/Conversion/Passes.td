@@ -24,7 +24,9 @@ def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
     Buffers are planned statically: every activation gets an offset in one
     arena, assigned first-fit over live intervals so that buffers whose
     values are dead are reused (a reshape shares its input's buffer);
-    inputs and outputs stay live for the whole step. Parameters get offsets
+    inputs and outputs stay live for the whole step. The scratch of a call
+    (the scores of `tprt_attention`, for many query rows at once) is planned
+    the same way, live during that call only. Parameters get offsets
     in a second buffer that holds this rank's shards. The peak is therefore
     known at compile time.
 
@@ -37,11 +39,12 @@ def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
     // before
     %y = tp.linear "w2" %g, %w2 : tensor<8x4096xf32>, tensor<8192x4096xf32>
     // after
-    llvm.call @tprt_linear(%ctx, %name, %g_ptr, %w2_ptr, %null, %y_ptr,
+    llvm.call @tprt_linear(%ctx, %name, %f32, %g_ptr, %w2_ptr, %null, %y_ptr,
                            %c8, %c8192, %c4096) : (...) -> ()
     ```
 
-    Supported element types: f32 tensors and i64 token ids and labels.
+    Supported element types: f32, f16 and bf16 tensors (each call names its
+    dtype, `tprt_dtype`) and i64 token ids and labels.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
