@@ -71,7 +71,7 @@ void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
   int kvStride =
       blasDim(ctx, call, layer, "kv_heads * head_dim", kv_heads * head_dim);
   blasDim(ctx, call, layer, "kv_seq", kv_seq);
-  if (dim == 0 || q_seq <= 0)
+  if (dim == 0 || q_seq <= 0 || batch == 0 || q_heads == 0)
     return;
   F32Scope f32(*ctx, call, layer, dtype);
   int64_t qCount = batch * q_seq * q_heads * head_dim;

@@ -125,11 +125,13 @@ void tprt_rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
 
 void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
                     const void *q, const void *k, const void *v, void *o,
-                    int64_t batch, int64_t q_seq, int64_t kv_seq,
-                    int64_t q_heads, int64_t kv_heads, int64_t head_dim,
-                    int32_t causal, double scale) {
-  cuda::attention(ctx, layer, dtype, q, k, v, o, batch, q_seq, kv_seq, q_heads,
-                  kv_heads, head_dim, causal, scale);
+                    void *workspace, int64_t workspace_bytes, int64_t batch,
+                    int64_t q_seq, int64_t kv_seq, int64_t q_heads,
+                    int64_t kv_heads, int64_t head_dim, int32_t causal,
+                    double scale) {
+  cuda::attention(ctx, layer, dtype, q, k, v, o, workspace, workspace_bytes,
+                  batch, q_seq, kv_seq, q_heads, kv_heads, head_dim, causal,
+                  scale);
 }
 
 void tprt_sum(tprt_context *ctx, int32_t dtype, const void *x, void *y,

@@ -186,9 +186,9 @@ void rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
           double theta);
 void attention(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *q, const void *k, const void *v, void *o,
-               int64_t batch, int64_t q_seq, int64_t kv_seq, int64_t q_heads,
-               int64_t kv_heads, int64_t head_dim, int32_t causal,
-               double scale);
+               void *workspace, int64_t workspace_bytes, int64_t batch,
+               int64_t q_seq, int64_t kv_seq, int64_t q_heads, int64_t kv_heads,
+               int64_t head_dim, int32_t causal, double scale);
 void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y, int64_t rank,
          const int64_t *shape, int64_t dim_mask);
 void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,

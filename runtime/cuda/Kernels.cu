@@ -11,8 +11,10 @@
 //   - elementwise and copies: grid-stride loops over 64-bit indices;
 //   - row reductions (norms, softmax, loss, sum): one block per row, a
 //     shuffle-then-shared-memory block reduction;
-//   - attention: one block per (batch, head, query row), keys in tiles of
-//     the block size with an online (rescaled) softmax, so any kv_seq fits.
+//   - attention over few keys: one block per (batch, head, query row), keys
+//     in tiles of the block size with an online (rescaled) softmax; over
+//     many keys, Ops.cpp runs it as cuBLAS GEMMs around the masked softmax
+//     here, with the GEMMs' pointer arrays filled here too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -366,6 +368,58 @@ __global__ void attentionKernel(const T *q, const T *k, const T *v, T *o,
     oRow[d] = fromFloat<T>(accumulator[d] * inverse);
 }
 
+/// One thread per (batch, query head) pair p = b * qHeads + h: its entries
+/// of the pointer arrays of AttentionArray (Launch.h).
+template <typename T>
+__global__ void
+attentionPointersKernel(const T *q, const T *k, const T *v, T *o, float *scores,
+                        T *probabilities, void **pointers, int64_t stride,
+                        int64_t pairs, int64_t qSeq, int64_t kvSeq,
+                        int64_t qHeads, int64_t kvHeads, int64_t headDim,
+                        int64_t first, int64_t rows, int64_t ld) {
+  for (int64_t p = firstIndex(); p < pairs; p += gridStride()) {
+    int64_t b = p / qHeads, h = p % qHeads, g = h / (qHeads / kvHeads);
+    int64_t qOffset = ((b * qSeq + first) * qHeads + h) * headDim;
+    int64_t kvOffset = (b * kvSeq * kvHeads + g) * headDim;
+    int64_t scoreOffset = p * rows * ld;
+    pointers[kQueryArray * stride + p] = const_cast<T *>(q + qOffset);
+    pointers[kKeyArray * stride + p] = const_cast<T *>(k + kvOffset);
+    pointers[kValueArray * stride + p] = const_cast<T *>(v + kvOffset);
+    pointers[kOutputArray * stride + p] = o + qOffset;
+    pointers[kScoreArray * stride + p] = scores + scoreOffset;
+    pointers[kProbabilityArray * stride + p] = probabilities + scoreOffset;
+  }
+}
+
+/// One block per score row; `probabilities` may equal `scores` (T = float):
+/// each thread reads a score before it writes its probability.
+template <typename T>
+__global__ void attentionSoftmaxKernel(const float *scores, T *probabilities,
+                                       int64_t rows, int64_t cols, int64_t ld,
+                                       int64_t first, bool causal) {
+  __shared__ float sharedMax[33];
+  __shared__ double sharedSum[33];
+  int64_t t = blockIdx.x;
+  const float *in = scores + t * ld;
+  T *out = probabilities + t * ld;
+  // PyTorch's is_causal: query i sees keys j <= i (top-left aligned); at
+  // least key 0, so the max is finite.
+  int64_t i = first + t % rows;
+  int64_t visible = causal ? smaller(cols, i + 1) : cols;
+  float max = -CUDART_INF_F;
+  for (int64_t j = threadIdx.x; j < visible; j += blockDim.x)
+    max = MaxOp()(max, in[j]);
+  max = blockReduce(max, -CUDART_INF_F, MaxOp(), sharedMax);
+  double sum = 0;
+  for (int64_t j = threadIdx.x; j < visible; j += blockDim.x)
+    sum += expf(in[j] - max);
+  sum = blockReduce(sum, 0.0, SumOp(), sharedSum);
+  float inverse = static_cast<float>(1.0 / sum);
+  // The masked keys too: the GEMM with v reads all `cols`.
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x)
+    out[j] = fromFloat<T>(j < visible ? expf(in[j] - max) * inverse : 0.0f);
+}
+
 //===--- Sum and cross-entropy --------------------------------------------===//
 
 /// tprt_sum's dims split into kept ones (y's dims) and summed ones, with
@@ -599,6 +653,37 @@ cudaError_t launchAttention(cudaStream_t stream, int32_t dtype, const void *q,
         static_cast<const T *>(q), static_cast<const T *>(k),
         static_cast<const T *>(v), static_cast<T *>(o), qSeq, kvSeq, qHeads,
         kvHeads, headDim, causal, scale);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t launchAttentionPointers(
+    cudaStream_t stream, int32_t dtype, const void *q, const void *k,
+    const void *v, void *o, void *scores, void *probabilities, void **pointers,
+    int64_t stride, int64_t batch, int64_t qSeq, int64_t kvSeq, int64_t qHeads,
+    int64_t kvHeads, int64_t headDim, int64_t first, int64_t rows, int64_t ld) {
+  int64_t pairs = batch * qHeads;
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    attentionPointersKernel<<<gridFor(pairs), kThreads, 0, stream>>>(
+        static_cast<const T *>(q), static_cast<const T *>(k),
+        static_cast<const T *>(v), static_cast<T *>(o),
+        static_cast<float *>(scores), static_cast<T *>(probabilities), pointers,
+        stride, pairs, qSeq, kvSeq, qHeads, kvHeads, headDim, first, rows, ld);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t launchAttentionSoftmax(cudaStream_t stream, int32_t dtype,
+                                   const float *scores, void *probabilities,
+                                   int64_t count, int64_t rows, int64_t cols,
+                                   int64_t ld, int64_t first, bool causal) {
+  if (count == 0)
+    return cudaSuccess;
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    attentionSoftmaxKernel<<<unsigned(count), kThreads, 0, stream>>>(
+        scores, static_cast<T *>(probabilities), rows, cols, ld, first, causal);
     return cudaGetLastError();
   });
 }

@@ -68,6 +68,34 @@ cudaError_t launchAttention(cudaStream_t stream, int32_t dtype, const void *q,
                             int64_t batch, int64_t qSeq, int64_t kvSeq,
                             int64_t qHeads, int64_t kvHeads, int64_t headDim,
                             bool causal, float scale);
+/// The device pointer arrays of attention's batched GEMMs over a block of
+/// query rows, one entry per (batch b, query head h) pair p = b * qHeads +
+/// h: array a starts at pointers + a * stride.
+enum AttentionArray {
+  kQueryArray,       // q[b, first, h, :]
+  kKeyArray,         // k[b, 0, g, :], g = h / (qHeads / kvHeads)
+  kValueArray,       // v[b, 0, g, :]
+  kOutputArray,      // o[b, first, h, :]
+  kScoreArray,       // scores + p * rows * ld (f32)
+  kProbabilityArray, // probabilities + p * rows * ld (the dtype)
+  kAttentionArrays
+};
+/// Fills the arrays of AttentionArray for query rows [first, first + rows);
+/// batch * qHeads > 0, qHeads a multiple of kvHeads.
+cudaError_t launchAttentionPointers(
+    cudaStream_t stream, int32_t dtype, const void *q, const void *k,
+    const void *v, void *o, void *scores, void *probabilities, void **pointers,
+    int64_t stride, int64_t batch, int64_t qSeq, int64_t kvSeq, int64_t qHeads,
+    int64_t kvHeads, int64_t headDim, int64_t first, int64_t rows, int64_t ld);
+/// Attention's softmax over `count` f32 score rows of `cols` values, `ld`
+/// apart, in blocks of `rows` rows: row t is query row first + t % rows,
+/// whose keys j >= visible (causal ? min(cols, i + 1) : cols) get
+/// probability 0. Writes the probabilities in the dtype at the same offsets
+/// of `probabilities`, which may equal `scores` for f32. cols > 0.
+cudaError_t launchAttentionSoftmax(cudaStream_t stream, int32_t dtype,
+                                   const float *scores, void *probabilities,
+                                   int64_t count, int64_t rows, int64_t cols,
+                                   int64_t ld, int64_t first, bool causal);
 /// tprt_sum; rank <= kMaxDims.
 cudaError_t launchSum(cudaStream_t stream, int32_t dtype, const void *x,
                       void *y, int64_t rank, const int64_t *shape,

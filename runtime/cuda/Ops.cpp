@@ -21,11 +21,25 @@
 // gemm(N, N, n, m, k, b, ldb n, a, lda k, c, ldc n). The bias of a linear,
 // bias[n], is a column vector of Y^T: cuBLASLt's bias along D's rows.
 //
+// Attention over many keys runs as PyTorch's SDPA math backend does, per
+// block of `rows` query rows: f32 scores S = scale * Q K^T, a masked row
+// softmax into probabilities P in the dtype, O = P V. The heads are read and
+// written in place through leading dims (rows of q and o are qStride =
+// q_heads * head_dim apart, of k and v kvStride = kv_heads * head_dim), and
+// the GEMMs are batched over pointer arrays, one entry per (batch, query
+// head): a grouped-query head's key/value head is no constant stride away.
+// With d = head_dim, cols keys and S, P padded to rows of ld >= cols:
+//   S[rows, cols] = Q[rows, d] K[cols, d]^T is a linear (x = Q, w = K):
+//     gemm(T, N, cols, rows, d, K, lda kvStride, Q, ldb qStride, S, ldc ld);
+//   O[rows, d] = P[rows, cols] V[cols, d] is c = a b (a = P, b = V):
+//     gemm(N, N, d, rows, cols, V, lda kvStride, P, ldb ld, O, ldc qStride).
+//
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
 #include "Launch.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <vector>
@@ -34,6 +48,15 @@ namespace tprt {
 namespace cuda {
 
 namespace {
+
+/// Attention over at most this many keys runs as one fused kernel, whose
+/// single launch beats the GEMM path's four for short sequences.
+constexpr int64_t kFusedAttentionKeys = 128;
+
+/// `value` rounded up to a multiple of `step`.
+int64_t roundUp(int64_t value, int64_t step) {
+  return (value + step - 1) / step * step;
+}
 
 /// Fails unless `blocks` (one per row, position...) is a valid CUDA grid.
 void checkGrid(const tprt_context *ctx, const char *call, const char *layer,
@@ -450,9 +473,9 @@ void rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
 
 void attention(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *q, const void *k, const void *v, void *o,
-               int64_t batch, int64_t q_seq, int64_t kv_seq, int64_t q_heads,
-               int64_t kv_heads, int64_t head_dim, int32_t causal,
-               double scale) {
+               void *workspace, int64_t workspace_bytes, int64_t batch,
+               int64_t q_seq, int64_t kv_seq, int64_t q_heads, int64_t kv_heads,
+               int64_t head_dim, int32_t causal, double scale) {
   const char *call = "tprt_attention";
   int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   if (kv_heads <= 0 || q_heads % kv_heads != 0)
@@ -463,11 +486,15 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
     fail(ctx, callName(call, layer) + ": head_dim " + std::to_string(head_dim) +
                   " is beyond the cuda attention kernel's " +
                   std::to_string(kMaxHeadDim));
-  blasDim(ctx, call, layer, "head_dim", head_dim);
+  int dim = blasDim(ctx, call, layer, "head_dim", head_dim);
+  int qStride =
+      blasDim(ctx, call, layer, "q_heads * head_dim", q_heads * head_dim);
+  int kvStride =
+      blasDim(ctx, call, layer, "kv_heads * head_dim", kv_heads * head_dim);
   blasDim(ctx, call, layer, "kv_seq", kv_seq);
   checkGrid(ctx, call, layer, "batch * q_heads * q_seq",
             batch * q_heads * q_seq);
-  if (head_dim == 0 || q_seq <= 0)
+  if (dim == 0 || q_seq <= 0 || batch * q_heads == 0)
     return;
   State &s = state(ctx);
   if (kv_seq == 0) {
@@ -478,11 +505,83 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
           call, layer, "cudaMemsetAsync");
     return;
   }
-  check(ctx,
-        launchAttention(s.stream, dtype, q, k, v, o, batch, q_seq, kv_seq,
-                        q_heads, kv_heads, head_dim, causal != 0,
-                        static_cast<float>(scale)),
-        call, layer, "the attention kernel");
+  int64_t workspaceRows = attentionWorkspaceRows(ctx, layer, workspace_bytes,
+                                                 batch, q_heads, kv_seq);
+  if (kv_seq <= kFusedAttentionKeys) {
+    check(ctx,
+          launchAttention(s.stream, dtype, q, k, v, o, batch, q_seq, kv_seq,
+                          q_heads, kv_heads, head_dim, causal != 0,
+                          static_cast<float>(scale)),
+          call, layer, "the attention kernel");
+    return;
+  }
+
+  // The GEMMs of the header comment, in blocks of the query rows the
+  // workspace holds. Its layout, with n (batch, query head) pairs:
+  //  - the header of 64 * (n + 1) bytes: the arrays of AttentionArray, each
+  //    16-byte aligned (cuBLAS wants aligned pointer arrays), in 6 * 8 *
+  //    roundUp(n, 2) <= 48 * (n + 1) bytes;
+  //  - then a block's f32 scores, [n, rows, ld] with ld = cols rounded up to
+  //    8 elements, which 16-byte aligns every matrix and row of S and P;
+  //  - for 16-bit dtypes, from the next 64-byte boundary, the probabilities
+  //    in the same layout (f32 ones overwrite the scores).
+  // With rows <= workspaceRows and ld <= kv_seq + 7 that takes at most
+  // 6 * n * rows * (kv_seq + 7) + 63 <= 8 * n * rows * kv_seq bytes after
+  // the header, as the workspace holds, since kv_seq > 128 here.
+  int pairs = blasDim(ctx, call, layer, "batch * q_heads", batch * q_heads);
+  int64_t paddedKeys = roundUp(kv_seq, 8);
+  blasDim(ctx, call, layer, "kv_seq rounded up to a multiple of 8", paddedKeys);
+  int64_t blockRows = std::min(workspaceRows, q_seq);
+  auto **arrays = static_cast<void **>(workspace);
+  int64_t arrayStride = roundUp(pairs, 2);
+  auto array = [&](AttentionArray a) { return arrays + a * arrayStride; };
+  char *scores = static_cast<char *>(workspace) +
+                 tprt_attention_workspace_bytes(batch, q_heads, kv_seq, 0);
+  void *probabilities =
+      dtype == TPRT_F32
+          ? scores
+          : scores + roundUp(int64_t(pairs) * blockRows * paddedKeys *
+                                 int64_t(sizeof(float)),
+                             64);
+  // f32 storage with CUBLAS_COMPUTE_32F under the handle's default math mode
+  // is cublasSgemm's plain f32 (no TF32), as the other f32 GEMMs.
+  cudaDataType type = blasType(dtype);
+  float alpha = static_cast<float>(scale), one = 1.0f, zero = 0.0f;
+  for (int64_t first = 0; first < q_seq; first += blockRows) {
+    int rows = static_cast<int>(std::min(blockRows, q_seq - first));
+    // PyTorch's is_causal: query i sees keys j <= i (top-left aligned), so a
+    // causal block needs no key beyond its last row.
+    int cols =
+        static_cast<int>(causal ? std::min(kv_seq, first + rows) : kv_seq);
+    int ld = static_cast<int>(roundUp(cols, 8));
+    // Stream order keeps the previous block's GEMMs on the old pointers.
+    check(ctx,
+          launchAttentionPointers(s.stream, dtype, q, k, v, o, scores,
+                                  probabilities, arrays, arrayStride, batch,
+                                  q_seq, kv_seq, q_heads, kv_heads, head_dim,
+                                  first, rows, ld),
+          call, layer, "the attention pointer kernel");
+    checkBlas(ctx,
+              cublasGemmBatchedEx(s.blas, CUBLAS_OP_T, CUBLAS_OP_N, cols, rows,
+                                  dim, &alpha, array(kKeyArray), type, kvStride,
+                                  array(kQueryArray), type, qStride, &zero,
+                                  array(kScoreArray), CUDA_R_32F, ld, pairs,
+                                  CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+              call, layer, "cublasGemmBatchedEx");
+    check(ctx,
+          launchAttentionSoftmax(s.stream, dtype,
+                                 reinterpret_cast<const float *>(scores),
+                                 probabilities, int64_t(pairs) * rows, rows,
+                                 cols, ld, first, causal != 0),
+          call, layer, "the attention softmax kernel");
+    checkBlas(ctx,
+              cublasGemmBatchedEx(
+                  s.blas, CUBLAS_OP_N, CUBLAS_OP_N, dim, rows, cols, &one,
+                  array(kValueArray), type, kvStride, array(kProbabilityArray),
+                  type, ld, &zero, array(kOutputArray), type, qStride, pairs,
+                  CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+              call, layer, "cublasGemmBatchedEx");
+  }
 }
 
 void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y, int64_t rank,

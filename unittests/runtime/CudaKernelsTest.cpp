@@ -321,37 +321,65 @@ struct AttentionCase {
   bool causal;
 };
 
+/// Checks cuda::attention against tprt_attention in `type`, each with a
+/// workspace of `workspaceRows` query rows; the cuda one is followed by guard
+/// bytes that must stay as they were.
+void checkAttention(tprt_context &ctx, const TestType &type,
+                    const AttentionCase &c, int64_t workspaceRows) {
+  SCOPED_TRACE(std::string(type.name) + " q_seq " + std::to_string(c.qSeq) +
+               " kv_seq " + std::to_string(c.kvSeq) + " head_dim " +
+               std::to_string(c.dim) + " causal " + std::to_string(c.causal) +
+               " workspace rows " + std::to_string(workspaceRows));
+  int64_t qCount = c.batch * c.qSeq * c.qHeads * c.dim,
+          kvCount = c.batch * c.kvSeq * c.kvHeads * c.dim;
+  Tensor q(type.dtype, randomFloats(qCount, 14)),
+      k(type.dtype, randomFloats(kvCount, 15)),
+      v(type.dtype, randomFloats(kvCount, 16)), o(type.dtype, qCount);
+  double scale = 1.0 / std::sqrt(double(c.dim));
+  const int64_t guard = 256;
+  int64_t bytes =
+      tprt_attention_workspace_bytes(c.batch, c.qHeads, c.kvSeq, workspaceRows);
+  std::vector<float> hostWorkspace(bytes / sizeof(float));
+  DeviceArray<unsigned char> workspace(bytes + guard);
+  tprt_attention(&ctx, "attention", type.dtype, q.cpu(), k.cpu(), v.cpu(),
+                 o.cpu(), hostWorkspace.data(), bytes, c.batch, c.qSeq, c.kvSeq,
+                 c.qHeads, c.kvHeads, c.dim, c.causal, scale);
+  cuda::attention(&ctx, "attention", type.dtype, q.gpu(), k.gpu(), v.gpu(),
+                  o.gpu(), workspace, bytes, c.batch, c.qSeq, c.kvSeq, c.qHeads,
+                  c.kvHeads, c.dim, c.causal, scale);
+  // f32 sums of up to 300 products in different orders.
+  expectClose(o.cudaValues(), o.cpuValues(), std::max(type.tolerance, 1e-4));
+  std::vector<unsigned char> after = workspace.read();
+  EXPECT_TRUE(std::all_of(after.begin() + bytes, after.end(),
+                          [](unsigned char byte) { return byte == 0xff; }))
+      << "written past the workspace";
+}
+
 TEST_F(CudaKernelsTest, AttentionCausalAndGroupedQuery) {
-  // Grouped heads, both masks, fewer queries than keys, key counts across
-  // the kernel's tile of 128 keys, and head dims across its 128 threads.
+  // Grouped heads, both masks, fewer queries than keys, key counts up to
+  // and just past the fused kernel's 128 (beyond it, the GEMM path), and
+  // head dims across its 128 threads.
   const AttentionCase cases[] = {
-      {2, 5, 5, 4, 2, 3, true},     {2, 5, 5, 4, 2, 3, false},
-      {1, 3, 5, 3, 1, 4, false},    {1, 3, 5, 2, 2, 4, true},
-      {1, 131, 131, 2, 1, 5, true}, {2, 3, 300, 4, 2, 7, false},
-      {1, 4, 9, 2, 2, 130, true},   {1, 257, 257, 1, 1, 64, true},
-      {1, 2, 0, 2, 1, 4, false}};
+      {2, 5, 5, 4, 2, 3, true},      {2, 5, 5, 4, 2, 3, false},
+      {1, 3, 5, 3, 1, 4, false},     {1, 3, 5, 2, 2, 4, true},
+      {1, 128, 128, 2, 1, 5, true},  {1, 131, 131, 2, 1, 5, true},
+      {2, 3, 300, 4, 2, 7, false},   {1, 4, 9, 2, 2, 130, true},
+      {1, 257, 257, 1, 1, 64, true}, {1, 2, 0, 2, 1, 4, false}};
   for (const TestType &type : kTypes)
-    for (const AttentionCase &c : cases) {
-      int64_t qCount = c.batch * c.qSeq * c.qHeads * c.dim,
-              kvCount = c.batch * c.kvSeq * c.kvHeads * c.dim;
-      Tensor q(type.dtype, randomFloats(qCount, 14)),
-          k(type.dtype, randomFloats(kvCount, 15)),
-          v(type.dtype, randomFloats(kvCount, 16)), o(type.dtype, qCount);
-      double scale = 1.0 / std::sqrt(double(c.dim));
-      tprt_attention(&ctx, "attention", type.dtype, q.cpu(), k.cpu(), v.cpu(),
-                     o.cpu(), c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads,
-                     c.dim, c.causal, scale);
-      cuda::attention(&ctx, "attention", type.dtype, q.gpu(), k.gpu(), v.gpu(),
-                      o.gpu(), c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads,
-                      c.dim, c.causal, scale);
-      SCOPED_TRACE(std::string(type.name) + " q_seq " + std::to_string(c.qSeq) +
-                   " kv_seq " + std::to_string(c.kvSeq) + " head_dim " +
-                   std::to_string(c.dim) + " causal " +
-                   std::to_string(c.causal));
-      // f32 sums of up to 300 products in different orders.
-      expectClose(o.cudaValues(), o.cpuValues(),
-                  std::max(type.tolerance, 1e-4));
-    }
+    for (const AttentionCase &c : cases)
+      checkAttention(ctx, type, c, c.qSeq);
+}
+
+TEST_F(CudaKernelsTest, AttentionGemmsInBlocksOfQueryRows) {
+  // Beyond 128 keys, cuBLAS GEMMs over blocks of as many query rows as the
+  // workspace holds: one, 7 (a partial last block), all.
+  const AttentionCase cases[] = {{2, 300, 300, 4, 2, 16, true},
+                                 {2, 300, 300, 4, 2, 16, false},
+                                 {2, 100, 300, 4, 2, 16, true}};
+  for (const TestType &type : kTypes)
+    for (const AttentionCase &c : cases)
+      for (int64_t rows : {int64_t(1), int64_t(7), c.qSeq})
+        checkAttention(ctx, type, c, rows);
 }
 
 TEST_F(CudaKernelsTest, SumOverDimMask) {
@@ -426,10 +454,16 @@ TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
       cuda::embedding(&ctx, "emb", TPRT_F32, ids, logits, y, 3, 2, 2, 0, 7),
       ::testing::ExitedWithCode(1),
       "tprt_embedding 'emb': id 7 at position 1 is outside \\[0, 7\\)");
-  EXPECT_EXIT(cuda::attention(&ctx, "attn", TPRT_F32, y, y, y, y, 1, 1, 1, 3, 2,
-                              1, 0, 1.0),
+  EXPECT_EXIT(cuda::attention(&ctx, "attn", TPRT_F32, y, y, y, y, y, 32, 1, 1,
+                              1, 3, 2, 1, 0, 1.0),
               ::testing::ExitedWithCode(1),
               "3 query heads are not a multiple of 2 key/value heads");
+  // One query row of one head over 2 keys needs 64 * 2 + 8 * 2 bytes.
+  EXPECT_EXIT(cuda::attention(&ctx, "attn", TPRT_F32, y, y, y, y, y, 143, 1, 1,
+                              2, 1, 1, 1, 0, 1.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_attention 'attn': a workspace of 143 bytes holds no query "
+              "row; it needs 144");
   EXPECT_EXIT(cuda::allReduce(&ctx, TPRT_F32, y, y, 1, 2),
               ::testing::ExitedWithCode(1),
               "tprt_all_reduce: axis mask 2 names axes beyond the mesh's 0");
