@@ -6,8 +6,9 @@
 #   bin/       the cuda unit tests, the GPU probe, tp-bench-cublas
 #   models/    cuda executables of every example (f32 on 1, 2 and 4 ranks,
 #              bf16 on 1 and 2, the Llama layer in f16 too), the FeedForward
-#              with 4096 tokens and a chain of 256 tiny calls for the
-#              benchmark, and each one's GEMM shapes (*.gemms)
+#              and a Llama-7B-shaped block with 4096 tokens and a chain of 256
+#              tiny calls for the benchmark, and each one's GEMM shapes
+#              (*.gemms)
 #   expected/  each example's output from the 1-rank cpu build on the same
 #              deterministic weights and inputs (--random-weights 0 --seed 0),
 #              which the e2e tests check against numpy
@@ -91,8 +92,13 @@ mkdir -p "$kit/work/ff4096"
 sed 's/<8x8192x/<4096x8192x/g' "$examples/feedforward/model.mlir" \
   >"$kit/work/ff4096/model.mlir"
 cp "$examples/feedforward/plan.json" "$kit/work/ff4096/"
+# One Llama-7B-shaped block with 4096 tokens: attention at length.
+mkdir -p "$kit/work/llama7b"
+"$root/bench/gen-llama.sh" --seq 4096 >"$kit/work/llama7b/model.mlir"
+cp "$examples/llama-tiny/plan.json" "$kit/work/llama7b/"
 for dtype in f32 bf16; do
   compile "ff4096-$dtype" "$kit/work/ff4096" "$dtype" 1 2
+  compile "llama7b-4k-$dtype" "$kit/work/llama7b" "$dtype" 1 2
 done
 # Overhead per call: 256 chained silu calls on 64 floats.
 mkdir -p "$kit/work/chain"
