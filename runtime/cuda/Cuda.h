@@ -29,6 +29,7 @@
 #include <array>
 #include <cstddef>
 #include <map>
+#include <vector>
 #include <tuple>
 
 namespace tprt {
@@ -96,9 +97,22 @@ struct State : DeviceState {
   void *staging[2] = {nullptr, nullptr};
   size_t stagingBytes[2] = {0, 0};
   /// Where kernels that validate their input (embedding ids, labels) leave
-  /// the first bad position; all ones when there is none.
-  unsigned long long *badIndex = nullptr;
+  /// the first bad position, a slot per kernel (all ones when there is
+  /// none), and what each used slot checks. Reading a slot waits for the
+  /// stream, so the slots are read when the step is waited for
+  /// (checkIndices), not after each kernel.
+  unsigned long long *badIndices = nullptr;
+  struct IndexCheck {
+    const char *call, *layer, *what;
+    const int64_t *values;
+    int64_t bound;
+  };
+  std::vector<IndexCheck> indexChecks;
 };
+
+/// The slots of State::badIndices: index checks a step may hold before the
+/// next one waits for the stream to read them.
+constexpr size_t kIndexCheckSlots = 64;
 
 /// Creates the cuda state of `ctx` unless it exists: picks GPU
 /// ctx.localRank modulo the visible GPUs, decides between NCCL and the MPI
@@ -120,6 +134,20 @@ void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
                const char *layer, const char *api);
 void checkNccl(const tprt_context *ctx, ncclResult_t result, ncclComm_t comm,
                const char *call, const char *api);
+
+/// The slot where a kernel about to check that `values` lie in [0, bound)
+/// leaves the first position of one that does not; `what` names a value
+/// ("id") in the message of checkIndices. Where every slot is taken, waits
+/// for the stream and checks them first.
+unsigned long long *deferIndexCheck(tprt_context *ctx, State &s,
+                                    const char *call, const char *layer,
+                                    const char *what, const int64_t *values,
+                                    int64_t bound);
+
+/// After the stream is drained: fails on the first deferred index check that
+/// found a bad value, naming its call, layer, value and position; else frees
+/// the slots.
+void checkIndices(tprt_context *ctx, State &s);
 
 /// Waits for the rank's stream to finish. While it waits it polls every NCCL
 /// communicator for an asynchronous error (a peer that died, a network

@@ -3,8 +3,9 @@
 // This file implements the kernels of tprt.h on device pointers: the GEMMs
 // through cuBLAS, the rest through the kernels of Kernels.cu. Each checks
 // its arguments (the dtype first) as the cpu kernel does, with the same
-// messages, then enqueues its work on the rank's stream; only the kernels
-// that validate ids or labels wait for it.
+// messages, then enqueues its work on the rank's stream; none waits for
+// it. The kernels that validate ids or labels leave what they find in a slot
+// of the state that is read when the step is waited for (checkIndices).
 //
 // GEMMs accumulate in f32 whatever the dtype: f32 ones are cublasSgemm
 // (no TF32, so results match the cpu backend's), f16 and bf16 ones
@@ -65,30 +66,6 @@ void checkGrid(const tprt_context *ctx, const char *call, const char *layer,
     fail(ctx, callName(call, layer) + ": " + what + " = " +
                   std::to_string(blocks) +
                   " is beyond the cuda kernel's grid of 2^31-1 blocks");
-}
-
-/// After a kernel that leaves the first bad position in state.badIndex:
-/// waits for it and, where a position is bad, reads the value there and
-/// fails with `describe(position, value)`.
-template <typename Describe>
-void checkBadIndex(tprt_context *ctx, State &s, const char *call,
-                   const char *layer, const int64_t *values,
-                   Describe describe) {
-  unsigned long long bad = 0;
-  check(ctx,
-        cudaMemcpyAsync(&bad, s.badIndex, sizeof bad, cudaMemcpyDeviceToHost,
-                        s.stream),
-        call, layer, "cudaMemcpyAsync");
-  waitForStream(ctx, s, call, layer,
-                "cudaStreamQuery");
-  if (bad == ~0ull)
-    return;
-  int64_t position = static_cast<int64_t>(bad), value = 0;
-  check(ctx,
-        cudaMemcpy(&value, values + position, sizeof value,
-                   cudaMemcpyDeviceToHost),
-        call, layer, "cudaMemcpy");
-  fail(ctx, callName(call, layer) + ": " + describe(position, value));
 }
 
 /// Checks `dtype`, then enqueues the elementwise kernel of `call`.
@@ -339,15 +316,12 @@ void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
   if (count == 0)
     return;
   State &s = state(ctx);
+  unsigned long long *badIndex =
+      deferIndexCheck(ctx, s, call, layer, "id", ids, total_rows);
   check(ctx,
         launchEmbedding(s.stream, dtype, ids, table, y, count, rows, dim,
-                        row_offset, total_rows, s.badIndex),
+                        row_offset, total_rows, badIndex),
         call, layer, "the embedding kernel");
-  checkBadIndex(ctx, s, call, layer, ids, [&](int64_t position, int64_t id) {
-    return "id " + std::to_string(id) + " at position " +
-           std::to_string(position) + " is outside [0, " +
-           std::to_string(total_rows) + ")";
-  });
 }
 
 void add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
@@ -618,16 +592,12 @@ void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,
   }
   auto *perPosition =
       static_cast<double *>(deviceScratch(ctx, 0, positions * sizeof(double)));
+  unsigned long long *badIndex =
+      deferIndexCheck(ctx, s, call, layer, "label", labels, classes);
   check(ctx,
         launchCrossEntropy(s.stream, dtype, logits, labels, perPosition, loss,
-                           positions, classes, s.badIndex),
+                           positions, classes, badIndex),
         call, layer, "the kernel launch");
-  checkBadIndex(ctx, s, call, layer, labels,
-                [&](int64_t position, int64_t label) {
-                  return "label " + std::to_string(label) + " at position " +
-                         std::to_string(position) + " is outside [0, " +
-                         std::to_string(classes) + ")";
-                });
 }
 
 } // namespace cuda

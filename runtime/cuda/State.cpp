@@ -45,8 +45,8 @@ State::~State() {
   for (void *buffer : staging)
     if (buffer)
       cudaFreeHost(buffer);
-  if (badIndex)
-    cudaFree(badIndex);
+  if (badIndices)
+    cudaFree(badIndices);
   if (stream)
     cudaStreamDestroy(stream);
 }
@@ -166,10 +166,10 @@ void initialize(tprt_context &ctx) {
                              CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)),
             call, nullptr, "cublasSetMathMode");
   checkBlas(&ctx, cublasLtCreate(&s.blasLt), call, nullptr, "cublasLtCreate");
-  check(&ctx,
-        cudaMalloc(reinterpret_cast<void **>(&s.badIndex), sizeof *s.badIndex),
+  size_t slotBytes = kIndexCheckSlots * sizeof *s.badIndices;
+  check(&ctx, cudaMalloc(reinterpret_cast<void **>(&s.badIndices), slotBytes),
         call, nullptr, "cudaMalloc");
-  check(&ctx, cudaMemset(s.badIndex, 0xff, sizeof *s.badIndex), call, nullptr,
+  check(&ctx, cudaMemset(s.badIndices, 0xff, slotBytes), call, nullptr,
         "cudaMemset");
   if (!s.nccl && ctx.rank == 0 && ctx.size > 1) {
     std::fprintf(stderr,
@@ -302,6 +302,7 @@ void copyToHost(tprt_context &ctx, void *host, const char *device,
   waitForStream(&ctx, s, call, nullptr,
                 "cudaStreamQuery (an earlier kernel may have failed; "
         "CUDA_LAUNCH_BLOCKING=1 finds which)");
+  checkIndices(&ctx, s);
 }
 
 void synchronize(tprt_context &ctx) {
@@ -309,6 +310,49 @@ void synchronize(tprt_context &ctx) {
   waitForStream(&ctx, s, "the forward step", nullptr,
                 "cudaStreamQuery (an earlier kernel may have failed; "
         "CUDA_LAUNCH_BLOCKING=1 finds which)");
+  checkIndices(&ctx, s);
+}
+
+unsigned long long *deferIndexCheck(tprt_context *ctx, State &s,
+                                    const char *call, const char *layer,
+                                    const char *what, const int64_t *values,
+                                    int64_t bound) {
+  if (s.indexChecks.size() == kIndexCheckSlots) {
+    waitForStream(ctx, s, call, layer, "cudaStreamQuery");
+    checkIndices(ctx, s);
+  }
+  s.indexChecks.push_back({call, layer, what, values, bound});
+  return s.badIndices + s.indexChecks.size() - 1;
+}
+
+void checkIndices(tprt_context *ctx, State &s) {
+  size_t used = s.indexChecks.size();
+  if (used == 0)
+    return;
+  const char *call = "tprt (cuda backend) index check";
+  unsigned long long bad[kIndexCheckSlots];
+  check(ctx,
+        cudaMemcpy(bad, s.badIndices, used * sizeof *bad,
+                   cudaMemcpyDeviceToHost),
+        call, nullptr, "cudaMemcpy");
+  for (size_t i = 0; i < used; ++i) {
+    if (bad[i] == ~0ull)
+      continue;
+    const State::IndexCheck &c = s.indexChecks[i];
+    int64_t position = static_cast<int64_t>(bad[i]), value = 0;
+    check(ctx,
+          cudaMemcpy(&value, c.values + position, sizeof value,
+                     cudaMemcpyDeviceToHost),
+          c.call, c.layer, "cudaMemcpy");
+    fail(ctx, callName(c.call, c.layer) + ": " + c.what + " " +
+                  std::to_string(value) + " at position " +
+                  std::to_string(position) + " is outside [0, " +
+                  std::to_string(c.bound) + ")");
+  }
+  check(ctx,
+        cudaMemsetAsync(s.badIndices, 0xff, used * sizeof *bad, s.stream),
+        call, nullptr, "cudaMemsetAsync");
+  s.indexChecks.clear();
 }
 
 } // namespace cuda

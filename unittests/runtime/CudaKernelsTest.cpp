@@ -444,16 +444,34 @@ TEST_F(CudaKernelsTest, EmbeddingWithRowOffset) {
 TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
   DeviceArray<float> logits(std::vector<float>(10, 0.0f)), y(8);
   DeviceArray<int64_t> labels(std::vector<int64_t>{1, 5, 9});
+  // Bad ids and labels are found when the step is waited for.
   EXPECT_EXIT(
-      cuda::crossEntropy(&ctx, "loss", TPRT_F32, logits, labels, y, 2, 5),
+      {
+        cuda::crossEntropy(&ctx, "loss", TPRT_F32, logits, labels, y, 2, 5);
+        cuda::synchronize(ctx);
+      },
       ::testing::ExitedWithCode(1),
       "tprt: error: tprt_cross_entropy 'loss': label 5 at position 1 "
       "is outside \\[0, 5\\)");
   DeviceArray<int64_t> ids(std::vector<int64_t>{1, 7, -1});
   EXPECT_EXIT(
-      cuda::embedding(&ctx, "emb", TPRT_F32, ids, logits, y, 3, 2, 2, 0, 7),
+      {
+        cuda::embedding(&ctx, "emb", TPRT_F32, ids, logits, y, 3, 2, 2, 0, 7);
+        cuda::synchronize(ctx);
+      },
       ::testing::ExitedWithCode(1),
       "tprt_embedding 'emb': id 7 at position 1 is outside \\[0, 7\\)");
+  // The first bad check of a step is reported, after the slots ran out.
+  DeviceArray<int64_t> good(std::vector<int64_t>{1, 2, 3});
+  EXPECT_EXIT(
+      {
+        cuda::embedding(&ctx, "emb", TPRT_F32, ids, logits, y, 3, 2, 2, 0, 7);
+        for (size_t i = 0; i < 2 * cuda::kIndexCheckSlots; ++i)
+          cuda::embedding(&ctx, "later", TPRT_F32, good, logits, y, 3, 2, 2, 0,
+                          7);
+        cuda::synchronize(ctx);
+      },
+      ::testing::ExitedWithCode(1), "tprt_embedding 'emb': id 7");
   EXPECT_EXIT(cuda::attention(&ctx, "attn", TPRT_F32, y, y, y, y, y, 32, 1, 1,
                               1, 3, 2, 1, 0, 1.0),
               ::testing::ExitedWithCode(1),
