@@ -2,7 +2,8 @@
 # The main job: builds tp-mlir, makes weights for the seed's FeedForward
 # (dim = hidden_dim = 8192, python-free-examples/feedforward), compiles it for
 # 2 ranks, runs it under mpirun, prints the result's checksum, and prints the
-# per-rank memory for 1, 2, 4 and 8 ranks beside the seed's table.
+# per-rank memory for 1, 2, 4 and 8 ranks (in f32 and bf16) beside the seed's
+# table.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$root/build}
@@ -30,18 +31,27 @@ mpirun -np 2 "$work/ff" --report
 
 echo
 echo "== memory per rank (parameters + peak activations, from the report)"
-printf '%-8s %16s %18s %14s   %s\n' ranks parameters "peak activations" total \
-  "seed's table (training with AdamW, per GPU)"
+# The same model in bf16: every f32 tensor type made bf16.
+sed 's/\([x<]\)f32>/\1bf16>/g' "$example/model.mlir" >"$work/model-bf16.mlir"
+printf '%-8s %16s %18s %14s %12s   %s\n' ranks parameters "peak activations" \
+  total "total bf16" "seed's table (training with AdamW, per GPU)"
 seed_table=(4.04 2.03 1.02 0.60)
 i=0
 for ranks in 1 2 4 8; do
-  "$build/bin/tp-opt" "$example/model.mlir" -o /dev/null \
-    --tp-parallelize="mesh=tp:$ranks plan=$example/plan.json report-json=$work/report-$ranks.json" >/dev/null
-  params=$(sed -n 's/.*"parameter_bytes": \([0-9]*\),*/\1/p' "$work/report-$ranks.json" | tail -1)
-  peak=$(sed -n 's/.*"peak_activation_bytes": \([0-9]*\),*/\1/p' "$work/report-$ranks.json")
-  awk -v r="$ranks" -v p="$params" -v a="$peak" -v s="${seed_table[$i]}" 'BEGIN {
-    printf "%-8s %13.3f GB %15.4f GB %11.3f GB   %s GB\n", r, p/1e9, a/1e9, (p+a)/1e9, s }'
+  for variant in f32 bf16; do
+    model=$example/model.mlir
+    [ "$variant" = bf16 ] && model=$work/model-bf16.mlir
+    "$build/bin/tp-opt" "$model" -o /dev/null \
+      --tp-parallelize="mesh=tp:$ranks plan=$example/plan.json report-json=$work/report-$ranks-$variant.json" >/dev/null
+  done
+  bytes() { sed -n 's/.*"'"$1"'": \([0-9]*\),*/\1/p' "$work/report-$ranks-$2.json" | tail -1; }
+  awk -v r="$ranks" -v p="$(bytes parameter_bytes f32)" \
+    -v a="$(bytes peak_activation_bytes f32)" \
+    -v h="$(bytes parameter_bytes bf16)" -v ha="$(bytes peak_activation_bytes bf16)" \
+    -v s="${seed_table[$i]}" 'BEGIN {
+    printf "%-8s %13.3f GB %15.4f GB %11.3f GB %9.3f GB   %s GB\n", r, p/1e9, a/1e9, (p+a)/1e9, (h+ha)/1e9, s }'
   i=$((i + 1))
 done
-echo "(inference holds the weights only: exactly 1/N of 0.805 GB per rank; the"
-echo " seed's training run adds gradients and two AdamW moments, 4x the weights)"
+echo "(inference holds the weights only: exactly 1/N of 0.805 GB per rank, half"
+echo " that in bf16; the seed's training run adds gradients and two AdamW"
+echo " moments, 4x the weights)"
