@@ -10,9 +10,9 @@
 // and the cpu backend's C API in one binary, to compare them.
 //
 // Every call is issued on the rank's stream and returns without waiting,
-// except where the host needs a result: errors found by a kernel (ids or
-// labels out of range), the MPI fallback of the collectives, and the copies
-// of the backend table.
+// except where the host needs a result: the MPI fallback of the collectives
+// and the copies of the backend table. Errors found by a kernel (ids or
+// labels out of range) are read when the step is waited for.
 //
 //===----------------------------------------------------------------------===//
 
@@ -97,14 +97,14 @@ struct State : DeviceState {
   void *staging[2] = {nullptr, nullptr};
   size_t stagingBytes[2] = {0, 0};
   /// Where kernels that validate their input (embedding ids, labels) leave
-  /// the first bad position, a slot per kernel (all ones when there is
-  /// none), and what each used slot checks. Reading a slot waits for the
-  /// stream, so the slots are read when the step is waited for
-  /// (checkIndices), not after each kernel.
+  /// the first bad position and the value there, a slot of two words per
+  /// kernel (all ones when there is none), and what each used slot checks.
+  /// Reading a slot waits for the stream, so the slots are read when the
+  /// step is waited for (checkIndices), not after each kernel; the value is
+  /// kept because its buffer may be reused by then.
   unsigned long long *badIndices = nullptr;
   struct IndexCheck {
     const char *call, *layer, *what;
-    const int64_t *values;
     int64_t bound;
   };
   std::vector<IndexCheck> indexChecks;
@@ -135,14 +135,18 @@ void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
 void checkNccl(const tprt_context *ctx, ncclResult_t result, ncclComm_t comm,
                const char *call, const char *api);
 
-/// The slot where a kernel about to check that `values` lie in [0, bound)
+/// The slot where a kernel about to check that values lie in [0, bound)
 /// leaves the first position of one that does not; `what` names a value
 /// ("id") in the message of checkIndices. Where every slot is taken, waits
 /// for the stream and checks them first.
 unsigned long long *deferIndexCheck(tprt_context *ctx, State &s,
                                     const char *call, const char *layer,
-                                    const char *what, const int64_t *values,
-                                    int64_t bound);
+                                    const char *what, int64_t bound);
+
+/// After the kernel that filled `slot`: keeps the bad value, if any, in it.
+void keepBadValue(tprt_context *ctx, State &s, const char *call,
+                  const char *layer, const int64_t *values,
+                  unsigned long long *slot);
 
 /// After the stream is drained: fails on the first deferred index check that
 /// found a bad value, naming its call, layer, value and position; else frees

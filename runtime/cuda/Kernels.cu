@@ -583,6 +583,18 @@ cudaError_t launchEmbedding(cudaStream_t stream, int32_t dtype,
   });
 }
 
+__global__ void keepBadValueKernel(const int64_t *values,
+                                   unsigned long long *slot) {
+  if (slot[0] != ~0ull)
+    slot[1] = static_cast<unsigned long long>(values[slot[0]]);
+}
+
+cudaError_t launchKeepBadValue(cudaStream_t stream, const int64_t *values,
+                               unsigned long long *slot) {
+  keepBadValueKernel<<<1, 1, 0, stream>>>(values, slot);
+  return cudaGetLastError();
+}
+
 cudaError_t launchRmsNorm(cudaStream_t stream, int32_t dtype, const void *x,
                           const void *weight, void *y, int64_t rows,
                           int64_t features, double epsilon) {

@@ -49,6 +49,10 @@ cudaError_t launchEmbedding(cudaStream_t stream, int32_t dtype,
                             int64_t count, int64_t rows, int64_t dim,
                             int64_t rowOffset, int64_t totalRows,
                             unsigned long long *badIndex);
+/// After a kernel that left a bad position in slot[0] (all ones for none):
+/// slot[1] = values[slot[0]], the value for the message.
+cudaError_t launchKeepBadValue(cudaStream_t stream, const int64_t *values,
+                               unsigned long long *slot);
 cudaError_t launchRmsNorm(cudaStream_t stream, int32_t dtype, const void *x,
                           const void *weight, void *y, int64_t rows,
                           int64_t features, double epsilon);

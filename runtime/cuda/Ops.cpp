@@ -317,11 +317,12 @@ void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
     return;
   State &s = state(ctx);
   unsigned long long *badIndex =
-      deferIndexCheck(ctx, s, call, layer, "id", ids, total_rows);
+      deferIndexCheck(ctx, s, call, layer, "id", total_rows);
   check(ctx,
         launchEmbedding(s.stream, dtype, ids, table, y, count, rows, dim,
                         row_offset, total_rows, badIndex),
         call, layer, "the embedding kernel");
+  keepBadValue(ctx, s, call, layer, ids, badIndex);
 }
 
 void add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
@@ -456,10 +457,6 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
     fail(ctx, callName(call, layer) + ": " + std::to_string(q_heads) +
                   " query heads are not a multiple of " +
                   std::to_string(kv_heads) + " key/value heads");
-  if (head_dim > kMaxHeadDim)
-    fail(ctx, callName(call, layer) + ": head_dim " + std::to_string(head_dim) +
-                  " is beyond the cuda attention kernel's " +
-                  std::to_string(kMaxHeadDim));
   int dim = blasDim(ctx, call, layer, "head_dim", head_dim);
   int qStride =
       blasDim(ctx, call, layer, "q_heads * head_dim", q_heads * head_dim);
@@ -481,7 +478,20 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
   }
   int64_t workspaceRows = attentionWorkspaceRows(ctx, layer, workspace_bytes,
                                                  batch, q_heads, kv_seq);
-  if (kv_seq <= kFusedAttentionKeys) {
+  // cublasGemmBatchedEx cannot see the alignment of the matrices behind its
+  // pointer arrays and may assume 16 bytes: heads whose rows are not
+  // multiples of that take the fused kernel at any length.
+  auto aligned = [](const void *pointer) {
+    return reinterpret_cast<uintptr_t>(pointer) % 16 == 0;
+  };
+  bool gemmsFit = head_dim * elementBytes % 16 == 0 && aligned(q) &&
+                  aligned(k) && aligned(v) && aligned(o);
+  if (kv_seq <= kFusedAttentionKeys || !gemmsFit) {
+    if (head_dim > kMaxHeadDim)
+      fail(ctx, callName(call, layer) + ": head_dim " +
+                    std::to_string(head_dim) +
+                    " is beyond the cuda attention kernel's " +
+                    std::to_string(kMaxHeadDim));
     check(ctx,
           launchAttention(s.stream, dtype, q, k, v, o, batch, q_seq, kv_seq,
                           q_heads, kv_heads, head_dim, causal != 0,
@@ -593,11 +603,12 @@ void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,
   auto *perPosition =
       static_cast<double *>(deviceScratch(ctx, 0, positions * sizeof(double)));
   unsigned long long *badIndex =
-      deferIndexCheck(ctx, s, call, layer, "label", labels, classes);
+      deferIndexCheck(ctx, s, call, layer, "label", classes);
   check(ctx,
         launchCrossEntropy(s.stream, dtype, logits, labels, perPosition, loss,
                            positions, classes, badIndex),
         call, layer, "the kernel launch");
+  keepBadValue(ctx, s, call, layer, labels, badIndex);
 }
 
 } // namespace cuda

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
+#include "Launch.h"
 
 #include <cstdio>
 #include <set>
@@ -166,11 +167,11 @@ void initialize(tprt_context &ctx) {
                              CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)),
             call, nullptr, "cublasSetMathMode");
   checkBlas(&ctx, cublasLtCreate(&s.blasLt), call, nullptr, "cublasLtCreate");
-  size_t slotBytes = kIndexCheckSlots * sizeof *s.badIndices;
+  size_t slotBytes = 2 * kIndexCheckSlots * sizeof *s.badIndices;
   check(&ctx, cudaMalloc(reinterpret_cast<void **>(&s.badIndices), slotBytes),
         call, nullptr, "cudaMalloc");
-  check(&ctx, cudaMemset(s.badIndices, 0xff, slotBytes), call, nullptr,
-        "cudaMemset");
+  check(&ctx, cudaMemsetAsync(s.badIndices, 0xff, slotBytes, s.stream), call,
+        nullptr, "cudaMemsetAsync");
   if (!s.nccl && ctx.rank == 0 && ctx.size > 1) {
     std::fprintf(stderr,
                  "tprt: note: ranks share a GPU (%d ranks, %d GPU%s on a "
@@ -315,14 +316,22 @@ void synchronize(tprt_context &ctx) {
 
 unsigned long long *deferIndexCheck(tprt_context *ctx, State &s,
                                     const char *call, const char *layer,
-                                    const char *what, const int64_t *values,
-                                    int64_t bound) {
+                                    const char *what, int64_t bound) {
   if (s.indexChecks.size() == kIndexCheckSlots) {
-    waitForStream(ctx, s, call, layer, "cudaStreamQuery");
+    waitForStream(ctx, s, call, layer,
+                  "cudaStreamQuery (an earlier kernel may have failed; "
+                  "CUDA_LAUNCH_BLOCKING=1 finds which)");
     checkIndices(ctx, s);
   }
-  s.indexChecks.push_back({call, layer, what, values, bound});
-  return s.badIndices + s.indexChecks.size() - 1;
+  s.indexChecks.push_back({call, layer, what, bound});
+  return s.badIndices + 2 * (s.indexChecks.size() - 1);
+}
+
+void keepBadValue(tprt_context *ctx, State &s, const char *call,
+                  const char *layer, const int64_t *values,
+                  unsigned long long *slot) {
+  check(ctx, launchKeepBadValue(s.stream, values, slot), call, layer,
+        "the index check kernel");
 }
 
 void checkIndices(tprt_context *ctx, State &s) {
@@ -330,27 +339,26 @@ void checkIndices(tprt_context *ctx, State &s) {
   if (used == 0)
     return;
   const char *call = "tprt (cuda backend) index check";
-  unsigned long long bad[kIndexCheckSlots];
+  // Each slot: the first bad position, then the value there.
+  unsigned long long slots[2 * kIndexCheckSlots];
   check(ctx,
-        cudaMemcpy(bad, s.badIndices, used * sizeof *bad,
+        cudaMemcpy(slots, s.badIndices, 2 * used * sizeof *slots,
                    cudaMemcpyDeviceToHost),
         call, nullptr, "cudaMemcpy");
   for (size_t i = 0; i < used; ++i) {
-    if (bad[i] == ~0ull)
+    if (slots[2 * i] == ~0ull)
       continue;
     const State::IndexCheck &c = s.indexChecks[i];
-    int64_t position = static_cast<int64_t>(bad[i]), value = 0;
-    check(ctx,
-          cudaMemcpy(&value, c.values + position, sizeof value,
-                     cudaMemcpyDeviceToHost),
-          c.call, c.layer, "cudaMemcpy");
+    auto position = static_cast<int64_t>(slots[2 * i]);
+    auto value = static_cast<int64_t>(slots[2 * i + 1]);
     fail(ctx, callName(c.call, c.layer) + ": " + c.what + " " +
                   std::to_string(value) + " at position " +
                   std::to_string(position) + " is outside [0, " +
                   std::to_string(c.bound) + ")");
   }
   check(ctx,
-        cudaMemsetAsync(s.badIndices, 0xff, used * sizeof *bad, s.stream),
+        cudaMemsetAsync(s.badIndices, 0xff, 2 * used * sizeof *slots,
+                        s.stream),
         call, nullptr, "cudaMemsetAsync");
   s.indexChecks.clear();
 }

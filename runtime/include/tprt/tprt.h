@@ -136,7 +136,10 @@ void tprt_rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
  * q_heads, it holds the scores of
  *   rows = (workspace_bytes - 64 * (n + 1)) / (8 * n * kv_seq)
  * query rows of every (batch, query head) at once, and must hold one
- * (tprt_attention_workspace_bytes gives the size for a number of rows). */
+ * (tprt_attention_workspace_bytes gives the size for a number of rows).
+ * The cuda backend runs more than 128 keys as two GEMMs per block of rows
+ * and rounds the probabilities to the dtype between them, as PyTorch's
+ * math attention does. */
 void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
                     const void *q, const void *k, const void *v, void *o,
                     void *workspace, int64_t workspace_bytes, int64_t batch,
