@@ -37,11 +37,14 @@ def corrupt(good, bad, kind):
     victim = sorted(k for k in header if k != "__metadata__")[0]
     if kind == "truncated":
         data = data[: len(data) - 1024]
-    elif kind in ("missing", "shape"):
+    elif kind in ("missing", "shape", "dtype"):
         if kind == "missing":
             del header[victim]
-        else:
+        elif kind == "shape":
             header[victim]["shape"] = list(reversed(header[victim]["shape"])) + [1]
+        else:
+            # The same bytes, read as another type of the same size.
+            header[victim]["dtype"] = "I32"
         text = json.dumps(header).encode()
         data = struct.pack("<Q", len(text)) + text + body
     with open(bad, "wb") as f:
@@ -100,7 +103,8 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--sequence-parallel", action="store_true")
     parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
-    parser.add_argument("--corrupt", choices=["missing", "shape", "truncated"])
+    parser.add_argument("--corrupt",
+                        choices=["missing", "shape", "dtype", "truncated"])
     parser.add_argument("--expect-error", help="regex the failure must print")
     parser.add_argument("--dtype", choices=["f32", "f16", "bf16"],
                         default="f32",
@@ -159,6 +163,10 @@ def main():
     input_files = []
     for i, array in enumerate(inputs):
         path = os.path.join(args.workdir, f"{tag}-input{i}.npy")
+        # float16 files feed f16 models as they are (float32 ones are
+        # rounded on load, the only way for bf16).
+        if args.dtype == "f16" and array.dtype == np.float32:
+            array = array.astype(np.float16)
         np.save(path, array)
         input_files += ["--input", path]
     outputs = [os.path.join(args.workdir, f"{tag}-output{i}.npy")
