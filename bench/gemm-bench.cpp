@@ -1,23 +1,27 @@
 //===- gemm-bench.cpp - the GEMMs of a model, called directly -------------===//
 //
 // This file implements the yardstick of the executable benchmark: it calls
-// cblas_sgemm directly on a list of linear-layer shapes, the way the runtime
-// does (y[m, n] = x[m, k] * w[n, k]^T, row-major, every weight its own
-// buffer), and prints the time of one pass over all of them.
+// the GEMM library directly on a list of linear-layer shapes, the way the
+// runtime does (y[m, n] = x[m, k] * w[n, k]^T, row-major, every weight its
+// own buffer): cblas_sgemm for f32, oneDNN's matmul for bf16 (one primitive
+// per shape, made before timing). It prints the time of one pass over all
+// of them.
 //
-//   tp-bench-gemm --reps 20 8x8192x8192 8x8192x8192 8x8192x8192
+//   tp-bench-gemm --reps 20 [--dtype bf16] 8x8192x8192 8x8192x8192
 //
 //===----------------------------------------------------------------------===//
 
 #include "BenchShapes.h"
 
 #include <cblas.h>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 using tp_bench::Shape;
@@ -28,27 +32,58 @@ int main(int argc, char **argv) {
   std::vector<Shape> shapes;
   if (!tp_bench::parseShapes(argc, argv, "tp-bench-gemm", reps, dtype, shapes))
     return 1;
-  if (dtype != "f32") {
-    std::fprintf(stderr, "tp-bench-gemm: error: OpenBLAS runs f32 GEMMs only "
-                         "(the cpu target computes f16 and bf16 in f32)\n");
+  if (dtype != "f32" && dtype != "bf16") {
+    std::fprintf(stderr, "tp-bench-gemm: error: dtype '%s' is not f32 or bf16 "
+                         "(the cpu target's f16 GEMMs run in f32)\n",
+                 dtype.c_str());
     return 1;
   }
+  bool bf16 = dtype == "bf16";
 
   // Separate buffers per GEMM, as the model's weights are: nothing stays in
   // cache between calls that would not in the model.
+  // bf16 buffers hold 2 elements a float.
   std::vector<std::vector<float>> x, w, y;
   double flops = 0;
   for (const Shape &s : shapes) {
-    x.emplace_back(s.m * s.k, 0.5f);
-    w.emplace_back(s.n * s.k, 0.25f);
-    y.emplace_back(s.m * s.n, 0.0f);
+    long half = bf16 ? 2 : 1;
+    x.emplace_back((s.m * s.k + 1) / half, 0.5f);
+    w.emplace_back((s.n * s.k + 1) / half, 0.25f);
+    y.emplace_back((s.m * s.n + 1) / half, 0.0f);
     flops += 2.0 * s.m * s.n * s.k;
   }
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  std::vector<dnnl::matmul> matmuls;
+  std::vector<std::unordered_map<int, dnnl::memory>> arguments;
+  if (bf16) {
+    using dnnl::memory;
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      const Shape &s = shapes[i];
+      memory::desc a({s.m, s.k}, memory::data_type::bf16,
+                     memory::format_tag::ab);
+      memory::desc b({s.k, s.n}, memory::data_type::bf16,
+                     memory::format_tag::ba);
+      memory::desc c({s.m, s.n}, memory::data_type::bf16,
+                     memory::format_tag::ab);
+      matmuls.emplace_back(dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(a, b, c), engine));
+      arguments.push_back({{DNNL_ARG_SRC, memory(a, engine, x[i].data())},
+                           {DNNL_ARG_WEIGHTS, memory(b, engine, w[i].data())},
+                           {DNNL_ARG_DST, memory(c, engine, y[i].data())}});
+    }
+  }
   auto pass = [&] {
-    for (size_t i = 0; i < shapes.size(); ++i)
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      if (bf16) {
+        matmuls[i].execute(stream, arguments[i]);
+        stream.wait();
+        continue;
+      }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, shapes[i].m,
                   shapes[i].n, shapes[i].k, 1.0f, x[i].data(), shapes[i].k,
                   w[i].data(), shapes[i].k, 0.0f, y[i].data(), shapes[i].n);
+    }
   };
   pass(); // warm-up
   std::vector<double> times;
@@ -63,7 +98,8 @@ int main(int argc, char **argv) {
   for (double t : times)
     mean += t / reps;
   double best = *std::min_element(times.begin(), times.end());
-  std::printf("gemm: %zu GEMMs, mean %.3f ms, min %.3f ms, %.2f GFLOP/s\n",
-              shapes.size(), mean * 1e3, best * 1e3, flops / mean / 1e9);
+  std::printf("gemm: %zu %s GEMMs, mean %.3f ms, min %.3f ms, %.2f GFLOP/s\n",
+              shapes.size(), dtype.c_str(), mean * 1e3, best * 1e3,
+              flops / mean / 1e9);
   return 0;
 }

@@ -2,14 +2,16 @@
 //
 // This file implements the cpu kernels that are matrix products, each one
 // cblas_sgemm call per matrix for f32 so that the runtime adds nothing to
-// BLAS's own time, and the embedding lookup. f16 and bf16 products run the
-// same sgemm on f32 copies (OpenBLAS exports no 16-bit GEMM on Debian); a
-// linear widens its weight a block of rows at a time, so that a 16-bit model
+// BLAS's own time, and the embedding lookup. bf16 products (and f16 ones on
+// CPUs with f16 instructions) are oneDNN matmuls on the 16-bit operands
+// (Dnnl.h); elsewhere f16 ones run the same sgemm on f32 copies, a linear
+// widening its weight a block of rows at a time, so that a 16-bit model
 // never holds an f32 copy of a whole weight.
 //
 //===----------------------------------------------------------------------===//
 
 #include "DType.h"
+#include "Dnnl.h"
 #include "Kernels.h"
 
 #include <cblas.h>
@@ -51,6 +53,10 @@ void tprt_linear(tprt_context *ctx, const char *layer, int32_t dtype,
   int inputs = blasDim(ctx, call, layer, "k", k);
   if (rows == 0 || outputs == 0)
     return;
+  dtypeSize(ctx, call, layer, dtype);
+  if (inputs > 0 && dnnlMatmul(*ctx, call, layer, dtype, x, w, bias, y, 1, m,
+                               n, k, /*transposeB=*/true))
+    return;
   F32Scope f32(*ctx, call, layer, dtype);
   const float *x32 = f32.input(x, m * k);
   const float *bias32 = f32.optionalInput(bias, n);
@@ -77,6 +83,11 @@ void tprt_matmul(tprt_context *ctx, const char *layer, int32_t dtype,
   int rows = blasDim(ctx, call, layer, "m", m);
   int cols = blasDim(ctx, call, layer, "n", n);
   int inner = blasDim(ctx, call, layer, "k", k);
+  dtypeSize(ctx, call, layer, dtype);
+  if (batch > 0 && rows > 0 && cols > 0 && inner > 0 &&
+      dnnlMatmul(*ctx, call, layer, dtype, a, b, nullptr, c, batch, m, n, k,
+                 /*transposeB=*/false))
+    return;
   F32Scope f32(*ctx, call, layer, dtype);
   float *c32 = f32.output(c, batch * m * n);
   if (inner == 0) {

@@ -28,8 +28,8 @@
 #include <vector>
 
 namespace tprt {
-/// What a backend with a device keeps per rank (the cuda backend derives its
-/// state from this); the context owns it and destroys it first.
+/// What a backend keeps per rank beside the context (the cuda backend's
+/// device state, the cpu backend's oneDNN state derive from this).
 struct DeviceState {
   virtual ~DeviceState() = default;
 };
@@ -66,6 +66,10 @@ struct tprt_context {
   /// The backend's device state, created by the backend on first use; null
   /// on the cpu backend.
   std::unique_ptr<tprt::DeviceState> device;
+  /// The cpu backend's library state (oneDNN's engine and primitives),
+  /// created on first use; apart from `device`, since the tests run both
+  /// backends on one context.
+  std::unique_ptr<tprt::DeviceState> cpuLibraries;
 };
 
 namespace tprt {
