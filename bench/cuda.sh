@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
+source "$root/bench/common.sh"
 "$root/scripts/build.sh" tp-compile tp-bench-cublas >/dev/null
 if ! "$build/bin/tp-bench-cublas" --reps 1 1x1x1 >/dev/null; then
   "$build/bin/tp-bench-cublas" --reps 1 1x1x1 || true
@@ -21,31 +22,17 @@ if ! "$build/bin/tp-bench-cublas" --reps 1 1x1x1 >/dev/null; then
 fi
 gpus=$(nvidia-smi -L 2>/dev/null | wc -l || echo 1)
 
-# The linear layers of a rank's program as MxNxK.
-gemm_shapes() {
-  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9]*\)x\([0-9]*\)x[a-z0-9]*>.*/\1 \2 \3/p' "$1" |
-    awk '{ n = split($1, d, "x"); m = 1; for (i = 1; i < n; i++) m *= d[i]; printf "%dx%dx%d ", m, $2, $3 }'
-}
-
-# Each example, the FeedForward with 4096 tokens and one Llama-7B-shaped
-# block with 4096 tokens (its attention is beyond the cuBLAS column, which
-# counts linear layers only), in f32 and in bf16 (every f32 tensor type made
-# bf16, as the e2e tests do).
-ff="$root/python-free-examples/feedforward"
-layer="$root/python-free-examples/llama-layer"
-llama7b="$work/llama7b"
-mkdir -p "$llama7b"
-"$root/bench/gen-llama.sh" --seq 4096 >"$llama7b/model.mlir"
-cp "$root/python-free-examples/llama-tiny/plan.json" "$llama7b/"
+# Each example, the FeedForward and a Llama-7B-shaped block with 4096 tokens
+# (its attention is beyond the cuBLAS column, which counts linear layers
+# only), in f32 and in bf16.
+write_bench_examples "$root" "$work"
 models=()
 for dtype in f32 bf16; do
-  for source in "$ff:feedforward" "$ff:ff4096" "$layer:llama-layer" \
-    "$llama7b:llama7b-4k"; do
-    example=${source%%:*} name=${source##*:}-$dtype
+  for example in "$root/python-free-examples/feedforward" \
+    "$root/python-free-examples/llama-layer" "$work/ff4096" "$work/llama7b-4k"; do
+    name=$(basename "$example")-$dtype
     mkdir -p "$work/$name"
-    sed -e 's/\([x<]\)f32>/\1'"$dtype"'>/g' \
-      -e "$([ "${source##*:}" = ff4096 ] && echo 's/<8x8192x/<4096x8192x/g')" \
-      "$example/model.mlir" >"$work/$name/model.mlir"
+    with_dtype "$dtype" <"$example/model.mlir" >"$work/$name/model.mlir"
     cp "$example/plan.json" "$work/$name/"
     models+=("$work/$name:$dtype")
   done
@@ -80,16 +67,6 @@ echo " runs attention over 4096 tokens, which the cuBLAS column leaves out)"
 
 # Overhead per call: 256 chained silu calls on 64 floats.
 chain="$work/chain"
-mkdir -p "$chain"
-{
-  echo 'func.func @forward(%x0: tensor<1x64xf32>) -> tensor<1x64xf32> {'
-  for i in $(seq 1 256); do
-    echo "  %x$i = tp.silu %x$((i - 1)) : tensor<1x64xf32>"
-  done
-  echo '  return %x256 : tensor<1x64xf32>'
-  echo '}'
-} >"$chain/model.mlir"
-echo '{"mesh": {"tp": 1}, "plan": {}}' >"$chain/plan.json"
 "$build/bin/tp-compile" "$chain/model.mlir" --plan "$chain/plan.json" \
   --target cuda -o "$chain/chain"
 step=$("$chain/chain" --random-weights 0 --bench "$steps" |

@@ -16,13 +16,8 @@ trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
+source "$root/bench/common.sh"
 "$root/scripts/build.sh" tp-opt tp-compile tp-bench-gemm >/dev/null
-
-# The linear layers of a rank's program as MxNxK (y[M,N] = x[M,K] w[N,K]^T).
-gemm_shapes() {
-  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9]*\)x\([0-9]*\)x[a-z0-9]*>.*/\1 \2 \3/p' "$1" |
-    awk '{ n = split($1, d, "x"); m = 1; for (i = 1; i < n; i++) m *= d[i]; printf "%dx%dx%d ", m, $2, $3 }'
-}
 
 printf '%-17s %5s %12s %12s %8s %12s %14s %14s\n' model ranks "step (ms)" \
   "GEMMs (ms)" ratio GFLOP/s "coll. B/rank" "minimum B/rank"
@@ -30,9 +25,8 @@ for entry in feedforward:f32 llama-layer:f32 feedforward:bf16 llama-layer:bf16; 
   model=${entry%%:*} dtype=${entry##*:}
   example="$work/$model-$dtype"
   mkdir -p "$example"
-  # Every f32 tensor type made the dtype, as the e2e tests do.
-  sed 's/\([x<]\)f32>/\1'"$dtype"'>/g' \
-    "$root/python-free-examples/$model/model.mlir" >"$example/model.mlir"
+  with_dtype "$dtype" <"$root/python-free-examples/$model/model.mlir" \
+    >"$example/model.mlir"
   cp "$root/python-free-examples/$model/plan.json" "$example/"
   element_bytes=4
   [ "$dtype" = bf16 ] && element_bytes=2

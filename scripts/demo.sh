@@ -12,6 +12,7 @@ example="$root/python-free-examples/feedforward"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
+source "$root/bench/common.sh"
 "$root/scripts/build.sh" tp-opt tp-compile tp-weights
 mkdir -p "$work"
 
@@ -32,7 +33,7 @@ mpirun -np 2 "$work/ff" --report
 echo
 echo "== memory per rank (parameters + peak activations, from the report)"
 # The same model in bf16: every f32 tensor type made bf16.
-sed 's/\([x<]\)f32>/\1bf16>/g' "$example/model.mlir" >"$work/model-bf16.mlir"
+with_dtype bf16 <"$example/model.mlir" >"$work/model-bf16.mlir"
 printf '%-8s %16s %18s %14s %12s   %s\n' ranks parameters "peak activations" \
   total "total bf16" "seed's table (training with AdamW, per GPU)"
 seed_table=(4.04 2.03 1.02 0.60)

@@ -22,6 +22,7 @@ kit=${1:-$root/gpu-kit}
 build=${TP_BUILD_DIR:-$root/build-gpukit}
 examples=$root/python-free-examples
 
+source "$root/bench/common.sh"
 "$root/scripts/install-deps.sh"
 if [ ! -f "$build/build.ninja" ]; then
   cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
@@ -38,19 +39,13 @@ for tool in tprt-cuda-kernels-test tprt-cuda-collectives-test tprt-cuda-probe \
   strip -o "$kit/bin/$tool" "$(find "$build" -name "$tool" -type f | head -1)"
 done
 
-# The linear layers of a rank's program as MxNxK (as bench/cuda.sh reads them).
-gemm_shapes() {
-  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9]*\)x\([0-9]*\)x[a-z0-9]*>.*/\1 \2 \3/p' "$1" |
-    awk '{ n = split($1, d, "x"); m = 1; for (i = 1; i < n; i++) m *= d[i]; printf "%dx%dx%d ", m, $2, $3 }'
-}
-
 # compile NAME SOURCE DTYPE RANKS...: the example SOURCE with its f32 tensors
 # made DTYPE (as test/e2e/check.py does), for cuda on each rank count.
 compile() {
   local name=$1 source=$2 dtype=$3
   shift 3
   local model=$kit/work/$name.mlir
-  sed 's/\([x<]\)f32>/\1'"$dtype"'>/g' "$source/model.mlir" >"$model"
+  with_dtype "$dtype" <"$source/model.mlir" >"$model"
   for ranks in "$@"; do
     local exe=$kit/models/$name-tp$ranks
     "$bin/tp-compile" "$model" --mesh "tp:$ranks" --plan "$source/plan.json" \
@@ -87,30 +82,13 @@ done
 compile llama-layer-f16 "$examples/llama-layer" f16 1 2
 expect llama-layer-f16 "$examples/llama-layer" 1
 
-# The benchmark's FeedForward with 4096 tokens.
-mkdir -p "$kit/work/ff4096"
-sed 's/<8x8192x/<4096x8192x/g' "$examples/feedforward/model.mlir" \
-  >"$kit/work/ff4096/model.mlir"
-cp "$examples/feedforward/plan.json" "$kit/work/ff4096/"
-# One Llama-7B-shaped block with 4096 tokens: attention at length.
-mkdir -p "$kit/work/llama7b"
-"$root/bench/gen-llama.sh" --seq 4096 >"$kit/work/llama7b/model.mlir"
-cp "$examples/llama-tiny/plan.json" "$kit/work/llama7b/"
+# The benchmark's models: the FeedForward and a Llama-7B-shaped block with
+# 4096 tokens, and the chain of tiny calls.
+write_bench_examples "$root" "$kit/work"
 for dtype in f32 bf16; do
   compile "ff4096-$dtype" "$kit/work/ff4096" "$dtype" 1 2
-  compile "llama7b-4k-$dtype" "$kit/work/llama7b" "$dtype" 1 2
+  compile "llama7b-4k-$dtype" "$kit/work/llama7b-4k" "$dtype" 1 2
 done
-# Overhead per call: 256 chained silu calls on 64 floats.
-mkdir -p "$kit/work/chain"
-{
-  echo 'func.func @forward(%x0: tensor<1x64xf32>) -> tensor<1x64xf32> {'
-  for i in $(seq 1 256); do
-    echo "  %x$i = tp.silu %x$((i - 1)) : tensor<1x64xf32>"
-  done
-  echo '  return %x256 : tensor<1x64xf32>'
-  echo '}'
-} >"$kit/work/chain/model.mlir"
-echo '{"mesh": {"tp": 1}, "plan": {}}' >"$kit/work/chain/plan.json"
 compile chain-f32 "$kit/work/chain" f32 1
 
 (cd "$kit/debs" && apt-get download -q libopenmpi3 openmpi-bin openmpi-common \

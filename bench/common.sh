@@ -1,0 +1,40 @@
+# Shell functions the benchmarks and the GPU kit share; source it.
+
+# gemm_shapes FILE: the linear layers of a rank's program (tp-compile
+# --emit=tp) as MxNxK, for y[M,N] = x[M,K] w[N,K]^T.
+gemm_shapes() {
+  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9]*\)x\([0-9]*\)x[a-z0-9]*>.*/\1 \2 \3/p' "$1" |
+    awk '{ n = split($1, d, "x"); m = 1; for (i = 1; i < n; i++) m *= d[i]; printf "%dx%dx%d ", m, $2, $3 }'
+}
+
+# with_dtype DTYPE < model.mlir: the model with every f32 tensor type made
+# DTYPE, as test/e2e/check.py does.
+with_dtype() {
+  sed 's/\([x<]\)f32>/\1'"$1"'>/g'
+}
+
+# write_bench_examples ROOT DIR: the benchmark's models beside the examples,
+# each a folder of DIR with model.mlir and plan.json:
+#   ff4096      the FeedForward with 4096 tokens
+#   llama7b-4k  one Llama-7B-shaped block with 4096 tokens (attention at
+#               length), with the Llama 3 plan of python-free-examples
+#   chain       256 chained silu calls on 64 floats: the runtime's overhead
+#               per call
+write_bench_examples() {
+  local root=$1 dir=$2 examples=$1/python-free-examples
+  mkdir -p "$dir/ff4096" "$dir/llama7b-4k" "$dir/chain"
+  sed 's/<8x8192x/<4096x8192x/g' "$examples/feedforward/model.mlir" \
+    >"$dir/ff4096/model.mlir"
+  cp "$examples/feedforward/plan.json" "$dir/ff4096/"
+  "$root/bench/gen-llama.sh" --seq 4096 >"$dir/llama7b-4k/model.mlir"
+  cp "$examples/llama-tiny/plan.json" "$dir/llama7b-4k/"
+  {
+    echo 'func.func @forward(%x0: tensor<1x64xf32>) -> tensor<1x64xf32> {'
+    for i in $(seq 1 256); do
+      echo "  %x$i = tp.silu %x$((i - 1)) : tensor<1x64xf32>"
+    done
+    echo '  return %x256 : tensor<1x64xf32>'
+    echo '}'
+  } >"$dir/chain/model.mlir"
+  echo '{"mesh": {"tp": 1}, "plan": {}}' >"$dir/chain/plan.json"
+}
