@@ -10,27 +10,27 @@
 #   3. the benchmark: step time, TFLOP/s, the same GEMMs through cuBLAS
 #      alone and the ratio (target >= 0.8), and the runtime's overhead per
 #      call (target < 10 us).
-# Logs go to $OUT (the device tool's) or gpu-kit/out. Ends with one line
+# The log goes to $OUT (the device tool's) or gpu-kit/. Ends with one line
 # "N passed, N failed"; exits non-zero if any check fails.
 set -uo pipefail
 kit=$(cd "$(dirname "$0")" && pwd)
-out=${OUT:-$kit/out}
+# The log goes to $OUT (the device tool brings back a few files from there),
+# the outputs of the runs beside the kit.
+log=${OUT:-$kit}/gpu-kit.log
+out=$kit/out
 steps=${TP_BENCH_STEPS:-50}
 mkdir -p "$out"
-exec > >(tee "$out/gpu-kit.log") 2>&1
+exec > >(tee "$log") 2>&1
 
-# OpenMPI from the kit's .debs, unpacked beside the system (not over it) and
-# relocated with OPAL_PREFIX, unless the machine has an mpirun already.
-if [ -n "${TP_KIT_OWN_MPI:-}" ] || ! command -v mpirun >/dev/null; then
-  mpi=/tmp/tp-gpu-kit-openmpi
-  for deb in "$kit"/debs/*.deb; do dpkg -x "$deb" "$mpi"; done
-  export OPAL_PREFIX=$mpi/usr
-  export PATH=$mpi/usr/bin:$PATH
-  export LD_LIBRARY_PATH=$mpi/usr/lib/x86_64-linux-gnu:$mpi/usr/lib/x86_64-linux-gnu/openmpi/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  mpirun=$mpi/usr/bin/mpirun.openmpi
-else
-  mpirun=$(command -v mpirun)
-fi
+# The libraries of the kit's .debs (OpenMPI, which the executables were
+# linked with, OpenBLAS, oneDNN), unpacked beside the system, not over it;
+# OpenMPI relocated there with OPAL_PREFIX.
+root=/tmp/tp-gpu-kit-root
+for deb in "$kit"/debs/*.deb; do dpkg -x "$deb" "$root"; done
+lib=$root/usr/lib/x86_64-linux-gnu
+export OPAL_PREFIX=$root/usr
+export LD_LIBRARY_PATH=$lib:$lib/openmpi/lib:$lib/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+mpirun=$root/usr/bin/mpirun.openmpi
 # As root, more ranks than cores, shared memory only, no ptrace-based copies
 # (refused in containers).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -49,7 +49,7 @@ export LD_LIBRARY_PATH
 
 nvidia-smi -L || true
 echo "mpirun: $mpirun ($("$mpirun" --version 2>&1 | head -1))"
-missing=$(ldd "$kit/models/llama-layer-f32-tp1" | grep 'not found')
+missing=$(ldd "$kit/models/llama-layer-f32-tp1" "$kit"/bin/* | grep 'not found')
 [ -n "$missing" ] && echo "gpu-kit: missing libraries:" && echo "$missing"
 if ! "$kit/bin/tprt-cuda-probe" true; then
   echo "gpu-kit: no usable GPU here; nothing to check"

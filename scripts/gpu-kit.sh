@@ -12,10 +12,12 @@
 #   expected/  each example's output from the 1-rank cpu build on the same
 #              deterministic weights and inputs (--random-weights 0 --seed 0),
 #              which the e2e tests check against numpy
-#   debs/      OpenMPI's runtime, unpacked beside the system there, not over it
+#   debs/      the runtime's libraries outside CUDA (OpenMPI, OpenBLAS, oneDNN),
+#              unpacked beside the system there, not over it
 #   run.sh     runs it all there: bash gpu-kit/run.sh
 # With the device tool: run(command="bash gpu-kit/run.sh", carry=["gpu-kit"]).
-# The kit is ~30 MiB: the executables carry kernels for sm_90 (H100, H200) only.
+# The kit is ~57 MiB (the device tool carries 64): the executables carry
+# kernels for sm_90 (H100, H200) only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 kit=${1:-$root/gpu-kit}
@@ -91,9 +93,12 @@ for dtype in f32 bf16; do
 done
 compile chain-f32 "$kit/work/chain" f32 1
 
+# OpenMPI, and OpenBLAS and oneDNN for the tests that compare with the cpu
+# backend, as packages (a third of the libraries' size).
 (cd "$kit/debs" && apt-get download -q libopenmpi3 openmpi-bin openmpi-common \
   libpmix2 libhwloc15 libevent-core-2.1-7 libevent-pthreads-2.1-7 \
-  libevent-2.1-7 libnuma1 libltdl7 >/dev/null 2>&1)
+  libevent-2.1-7 libnuma1 libltdl7 libopenblas0-pthread libdnnl2 \
+  libgfortran5 libgomp1 libquadmath0 ocl-icd-libopencl1 >/dev/null 2>&1)
 rm -rf "$kit/work"
 cp "$root/scripts/gpu-kit-run.sh" "$kit/run.sh"
 echo "gpu-kit: $(du -sh "$kit" | cut -f1) in $kit; run it there with: bash $(basename "$kit")/run.sh"
