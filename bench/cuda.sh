@@ -20,7 +20,7 @@ if ! "$build/bin/tp-bench-cublas" --reps 1 1x1x1 >/dev/null; then
   "$build/bin/tp-bench-cublas" --reps 1 1x1x1 || true
   exit 0
 fi
-gpus=$(nvidia-smi -L 2>/dev/null | wc -l || echo 1)
+gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
 
 # Each example, the FeedForward and a Llama-7B-shaped block with 4096 tokens
 # (its attention is beyond the cuBLAS column, which counts linear layers

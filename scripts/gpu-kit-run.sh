@@ -77,10 +77,14 @@ for ranks in 2 4; do
     "$kit/bin/tprt-cuda-collectives-test"
 done
 
+# A Python with numpy, for the comparisons.
+python=python3
+"$python" -c 'import numpy' 2>/dev/null || python=/usr/bin/python3
+
 # compare DTYPE ACTUAL EXPECTED: max |difference| / max |expected| within the
 # dtype's tolerance.
 compare() {
-  python3 - "$@" <<'EOF'
+  "$python" - "$@" <<'EOF'
 import sys
 import numpy as np
 dtype, actual, expected = sys.argv[1:]
@@ -121,7 +125,7 @@ for exe in "$kit"/models/*-tp[0-9]; do
 done
 
 echo "=== benchmark ($steps steps)"
-gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
+gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
 printf '%-18s %5s %11s %9s %13s %8s\n' model ranks "step (ms)" TFLOP/s \
   "cuBLAS (ms)" ratio
 for model in feedforward-f32 ff4096-f32 llama-layer-f32 llama7b-4k-f32 \
