@@ -2,8 +2,9 @@
 # Runs the cuda target's GPU checks that scripts/gpu-kit.sh packed, on the
 # machine with the GPU (copied into the kit as run.sh):
 #   1. the cuda unit tests: every kernel in f32, f16 and bf16 against the cpu
-#      backend, the collectives on 2 and 4 ranks (NCCL, or the MPI fallback
-#      where ranks share a GPU);
+#      backend (and under compute-sanitizer's memcheck where it is there),
+#      the collectives on 2 and 4 ranks (NCCL, or the MPI fallback where
+#      ranks share a GPU);
 #   2. every example on 1, 2 and 4 ranks against the 1-rank cpu build's
 #      output (f32: 2e-4 of the largest output, f16 3e-3, bf16 2e-2, as
 #      test/e2e/check.py allows);
@@ -72,6 +73,13 @@ check() {
 }
 
 check kernels "$kit/bin/tprt-cuda-kernels-test"
+# Out-of-bounds and uninitialised device memory in the kernels, where the
+# machine has NVIDIA's checker (the death tests fork; their children are not
+# checked).
+if command -v compute-sanitizer >/dev/null; then
+  check kernels-memcheck compute-sanitizer --tool memcheck --error-exitcode 1 \
+    "$kit/bin/tprt-cuda-kernels-test" --gtest_filter=-*DeathTest*
+fi
 for ranks in 2 4; do
   check "collectives-np$ranks" "$mpirun" -np "$ranks" --bind-to none \
     "$kit/bin/tprt-cuda-collectives-test"
