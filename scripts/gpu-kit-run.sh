@@ -2,7 +2,8 @@
 # Runs the cuda target's GPU checks that scripts/gpu-kit.sh packed, on the
 # machine with the GPU (copied into the kit as run.sh):
 #   1. the cuda unit tests: every kernel in f32, f16 and bf16 against the cpu
-#      backend (and under compute-sanitizer's memcheck where it is there),
+#      backend (and under compute-sanitizer's memcheck and racecheck where
+#      it is there),
 #      the collectives on 2 and 4 ranks (NCCL, or the MPI fallback where
 #      ranks share a GPU);
 #   2. every example on 1, 2 and 4 ranks against the 1-rank cpu build's
@@ -73,12 +74,14 @@ check() {
 }
 
 check kernels "$kit/bin/tprt-cuda-kernels-test"
-# Out-of-bounds and uninitialised device memory in the kernels, where the
+# Out-of-bounds accesses and shared-memory races in the kernels, where the
 # machine has NVIDIA's checker (the death tests fork; their children are not
 # checked).
 if command -v compute-sanitizer >/dev/null; then
-  check kernels-memcheck compute-sanitizer --tool memcheck --error-exitcode 1 \
-    "$kit/bin/tprt-cuda-kernels-test" --gtest_filter=-*DeathTest*
+  for tool in memcheck racecheck; do
+    check "kernels-$tool" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+      "$kit/bin/tprt-cuda-kernels-test" --gtest_filter=-*DeathTest*
+  done
 fi
 for ranks in 2 4; do
   check "collectives-np$ranks" "$mpirun" -np "$ranks" --bind-to none \
