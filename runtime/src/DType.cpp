@@ -106,40 +106,32 @@ int64_t floatDTypeBytes(int32_t dtype) {
   }
 }
 
+/// dst[i] = convert(src[i]) for i < count; f32 to f32 is a copy.
+template <typename From, typename To, typename Convert>
+static void convertEach(const void *src, void *dst, int64_t count,
+                        Convert convert) {
+  const auto *in = static_cast<const From *>(src);
+  auto *out = static_cast<To *>(dst);
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = convert(in[i]);
+}
+
 void widen(int32_t dtype, const void *src, float *dst, int64_t count) {
-  const auto *half = static_cast<const uint16_t *>(src);
-  switch (dtype) {
-  case TPRT_F32:
-    if (src != dst)
-      std::memmove(dst, src, count * sizeof(float));
-    return;
-  case TPRT_F16:
-    for (int64_t i = 0; i < count; ++i)
-      dst[i] = f16ToFloat(half[i]);
-    return;
-  case TPRT_BF16:
-    for (int64_t i = 0; i < count; ++i)
-      dst[i] = bf16ToFloat(half[i]);
-    return;
-  }
+  if (dtype == TPRT_F32 && src != dst)
+    std::memmove(dst, src, count * sizeof(float));
+  else if (dtype == TPRT_F16)
+    convertEach<uint16_t, float>(src, dst, count, f16ToFloat);
+  else if (dtype == TPRT_BF16)
+    convertEach<uint16_t, float>(src, dst, count, bf16ToFloat);
 }
 
 void narrow(int32_t dtype, const float *src, void *dst, int64_t count) {
-  auto *half = static_cast<uint16_t *>(dst);
-  switch (dtype) {
-  case TPRT_F32:
-    if (src != dst)
-      std::memmove(dst, src, count * sizeof(float));
-    return;
-  case TPRT_F16:
-    for (int64_t i = 0; i < count; ++i)
-      half[i] = floatToF16(src[i]);
-    return;
-  case TPRT_BF16:
-    for (int64_t i = 0; i < count; ++i)
-      half[i] = floatToBF16(src[i]);
-    return;
-  }
+  if (dtype == TPRT_F32 && src != dst)
+    std::memmove(dst, src, count * sizeof(float));
+  else if (dtype == TPRT_F16)
+    convertEach<float, uint16_t>(src, dst, count, floatToF16);
+  else if (dtype == TPRT_BF16)
+    convertEach<float, uint16_t>(src, dst, count, floatToBF16);
 }
 
 } // namespace tprt
