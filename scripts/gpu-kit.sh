@@ -14,7 +14,8 @@
 #              which the e2e tests check against numpy
 #   debs/      the runtime's libraries outside CUDA (OpenMPI, OpenBLAS, oneDNN),
 #              unpacked beside the system there, not over it
-#   run.sh     runs it all there: bash gpu-kit/run.sh
+#   run.sh     runs it all there: bash gpu-kit/run.sh (compare.py compares
+#              outputs)
 # With the device tool: run(command="bash gpu-kit/run.sh", carry=["gpu-kit"]).
 # The kit is ~57 MiB (the device tool carries 64): the executables carry
 # kernels for sm_90 (H100, H200) only.
@@ -101,4 +102,5 @@ compile chain-f32 "$kit/work/chain" f32 1
   libgfortran5 libgomp1 libquadmath0 ocl-icd-libopencl1 >/dev/null 2>&1)
 rm -rf "$kit/work"
 cp "$root/scripts/gpu-kit-run.sh" "$kit/run.sh"
+cp "$root/scripts/gpu-kit-compare.py" "$kit/compare.py"
 echo "gpu-kit: $(du -sh "$kit" | cut -f1) in $kit; run it there with: bash $(basename "$kit")/run.sh"
