@@ -61,17 +61,9 @@ void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
                     int64_t q_heads, int64_t kv_heads, int64_t head_dim,
                     int32_t causal, double scale) {
   const char *call = "tprt_attention";
-  if (kv_heads <= 0 || q_heads % kv_heads != 0)
-    fail(ctx, callName(call, layer) + ": " + std::to_string(q_heads) +
-                  " query heads are not a multiple of " +
-                  std::to_string(kv_heads) + " key/value heads");
-  int dim = blasDim(ctx, call, layer, "head_dim", head_dim);
-  int qStride =
-      blasDim(ctx, call, layer, "q_heads * head_dim", q_heads * head_dim);
-  int kvStride =
-      blasDim(ctx, call, layer, "kv_heads * head_dim", kv_heads * head_dim);
-  blasDim(ctx, call, layer, "kv_seq", kv_seq);
-  if (dim == 0 || q_seq <= 0 || batch == 0 || q_heads == 0)
+  auto [dim, qStride, kvStride] =
+      checkAttention(ctx, layer, q_heads, kv_heads, head_dim, kv_seq);
+  if (dim == 0 || q_seq <= 0 || batch == 0)
     return;
   F32Scope f32(*ctx, call, layer, dtype);
   int64_t qCount = batch * q_seq * q_heads * head_dim;

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 tprt_context::~tprt_context() {
   // Device communicators go first: they were built over the MPI ones.
@@ -46,12 +47,32 @@ int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
   return bytes;
 }
 
+AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
+                                int64_t qHeads, int64_t kvHeads,
+                                int64_t headDim, int64_t kvSeq) {
+  const char *call = "tprt_attention";
+  if (kvHeads <= 0 || qHeads % kvHeads != 0)
+    fail(ctx, callName(call, layer) + ": " + std::to_string(qHeads) +
+                  " query heads are not a multiple of " +
+                  std::to_string(kvHeads) + " key/value heads");
+  AttentionStrides strides;
+  strides.headDim = blasDim(ctx, call, layer, "head_dim", headDim);
+  strides.qStride =
+      blasDim(ctx, call, layer, "q_heads * head_dim", qHeads * headDim);
+  strides.kvStride =
+      blasDim(ctx, call, layer, "kv_heads * head_dim", kvHeads * headDim);
+  blasDim(ctx, call, layer, "kv_seq", kvSeq);
+  return strides;
+}
+
 int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
                                int64_t workspaceBytes, int64_t batch,
                                int64_t qHeads, int64_t kvSeq) {
   int64_t header = tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 0);
   int64_t rowBytes =
       tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 1) - header;
+  if (rowBytes == 0)
+    return std::numeric_limits<int64_t>::max();
   int64_t rows = (workspaceBytes - header) / rowBytes;
   if (rows < 1)
     fail(ctx, callName("tprt_attention", layer) + ": a workspace of " +

@@ -100,9 +100,24 @@ int blasDim(const tprt_context *ctx, const char *call, const char *layer,
 int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
                   int32_t dtype);
 
+/// The BLAS views of tprt_attention's [batch, seq, heads, head_dim] tensors:
+/// a head is a matrix of head_dim columns whose rows lie qStride (kvStride)
+/// elements apart.
+struct AttentionStrides {
+  int headDim, qStride, kvStride;
+};
+
+/// Checks tprt_attention's heads and sizes as both backends need them (query
+/// heads a multiple of key/value heads, every BLAS dimension within int),
+/// failing with a message that names the call and the layer.
+AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
+                                int64_t qHeads, int64_t kvHeads,
+                                int64_t headDim, int64_t kvSeq);
+
 /// The query rows of every (batch, query head) whose scores tprt_attention's
 /// workspace holds at once (tprt.h); fails naming the call and the layer
-/// unless it holds one. kvSeq > 0.
+/// unless it holds one. kvSeq > 0; with no (batch, query head) pair there is
+/// nothing to hold, and any workspace holds every row.
 int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
                                int64_t workspaceBytes, int64_t batch,
                                int64_t qHeads, int64_t kvSeq);

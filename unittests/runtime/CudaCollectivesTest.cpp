@@ -185,17 +185,5 @@ TEST(CudaCollectivesTest, LocalSlice) {
 int main(int argc, char **argv) {
   if (int status = checkCudaDevice())
     return status;
-  MPI_Init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  int rank;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  if (rank != 0) {
-    ::testing::TestEventListeners &listeners =
-        ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-    listeners.Append(new FailurePrinter(rank));
-  }
-  int failed = RUN_ALL_TESTS();
-  MPI_Finalize();
-  return failed;
+  return runMpiTests(argc, argv);
 }

@@ -2,7 +2,8 @@
 //
 // This file holds what the cpu and cuda tests of the runtime share: random
 // test data and, for the tests run under mpirun, the meshes they run on and
-// a listener that reports failures with the rank that saw them.
+// a listener that reports failures with the rank that saw them, and their
+// main (runMpiTests).
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +60,24 @@ public:
 private:
   int rank;
 };
+
+/// The main of a test binary run under mpirun: GoogleTest on every rank,
+/// ranks other than 0 printing only their failures.
+inline int runMpiTests(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank != 0) {
+    ::testing::TestEventListeners &listeners =
+        ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+    listeners.Append(new FailurePrinter(rank));
+  }
+  int failed = RUN_ALL_TESTS();
+  MPI_Finalize();
+  return failed;
+}
 
 } // namespace tprt_test
 
