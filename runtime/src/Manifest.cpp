@@ -101,6 +101,18 @@ std::string parseManifest(const char *text, Manifest &manifest) {
   if (root.is_discarded())
     return "manifest: malformed JSON";
   try {
+    // A model compiled by another tp-compile may lay its buffers out
+    // differently: refuse it before reading anything else.
+    if (!root.contains("version"))
+      return "manifest: no version: the model was compiled by an older "
+             "tp-compile than this runtime (which reads version " +
+             std::to_string(TPRT_MANIFEST_VERSION) + "); compile it again";
+    int64_t version = root.at("version").get<int64_t>();
+    if (version != TPRT_MANIFEST_VERSION)
+      return "manifest: version " + std::to_string(version) +
+             ", but this runtime reads version " +
+             std::to_string(TPRT_MANIFEST_VERSION) +
+             "; compile the model again with the tp-compile of this runtime";
     const json &mesh = root.at("mesh");
     manifest.axisNames = mesh.at("axes").get<std::vector<std::string>>();
     manifest.axisSizes = mesh.at("sizes").get<std::vector<int64_t>>();

@@ -27,6 +27,9 @@ module attributes {tp.tp_axis = "tp"} {
 // Only the LLVM dialect is left.
 // CHECK-NOT: tp.
 // CHECK-NOT: func.func
+// Layer names for the runtime's messages; ops outside a layer by their name.
+// CHECK: llvm.mlir.global internal constant @[[$W2NAME:tp_str_[0-9]+]]("w2\00")
+// CHECK: llvm.mlir.global internal constant @{{tp_str_[0-9]+}}("relu\00")
 // CHECK: llvm.mlir.global internal constant @{{tp_str_[0-9]+}}("w1\00")
 // CHECK-LABEL: llvm.func @tp_model_forward(
 // CHECK-SAME: %[[CTX:.*]]: !llvm.ptr, %[[ARENA:.*]]: !llvm.ptr, %[[PARAMS:.*]]: !llvm.ptr)
@@ -41,10 +44,12 @@ module attributes {tp.tp_axis = "tp"} {
 // The reshapes are views: no call.
 // CHECK-NOT: tprt_copy
 // CHECK: llvm.call @tprt_linear(
-// CHECK: llvm.call @tprt_all_reduce(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64) -> ()
+// The all-reduce is named after the layer whose output it sums.
+// CHECK: %[[W2:.*]] = llvm.mlir.addressof @[[$W2NAME]]
+// CHECK: llvm.call @tprt_all_reduce(%[[CTX]], %[[W2]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64) -> ()
 // CHECK: llvm.return
 // CHECK-DAG: llvm.func @tprt_linear(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: llvm.func @tprt_all_reduce(!llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64)
+// CHECK-DAG: llvm.func @tprt_all_reduce(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64)
 // CHECK: llvm.mlir.global external constant @tp_model_manifest(
 // CHECK-SAME: \22arena_bytes\22:384
 // CHECK-SAME: \22inputs\22:[{\22dtype\22:\22F32\22,\22local_shape\22:[4,8],\22name\22:\22input0\22,\22offset\22:0,\22shape\22:[4,8],\22split\22:{{\[\[\],\[\]\]}}}]
@@ -68,7 +73,7 @@ module attributes {tp.tp_axis = "tp"} {
 }
 // CHECK-LABEL: llvm.func @tp_model_forward
 // CHECK: %[[MASK:.*]] = llvm.mlir.constant(1 : i64) : i64
-// CHECK-NEXT: %[[INDEX:.*]] = llvm.call @tprt_group_index(%{{.*}}, %[[MASK]]) : (!llvm.ptr, i64) -> i64
+// CHECK-NEXT: %[[INDEX:.*]] = llvm.call @tprt_group_index(%{{.*}}, %{{.*}}, %[[MASK]]) : (!llvm.ptr, !llvm.ptr, i64) -> i64
 // CHECK-NEXT: %[[ROWS:.*]] = llvm.mlir.constant(16 : i64) : i64
 // CHECK-NEXT: %[[OFFSET:.*]] = llvm.mul %[[INDEX]], %[[ROWS]]
 // CHECK: llvm.call @tprt_embedding({{.*}}, %[[OFFSET]], %{{.*}})

@@ -469,7 +469,7 @@ module @segment_glob_overlap attributes {tp.plan = {mesh = {tp = 2 : i64},
 
 module @norm_colwise attributes {tp.plan = {mesh = {tp = 2 : i64}, plan = {attention_norm = "colwise"}}} {
   func.func @forward(%x: tensor<4x16xf32>, %w: tensor<16xf32>) -> tensor<4x16xf32> {
-    // expected-error @+1 {{layer 'attention_norm' (tp.rms_norm) cannot be colwise; norms take sequence_parallel or replicate}}
+    // expected-error @+1 {{layer 'attention_norm' (tp.rms_norm) cannot be colwise; it takes sequence_parallel or replicate}}
     %n = tp.rms_norm "attention_norm" %x, %w eps 1.0e-05 : tensor<4x16xf32>, tensor<16xf32>
     return %n : tensor<4x16xf32>
   }
@@ -479,7 +479,7 @@ module @norm_colwise attributes {tp.plan = {mesh = {tp = 2 : i64}, plan = {atten
 
 module @linear_sequence_parallel attributes {tp.plan = {mesh = {tp = 2 : i64}, plan = {w1 = "sequence_parallel"}}} {
   func.func @forward(%x: tensor<4x16xf32>, %w: tensor<16x16xf32>) -> tensor<4x16xf32> {
-    // expected-error @+1 {{layer 'w1' (tp.linear) cannot be sequence_parallel; linear and embedding layers take colwise, rowwise or replicate}}
+    // expected-error @+1 {{layer 'w1' (tp.linear) cannot be sequence_parallel; it takes colwise, rowwise or replicate}}
     %a = tp.linear "w1" %x, %w : tensor<4x16xf32>, tensor<16x16xf32>
     return %a : tensor<4x16xf32>
   }
@@ -490,7 +490,7 @@ module @linear_sequence_parallel attributes {tp.plan = {mesh = {tp = 2 : i64}, p
 module @shard_dim_out_of_range attributes {tp.plan = {mesh = {tp = 2 : i64},
     plan = {w1 = {style = "colwise", output_layouts = "shard(2)"}}}} {
   func.func @forward(%x: tensor<4x16xf32>, %w: tensor<16x16xf32>) -> tensor<4x16xf32> {
-    // expected-error @+1 {{layer 'w1': output_layouts shard(2) is out of range for its rank-2 output}}
+    // expected-error @+1 {{layer 'w1': output layout Shard(2) is out of range for its rank-2 output}}
     %a = tp.linear "w1" %x, %w : tensor<4x16xf32>, tensor<16x16xf32>
     return %a : tensor<4x16xf32>
   }

@@ -202,7 +202,7 @@ module attributes {tp.tp_axis = "tp"} {
 module attributes {tp.tp_axis = "tp"} {
   tp.mesh @mesh(tp = 2)
   func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
-    // expected-error @+1 {{cannot take a colwise style: linear and embedding layers take colwise, rowwise or replicate; norms take sequence_parallel or replicate}}
+    // expected-error @+1 {{'tp.silu' op has a tp.style but is not a layer}}
     %a = tp.silu %x {tp.style = #tp.style<colwise on @mesh["tp"]>} : tensor<4x8xf32>
     return %a : tensor<4x8xf32>
   }
@@ -236,9 +236,24 @@ module attributes {tp.tp_axis = "tp"} {
   tp.parameter @"w.weight" : tensor<8x8xf32>
   func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
     %w = tp.get_parameter @"w.weight" : tensor<8x8xf32>
-    // expected-error @+1 {{style's input layout Shard(-5) is out of range for a rank-2 input}}
+    // expected-error @+1 {{layer 'w': input layout Shard(-5) is out of range for its rank-2 input}}
     %h = tp.linear "w" %x, %w {tp.style = #tp.style<colwise on @mesh["tp"], input = S(-5)>} : tensor<4x8xf32>, tensor<8x8xf32>
     return %h : tensor<4x8xf32>
+  }
+}
+
+// -----
+
+// Styles written by hand are checked as tp-apply-plan checks plans.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"n.weight" : tensor<16xf32>
+  func.func @forward(%x: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
+    %w = tp.get_parameter @"n.weight" : tensor<16xf32>
+    // expected-error @+1 {{layer 'n' (tp.rms_norm) cannot be colwise; it takes sequence_parallel or replicate}}
+    %n = tp.rms_norm "n" %x, %w eps 1.0e-05 {tp.style = #tp.style<colwise on @mesh["tp"]>} : tensor<2x8x16xf32>, tensor<16xf32>
+    return %n : tensor<2x8x16xf32>
   }
 }
 

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tp/Conversion/TPToRuntime/Manifest.h"
 #include "tp/Dialect/TP/IR/TPOps.h"
 #include "tp/InitAll.h"
 
@@ -65,15 +66,13 @@ static int runInit() {
   for (auto parameter : module->getOps<tp::ParameterOp>()) {
     RankedTensorType type = parameter.getTensorType();
     Type element = type.getElementType();
-    const char *dtype = element.isF32()    ? "F32"
-                        : element.isF16()  ? "F16"
-                        : element.isBF16() ? "BF16"
-                                           : nullptr;
+    std::optional<int32_t> dtype = tp::getRuntimeDType(element);
     if (!dtype)
       return fail("parameter '" + parameter.getSymName() + "' has element type " +
                   llvm::formatv("{0}", element).str() +
                   "; tp-weights writes f32, f16 and bf16 weights");
-    tensors.push_back({parameter.getSymName().str(), dtype,
+    tensors.push_back({parameter.getSymName().str(),
+                       tprt::floatDTypeName(*dtype),
                        std::vector<int64_t>(type.getShape().begin(),
                                             type.getShape().end())});
   }

@@ -14,6 +14,7 @@ using namespace tprt;
 namespace {
 
 const char *const manifestText = R"({
+  "version": 1,
   "mesh": {"axes": ["dp", "tp"], "sizes": [2, 2]},
   "arena_bytes": 4096, "param_bytes": 256, "flops": 1.5e3,
   "parameters": [{"name": "w1.weight", "dtype": "F32", "shape": [8, 4],
@@ -101,6 +102,12 @@ TEST(ManifestTest, InconsistentManifestsAreErrors) {
               "manifest: mesh axes and sizes differ in length");
   expectError(R"("arena_bytes": 4096,)", "", "manifest: ");
   expectError("{", "", "manifest: malformed JSON");
+  expectError(R"("version": 1)", R"("version": 2)",
+              "manifest: version 2, but this runtime reads version 1; "
+              "compile the model again");
+  expectError(R"("version": 1,)", "",
+              "manifest: no version: the model was compiled by an older "
+              "tp-compile");
 }
 
 } // namespace

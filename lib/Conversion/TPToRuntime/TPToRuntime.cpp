@@ -2,23 +2,26 @@
 //
 // This file implements convert-tp-to-runtime: it plans the buffers of a
 // rank's program, emits `tp_model_forward` as one runtime call per op in the
-// LLVM dialect, and emits `tp_model_manifest`, the JSON description of the
-// model the runtime's main reads.
+// LLVM dialect, and emits `tp_model_manifest` (Manifest.cpp). Each op is
+// lowered by one `lowerOp` overload, grouped below by the runtime's op
+// families (tprt_calls.def); the calls are typed by RuntimeCalls.h, so their
+// arguments are checked against tprt.h when this file compiles.
 //
 //===----------------------------------------------------------------------===//
 
+// An argument of a runtime call left out is an error, not a null operand.
+#pragma GCC diagnostic error "-Wmissing-field-initializers"
+
 #include "tp/Conversion/Passes.h"
 #include "tp/Conversion/TPToRuntime/BufferPlan.h"
+#include "tp/Conversion/TPToRuntime/Manifest.h"
+#include "tp/Conversion/TPToRuntime/RuntimeCalls.h"
+#include "tp/Dialect/TP/Transforms/RankReport.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
-#include "llvm/Support/JSON.h"
-
-#include "tprt/tprt.h"
-
-#include <limits>
 
 namespace mlir::tp {
 #define GEN_PASS_DEF_CONVERTTPTORUNTIME
@@ -37,59 +40,6 @@ static int64_t product(ArrayRef<int64_t> sizes) {
 
 static ArrayRef<int64_t> shapeOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getShape();
-}
-
-/// Per tensor dim, the mesh axes (in mesh order) that split it.
-static llvm::json::Array getSplits(LayoutAttr layout, int64_t rank) {
-  SmallVector<llvm::json::Array> splits(rank);
-  if (layout)
-    for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
-      if (placement.isShard())
-        splits[placement.getDim()].push_back(static_cast<int64_t>(axis));
-  llvm::json::Array result;
-  for (llvm::json::Array &dims : splits)
-    result.push_back(std::move(dims));
-  return result;
-}
-
-/// The global shape of a value of local `type` laid out by `layout`.
-static SmallVector<int64_t> getGlobalShape(MeshOp mesh, LayoutAttr layout,
-                                           RankedTensorType type) {
-  SmallVector<int64_t> shape(type.getShape());
-  if (layout)
-    for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
-      if (placement.isShard())
-        shape[placement.getDim()] *= mesh.getAxisSizes()[axis];
-  return shape;
-}
-
-static llvm::json::Array toJSON(ArrayRef<int64_t> values) {
-  return llvm::json::Array(values);
-}
-
-/// The runtime's float dtypes: tprt_dtype's codes, and the safetensors
-/// names the manifest uses.
-static std::optional<int32_t> getRuntimeDType(Type element) {
-  if (element.isF32())
-    return TPRT_F32;
-  if (element.isF16())
-    return TPRT_F16;
-  if (element.isBF16())
-    return TPRT_BF16;
-  return std::nullopt;
-}
-
-static StringRef getDTypeName(Type element) {
-  if (element.isInteger(64))
-    return "I64";
-  switch (*getRuntimeDType(element)) {
-  case TPRT_F32:
-    return "F32";
-  case TPRT_F16:
-    return "F16";
-  default:
-    return "BF16";
-  }
 }
 
 namespace {
@@ -112,13 +62,42 @@ public:
 
 private:
   LogicalResult checkTypes();
+  /// Lowers one op of the program; ops that need no call return at once.
   LogicalResult lower(Operation *op);
-  LogicalResult lowerCollective(Operation *op, Value input, Value result,
-                                ArrayAttr axes);
-  void emitManifest(const BufferPlan &plan);
-  /// The exclusive upper bound of valid values of an i64 input: what random
-  /// token ids or labels must stay below.
-  int64_t getIdBound(Value ids);
+
+  // One overload per op, by family (tprt_calls.def).
+  // Linear.
+  void lowerOp(LinearOp op);
+  void lowerOp(MatmulOp op);
+  void lowerOp(EmbeddingOp op);
+  // Elementwise, layout and reductions.
+  void lowerOp(AddOp op);
+  void lowerOp(MulOp op);
+  void lowerOp(SiLUOp op);
+  void lowerOp(ReLUOp op);
+  void lowerOp(GELUOp op);
+  void lowerOp(ScaleOp op);
+  void lowerOp(TransposeOp op);
+  void lowerOp(SumOp op);
+  // Normalization.
+  void lowerOp(RMSNormOp op);
+  void lowerOp(LayerNormOp op);
+  void lowerOp(SoftmaxOp op);
+  void lowerOp(CrossEntropyOp op);
+  // Attention.
+  void lowerOp(RoPEOp op);
+  void lowerOp(AttentionOp op);
+  // Collectives.
+  void lowerOp(AllReduceOp op);
+  void lowerOp(AllGatherOp op);
+  void lowerOp(ReduceScatterOp op);
+  void lowerOp(AllToAllOp op);
+  void lowerOp(LocalSliceOp op);
+
+  /// Calls the runtime function of `call` (a struct of RuntimeCalls.h),
+  /// declaring it on first use; returns its result, if it has one.
+  template <typename Call>
+  Value emitCall(const Call &call);
 
   Value pointerTo(Value tensor);
   /// The workspace the buffer plan gave `op`.
@@ -141,12 +120,20 @@ private:
     Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
     return constantI32(*getRuntimeDType(element));
   }
+  /// The element count of `tensor`, as a constant.
+  Value countOf(Value tensor) { return constant(product(shapeOf(tensor))); }
   Value globalString(StringRef text);
   Value globalI64Array(ArrayRef<int64_t> values);
+  /// What the runtime's messages name a call of `op` by: its layer; for a
+  /// collective, the layer whose value it moves; else the op's name without
+  /// the dialect ("transpose").
   Value layerName(Operation *op);
   int64_t axisMask(ArrayAttr axes);
-  /// Calls runtime function `name` with `args`, declaring it on first use.
-  Value call(StringRef name, ValueRange args, Type result = {});
+  /// The bytes of one element of `tensor`.
+  int64_t elementBytes(Value tensor) {
+    return llvm::divideCeil(
+        cast<RankedTensorType>(tensor.getType()).getElementTypeBitWidth(), 8);
+  }
 
   ModuleOp module;
   MeshOp mesh;
@@ -166,8 +153,7 @@ private:
 LogicalResult RuntimeEmitter::checkTypes() {
   auto check = [&](Value value, Operation *where) -> LogicalResult {
     auto type = dyn_cast<RankedTensorType>(value.getType());
-    Type element = type ? type.getElementType() : Type();
-    if (type && (getRuntimeDType(element) || element.isInteger(64)))
+    if (type && getDTypeName(type.getElementType()))
       return success();
     return where->emitError("the runtime supports f32, f16 and bf16 tensors "
                             "and i64 token ids; got ")
@@ -231,9 +217,9 @@ Value RuntimeEmitter::globalI64Array(ArrayRef<int64_t> values) {
 }
 
 Value RuntimeEmitter::layerName(Operation *op) {
-  if (auto layer = op->getAttrOfType<StringAttr>("layer"))
-    return globalString(layer.getValue());
-  return globalString(op->getName().getStringRef());
+  std::optional<StringRef> layer =
+      isCollective(op) ? getCausingLayer(op) : getLayerName(op);
+  return globalString(layer ? *layer : op->getName().stripDialect());
 }
 
 int64_t RuntimeEmitter::axisMask(ArrayAttr axes) {
@@ -243,71 +229,21 @@ int64_t RuntimeEmitter::axisMask(ArrayAttr axes) {
   return mask;
 }
 
-Value RuntimeEmitter::call(StringRef name, ValueRange args, Type result) {
-  auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+template <typename Call>
+Value RuntimeEmitter::emitCall(const Call &call) {
+  MLIRContext *context = module.getContext();
+  auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(Call::symbol);
   if (!callee) {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToEnd(module.getBody());
-    Type returnType =
-        result ? result : LLVM::LLVMVoidType::get(module.getContext());
-    callee = LLVM::LLVMFuncOp::create(
-        builder, loc, name,
-        LLVM::LLVMFunctionType::get(returnType,
-                                    llvm::to_vector(args.getTypes())));
+    callee = LLVM::LLVMFuncOp::create(builder, loc, Call::symbol,
+                                      Call::getFunctionType(context));
   }
-  auto op = LLVM::CallOp::create(builder, loc, callee, args);
-  return result ? op.getResult() : Value();
-}
-
-LogicalResult RuntimeEmitter::lowerCollective(Operation *op, Value input,
-                                              Value result, ArrayAttr axes) {
-  ArrayRef<int64_t> in = shapeOf(input);
-  int64_t elementBytes = getNumBytes(cast<RankedTensorType>(input.getType())) /
-                         std::max<int64_t>(product(in), 1);
-  Value mask = constant(axisMask(axes));
-  Value x = pointerTo(input), y = pointerTo(result);
-  // [outer, piece...] views around a split dim, in this rank's local shapes.
-  auto outer = [&](int64_t dim) { return product(in.take_front(dim)); };
-  auto trailing = [&](int64_t dim) { return product(in.drop_front(dim + 1)); };
-  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](AllReduceOp) {
-        call("tprt_all_reduce",
-             {context, dtypeOf(input), x, y, constant(product(in)), mask});
-        return success();
-      })
-      .Case([&](AllGatherOp gather) {
-        int64_t dim = gather.getDim();
-        call("tprt_all_gather",
-             {context, x, y, constant(outer(dim)),
-              constant(in[dim] * trailing(dim) * elementBytes), mask});
-        return success();
-      })
-      .Case([&](ReduceScatterOp scatter) {
-        int64_t dim = scatter.getDim();
-        int64_t piece = shapeOf(result)[dim];
-        call("tprt_reduce_scatter",
-             {context, dtypeOf(input), x, y, constant(outer(dim)),
-              constant(piece * trailing(dim)), mask});
-        return success();
-      })
-      .Case([&](AllToAllOp exchange) {
-        call("tprt_all_to_all",
-             {context, x, y, constant(elementBytes), constant(in.size()),
-              globalI64Array(in), constant(exchange.getSplitDim()),
-              constant(exchange.getConcatDim()), mask});
-        return success();
-      })
-      .Case([&](LocalSliceOp slice) {
-        int64_t dim = slice.getDim();
-        int64_t piece = shapeOf(result)[dim];
-        call("tprt_local_slice",
-             {context, x, y, constant(outer(dim)),
-              constant(piece * trailing(dim) * elementBytes), mask});
-        return success();
-      })
-      .Default([](Operation *op) {
-        return op->emitOpError("is not a collective the runtime knows");
-      });
+  auto op =
+      LLVM::CallOp::create(builder, loc, callee, call.getOperands(this->context));
+  return isa<LLVM::LLVMVoidType>(Call::getResultType(context))
+             ? Value()
+             : op.getResult();
 }
 
 LogicalResult RuntimeEmitter::lower(Operation *op) {
@@ -322,284 +258,352 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
           if (fused->silu == silu)
             return success(); // runs inside the mul (tprt_silu_mul)
-  if (isCollective(op))
-    return lowerCollective(op, op->getOperand(0), op->getResult(0),
-                           op->getAttrOfType<ArrayAttr>("axes"));
-
-  auto count = [](Value value) { return product(shapeOf(value)); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](LinearOp linear) {
-        ArrayRef<int64_t> weight = shapeOf(linear.getWeight());
-        int64_t m = product(shapeOf(linear.getInput()).drop_back());
-        flops += 2.0 * m * weight[0] * weight[1];
-        call("tprt_linear",
-             {context, layerName(op), dtypeOf(linear.getResult()),
-              pointerTo(linear.getInput()), pointerTo(linear.getWeight()),
-              linear.getBias() ? pointerTo(linear.getBias()) : null(),
-              pointerTo(linear.getResult()), constant(m), constant(weight[0]),
-              constant(weight[1])});
-        return success();
-      })
-      .Case([&](EmbeddingOp embedding) {
-        ArrayRef<int64_t> table = shapeOf(embedding.getTable());
-        // The rank's rows start at its index among the ranks splitting them.
-        int64_t rowMask = 0;
-        if (LayoutAttr layout = getOperandLayout(op, 1))
-          for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
-            if (placement == Placement::shard(0))
-              rowMask |= int64_t(1) << axis;
-        int64_t totalRows = getGlobalShape(
-            mesh, getOperandLayout(op, 1),
-            cast<RankedTensorType>(embedding.getTable().getType()))[0];
-        Value groupIndex = call("tprt_group_index",
-                                {context, constant(rowMask)}, i64Type);
-        Value rowOffset = LLVM::MulOp::create(builder, loc, groupIndex,
-                                              constant(table[0]));
-        call("tprt_embedding",
-             {context, layerName(op), dtypeOf(embedding.getResult()),
-              pointerTo(embedding.getIds()),
-              pointerTo(embedding.getTable()), pointerTo(embedding.getResult()),
-              constant(count(embedding.getIds())), constant(table[0]),
-              constant(table[1]), rowOffset, constant(totalRows)});
-        return success();
-      })
-      .Case([&](MatmulOp matmul) {
-        ArrayRef<int64_t> lhs = shapeOf(matmul.getLhs());
-        int64_t batch = product(lhs.drop_back(2)), m = lhs[lhs.size() - 2],
-                k = lhs.back(), n = shapeOf(matmul.getRhs()).back();
-        flops += 2.0 * batch * m * n * k;
-        call("tprt_matmul",
-             {context, layerName(op), dtypeOf(matmul.getResult()),
-              pointerTo(matmul.getLhs()),
-              pointerTo(matmul.getRhs()), pointerTo(matmul.getResult()),
-              constant(batch), constant(m), constant(n), constant(k)});
-        return success();
-      })
-      .Case([&](MulOp mul) {
-        if (std::optional<SiLUMul> fused = matchSiLUMul(mul)) {
-          call("tprt_silu_mul", {context, dtypeOf(mul.getResult()),
-                                 pointerTo(fused->silu.getInput()),
-                                 pointerTo(fused->up),
-                                 pointerTo(mul.getResult()),
-                                 constant(count(mul.getResult()))});
-          return success();
-        }
-        call("tprt_mul", {context, dtypeOf(mul.getResult()),
-                          pointerTo(mul.getLhs()),
-                          pointerTo(mul.getRhs()), pointerTo(mul.getResult()),
-                          constant(count(mul.getResult()))});
-        return success();
-      })
-      .Case([&](AddOp add) {
-        call("tprt_add",
-             {context, dtypeOf(add.getResult()), pointerTo(add.getLhs()),
-              pointerTo(add.getRhs()),
-              pointerTo(add.getResult()), constant(count(add.getResult()))});
-        return success();
-      })
-      .Case<SiLUOp, ReLUOp>([&](auto unary) {
-        call(isa<SiLUOp>(op) ? "tprt_silu" : "tprt_relu",
-             {context, dtypeOf(unary.getResult()), pointerTo(unary.getInput()),
-              pointerTo(unary.getResult()),
-              constant(count(unary.getResult()))});
-        return success();
-      })
-      .Case([&](GELUOp gelu) {
-        call("tprt_gelu", {context, dtypeOf(gelu.getResult()),
-                           pointerTo(gelu.getInput()),
-                           pointerTo(gelu.getResult()),
-                           constant(count(gelu.getResult())),
-                           constantI32(gelu.getTanh() ? 1 : 0)});
-        return success();
-      })
-      .Case([&](ScaleOp scale) {
-        call("tprt_scale", {context, dtypeOf(scale.getResult()),
-                            pointerTo(scale.getInput()),
-                            pointerTo(scale.getResult()),
-                            constant(count(scale.getResult())),
-                            constantF64(scale.getFactor().convertToDouble())});
-        return success();
-      })
-      .Case([&](RMSNormOp norm) {
-        ArrayRef<int64_t> shape = shapeOf(norm.getInput());
-        call("tprt_rms_norm",
-             {context, layerName(op), dtypeOf(norm.getResult()),
-              pointerTo(norm.getInput()), pointerTo(norm.getWeight()),
-              pointerTo(norm.getResult()),
-              constant(product(shape.drop_back())), constant(shape.back()),
-              constantF64(norm.getEpsilon().convertToDouble())});
-        return success();
-      })
-      .Case([&](LayerNormOp norm) {
-        ArrayRef<int64_t> shape = shapeOf(norm.getInput());
-        call("tprt_layer_norm",
-             {context, layerName(op), dtypeOf(norm.getResult()),
-              pointerTo(norm.getInput()), pointerTo(norm.getWeight()),
-              norm.getBias() ? pointerTo(norm.getBias()) : null(),
-              pointerTo(norm.getResult()),
-              constant(product(shape.drop_back())), constant(shape.back()),
-              constantF64(norm.getEpsilon().convertToDouble())});
-        return success();
-      })
-      .Case([&](SoftmaxOp softmax) {
-        ArrayRef<int64_t> shape = shapeOf(softmax.getInput());
-        int64_t dim = softmax.getNormalizedDim();
-        call("tprt_softmax",
-             {context, dtypeOf(softmax.getResult()),
-              pointerTo(softmax.getInput()),
-              pointerTo(softmax.getResult()),
-              constant(product(shape.take_front(dim))), constant(shape[dim]),
-              constant(product(shape.drop_front(dim + 1)))});
-        return success();
-      })
-      .Case([&](TransposeOp transpose) {
-        ArrayRef<int64_t> shape = shapeOf(transpose.getInput());
-        auto type = cast<RankedTensorType>(transpose.getInput().getType());
-        call("tprt_transpose",
-             {context, pointerTo(transpose.getInput()),
-              pointerTo(transpose.getResult()),
-              constant(type.getElementTypeBitWidth() / 8),
-              constant(shape.size()), globalI64Array(shape),
-              globalI64Array(transpose.getPermutation())});
-        return success();
-      })
-      .Case([&](RoPEOp rope) {
-        ArrayRef<int64_t> shape = shapeOf(rope.getInput());
-        call("tprt_rope", {context, dtypeOf(rope.getResult()),
-                           pointerTo(rope.getInput()),
-                           pointerTo(rope.getResult()), constant(shape[0]),
-                           constant(shape[1]), constant(shape[2]),
-                           constant(shape[3]),
-                           constantF64(rope.getTheta().convertToDouble())});
-        return success();
-      })
-      .Case([&](AttentionOp attention) {
-        ArrayRef<int64_t> q = shapeOf(attention.getQuery());
-        ArrayRef<int64_t> k = shapeOf(attention.getKey());
-        flops += 4.0 * q[0] * q[2] * q[1] * k[1] * q[3];
-        call("tprt_attention",
-             {context, layerName(op), dtypeOf(attention.getResult()),
-              pointerTo(attention.getQuery()),
-              pointerTo(attention.getKey()), pointerTo(attention.getValue()),
-              pointerTo(attention.getResult()), workspaceOf(op),
-              constant(getWorkspaceBytes(op)), constant(q[0]),
-              constant(q[1]), constant(k[1]), constant(q[2]), constant(k[2]),
-              constant(q[3]), constantI32(attention.getCausal() ? 1 : 0),
-              constantF64(attention.getEffectiveScale())});
-        return success();
-      })
-      .Case([&](SumOp sum) {
-        ArrayRef<int64_t> shape = shapeOf(sum.getInput());
-        int64_t dimMask = 0;
-        for (int64_t dim : sum.getReducedDims())
-          dimMask |= int64_t(1) << dim;
-        call("tprt_sum", {context, dtypeOf(sum.getResult()),
-                          pointerTo(sum.getInput()),
-                          pointerTo(sum.getResult()), constant(shape.size()),
-                          globalI64Array(shape), constant(dimMask)});
-        return success();
-      })
-      .Case([&](CrossEntropyOp loss) {
-        ArrayRef<int64_t> logits = shapeOf(loss.getLogits());
-        call("tprt_cross_entropy",
-             {context, layerName(op), dtypeOf(loss.getResult()),
-              pointerTo(loss.getLogits()),
-              pointerTo(loss.getLabels()), pointerTo(loss.getResult()),
-              constant(product(logits.drop_back())), constant(logits.back())});
-        return success();
-      })
+      .Case<LinearOp, MatmulOp, EmbeddingOp, AddOp, MulOp, SiLUOp, ReLUOp,
+            GELUOp, ScaleOp, TransposeOp, SumOp, RMSNormOp, LayerNormOp,
+            SoftmaxOp, CrossEntropyOp, RoPEOp, AttentionOp, AllReduceOp,
+            AllGatherOp, ReduceScatterOp, AllToAllOp, LocalSliceOp>(
+          [&](auto op) {
+            lowerOp(op);
+            return success();
+          })
       .Default([](Operation *op) {
         return op->emitOpError("has no lowering to the runtime");
       });
 }
 
-int64_t RuntimeEmitter::getIdBound(Value ids) {
-  // The smallest bound of every table or class count the ids index, through
-  // the collectives that move them.
-  int64_t bound = std::numeric_limits<int64_t>::max();
-  for (Operation *user : ids.getUsers()) {
-    if (auto embedding = dyn_cast<EmbeddingOp>(user))
-      bound = std::min(
-          bound, getGlobalShape(mesh, getOperandLayout(user, 1),
-                                cast<RankedTensorType>(
-                                    embedding.getTable().getType()))[0]);
-    else if (auto loss = dyn_cast<CrossEntropyOp>(user))
-      bound = std::min(bound, shapeOf(loss.getLogits()).back());
-    else if (isCollective(user))
-      bound = std::min(bound, getIdBound(user->getResult(0)));
-  }
-  return bound == std::numeric_limits<int64_t>::max() ? 1 : bound;
+//===----------------------------------------------------------------------===//
+// Linear
+//===----------------------------------------------------------------------===//
+
+void RuntimeEmitter::lowerOp(LinearOp op) {
+  ArrayRef<int64_t> weight = shapeOf(op.getWeight());
+  int64_t m = product(shapeOf(op.getInput()).drop_back());
+  flops += 2.0 * m * weight[0] * weight[1];
+  emitCall(runtime::linear{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .x = pointerTo(op.getInput()),
+      .w = pointerTo(op.getWeight()),
+      .bias = op.getBias() ? pointerTo(op.getBias()) : null(),
+      .y = pointerTo(op.getResult()),
+      .m = constant(m),
+      .n = constant(weight[0]),
+      .k = constant(weight[1])});
 }
 
-void RuntimeEmitter::emitManifest(const BufferPlan &plan) {
-  auto describe = [&](const std::string &name, Value value,
-                      LayoutAttr layout) {
-    auto type = cast<RankedTensorType>(value.getType());
-    llvm::json::Object entry{
-        {"name", name},
-        {"dtype", getDTypeName(type.getElementType())},
-        {"shape", toJSON(getGlobalShape(mesh, layout, type))},
-        {"local_shape", toJSON(type.getShape())},
-        {"split", getSplits(layout, type.getRank())},
-        {"offset", plan.slots.lookup(value).offset}};
-    return entry;
-  };
-
-  llvm::json::Array parameters, inputs, outputs;
-  for (auto get : function.getOps<GetParameterOp>())
-    parameters.push_back(
-        describe(get.getName().str(), get.getResult(), get.getLayoutAttr()));
-  for (BlockArgument argument : function.getArguments()) {
-    llvm::json::Object entry =
-        describe("input" + std::to_string(argument.getArgNumber()), argument,
-                 getLayout(argument));
-    // Random token ids must index the table they look up (or the classes
-    // of the loss they label).
-    if (cast<RankedTensorType>(argument.getType()).getElementType().isInteger(
-            64)) {
-      entry["id_bound"] = getIdBound(argument);
-    }
-    inputs.push_back(std::move(entry));
-  }
-  auto ret = cast<func::ReturnOp>(function.getBody().front().getTerminator());
-  for (auto [index, value] : llvm::enumerate(ret.getOperands()))
-    outputs.push_back(describe(
-        "output" + std::to_string(index), value,
-        function.getResultAttrOfType<LayoutAttr>(index, kLayoutAttrName)));
-
-  std::string report;
-  llvm::raw_string_ostream reportStream(report);
-  printRankReport(mesh, function, reportStream);
-  // The static buffer plan: exactly what each rank allocates.
-  reportStream << "\nplanned memory per rank: activation arena "
-               << plan.arenaBytes << " B, parameters " << plan.parameterBytes
-               << " B\n";
-
-  llvm::json::Array axes;
-  for (Attribute name : mesh.getAxisNames())
-    axes.push_back(cast<StringAttr>(name).getValue());
-  llvm::json::Object manifest{
-      {"mesh",
-       llvm::json::Object{{"axes", std::move(axes)},
-                          {"sizes", toJSON(mesh.getAxisSizes())}}},
-      {"arena_bytes", plan.arenaBytes},
-      {"param_bytes", plan.parameterBytes},
-      {"flops", flops},
-      {"parameters", std::move(parameters)},
-      {"inputs", std::move(inputs)},
-      {"outputs", std::move(outputs)},
-      {"report", report}};
-  std::string text;
-  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(manifest));
-  text.push_back('\0');
-
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
-  LLVM::GlobalOp::create(builder, loc,
-                         LLVM::LLVMArrayType::get(i8Type, text.size()),
-                         /*isConstant=*/true, LLVM::Linkage::External,
-                         "tp_model_manifest", builder.getStringAttr(text));
+void RuntimeEmitter::lowerOp(MatmulOp op) {
+  ArrayRef<int64_t> lhs = shapeOf(op.getLhs());
+  int64_t batch = product(lhs.drop_back(2)), m = lhs[lhs.size() - 2],
+          k = lhs.back(), n = shapeOf(op.getRhs()).back();
+  flops += 2.0 * batch * m * n * k;
+  emitCall(runtime::matmul{.layer = layerName(op),
+                           .dtype = dtypeOf(op.getResult()),
+                           .a = pointerTo(op.getLhs()),
+                           .b = pointerTo(op.getRhs()),
+                           .c = pointerTo(op.getResult()),
+                           .batch = constant(batch),
+                           .m = constant(m),
+                           .n = constant(n),
+                           .k = constant(k)});
 }
+
+void RuntimeEmitter::lowerOp(EmbeddingOp op) {
+  ArrayRef<int64_t> table = shapeOf(op.getTable());
+  // The rank's rows start at its index among the ranks splitting them.
+  int64_t rowMask = 0;
+  LayoutAttr tableLayout = getOperandLayout(op, 1);
+  if (tableLayout)
+    for (auto [axis, placement] : llvm::enumerate(tableLayout.getPlacements()))
+      if (placement == Placement::shard(0))
+        rowMask |= int64_t(1) << axis;
+  int64_t totalRows =
+      getGlobalShape(mesh, tableLayout, op.getTable().getType())[0];
+  Value groupIndex = emitCall(runtime::group_index{
+      .layer = layerName(op), .axis_mask = constant(rowMask)});
+  Value rowOffset =
+      LLVM::MulOp::create(builder, loc, groupIndex, constant(table[0]));
+  emitCall(runtime::embedding{.layer = layerName(op),
+                              .dtype = dtypeOf(op.getResult()),
+                              .ids = pointerTo(op.getIds()),
+                              .table = pointerTo(op.getTable()),
+                              .y = pointerTo(op.getResult()),
+                              .count = countOf(op.getIds()),
+                              .rows = constant(table[0]),
+                              .dim = constant(table[1]),
+                              .row_offset = rowOffset,
+                              .total_rows = constant(totalRows)});
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise, layout and reductions
+//===----------------------------------------------------------------------===//
+
+void RuntimeEmitter::lowerOp(AddOp op) {
+  emitCall(runtime::add{.layer = layerName(op),
+                        .dtype = dtypeOf(op.getResult()),
+                        .a = pointerTo(op.getLhs()),
+                        .b = pointerTo(op.getRhs()),
+                        .y = pointerTo(op.getResult()),
+                        .count = countOf(op.getResult())});
+}
+
+void RuntimeEmitter::lowerOp(MulOp op) {
+  if (std::optional<SiLUMul> fused = matchSiLUMul(op)) {
+    emitCall(runtime::silu_mul{.layer = layerName(op),
+                               .dtype = dtypeOf(op.getResult()),
+                               .gate = pointerTo(fused->silu.getInput()),
+                               .up = pointerTo(fused->up),
+                               .y = pointerTo(op.getResult()),
+                               .count = countOf(op.getResult())});
+    return;
+  }
+  emitCall(runtime::mul{.layer = layerName(op),
+                        .dtype = dtypeOf(op.getResult()),
+                        .a = pointerTo(op.getLhs()),
+                        .b = pointerTo(op.getRhs()),
+                        .y = pointerTo(op.getResult()),
+                        .count = countOf(op.getResult())});
+}
+
+void RuntimeEmitter::lowerOp(SiLUOp op) {
+  emitCall(runtime::silu{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .x = pointerTo(op.getInput()),
+                         .y = pointerTo(op.getResult()),
+                         .count = countOf(op.getResult())});
+}
+
+void RuntimeEmitter::lowerOp(ReLUOp op) {
+  emitCall(runtime::relu{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .x = pointerTo(op.getInput()),
+                         .y = pointerTo(op.getResult()),
+                         .count = countOf(op.getResult())});
+}
+
+void RuntimeEmitter::lowerOp(GELUOp op) {
+  emitCall(runtime::gelu{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .x = pointerTo(op.getInput()),
+                         .y = pointerTo(op.getResult()),
+                         .count = countOf(op.getResult()),
+                         .tanh_approx = constantI32(op.getTanh() ? 1 : 0)});
+}
+
+void RuntimeEmitter::lowerOp(ScaleOp op) {
+  emitCall(runtime::scale{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .x = pointerTo(op.getInput()),
+      .y = pointerTo(op.getResult()),
+      .count = countOf(op.getResult()),
+      .factor = constantF64(op.getFactor().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(TransposeOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  emitCall(runtime::transpose{
+      .layer = layerName(op),
+      .x = pointerTo(op.getInput()),
+      .y = pointerTo(op.getResult()),
+      .element_bytes = constant(elementBytes(op.getInput())),
+      .rank = constant(shape.size()),
+      .shape = globalI64Array(shape),
+      .perm = globalI64Array(op.getPermutation())});
+}
+
+void RuntimeEmitter::lowerOp(SumOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  int64_t dimMask = 0;
+  for (int64_t dim : op.getReducedDims())
+    dimMask |= int64_t(1) << dim;
+  emitCall(runtime::sum{.layer = layerName(op),
+                        .dtype = dtypeOf(op.getResult()),
+                        .x = pointerTo(op.getInput()),
+                        .y = pointerTo(op.getResult()),
+                        .rank = constant(shape.size()),
+                        .shape = globalI64Array(shape),
+                        .dim_mask = constant(dimMask)});
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+void RuntimeEmitter::lowerOp(RMSNormOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  emitCall(runtime::rms_norm{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .x = pointerTo(op.getInput()),
+      .weight = pointerTo(op.getWeight()),
+      .y = pointerTo(op.getResult()),
+      .rows = constant(product(shape.drop_back())),
+      .features = constant(shape.back()),
+      .epsilon = constantF64(op.getEpsilon().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(LayerNormOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  emitCall(runtime::layer_norm{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .x = pointerTo(op.getInput()),
+      .weight = pointerTo(op.getWeight()),
+      .bias = op.getBias() ? pointerTo(op.getBias()) : null(),
+      .y = pointerTo(op.getResult()),
+      .rows = constant(product(shape.drop_back())),
+      .features = constant(shape.back()),
+      .epsilon = constantF64(op.getEpsilon().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(SoftmaxOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  int64_t dim = op.getNormalizedDim();
+  emitCall(runtime::softmax{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .x = pointerTo(op.getInput()),
+      .y = pointerTo(op.getResult()),
+      .outer = constant(product(shape.take_front(dim))),
+      .dim = constant(shape[dim]),
+      .inner = constant(product(shape.drop_front(dim + 1)))});
+}
+
+void RuntimeEmitter::lowerOp(CrossEntropyOp op) {
+  ArrayRef<int64_t> logits = shapeOf(op.getLogits());
+  emitCall(runtime::cross_entropy{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .logits = pointerTo(op.getLogits()),
+      .labels = pointerTo(op.getLabels()),
+      .loss = pointerTo(op.getResult()),
+      .positions = constant(product(logits.drop_back())),
+      .classes = constant(logits.back())});
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+void RuntimeEmitter::lowerOp(RoPEOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  emitCall(runtime::rope{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .x = pointerTo(op.getInput()),
+                         .y = pointerTo(op.getResult()),
+                         .batch = constant(shape[0]),
+                         .seq = constant(shape[1]),
+                         .heads = constant(shape[2]),
+                         .head_dim = constant(shape[3]),
+                         .theta = constantF64(op.getTheta().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(AttentionOp op) {
+  ArrayRef<int64_t> q = shapeOf(op.getQuery());
+  ArrayRef<int64_t> k = shapeOf(op.getKey());
+  flops += 4.0 * q[0] * q[2] * q[1] * k[1] * q[3];
+  emitCall(runtime::attention{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .q = pointerTo(op.getQuery()),
+      .k = pointerTo(op.getKey()),
+      .v = pointerTo(op.getValue()),
+      .o = pointerTo(op.getResult()),
+      .workspace = workspaceOf(op),
+      .workspace_bytes = constant(getWorkspaceBytes(op)),
+      .batch = constant(q[0]),
+      .q_seq = constant(q[1]),
+      .kv_seq = constant(k[1]),
+      .q_heads = constant(q[2]),
+      .kv_heads = constant(k[2]),
+      .head_dim = constant(q[3]),
+      .causal = constantI32(op.getCausal() ? 1 : 0),
+      .scale = constantF64(op.getEffectiveScale())});
+}
+
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+// Around a split dim a tensor is viewed as [outer, split dim, trailing], in
+// this rank's local shapes.
+
+/// The product of the dims before `dim`.
+static int64_t outerOf(Value tensor, int64_t dim) {
+  return product(shapeOf(tensor).take_front(dim));
+}
+
+/// The product of the dims after `dim`.
+static int64_t trailingOf(Value tensor, int64_t dim) {
+  return product(shapeOf(tensor).drop_front(dim + 1));
+}
+
+void RuntimeEmitter::lowerOp(AllReduceOp op) {
+  emitCall(runtime::all_reduce{.layer = layerName(op),
+                               .dtype = dtypeOf(op.getInput()),
+                               .x = pointerTo(op.getInput()),
+                               .y = pointerTo(op.getResult()),
+                               .count = countOf(op.getInput()),
+                               .axis_mask = constant(axisMask(op.getAxes()))});
+}
+
+void RuntimeEmitter::lowerOp(AllGatherOp op) {
+  int64_t dim = op.getDim();
+  Value input = op.getInput();
+  emitCall(runtime::all_gather{
+      .layer = layerName(op),
+      .x = pointerTo(input),
+      .y = pointerTo(op.getResult()),
+      .outer = constant(outerOf(input, dim)),
+      .inner_bytes = constant(shapeOf(input)[dim] * trailingOf(input, dim) *
+                              elementBytes(input)),
+      .axis_mask = constant(axisMask(op.getAxes()))});
+}
+
+void RuntimeEmitter::lowerOp(ReduceScatterOp op) {
+  int64_t dim = op.getDim();
+  Value input = op.getInput();
+  emitCall(runtime::reduce_scatter{
+      .layer = layerName(op),
+      .dtype = dtypeOf(input),
+      .x = pointerTo(input),
+      .y = pointerTo(op.getResult()),
+      .outer = constant(outerOf(input, dim)),
+      .inner = constant(shapeOf(op.getResult())[dim] * trailingOf(input, dim)),
+      .axis_mask = constant(axisMask(op.getAxes()))});
+}
+
+void RuntimeEmitter::lowerOp(AllToAllOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  emitCall(runtime::all_to_all{
+      .layer = layerName(op),
+      .x = pointerTo(op.getInput()),
+      .y = pointerTo(op.getResult()),
+      .element_bytes = constant(elementBytes(op.getInput())),
+      .rank = constant(shape.size()),
+      .shape = globalI64Array(shape),
+      .split_dim = constant(op.getSplitDim()),
+      .concat_dim = constant(op.getConcatDim()),
+      .axis_mask = constant(axisMask(op.getAxes()))});
+}
+
+void RuntimeEmitter::lowerOp(LocalSliceOp op) {
+  int64_t dim = op.getDim();
+  Value input = op.getInput();
+  emitCall(runtime::local_slice{
+      .layer = layerName(op),
+      .x = pointerTo(input),
+      .y = pointerTo(op.getResult()),
+      .outer = constant(outerOf(input, dim)),
+      .inner_bytes = constant(shapeOf(op.getResult())[dim] *
+                              trailingOf(input, dim) * elementBytes(input)),
+      .axis_mask = constant(axisMask(op.getAxes()))});
+}
+
+//===----------------------------------------------------------------------===//
+// The step and the manifest
+//===----------------------------------------------------------------------===//
 
 LogicalResult RuntimeEmitter::emit() {
   if (failed(checkTypes()))
@@ -632,7 +636,14 @@ LogicalResult RuntimeEmitter::emit() {
       return failure();
   LLVM::ReturnOp::create(builder, loc, ValueRange());
 
-  emitManifest(plan);
+  std::string manifest = buildManifest(mesh, function, plan, flops);
+  manifest.push_back('\0');
+  builder.setInsertionPointToEnd(module.getBody());
+  LLVM::GlobalOp::create(builder, loc,
+                         LLVM::LLVMArrayType::get(i8Type, manifest.size()),
+                         /*isConstant=*/true, LLVM::Linkage::External,
+                         "tp_model_manifest", builder.getStringAttr(manifest));
+
   // Only the LLVM dialect stays: the model, its mesh and parameters now live
   // in the generated code and the manifest.
   for (Operation &op : llvm::make_early_inc_range(*module.getBody()))

@@ -51,8 +51,13 @@ typedef enum tprt_dtype {
 /* A JSON description of the compiled model: mesh, parameters (state-dict
  * name, dtype, global and local shape, layout, offset in the parameter
  * arena), inputs and outputs (shape, layout, offset in the activation arena),
- * the arena sizes and the per-rank report. Defined by the generated object. */
+ * the arena sizes and the per-rank report; docs/Manifest.md is its schema.
+ * Defined by the generated object. */
 extern const char tp_model_manifest[];
+
+/* The version of the manifest's schema that tp-compile writes and the
+ * runtime reads; it changes with every change of the schema. */
+#define TPRT_MANIFEST_VERSION 1
 
 /* Runs one forward step. `arena` holds the inputs (at the offsets the
  * manifest gives) and receives the outputs; `params` holds this rank's

@@ -3,7 +3,8 @@
 // This file implements ShardingRuleOpInterface for every model op: which of
 // its loops are parallel, which are reductions (splitting them yields partial
 // sums) and which cannot be split, and through which operands a partial sum
-// flows unreduced.
+// flows unreduced; and LayerOpInterface for the layer ops: which factor each
+// parallel style of a plan splits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +60,36 @@ ShardingRule LinearOp::getShardingRule() {
   return rule;
 }
 
+/// The factor a style splits: the major factor of `dim` of `operand`.
+static StyleSplit splitOf(const ShardingRule &rule, unsigned operand,
+                          unsigned dim, StringRef what) {
+  return {rule.operandDims[operand][dim].front(), what};
+}
+
+SmallVector<ParallelStyleKind> LinearOp::getParallelStyles() {
+  return {ParallelStyleKind::Colwise, ParallelStyleKind::Rowwise};
+}
+
+FailureOr<StyleSplit> LinearOp::getStyleSplit(ParallelStyleKind kind,
+                                              const ShardingRule &rule) {
+  // The weight is [out_features, in_features].
+  if (kind == ParallelStyleKind::Colwise)
+    return splitOf(rule, /*operand=*/1, /*dim=*/0, "output features");
+  return splitOf(rule, /*operand=*/1, /*dim=*/1, "input features");
+}
+
+SmallVector<ParallelStyleKind> EmbeddingOp::getParallelStyles() {
+  return {ParallelStyleKind::Colwise, ParallelStyleKind::Rowwise};
+}
+
+FailureOr<StyleSplit> EmbeddingOp::getStyleSplit(ParallelStyleKind kind,
+                                                 const ShardingRule &rule) {
+  // The table is [num_embeddings, embedding_dim].
+  if (kind == ParallelStyleKind::Colwise)
+    return splitOf(rule, /*operand=*/1, /*dim=*/1, "embedding features");
+  return splitOf(rule, /*operand=*/1, /*dim=*/0, "vocabulary rows");
+}
+
 ShardingRule EmbeddingOp::getShardingRule() {
   ShardingRule rule;
   ArrayRef<int64_t> table = shapeOf(getTable());
@@ -89,12 +120,41 @@ static ShardingRule getNormRule(Value input, unsigned numParams) {
   return rule;
 }
 
+/// A norm is sequence parallel over dim 1 of its [batch, seq, ...,
+/// features] input.
+static FailureOr<StyleSplit> getNormStyleSplit(Operation *op,
+                                               const ShardingRule &rule) {
+  if (cast<RankedTensorType>(op->getOperand(0).getType()).getRank() < 3)
+    return op->emitOpError("is sequence_parallel but its input has no "
+                           "sequence dim: it needs [batch, seq, ..., "
+                           "features]");
+  return splitOf(rule, /*operand=*/0, /*dim=*/1, "sequence positions");
+}
+
 ShardingRule RMSNormOp::getShardingRule() {
   return getNormRule(getInput(), /*numParams=*/1);
 }
 
+SmallVector<ParallelStyleKind> RMSNormOp::getParallelStyles() {
+  return {ParallelStyleKind::SequenceParallel};
+}
+
+FailureOr<StyleSplit> RMSNormOp::getStyleSplit(ParallelStyleKind,
+                                               const ShardingRule &rule) {
+  return getNormStyleSplit(*this, rule);
+}
+
 ShardingRule LayerNormOp::getShardingRule() {
   return getNormRule(getInput(), /*numParams=*/getBias() ? 2 : 1);
+}
+
+SmallVector<ParallelStyleKind> LayerNormOp::getParallelStyles() {
+  return {ParallelStyleKind::SequenceParallel};
+}
+
+FailureOr<StyleSplit> LayerNormOp::getStyleSplit(ParallelStyleKind,
+                                                 const ShardingRule &rule) {
+  return getNormStyleSplit(*this, rule);
 }
 
 ShardingRule AddOp::getShardingRule() {

@@ -14,7 +14,6 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/GlobPattern.h"
@@ -255,14 +254,6 @@ static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
 // Matching layers
 //===----------------------------------------------------------------------===//
 
-/// The module path of a layer op; none for other ops.
-static std::optional<StringRef> getLayerName(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::optional<StringRef>>(op)
-      .Case<LinearOp, EmbeddingOp, RMSNormOp, LayerNormOp>(
-          [](auto layer) { return layer.getLayer(); })
-      .Default(std::nullopt);
-}
-
 /// True when `path` matches `pattern` segment by segment, each segment a
 /// glob as fnmatch reads it (`*`, `?`, `[...]`), as PyTorch's
 /// parallelize_module matches plan keys: a glob never crosses a dot. A
@@ -282,32 +273,6 @@ static bool matchesPath(StringRef pattern, StringRef path) {
            }
            return glob->match(have);
          });
-}
-
-/// Checks that a style can apply to `op` and that its shard dims exist.
-static LogicalResult verifyStyleFits(Operation *op, StringRef layer,
-                                     const LayerStyle &style) {
-  bool isNorm = isa<RMSNormOp, LayerNormOp>(op);
-  bool fits = style.kind == ParallelStyleKind::Replicate ||
-              (style.kind == ParallelStyleKind::SequenceParallel) == isNorm;
-  if (!fits)
-    return op->emitError("layer '")
-           << layer << "' (" << op->getName() << ") cannot be "
-           << stringifyParallelStyleKind(style.kind)
-           << (isNorm ? "; norms take sequence_parallel or replicate"
-                      : "; linear and embedding layers take colwise, rowwise "
-                        "or replicate");
-  for (auto [what, layout, value] :
-       {std::tuple("input", style.input, op->getOperand(0)),
-        std::tuple("output", style.output, Value(op->getResult(0)))}) {
-    int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-    if (layout && layout->isShard() &&
-        (layout->getDim() < -rank || layout->getDim() >= rank))
-      return op->emitError("layer '")
-             << layer << "': " << what << "_layouts shard(" << layout->getDim()
-             << ") is out of range for its rank-" << rank << " " << what;
-  }
-  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -473,7 +438,10 @@ void ApplyPlanPass::runOnOperation() {
       std::optional<LayerStyle> style;
       if (const LayerStyle *named = styleOf.lookup(layer))
         style = *named;
-      else if (sequenceParallel && isa<RMSNormOp, LayerNormOp>(op))
+      else if (sequenceParallel &&
+               llvm::is_contained(
+                   cast<LayerOpInterface>(op).getParallelStyles(),
+                   ParallelStyleKind::SequenceParallel))
         style = LayerStyle{"", ParallelStyleKind::SequenceParallel};
       if (!style)
         continue;
@@ -482,7 +450,8 @@ void ApplyPlanPass::runOnOperation() {
       if (sequenceParallel && style->kind == ParallelStyleKind::Rowwise &&
           !style->output)
         style->output = Placement::shard(1);
-      if (failed(verifyStyleFits(op, layer, *style))) {
+      if (failed(verifyStyleFits(cast<LayerOpInterface>(op), style->kind,
+                                 style->input, style->output))) {
         valid = false;
         continue;
       }

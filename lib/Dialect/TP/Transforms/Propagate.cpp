@@ -117,6 +117,16 @@ static Placement resolve(Placement placement, int64_t rank) {
   return placement;
 }
 
+/// Checks a style as tp-apply-plan checks a plan's: styles written by hand
+/// reach tp-propagate unchecked.
+static LogicalResult verifyStyle(Operation *op, StyleAttr style) {
+  auto layer = dyn_cast<LayerOpInterface>(op);
+  if (!layer)
+    return op->emitOpError("has a tp.style but is not a layer");
+  return verifyStyleFits(layer, style.getKind(), style.getInputLayout(),
+                         style.getOutputLayout());
+}
+
 /// Propagates layouts through one model function.
 class LayoutPropagation {
 public:
@@ -307,57 +317,25 @@ LayoutPropagation::getStyledCandidate(Operation *op, const ShardingRule &rule,
   auto style = op->getAttrOfType<StyleAttr>(kStyleAttrName);
   if (!style || !isTPAxis(axis))
     return std::optional<Candidate>();
+  // A parameter asks its users before they are visited.
+  if (failed(verifyStyle(op, style)))
+    return failure();
   if (style.getKind() == ParallelStyleKind::Replicate)
     return std::optional<Candidate>(replicatedCandidate(op));
-  // The factor the style splits, and the dim that holds it, for messages.
-  int64_t factor = 0;
-  std::string what;
-  auto majorOf = [&](unsigned operand, unsigned dim) {
-    return rule.operandDims[operand][dim].front();
-  };
-  bool isEmbedding = isa<EmbeddingOp>(op);
-  // tp-apply-plan checks the same for plans; this guards styles written by
-  // hand. (Replicate, which any op takes, returned above.)
-  bool isSequenceParallel =
-      style.getKind() == ParallelStyleKind::SequenceParallel;
-  bool fits = isa<RMSNormOp, LayerNormOp>(op)
-                  ? isSequenceParallel
-                  : isa<LinearOp, EmbeddingOp>(op) && !isSequenceParallel;
-  if (!fits)
-    return op->emitOpError("cannot take a ")
-           << stringifyParallelStyleKind(style.getKind())
-           << " style: linear and embedding layers take colwise, rowwise or "
-              "replicate; norms take sequence_parallel or replicate";
-  switch (style.getKind()) {
-  case ParallelStyleKind::Colwise:
-    factor = isEmbedding ? majorOf(1, 1) : majorOf(1, 0);
-    what = isEmbedding ? "embedding features" : "output features";
-    break;
-  case ParallelStyleKind::Rowwise:
-    factor = isEmbedding ? majorOf(1, 0) : majorOf(1, 1);
-    what = isEmbedding ? "vocabulary rows" : "input features";
-    break;
-  case ParallelStyleKind::SequenceParallel:
-    // [batch, seq, ..., features]: dim 1 must not be the features.
-    if (cast<RankedTensorType>(op->getOperand(0).getType()).getRank() < 3)
-      return op->emitOpError("is sequence_parallel but its input has no "
-                             "sequence dim: it needs [batch, seq, ..., "
-                             "features]");
-    factor = majorOf(0, 1);
-    what = "sequence positions";
-    break;
-  case ParallelStyleKind::Replicate:
-    llvm_unreachable("handled above");
-  }
+  FailureOr<StyleSplit> split =
+      cast<LayerOpInterface>(op).getStyleSplit(style.getKind(), rule);
+  if (failed(split))
+    return failure();
+  int64_t factor = split->factor;
   int64_t size = rule.factorSizes[factor];
   std::optional<Candidate> candidate =
       splitFactor(rule, factor, axisSize(axis), splitsOf(factor));
   if (!candidate)
     return op->emitOpError("layer '")
-           << op->getAttrOfType<StringAttr>("layer").getValue() << "' is "
+           << cast<LayerOpInterface>(op).getLayer() << "' is "
            << stringifyParallelStyleKind(style.getKind()) << " over mesh axis '"
            << axisName(axis) << "' (" << axisSize(axis) << " ranks) but its "
-           << size << " " << what << " do not divide evenly";
+           << size << " " << split->what << " do not divide evenly";
   return candidate;
 }
 
@@ -452,19 +430,8 @@ LayoutPropagation::visitWithRule(Operation *op,
              << style.getAxis().getValue()
              << "', which is not the tensor-parallel axis '" << tpAxis << "'";
     styledAxis = *axis;
-    // Styles written by hand are not checked by tp-apply-plan.
-    for (auto [what, placement, value] :
-         {std::tuple(StringRef("input"), style.getInputLayout(),
-                     op->getOperand(0)),
-          std::tuple(StringRef("output"), style.getOutputLayout(),
-                     Value(op->getResult(0)))}) {
-      int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-      if (placement && placement->isShard() &&
-          (placement->getDim() < -rank || placement->getDim() >= rank))
-        return op->emitOpError("style's ")
-               << what << " layout " << describePlacement(*placement)
-               << " is out of range for a rank-" << rank << " " << what;
-    }
+    if (failed(verifyStyle(op, style)))
+      return failure();
     if (std::optional<Placement> input = style.getInputLayout()) {
       OpBuilder builder(op);
       op->setOperand(0, pin(builder, op->getOperand(0), *input, styledAxis,
@@ -476,7 +443,7 @@ LayoutPropagation::visitWithRule(Operation *op,
   ShardingRule rule = ruleOp.getShardingRule();
   bool split = false;
   factorSplits.assign(rule.factorSizes.size(), 1);
-  auto clearSplits = llvm::make_scope_exit([&] { factorSplits.clear(); });
+  llvm::scope_exit clearSplits([&] { factorSplits.clear(); });
   for (unsigned axis = 0; axis < numAxes; ++axis) {
     FailureOr<Candidate> candidate = chooseCandidate(op, rule, axis);
     if (failed(candidate))

@@ -1,24 +1,17 @@
 //===- Report.cpp - what each rank holds and moves ------------------------===//
 //
-// This file implements tp-report: on a rank's program it adds up, per layer
-// and in total, the parameter bytes a rank holds, estimates the peak bytes of
-// live activations, and lists every collective with the bytes it moves per
-// rank and the reason it was inserted; as a table and, on request, as JSON.
+// This file implements tp-report: it prints the rank report (RankReport.h) of
+// a rank's program as a table and, on request, as JSON.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tp/Dialect/TP/Transforms/Passes.h"
+#include "tp/Dialect/TP/Transforms/RankReport.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "mlir/Support/FileUtilities.h"
-#include "llvm/ADT/MapVector.h"
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/ToolOutputFile.h"
-
-#include <map>
 
 namespace mlir::tp {
 #define GEN_PASS_DEF_REPORT
@@ -27,231 +20,6 @@ namespace mlir::tp {
 
 using namespace mlir;
 using namespace mlir::tp;
-
-namespace {
-
-struct CollectiveRecord {
-  std::string kind;
-  SmallVector<std::string> axes;
-  RankedTensorType type;
-  int64_t groupSize;
-  double bytesPerRank;
-  std::string layer;
-  std::string reason;
-};
-
-struct LayerRecord {
-  int64_t parameterBytes = 0;
-  double collectiveBytes = 0;
-};
-
-/// The numbers tp-report prints, for one rank.
-struct RankReport {
-  std::string mesh;
-  int64_t numRanks = 1;
-  /// Per layer, in the order layers first appear.
-  llvm::MapVector<std::string, LayerRecord, std::map<std::string, unsigned>>
-      layers;
-  int64_t parameterBytes = 0;
-  int64_t peakActivationBytes = 0;
-  SmallVector<CollectiveRecord> collectives;
-  double collectiveBytes = 0;
-};
-
-} // namespace
-
-/// The layer that owns a parameter: the first layer op that reads it, or the
-/// parameter itself.
-static std::string getOwningLayer(GetParameterOp get) {
-  Operation *first = nullptr;
-  for (Operation *user : get->getUsers())
-    if (user->hasAttr("layer") && (!first || user->isBeforeInBlock(first)))
-      first = user;
-  if (first)
-    return first->getAttrOfType<StringAttr>("layer").getValue().str();
-  return get.getName().str();
-}
-
-/// The layer whose output a collective redistributes, if any.
-static std::string getCausingLayer(Operation *collective) {
-  Value source = collective->getOperand(0);
-  while (Operation *producer = source.getDefiningOp()) {
-    if (auto layer = producer->getAttrOfType<StringAttr>("layer"))
-      return layer.getValue().str();
-    if (!isCollective(producer) && !isa<AnnotateOp>(producer))
-      break;
-    source = producer->getOperand(0);
-  }
-  return "-";
-}
-
-/// Bytes each rank sends for a collective on its local buffer of `bytes`
-/// bytes over `n` ranks: the cost model propagation chose it by.
-static double getCollectiveBytes(Operation *op, double bytes, int64_t n) {
-  auto [from, to] =
-      llvm::TypeSwitch<Operation *, std::pair<Placement, Placement>>(op)
-          .Case([](AllReduceOp) {
-            return std::pair(Placement::partial(), Placement::replicate());
-          })
-          .Case([](AllGatherOp) {
-            return std::pair(Placement::shard(0), Placement::replicate());
-          })
-          .Case([](ReduceScatterOp) {
-            return std::pair(Placement::partial(), Placement::shard(0));
-          })
-          .Case([](AllToAllOp) {
-            return std::pair(Placement::shard(0), Placement::shard(1));
-          })
-          .Default([](Operation *) {
-            return std::pair(Placement::replicate(), Placement::shard(0));
-          });
-  return getReshardBytes(from, to, n, bytes);
-}
-
-/// The largest total of bytes of activations live at once, walking the ops
-/// in order and freeing each value after its last use.
-static int64_t estimatePeakActivations(func::FuncOp function) {
-  DenseMap<Operation *, unsigned> position;
-  for (auto [index, op] : llvm::enumerate(function.getBody().front()))
-    position[&op] = index;
-  // A value nobody reads is freed right after it is made.
-  auto lastUse = [&](Value value) {
-    unsigned last = 0;
-    if (Operation *producer = value.getDefiningOp())
-      last = position[producer];
-    for (Operation *user : value.getUsers())
-      last = std::max(last, position[user]);
-    return last;
-  };
-  // Bytes freed after each op.
-  SmallVector<int64_t> freedAfter(position.size() + 1, 0);
-  int64_t live = 0, peak = 0;
-  auto track = [&](Value value) {
-    int64_t bytes = getNumBytes(cast<RankedTensorType>(value.getType()));
-    live += bytes;
-    freedAfter[lastUse(value)] += bytes;
-  };
-  for (BlockArgument argument : function.getArguments())
-    track(argument);
-  peak = live;
-  for (Operation &op : function.getBody().front()) {
-    if (!isa<GetParameterOp>(op))
-      for (Value result : op.getResults())
-        track(result);
-    peak = std::max(peak, live);
-    live -= freedAfter[position[&op]];
-  }
-  return peak;
-}
-
-static RankReport buildReport(MeshOp mesh, func::FuncOp function) {
-  RankReport report;
-  llvm::raw_string_ostream meshText(report.mesh);
-  for (auto [index, name, size] :
-       llvm::enumerate(mesh.getAxisNames(), mesh.getAxisSizes())) {
-    meshText << (index ? "," : "") << cast<StringAttr>(name).getValue() << ":"
-             << size;
-  }
-  report.numRanks = mesh.getNumRanks();
-  function.walk([&](Operation *op) {
-    if (auto get = dyn_cast<GetParameterOp>(op)) {
-      int64_t bytes = getNumBytes(get.getType());
-      report.layers[getOwningLayer(get)].parameterBytes += bytes;
-      report.parameterBytes += bytes;
-      return;
-    }
-    if (!isCollective(op))
-      return;
-    CollectiveRecord record;
-    record.kind = op->getName().stripDialect().str();
-    auto axes = op->getAttrOfType<ArrayAttr>("axes");
-    int64_t n = 1;
-    for (Attribute axis : axes) {
-      StringRef name = cast<StringAttr>(axis).getValue();
-      record.axes.push_back(name.str());
-      n *= mesh.getAxisSizes()[*mesh.getAxisIndex(name)];
-    }
-    record.type = cast<RankedTensorType>(op->getOperand(0).getType());
-    record.groupSize = n;
-    record.bytesPerRank = getCollectiveBytes(op, getNumBytes(record.type), n);
-    record.layer = getCausingLayer(op);
-    if (auto reason = op->getAttrOfType<StringAttr>(kReasonAttrName))
-      record.reason = reason.getValue().str();
-    report.layers[record.layer].collectiveBytes += record.bytesPerRank;
-    report.collectiveBytes += record.bytesPerRank;
-    report.collectives.push_back(record);
-  });
-  report.peakActivationBytes = estimatePeakActivations(function);
-  return report;
-}
-
-static std::string formatBytes(double bytes) {
-  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  unsigned unit = 0;
-  while (bytes >= 1024 && unit + 1 < std::size(units)) {
-    bytes /= 1024;
-    ++unit;
-  }
-  return llvm::formatv("{0:F2} {1}", bytes, units[unit]).str();
-}
-
-static void printTable(const RankReport &report, llvm::raw_ostream &os) {
-  os << "tp-report: mesh " << report.mesh << " (" << report.numRanks
-     << " ranks); bytes per rank\n\n";
-  os << llvm::formatv("{0,-40} {1,14} {2,14}\n", "layer", "parameters",
-                      "collectives");
-  for (const auto &[name, layer] : report.layers)
-    os << llvm::formatv("{0,-40} {1,14} {2,14}\n", name,
-                        formatBytes(layer.parameterBytes),
-                        formatBytes(layer.collectiveBytes));
-  os << llvm::formatv("{0,-40} {1,14} {2,14}\n", "total",
-                      formatBytes(report.parameterBytes),
-                      formatBytes(report.collectiveBytes));
-  os << "\npeak activations (estimate): "
-     << formatBytes(report.peakActivationBytes) << "\n";
-  os << "\ncollectives: " << report.collectives.size() << "\n";
-  for (const CollectiveRecord &record : report.collectives) {
-    os << llvm::formatv("  {0,-15} over {1,-8} {2,-24} {3,12}  ",
-                        record.kind, llvm::join(record.axes, ","),
-                        llvm::formatv("{0}", record.type).str(),
-                        formatBytes(record.bytesPerRank));
-    os << record.reason << "\n";
-  }
-}
-
-static llvm::json::Value toJSON(const RankReport &report) {
-  llvm::json::Array layers, collectives;
-  for (const auto &[name, layer] : report.layers)
-    layers.push_back(llvm::json::Object{
-        {"layer", name},
-        {"parameter_bytes", layer.parameterBytes},
-        {"collective_bytes", layer.collectiveBytes}});
-  for (const CollectiveRecord &record : report.collectives) {
-    std::string type;
-    llvm::raw_string_ostream(type) << record.type;
-    collectives.push_back(llvm::json::Object{
-        {"op", record.kind},
-        {"axes", llvm::json::Array(record.axes)},
-        {"group_size", record.groupSize},
-        {"type", type},
-        {"bytes_per_rank", record.bytesPerRank},
-        {"layer", record.layer},
-        {"reason", record.reason}});
-  }
-  return llvm::json::Object{
-      {"mesh", report.mesh},
-      {"ranks", report.numRanks},
-      {"parameter_bytes", report.parameterBytes},
-      {"peak_activation_bytes", report.peakActivationBytes},
-      {"collective_bytes", report.collectiveBytes},
-      {"layers", std::move(layers)},
-      {"collectives", std::move(collectives)}};
-}
-
-void mlir::tp::printRankReport(MeshOp mesh, func::FuncOp function,
-                               llvm::raw_ostream &os) {
-  printTable(buildReport(mesh, function), os);
-}
 
 namespace {
 struct ReportPass : public tp::impl::ReportBase<ReportPass> {
@@ -263,7 +31,7 @@ struct ReportPass : public tp::impl::ReportBase<ReportPass> {
     func::FuncOp function;
     if (failed(getMeshAndModel(module, mesh, function)))
       return signalPassFailure();
-    RankReport report = buildReport(mesh, function);
+    RankReport report = buildRankReport(mesh, function);
 
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> table =
@@ -272,7 +40,7 @@ struct ReportPass : public tp::impl::ReportBase<ReportPass> {
       module.emitError("cannot write the report: ") << error;
       return signalPassFailure();
     }
-    printTable(report, table->os());
+    printRankReport(report, table->os());
     table->keep();
     if (!jsonFile.empty()) {
       std::unique_ptr<llvm::ToolOutputFile> json =

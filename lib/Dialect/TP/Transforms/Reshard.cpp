@@ -31,8 +31,8 @@ static std::string describeUser(Operation *user, unsigned index) {
       return why.str();
     return "the layout tp.annotate pins";
   }
-  if (auto layer = user->getAttrOfType<StringAttr>("layer"))
-    return "layer '" + layer.getValue().str() + "'";
+  if (std::optional<StringRef> layer = getLayerName(user))
+    return "layer '" + layer->str() + "'";
   return user->getName().getStringRef().str();
 }
 

@@ -7,6 +7,8 @@
 
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 #include <limits>
 
 using namespace mlir;
@@ -77,12 +79,49 @@ LayoutAttr mlir::tp::getOperandLayout(Operation *user, unsigned operandIndex) {
   return dyn_cast<LayoutAttr>(layouts[operandIndex]);
 }
 
+std::optional<StringRef> mlir::tp::getLayerName(Operation *op) {
+  if (auto layer = dyn_cast<LayerOpInterface>(op))
+    return layer.getLayer();
+  return std::nullopt;
+}
+
+LogicalResult mlir::tp::verifyStyleFits(LayerOpInterface layer,
+                                        ParallelStyleKind kind,
+                                        std::optional<Placement> input,
+                                        std::optional<Placement> output) {
+  Operation *op = layer;
+  SmallVector<ParallelStyleKind> styles = layer.getParallelStyles();
+  if (kind != ParallelStyleKind::Replicate &&
+      !llvm::is_contained(styles, kind)) {
+    SmallVector<StringRef> names = llvm::map_to_vector(
+        styles, [](ParallelStyleKind style) {
+          return stringifyParallelStyleKind(style);
+        });
+    return op->emitError("layer '")
+           << layer.getLayer() << "' (" << op->getName() << ") cannot be "
+           << stringifyParallelStyleKind(kind) << "; it takes "
+           << llvm::join(names, ", ") << " or replicate";
+  }
+  for (auto [what, layout, value] :
+       {std::tuple("input", input, op->getOperand(0)),
+        std::tuple("output", output, Value(op->getResult(0)))}) {
+    int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+    if (layout && layout->isShard() &&
+        (layout->getDim() < -rank || layout->getDim() >= rank))
+      return op->emitError("layer '")
+             << layer.getLayer() << "': " << what << " layout "
+             << describePlacement(*layout) << " is out of range for its rank-"
+             << rank << " " << what;
+  }
+  return success();
+}
+
 std::string mlir::tp::describeProducer(Value value) {
   if (auto argument = dyn_cast<BlockArgument>(value))
     return "input #" + std::to_string(argument.getArgNumber());
   Operation *producer = value.getDefiningOp();
-  if (auto layer = producer->getAttrOfType<StringAttr>("layer"))
-    return "layer '" + layer.getValue().str() + "'";
+  if (std::optional<StringRef> layer = getLayerName(producer))
+    return "layer '" + layer->str() + "'";
   if (auto get = dyn_cast<GetParameterOp>(producer))
     return "parameter '" + get.getName().str() + "'";
   return producer->getName().getStringRef().str();

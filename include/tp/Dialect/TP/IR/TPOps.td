@@ -124,7 +124,8 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
 //===----------------------------------------------------------------------===//
 
 def TP_LinearOp : TP_Op<"linear",
-    [Pure, InferTypeOpAdaptor,
+    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+     InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Linear: y = x W^T + b";
   let description = [{
@@ -165,7 +166,8 @@ def TP_LinearOp : TP_Op<"linear",
 }
 
 def TP_EmbeddingOp : TP_Op<"embedding",
-    [Pure, InferTypeOpAdaptor,
+    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+     InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Embedding: a table lookup by token id";
   let description = [{
@@ -197,7 +199,8 @@ def TP_EmbeddingOp : TP_Op<"embedding",
 }
 
 def TP_RMSNormOp : TP_Op<"rms_norm",
-    [Pure, AllTypesMatch<["input", "result"]>,
+    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+     AllTypesMatch<["input", "result"]>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "RMSNorm over the last dim, with a learned scale";
   let description = [{
@@ -233,7 +236,8 @@ def TP_RMSNormOp : TP_Op<"rms_norm",
 }
 
 def TP_LayerNormOp : TP_Op<"layer_norm",
-    [Pure, AllTypesMatch<["input", "result"]>,
+    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+     AllTypesMatch<["input", "result"]>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "LayerNorm over the last dim, with a learned scale and shift";
   let description = [{

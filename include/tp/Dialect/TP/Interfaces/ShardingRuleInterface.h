@@ -1,13 +1,15 @@
 //===- ShardingRuleInterface.h - per-op sharding rules ----------*- C++ -*-===//
 //
 // This file declares ShardingRule, the description of an op's iteration
-// factors that the sharding passes reason with, and the op interface that
-// returns it.
+// factors that the sharding passes reason with, StyleSplit, what a parallel
+// style splits in a layer, and the op interfaces that return them.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TP_DIALECT_TP_INTERFACES_SHARDINGRULEINTERFACE_H
 #define TP_DIALECT_TP_INTERFACES_SHARDINGRULEINTERFACE_H
+
+#include "tp/Dialect/TP/IR/TPAttrs.h"
 
 #include "mlir/IR/OpDefinition.h"
 #include "llvm/ADT/SmallVector.h"
@@ -61,6 +63,13 @@ struct ShardingRule {
   /// reduction factor is split they must be partial sums too, so that the
   /// ranks' partial results add them once.
   SmallVector<unsigned> summandOperands;
+};
+
+/// What a parallel style splits in a layer op: a factor of its sharding rule,
+/// and what that factor counts, for messages ("output features").
+struct StyleSplit {
+  int64_t factor;
+  llvm::StringRef what;
 };
 
 } // namespace mlir::tp

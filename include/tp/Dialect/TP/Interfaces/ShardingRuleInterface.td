@@ -1,7 +1,8 @@
 //===- ShardingRuleInterface.td - per-op sharding rules ----*- tablegen -*-===//
 //
-// This file declares the op interface through which every model op tells the
-// sharding passes how its operand and result dims relate.
+// This file declares the op interfaces through which every model op tells the
+// sharding passes how its operand and result dims relate, and through which a
+// layer op says what each parallel style of a plan splits in it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +37,40 @@ def TP_ShardingRuleOpInterface : OpInterface<"ShardingRuleOpInterface"> {
         return ::mlir::tp::ShardingRule::elementwise(
             $_op, ::mlir::tp::ShardingRule::PartialFlow::None);
       }]>
+  ];
+}
+
+def TP_LayerOpInterface : OpInterface<"LayerOpInterface"> {
+  let cppNamespace = "::mlir::tp";
+  let description = [{
+    A layer op is what a parallelization plan names: it carries its module
+    path (`layers.0.feed_forward.w1`) and says which parallel styles it
+    takes and which factor of its sharding rule each one splits. Every layer
+    takes `replicate`, which splits nothing; tp-apply-plan and tp-propagate
+    ask the op for the rest, so a new layer op needs no change to them.
+  }];
+  let methods = [
+    InterfaceMethod<
+      /*desc=*/[{The layer's module path, which plans match and messages
+                 name.}],
+      /*retTy=*/"::llvm::StringRef",
+      /*methodName=*/"getLayer",
+      /*args=*/(ins),
+      /*methodBody=*/"return $_op.getLayer();">,
+    InterfaceMethod<
+      /*desc=*/[{The styles the layer takes besides `replicate`, in the order
+                 messages list them.}],
+      /*retTy=*/"::llvm::SmallVector<::mlir::tp::ParallelStyleKind>",
+      /*methodName=*/"getParallelStyles",
+      /*args=*/(ins)>,
+    InterfaceMethod<
+      /*desc=*/[{What style `kind`, one of getParallelStyles(), splits in
+                 this op, whose sharding rule is `rule`; emits an error and
+                 fails where the op's shapes cannot take it.}],
+      /*retTy=*/"::mlir::FailureOr<::mlir::tp::StyleSplit>",
+      /*methodName=*/"getStyleSplit",
+      /*args=*/(ins "::mlir::tp::ParallelStyleKind":$kind,
+                    "const ::mlir::tp::ShardingRule &":$rule)>
   ];
 }
 

@@ -49,6 +49,18 @@ LayoutAttr getLayout(Value value);
 /// none was assigned.
 LayoutAttr getOperandLayout(Operation *user, unsigned operandIndex);
 
+/// The module path of a layer op (LayerOpInterface); none for other ops.
+std::optional<StringRef> getLayerName(Operation *op);
+
+/// Checks that layer `layer` can take a style of `kind` with these input and
+/// output layouts (their shard dims may count from the end): the op takes
+/// the style (replicate or one of its getParallelStyles()) and the shard
+/// dims exist. tp-apply-plan checks plans with it, tp-propagate styles
+/// written by hand.
+LogicalResult verifyStyleFits(LayerOpInterface layer, ParallelStyleKind kind,
+                              std::optional<Placement> input,
+                              std::optional<Placement> output);
+
 /// Names what produced `value` for a user: `layer 'w2'`, `parameter
 /// 'w1.weight'`, `input #0` or the op's name.
 std::string describeProducer(Value value);
@@ -65,10 +77,6 @@ int64_t getNumBytes(RankedTensorType type);
 /// (making a partial sum out of a split value).
 double getReshardBytes(Placement from, Placement to, int64_t axisSize,
                        double bytes);
-
-/// Writes the per-rank report table of a rank's program: parameter bytes,
-/// peak activations and collectives, per layer and in total (tp-report).
-void printRankReport(MeshOp mesh, func::FuncOp function, llvm::raw_ostream &os);
 
 /// Names a placement as DTensor does (`Replicate`, `Shard(1)`,
 /// `Partial(sum)`), for reports and reasons.
