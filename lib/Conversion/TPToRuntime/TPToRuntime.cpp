@@ -71,10 +71,10 @@ private:
   void lowerOp(MatmulOp op);
   void lowerOp(EmbeddingOp op);
   // Elementwise, layout and reductions.
-  void lowerOp(AddOp op);
+  void lowerOp(AddOp op) { lowerBinary<runtime::add>(op); }
   void lowerOp(MulOp op);
-  void lowerOp(SiLUOp op);
-  void lowerOp(ReLUOp op);
+  void lowerOp(SiLUOp op) { lowerUnary<runtime::silu>(op); }
+  void lowerOp(ReLUOp op) { lowerUnary<runtime::relu>(op); }
   void lowerOp(GELUOp op);
   void lowerOp(ScaleOp op);
   void lowerOp(TransposeOp op);
@@ -93,6 +93,13 @@ private:
   void lowerOp(ReduceScatterOp op);
   void lowerOp(AllToAllOp op);
   void lowerOp(LocalSliceOp op);
+
+  /// Lowers an op `y = f(x)` to a call of (x, y, count).
+  template <typename Call, typename Op>
+  void lowerUnary(Op op);
+  /// Lowers an op `y = f(a, b)` to a call of (a, b, y, count).
+  template <typename Call, typename Op>
+  void lowerBinary(Op op);
 
   /// Calls the runtime function of `call` (a struct of RuntimeCalls.h),
   /// declaring it on first use; returns its result, if it has one.
@@ -339,13 +346,23 @@ void RuntimeEmitter::lowerOp(EmbeddingOp op) {
 // Elementwise, layout and reductions
 //===----------------------------------------------------------------------===//
 
-void RuntimeEmitter::lowerOp(AddOp op) {
-  emitCall(runtime::add{.layer = layerName(op),
-                        .dtype = dtypeOf(op.getResult()),
-                        .a = pointerTo(op.getLhs()),
-                        .b = pointerTo(op.getRhs()),
-                        .y = pointerTo(op.getResult()),
-                        .count = countOf(op.getResult())});
+template <typename Call, typename Op>
+void RuntimeEmitter::lowerUnary(Op op) {
+  emitCall(Call{.layer = layerName(op),
+                .dtype = dtypeOf(op.getResult()),
+                .x = pointerTo(op.getInput()),
+                .y = pointerTo(op.getResult()),
+                .count = countOf(op.getResult())});
+}
+
+template <typename Call, typename Op>
+void RuntimeEmitter::lowerBinary(Op op) {
+  emitCall(Call{.layer = layerName(op),
+                .dtype = dtypeOf(op.getResult()),
+                .a = pointerTo(op.getLhs()),
+                .b = pointerTo(op.getRhs()),
+                .y = pointerTo(op.getResult()),
+                .count = countOf(op.getResult())});
 }
 
 void RuntimeEmitter::lowerOp(MulOp op) {
@@ -358,28 +375,7 @@ void RuntimeEmitter::lowerOp(MulOp op) {
                                .count = countOf(op.getResult())});
     return;
   }
-  emitCall(runtime::mul{.layer = layerName(op),
-                        .dtype = dtypeOf(op.getResult()),
-                        .a = pointerTo(op.getLhs()),
-                        .b = pointerTo(op.getRhs()),
-                        .y = pointerTo(op.getResult()),
-                        .count = countOf(op.getResult())});
-}
-
-void RuntimeEmitter::lowerOp(SiLUOp op) {
-  emitCall(runtime::silu{.layer = layerName(op),
-                         .dtype = dtypeOf(op.getResult()),
-                         .x = pointerTo(op.getInput()),
-                         .y = pointerTo(op.getResult()),
-                         .count = countOf(op.getResult())});
-}
-
-void RuntimeEmitter::lowerOp(ReLUOp op) {
-  emitCall(runtime::relu{.layer = layerName(op),
-                         .dtype = dtypeOf(op.getResult()),
-                         .x = pointerTo(op.getInput()),
-                         .y = pointerTo(op.getResult()),
-                         .count = countOf(op.getResult())});
+  lowerBinary<runtime::mul>(op);
 }
 
 void RuntimeEmitter::lowerOp(GELUOp op) {

@@ -66,28 +66,39 @@ static StyleSplit splitOf(const ShardingRule &rule, unsigned operand,
   return {rule.operandDims[operand][dim].front(), what};
 }
 
-SmallVector<ParallelStyleKind> LinearOp::getParallelStyles() {
+/// The styles of a layer with a weight matrix (operand 1) and what they
+/// split: colwise the weight's dim `colwiseDim`, rowwise the other one.
+static SmallVector<ParallelStyleKind> getWeightStyles() {
   return {ParallelStyleKind::Colwise, ParallelStyleKind::Rowwise};
+}
+static StyleSplit splitWeight(const ShardingRule &rule, ParallelStyleKind kind,
+                              unsigned colwiseDim, StringRef colwiseWhat,
+                              StringRef rowwiseWhat) {
+  if (kind == ParallelStyleKind::Colwise)
+    return splitOf(rule, /*operand=*/1, colwiseDim, colwiseWhat);
+  return splitOf(rule, /*operand=*/1, 1 - colwiseDim, rowwiseWhat);
+}
+
+SmallVector<ParallelStyleKind> LinearOp::getParallelStyles() {
+  return getWeightStyles();
 }
 
 FailureOr<StyleSplit> LinearOp::getStyleSplit(ParallelStyleKind kind,
                                               const ShardingRule &rule) {
   // The weight is [out_features, in_features].
-  if (kind == ParallelStyleKind::Colwise)
-    return splitOf(rule, /*operand=*/1, /*dim=*/0, "output features");
-  return splitOf(rule, /*operand=*/1, /*dim=*/1, "input features");
+  return splitWeight(rule, kind, /*colwiseDim=*/0, "output features",
+                     "input features");
 }
 
 SmallVector<ParallelStyleKind> EmbeddingOp::getParallelStyles() {
-  return {ParallelStyleKind::Colwise, ParallelStyleKind::Rowwise};
+  return getWeightStyles();
 }
 
 FailureOr<StyleSplit> EmbeddingOp::getStyleSplit(ParallelStyleKind kind,
                                                  const ShardingRule &rule) {
   // The table is [num_embeddings, embedding_dim].
-  if (kind == ParallelStyleKind::Colwise)
-    return splitOf(rule, /*operand=*/1, /*dim=*/1, "embedding features");
-  return splitOf(rule, /*operand=*/1, /*dim=*/0, "vocabulary rows");
+  return splitWeight(rule, kind, /*colwiseDim=*/1, "embedding features",
+                     "vocabulary rows");
 }
 
 ShardingRule EmbeddingOp::getShardingRule() {

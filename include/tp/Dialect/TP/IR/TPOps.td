@@ -325,6 +325,28 @@ class TP_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
 def TP_SiLUOp : TP_UnaryOp<"silu", "silu(x) = x * sigmoid(x)">;
 def TP_ReLUOp : TP_UnaryOp<"relu", "relu(x) = max(x, 0)">;
 
+def TP_SiLUGradOp : TP_Op<"silu_grad", [Pure,
+    AllTypesMatch<["input", "grad", "result"]>, TP_ShardingRuleOpInterface]> {
+  let summary = "The backward of silu: dy * silu'(x)";
+  let description = [{
+    Given silu's input `x` and the gradient `dy` of its output, yields the
+    gradient of its input, `dy * s(x) * (1 + x * (1 - s(x)))` with `s` the
+    logistic function: the backward of `tp.silu` in a training step.
+
+    Constraints:
+    - input, gradient and result have the same type.
+
+    Example:
+
+    ```mlir
+    %dx = tp.silu_grad %x, %dy : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input, TP_FloatTensor:$grad);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
+}
+
 def TP_GELUOp : TP_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>,
     TP_ShardingRuleOpInterface]> {
   let summary = "Elementwise GELU";
