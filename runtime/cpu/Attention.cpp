@@ -22,13 +22,11 @@ using namespace tprt;
 /// enough that the scores of long sequences take little memory.
 static const int64_t queryBlock = 128;
 
-void tprt_rope(tprt_context *ctx, int32_t dtype, const void *input,
-               void *output, int64_t batch, int64_t seq, int64_t heads,
-               int64_t head_dim, double theta) {
-  if (head_dim % 2 != 0)
-    fail(ctx,
-         "tprt_rope: head_dim " + std::to_string(head_dim) + " must be even");
-  F32Scope f32(*ctx, "tprt_rope", nullptr, dtype);
+void cpu::rope(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *input, void *output, int64_t batch, int64_t seq,
+               int64_t heads, int64_t head_dim, double theta) {
+  checkRope(ctx, layer, head_dim);
+  F32Scope f32(*ctx, "tprt_rope", layer, dtype);
   int64_t count = batch * seq * heads * head_dim;
   const float *x = f32.input(input, count);
   float *y = f32.output(output, count);
@@ -54,7 +52,7 @@ void tprt_rope(tprt_context *ctx, int32_t dtype, const void *input,
     }
 }
 
-void tprt_attention(tprt_context *ctx, const char *layer, int32_t dtype,
+void cpu::attention(tprt_context *ctx, const char *layer, int32_t dtype,
                     const void *query, const void *key, const void *value,
                     void *output, void *workspace, int64_t workspace_bytes,
                     int64_t batch, int64_t q_seq, int64_t kv_seq,

@@ -1,7 +1,8 @@
-//===- Backend.cpp - the cpu backend's memory functions -------------------===//
+//===- Backend.cpp - the cpu backend's table ------------------------------===//
 //
-// This file implements the backend table of the cpu backend: device memory is
-// zeroed, 64-byte aligned host memory, and copies are memcpy.
+// This file implements the backend table of the cpu backend: its kernels,
+// one per entry of tprt_calls.def, and its memory functions, where device
+// memory is zeroed, 64-byte aligned host memory, and copies are memcpy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,8 +47,14 @@ static void copyToHost(tprt_context &, void *host, const char *device,
 
 static void synchronize(tprt_context &) {}
 
+const Kernels tprt::cpu::kernels = {
+#define TPRT_CALL(ret, name, args) cpu::name,
+#include "tprt/tprt_calls.def"
+#undef TPRT_CALL
+};
+
 const Backend &tprt::backend() {
-  static const Backend cpu = {
+  static const Backend table = {
       "cpu",        // name
       true,         // hostMemory
       initialize,   // initialize
@@ -58,6 +65,7 @@ const Backend &tprt::backend() {
       copyToDevice, // copyToDevice
       copyToHost,   // copyToHost
       synchronize,  // synchronize
+      cpu::kernels, // kernels
   };
-  return cpu;
+  return table;
 }

@@ -1,15 +1,18 @@
 //===- Kernels.h - helpers shared by the cpu kernels ------------*- C++ -*-===//
 //
-// This file declares what several cpu kernels share: the f32 views that let
-// kernels written once in f32 serve f16 and bf16 calls, and the numerically
-// careful softmax of one row used by softmax and attention.
+// This file declares what the cpu kernels share beyond their declarations
+// (cpu::linear ..., Backend.h) and the argument checks (Checks.h), which it
+// includes: the f32 views that let kernels written once in f32 serve f16 and
+// bf16 calls, and the numerically careful softmax of one row used by softmax
+// and attention.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TPRT_CPU_KERNELS_H
 #define TPRT_CPU_KERNELS_H
 
-#include "Context.h"
+#include "Backend.h"
+#include "Checks.h"
 
 #include <cstdint>
 #include <vector>

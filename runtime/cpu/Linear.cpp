@@ -44,16 +44,14 @@ static void linearF32(const float *x, const float *w, const float *bias,
               k, beta, y, ldy);
 }
 
-void tprt_linear(tprt_context *ctx, const char *layer, int32_t dtype,
+void cpu::linear(tprt_context *ctx, const char *layer, int32_t dtype,
                  const void *x, const void *w, const void *bias, void *y,
                  int64_t m, int64_t n, int64_t k) {
   const char *call = "tprt_linear";
-  int rows = blasDim(ctx, call, layer, "m", m);
-  int outputs = blasDim(ctx, call, layer, "n", n);
-  int inputs = blasDim(ctx, call, layer, "k", k);
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
+  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
   if (rows == 0 || outputs == 0)
     return;
-  dtypeSize(ctx, call, layer, dtype);
   if (inputs > 0 && dnnlMatmul(*ctx, call, layer, dtype, x, w, bias, y, 1, m,
                                n, k, /*transposeB=*/true))
     return;
@@ -75,15 +73,12 @@ void tprt_linear(tprt_context *ctx, const char *layer, int32_t dtype,
   }
 }
 
-void tprt_matmul(tprt_context *ctx, const char *layer, int32_t dtype,
+void cpu::matmul(tprt_context *ctx, const char *layer, int32_t dtype,
                  const void *a, const void *b, void *c, int64_t batch,
                  int64_t m, int64_t n, int64_t k) {
   const char *call = "tprt_matmul";
-  blasDim(ctx, call, layer, "batch", batch);
-  int rows = blasDim(ctx, call, layer, "m", m);
-  int cols = blasDim(ctx, call, layer, "n", n);
-  int inner = blasDim(ctx, call, layer, "k", k);
-  dtypeSize(ctx, call, layer, dtype);
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, batch, m, n, k);
+  int rows = sizes.m, cols = sizes.n, inner = sizes.k;
   if (batch > 0 && rows > 0 && cols > 0 && inner > 0 &&
       dnnlMatmul(*ctx, call, layer, dtype, a, b, nullptr, c, batch, m, n, k,
                  /*transposeB=*/false))
@@ -104,7 +99,7 @@ void tprt_matmul(tprt_context *ctx, const char *layer, int32_t dtype,
                 c32 + i * m * n, cols);
 }
 
-void tprt_embedding(tprt_context *ctx, const char *layer, int32_t dtype,
+void cpu::embedding(tprt_context *ctx, const char *layer, int32_t dtype,
                     const int64_t *ids, const void *table, void *y,
                     int64_t count, int64_t rows, int64_t dim,
                     int64_t row_offset, int64_t total_rows) {

@@ -15,7 +15,7 @@
 
 using namespace tprt;
 
-void tprt_rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+void cpu::rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
                    const void *input, const void *weightInput, void *output,
                    int64_t rows, int64_t features, double epsilon) {
   F32Scope f32(*ctx, "tprt_rms_norm", layer, dtype);
@@ -33,7 +33,7 @@ void tprt_rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
   }
 }
 
-void tprt_layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+void cpu::layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
                      const void *input, const void *weightInput,
                      const void *biasInput, void *output, int64_t rows,
                      int64_t features, double epsilon) {
@@ -58,9 +58,10 @@ void tprt_layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
   }
 }
 
-void tprt_softmax(tprt_context *ctx, int32_t dtype, const void *input,
-                  void *output, int64_t outer, int64_t dim, int64_t inner) {
-  F32Scope f32(*ctx, "tprt_softmax", nullptr, dtype);
+void cpu::softmax(tprt_context *ctx, const char *layer, int32_t dtype,
+                  const void *input, void *output, int64_t outer, int64_t dim,
+                  int64_t inner) {
+  F32Scope f32(*ctx, "tprt_softmax", layer, dtype);
   const float *x = f32.input(input, outer * dim * inner);
   float *y = f32.output(output, outer * dim * inner);
   if (inner == 1) {
@@ -95,7 +96,7 @@ void tprt_softmax(tprt_context *ctx, int32_t dtype, const void *input,
   }
 }
 
-void tprt_cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
+void cpu::cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
                         const void *logitsInput, const int64_t *labels,
                         void *lossOutput, int64_t positions, int64_t classes) {
   F32Scope f32(*ctx, "tprt_cross_entropy", layer, dtype);

@@ -11,14 +11,13 @@
 //
 // Where the ranks of a node outnumber its GPUs (a one-GPU test machine),
 // NCCL refuses to run; each collective then copies its input to pinned host
-// memory, runs the cpu backend's MPI implementation on it
-// (HostCollectives.h) and copies the result back. Reductions sum in the
+// memory, runs the cpu backend's collective on it (cpu/Collectives.cpp, MPI)
+// and copies the result back. Reductions sum in the
 // dtype on both paths, as tprt.h specifies.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
-#include "HostCollectives.h"
 #include "Launch.h"
 #include "Tensor.h"
 
@@ -31,7 +30,7 @@ namespace {
 /// first use. Creation is collective over the group (and MPI_Comm_split's
 /// over every rank), which SPMD code satisfies.
 ncclComm_t communicator(tprt_context *ctx, State &s, int64_t axisMask,
-                        const char *call) {
+                        const char *call, const char *layer) {
   auto it = s.comms.find(axisMask);
   if (it != s.comms.end())
     return it->second;
@@ -41,10 +40,11 @@ ncclComm_t communicator(tprt_context *ctx, State &s, int64_t axisMask,
   MPI_Comm_rank(group, &rank);
   ncclUniqueId id;
   if (rank == 0)
-    checkNccl(ctx, ncclGetUniqueId(&id), nullptr, call, "ncclGetUniqueId");
+    checkNccl(ctx, ncclGetUniqueId(&id), nullptr, call, layer,
+              "ncclGetUniqueId");
   MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, group);
   ncclComm_t comm = nullptr;
-  checkNccl(ctx, ncclCommInitRank(&comm, size, id, rank), comm, call,
+  checkNccl(ctx, ncclCommInitRank(&comm, size, id, rank), comm, call, layer,
             "ncclCommInitRank");
   s.comms[axisMask] = comm;
   return comm;
@@ -65,146 +65,152 @@ ncclDataType_t ncclType(int32_t dtype) {
 /// Copies src viewed as [d0, d1, block bytes] to dst viewed as [d1, d0,
 /// block bytes], on the stream.
 void swapOuterDims(tprt_context *ctx, State &s, const char *call,
-                   const void *src, void *dst, int64_t d0, int64_t d1,
-                   int64_t blockBytes) {
+                   const char *layer, const void *src, void *dst, int64_t d0,
+                   int64_t d1, int64_t blockBytes) {
   int64_t sizes[] = {d1, d0};
   int64_t srcStrides[] = {blockBytes, d1 * blockBytes};
   check(ctx,
         launchStridedCopy(s.stream, src, srcStrides, dst, sizes, 2, blockBytes),
-        call, nullptr, "the rearranging kernel");
+        call, layer, "the rearranging kernel");
 }
 
-void copyDevice(tprt_context *ctx, State &s, const char *call, const void *x,
-                void *y, int64_t bytes) {
+void copyDevice(tprt_context *ctx, State &s, const char *call,
+                const char *layer, const void *x, void *y, int64_t bytes) {
   if (x == y || bytes == 0)
     return;
   check(ctx, cudaMemcpyAsync(y, x, bytes, cudaMemcpyDeviceToDevice, s.stream),
-        call, nullptr, "cudaMemcpyAsync");
+        call, layer, "cudaMemcpyAsync");
 }
 
 /// The MPI fallback's first step: `bytes` of device memory at `x` in pinned
 /// staging buffer `slot`, once all earlier work is done.
-void *toHost(tprt_context *ctx, State &s, const char *call, const void *x,
-             int64_t bytes, int slot) {
+void *toHost(tprt_context *ctx, State &s, const char *call, const char *layer,
+             const void *x, int64_t bytes, int slot) {
   void *host = hostStaging(ctx, slot, bytes);
   check(ctx, cudaMemcpyAsync(host, x, bytes, cudaMemcpyDeviceToHost, s.stream),
-        call, nullptr, "cudaMemcpyAsync");
-  waitForStream(ctx, s, call, nullptr,
-                "cudaStreamQuery");
+        call, layer, "cudaMemcpyAsync");
+  waitForStream(ctx, s, call, layer, "cudaStreamQuery");
   return host;
 }
 
 /// Its last step: the result back to the device. The copy is ordered before
 /// anything later on the stream, including the next copy into the staging
 /// buffer, so it need not be waited for.
-void toDevice(tprt_context *ctx, State &s, const char *call, void *y,
-              const void *host, int64_t bytes) {
+void toDevice(tprt_context *ctx, State &s, const char *call, const char *layer,
+              void *y, const void *host, int64_t bytes) {
   check(ctx, cudaMemcpyAsync(y, host, bytes, cudaMemcpyHostToDevice, s.stream),
-        call, nullptr, "cudaMemcpyAsync");
+        call, layer, "cudaMemcpyAsync");
 }
 
 } // namespace
 
-void allReduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-               int64_t count, int64_t axis_mask) {
+int64_t group_index(tprt_context *ctx, const char *layer, int64_t axis_mask) {
+  return cpu::group_index(ctx, layer, axis_mask);
+}
+
+void all_reduce(tprt_context *ctx, const char *layer, int32_t dtype,
+                const void *x, void *y, int64_t count, int64_t axis_mask) {
   const char *call = "tprt_all_reduce";
-  int64_t bytes = count * dtypeSize(ctx, call, nullptr, dtype);
-  checkAxisMask(*ctx, call, axis_mask);
+  int64_t bytes = count * dtypeSize(ctx, call, layer, dtype);
+  checkAxisMask(*ctx, call, layer, axis_mask);
   State &s = state(ctx);
   if (groupSize(*ctx, axis_mask) == 1)
-    return copyDevice(ctx, s, call, x, y, bytes);
+    return copyDevice(ctx, s, call, layer, x, y, bytes);
   if (count == 0)
     return;
   if (!s.nccl) {
-    void *host = toHost(ctx, s, call, x, bytes, 0);
-    hostAllReduce(ctx, dtype, host, host, count, axis_mask);
-    return toDevice(ctx, s, call, y, host, bytes);
+    void *host = toHost(ctx, s, call, layer, x, bytes, 0);
+    cpu::all_reduce(ctx, layer, dtype, host, host, count, axis_mask);
+    return toDevice(ctx, s, call, layer, y, host, bytes);
   }
-  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call, layer);
   checkNccl(
       ctx, ncclAllReduce(x, y, count, ncclType(dtype), ncclSum, comm, s.stream),
-      comm, call, "ncclAllReduce");
+      comm, call, layer, "ncclAllReduce");
 }
 
-void allGather(tprt_context *ctx, const void *x, void *y, int64_t outer,
-               int64_t inner_bytes, int64_t axis_mask) {
+void all_gather(tprt_context *ctx, const char *layer, const void *x, void *y,
+                int64_t outer, int64_t inner_bytes, int64_t axis_mask) {
   const char *call = "tprt_all_gather";
-  checkAxisMask(*ctx, call, axis_mask);
+  checkAxisMask(*ctx, call, layer, axis_mask);
   State &s = state(ctx);
   int64_t group = groupSize(*ctx, axis_mask);
   int64_t bytes = outer * inner_bytes;
   if (group == 1)
-    return copyDevice(ctx, s, call, x, y, bytes);
+    return copyDevice(ctx, s, call, layer, x, y, bytes);
   if (bytes == 0)
     return;
   if (!s.nccl) {
-    void *hostX = toHost(ctx, s, call, x, bytes, 0);
+    void *hostX = toHost(ctx, s, call, layer, x, bytes, 0);
     void *hostY = hostStaging(ctx, 1, group * bytes);
-    hostAllGather(ctx, hostX, hostY, outer, inner_bytes, axis_mask);
-    return toDevice(ctx, s, call, y, hostY, group * bytes);
+    cpu::all_gather(ctx, layer, hostX, hostY, outer, inner_bytes, axis_mask);
+    return toDevice(ctx, s, call, layer, y, hostY, group * bytes);
   }
-  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call, layer);
   // NCCL gathers [group, outer, inner]; y is [outer, group, inner].
   void *pieces = outer == 1 ? y : deviceScratch(ctx, 0, group * bytes);
   checkNccl(ctx, ncclAllGather(x, pieces, bytes, ncclChar, comm, s.stream),
-            comm, call, "ncclAllGather");
+            comm, call, layer, "ncclAllGather");
   if (outer > 1)
-    swapOuterDims(ctx, s, call, pieces, y, group, outer, inner_bytes);
+    swapOuterDims(ctx, s, call, layer, pieces, y, group, outer, inner_bytes);
 }
 
-void reduceScatter(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-                   int64_t outer, int64_t inner, int64_t axis_mask) {
+void reduce_scatter(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *x, void *y, int64_t outer, int64_t inner,
+                    int64_t axis_mask) {
   const char *call = "tprt_reduce_scatter";
-  int64_t elementBytes = dtypeSize(ctx, call, nullptr, dtype);
-  checkAxisMask(*ctx, call, axis_mask);
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
+  checkAxisMask(*ctx, call, layer, axis_mask);
   State &s = state(ctx);
   int64_t group = groupSize(*ctx, axis_mask);
   int64_t count = outer * inner, bytes = count * elementBytes;
   if (group == 1)
-    return copyDevice(ctx, s, call, x, y, bytes);
+    return copyDevice(ctx, s, call, layer, x, y, bytes);
   if (count == 0)
     return;
   if (!s.nccl) {
-    void *hostX = toHost(ctx, s, call, x, group * bytes, 0);
+    void *hostX = toHost(ctx, s, call, layer, x, group * bytes, 0);
     void *hostY = hostStaging(ctx, 1, bytes);
-    hostReduceScatter(ctx, dtype, hostX, hostY, outer, inner, axis_mask);
-    return toDevice(ctx, s, call, y, hostY, bytes);
+    cpu::reduce_scatter(ctx, layer, dtype, hostX, hostY, outer, inner,
+                        axis_mask);
+    return toDevice(ctx, s, call, layer, y, hostY, bytes);
   }
-  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call, layer);
   // x is [outer, group, inner]; NCCL scatters [group, outer, inner].
   const void *pieces = x;
   if (outer > 1) {
     void *packed = deviceScratch(ctx, 0, group * bytes);
-    swapOuterDims(ctx, s, call, x, packed, outer, group, inner * elementBytes);
+    swapOuterDims(ctx, s, call, layer, x, packed, outer, group,
+                  inner * elementBytes);
     pieces = packed;
   }
   checkNccl(ctx,
             ncclReduceScatter(pieces, y, count, ncclType(dtype), ncclSum, comm,
                               s.stream),
-            comm, call, "ncclReduceScatter");
+            comm, call, layer, "ncclReduceScatter");
 }
 
-void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
-              int64_t rank, const int64_t *shape, int64_t split_dim,
-              int64_t concat_dim, int64_t axis_mask) {
+void all_to_all(tprt_context *ctx, const char *layer, const void *x, void *y,
+                int64_t element_bytes, int64_t rank, const int64_t *shape,
+                int64_t split_dim, int64_t concat_dim, int64_t axis_mask) {
   const char *call = "tprt_all_to_all";
   std::vector<int64_t> piece =
-      allToAllPiece(ctx, rank, shape, split_dim, concat_dim, axis_mask);
+      allToAllPiece(ctx, layer, rank, shape, split_dim, concat_dim, axis_mask);
   State &s = state(ctx);
   int64_t group = groupSize(*ctx, axis_mask);
   int64_t pieceBytes = elementCount(piece) * element_bytes;
   if (group == 1)
-    return copyDevice(ctx, s, call, x, y, pieceBytes);
+    return copyDevice(ctx, s, call, layer, x, y, pieceBytes);
   if (pieceBytes == 0)
     return;
   if (!s.nccl) {
-    void *hostX = toHost(ctx, s, call, x, group * pieceBytes, 0);
+    void *hostX = toHost(ctx, s, call, layer, x, group * pieceBytes, 0);
     void *hostY = hostStaging(ctx, 1, group * pieceBytes);
-    hostAllToAll(ctx, hostX, hostY, element_bytes, rank, shape, split_dim,
-                 concat_dim, axis_mask);
-    return toDevice(ctx, s, call, y, hostY, group * pieceBytes);
+    cpu::all_to_all(ctx, layer, hostX, hostY, element_bytes, rank, shape,
+                    split_dim, concat_dim, axis_mask);
+    return toDevice(ctx, s, call, layer, y, hostY, group * pieceBytes);
   }
-  ncclComm_t comm = communicator(ctx, s, axis_mask, call);
+  ncclComm_t comm = communicator(ctx, s, axis_mask, call, layer);
   // x is [before, group, piece bytes per before-index] around the split dim;
   // member j is sent [j, before, ...].
   int64_t before = elementCount(std::vector<int64_t>(shape, shape + split_dim));
@@ -212,7 +218,8 @@ void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
   if (before > 1) {
     auto *packed =
         static_cast<char *>(deviceScratch(ctx, 0, group * pieceBytes));
-    swapOuterDims(ctx, s, call, x, packed, before, group, pieceBytes / before);
+    swapOuterDims(ctx, s, call, layer, x, packed, before, group,
+                  pieceBytes / before);
     send = packed;
   }
   // y is [ahead, group, received bytes per ahead-index] around the concat
@@ -222,26 +229,27 @@ void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
   char *received =
       ahead > 1 ? static_cast<char *>(deviceScratch(ctx, 1, group * pieceBytes))
                 : static_cast<char *>(y);
-  checkNccl(ctx, ncclGroupStart(), comm, call, "ncclGroupStart");
+  checkNccl(ctx, ncclGroupStart(), comm, call, layer, "ncclGroupStart");
   for (int64_t j = 0; j < group; ++j) {
     checkNccl(ctx,
               ncclSend(send + j * pieceBytes, pieceBytes, ncclChar, int(j),
                        comm, s.stream),
-              comm, call, "ncclSend");
+              comm, call, layer, "ncclSend");
     checkNccl(ctx,
               ncclRecv(received + j * pieceBytes, pieceBytes, ncclChar, int(j),
                        comm, s.stream),
-              comm, call, "ncclRecv");
+              comm, call, layer, "ncclRecv");
   }
-  checkNccl(ctx, ncclGroupEnd(), comm, call, "ncclGroupEnd");
+  checkNccl(ctx, ncclGroupEnd(), comm, call, layer, "ncclGroupEnd");
   if (ahead > 1)
-    swapOuterDims(ctx, s, call, received, y, group, ahead, pieceBytes / ahead);
+    swapOuterDims(ctx, s, call, layer, received, y, group, ahead,
+                  pieceBytes / ahead);
 }
 
-void localSlice(tprt_context *ctx, const void *x, void *y, int64_t outer,
-                int64_t inner_bytes, int64_t axis_mask) {
+void local_slice(tprt_context *ctx, const char *layer, const void *x, void *y,
+                 int64_t outer, int64_t inner_bytes, int64_t axis_mask) {
   const char *call = "tprt_local_slice";
-  checkAxisMask(*ctx, call, axis_mask);
+  checkAxisMask(*ctx, call, layer, axis_mask);
   int64_t group = groupSize(*ctx, axis_mask);
   int64_t index = groupIndex(*ctx, axis_mask);
   if (outer == 0 || inner_bytes == 0)
@@ -252,7 +260,7 @@ void localSlice(tprt_context *ctx, const void *x, void *y, int64_t outer,
         launchStridedCopy(state(ctx).stream,
                           static_cast<const char *>(x) + index * inner_bytes,
                           &stride, y, &outer, 1, inner_bytes),
-        call, nullptr, "the kernel launch");
+        call, layer, "the kernel launch");
 }
 
 } // namespace cuda

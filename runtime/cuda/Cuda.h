@@ -4,10 +4,11 @@
 // stream, the cuBLAS and cuBLASLt handles and the cuBLASLt plans of biased
 // linears, an NCCL communicator per axis mask, scratch and staging
 // buffers), the checks that turn CUDA, cuBLAS and NCCL errors into
-// messages naming the call and the layer, and every function of tprt.h on
-// device pointers, in namespace tprt::cuda. Api.cpp defines the C API (and
-// the backend table of Backend.h) on top of these; the tests call both these
-// and the cpu backend's C API in one binary, to compare them.
+// messages naming the call and the layer, and the memory functions of the
+// backend table. The kernels, cuda::linear ... on device pointers, are
+// declared with the cpu backend's from tprt_calls.def (Backend.h, included
+// here); Backend.cpp puts them in the table main and the C API use, and the
+// tests call them next to the cpu backend's in one binary, to compare them.
 //
 // Every call is issued on the rank's stream and returns without waiting,
 // except where the host needs a result: the MPI fallback of the collectives
@@ -19,7 +20,8 @@
 #ifndef TPRT_CUDA_CUDA_H
 #define TPRT_CUDA_CUDA_H
 
-#include "Context.h"
+#include "Backend.h"
+#include "Checks.h"
 
 #include <cublasLt.h>
 #include <cublas_v2.h>
@@ -133,7 +135,7 @@ void check(const tprt_context *ctx, cudaError_t error, const char *call,
 void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
                const char *layer, const char *api);
 void checkNccl(const tprt_context *ctx, ncclResult_t result, ncclComm_t comm,
-               const char *call, const char *api);
+               const char *call, const char *layer, const char *api);
 
 /// The slot where a kernel about to check that values lie in [0, bound)
 /// leaves the first position of one that does not; `what` names a value
@@ -175,69 +177,6 @@ void copyToDevice(tprt_context &ctx, char *device, const void *host,
 void copyToHost(tprt_context &ctx, void *host, const char *device,
                 int64_t bytes);
 void synchronize(tprt_context &ctx);
-
-//===--- tprt.h on device pointers ----------------------------------------===//
-
-void linear(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
-            const void *w, const void *bias, void *y, int64_t m, int64_t n,
-            int64_t k);
-void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
-               const int64_t *ids, const void *table, void *y, int64_t count,
-               int64_t rows, int64_t dim, int64_t row_offset,
-               int64_t total_rows);
-void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
-            const void *b, void *c, int64_t batch, int64_t m, int64_t n,
-            int64_t k);
-void add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
-         void *y, int64_t count);
-void siluMul(tprt_context *ctx, int32_t dtype, const void *gate, const void *up,
-             void *y, int64_t count);
-void mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
-         void *y, int64_t count);
-void silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t count);
-void relu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t count);
-void gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t count, int32_t tanh_approx);
-void scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-           int64_t count, double factor);
-void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
-             const void *weight, void *y, int64_t rows, int64_t features,
-             double epsilon);
-void layerNorm(tprt_context *ctx, const char *layer, int32_t dtype,
-               const void *x, const void *weight, const void *bias, void *y,
-               int64_t rows, int64_t features, double epsilon);
-void softmax(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-             int64_t outer, int64_t dim, int64_t inner);
-void transpose(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
-               int64_t rank, const int64_t *shape, const int64_t *perm);
-void copy(tprt_context *ctx, const void *x, void *y, int64_t bytes);
-void rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
-          double theta);
-void attention(tprt_context *ctx, const char *layer, int32_t dtype,
-               const void *q, const void *k, const void *v, void *o,
-               void *workspace, int64_t workspace_bytes, int64_t batch,
-               int64_t q_seq, int64_t kv_seq, int64_t q_heads, int64_t kv_heads,
-               int64_t head_dim, int32_t causal, double scale);
-void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y, int64_t rank,
-         const int64_t *shape, int64_t dim_mask);
-void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,
-                  const void *logits, const int64_t *labels, void *loss,
-                  int64_t positions, int64_t classes);
-
-void allReduce(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-               int64_t count, int64_t axis_mask);
-void allGather(tprt_context *ctx, const void *x, void *y, int64_t outer,
-               int64_t inner_bytes, int64_t axis_mask);
-void reduceScatter(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-                   int64_t outer, int64_t inner, int64_t axis_mask);
-void allToAll(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
-              int64_t rank, const int64_t *shape, int64_t split_dim,
-              int64_t concat_dim, int64_t axis_mask);
-void localSlice(tprt_context *ctx, const void *x, void *y, int64_t outer,
-                int64_t inner_bytes, int64_t axis_mask);
 
 } // namespace cuda
 } // namespace tprt

@@ -69,18 +69,20 @@ void checkGrid(const tprt_context *ctx, const char *call, const char *layer,
 }
 
 /// Checks `dtype`, then enqueues the elementwise kernel of `call`.
-void binary(tprt_context *ctx, const char *call, int32_t dtype, Binary op,
-            const void *a, const void *b, void *y, int64_t count) {
-  dtypeSize(ctx, call, nullptr, dtype);
+void binary(tprt_context *ctx, const char *call, const char *layer,
+            int32_t dtype, Binary op, const void *a, const void *b, void *y,
+            int64_t count) {
+  dtypeSize(ctx, call, layer, dtype);
   check(ctx, launchBinary(state(ctx).stream, dtype, op, a, b, y, count), call,
-        nullptr, "the kernel launch");
+        layer, "the kernel launch");
 }
 
-void unary(tprt_context *ctx, const char *call, int32_t dtype, Unary op,
-           const void *x, void *y, int64_t count, float factor) {
-  dtypeSize(ctx, call, nullptr, dtype);
+void unary(tprt_context *ctx, const char *call, const char *layer,
+           int32_t dtype, Unary op, const void *x, void *y, int64_t count,
+           float factor) {
+  dtypeSize(ctx, call, layer, dtype);
   check(ctx, launchUnary(state(ctx).stream, dtype, op, x, y, count, factor),
-        call, nullptr, "the kernel launch");
+        call, layer, "the kernel launch");
 }
 
 /// The cuBLAS type of the elements of `dtype`, a checked tprt_dtype.
@@ -226,10 +228,9 @@ void linear(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
             const void *w, const void *bias, void *y, int64_t m, int64_t n,
             int64_t k) {
   const char *call = "tprt_linear";
-  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
-  int rows = blasDim(ctx, call, layer, "m", m);
-  int outputs = blasDim(ctx, call, layer, "n", n);
-  int inputs = blasDim(ctx, call, layer, "k", k);
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
+  int64_t elementBytes = sizes.elementBytes;
+  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
   if (rows == 0 || outputs == 0)
     return;
   State &s = state(ctx);
@@ -273,11 +274,9 @@ void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
             const void *b, void *c, int64_t batch, int64_t m, int64_t n,
             int64_t k) {
   const char *call = "tprt_matmul";
-  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
-  int count = blasDim(ctx, call, layer, "batch", batch);
-  int rows = blasDim(ctx, call, layer, "m", m);
-  int cols = blasDim(ctx, call, layer, "n", n);
-  int inner = blasDim(ctx, call, layer, "k", k);
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, batch, m, n, k);
+  int64_t elementBytes = sizes.elementBytes;
+  int count = sizes.batch, rows = sizes.m, cols = sizes.n, inner = sizes.k;
   if (count == 0 || rows == 0 || cols == 0)
     return;
   State &s = state(ctx);
@@ -325,46 +324,47 @@ void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
   keepBadValue(ctx, s, call, layer, ids, badIndex);
 }
 
-void add(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
-         void *y, int64_t count) {
-  binary(ctx, "tprt_add", dtype, Binary::Add, a, b, y, count);
+void add(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
+         const void *b, void *y, int64_t count) {
+  binary(ctx, "tprt_add", layer, dtype, Binary::Add, a, b, y, count);
 }
 
-void mul(tprt_context *ctx, int32_t dtype, const void *a, const void *b,
-         void *y, int64_t count) {
-  binary(ctx, "tprt_mul", dtype, Binary::Mul, a, b, y, count);
+void mul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
+         const void *b, void *y, int64_t count) {
+  binary(ctx, "tprt_mul", layer, dtype, Binary::Mul, a, b, y, count);
 }
 
-void siluMul(tprt_context *ctx, int32_t dtype, const void *gate, const void *up,
-             void *y, int64_t count) {
-  binary(ctx, "tprt_silu_mul", dtype, Binary::SiluMul, gate, up, y, count);
+void silu_mul(tprt_context *ctx, const char *layer, int32_t dtype,
+              const void *gate, const void *up, void *y, int64_t count) {
+  binary(ctx, "tprt_silu_mul", layer, dtype, Binary::SiluMul, gate, up, y,
+         count);
 }
 
-void silu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t count) {
-  unary(ctx, "tprt_silu", dtype, Unary::Silu, x, y, count, 0.0f);
+void silu(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+          void *y, int64_t count) {
+  unary(ctx, "tprt_silu", layer, dtype, Unary::Silu, x, y, count, 0.0f);
 }
 
-void relu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t count) {
-  unary(ctx, "tprt_relu", dtype, Unary::Relu, x, y, count, 0.0f);
+void relu(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+          void *y, int64_t count) {
+  unary(ctx, "tprt_relu", layer, dtype, Unary::Relu, x, y, count, 0.0f);
 }
 
-void gelu(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t count, int32_t tanh_approx) {
-  unary(ctx, "tprt_gelu", dtype, tanh_approx ? Unary::GeluTanh : Unary::GeluErf,
-        x, y, count, 0.0f);
+void gelu(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+          void *y, int64_t count, int32_t tanh_approx) {
+  unary(ctx, "tprt_gelu", layer, dtype,
+        tanh_approx ? Unary::GeluTanh : Unary::GeluErf, x, y, count, 0.0f);
 }
 
-void scale(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-           int64_t count, double factor) {
-  unary(ctx, "tprt_scale", dtype, Unary::Scale, x, y, count,
+void scale(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+           void *y, int64_t count, double factor) {
+  unary(ctx, "tprt_scale", layer, dtype, Unary::Scale, x, y, count,
         static_cast<float>(factor));
 }
 
-void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
-             const void *weight, void *y, int64_t rows, int64_t features,
-             double epsilon) {
+void rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+              const void *x, const void *weight, void *y, int64_t rows,
+              int64_t features, double epsilon) {
   const char *call = "tprt_rms_norm";
   dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "rows", rows);
@@ -374,9 +374,9 @@ void rmsNorm(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
         call, layer, "the kernel launch");
 }
 
-void layerNorm(tprt_context *ctx, const char *layer, int32_t dtype,
-               const void *x, const void *weight, const void *bias, void *y,
-               int64_t rows, int64_t features, double epsilon) {
+void layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
+                const void *x, const void *weight, const void *bias, void *y,
+                int64_t rows, int64_t features, double epsilon) {
   const char *call = "tprt_layer_norm";
   dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "rows", rows);
@@ -386,64 +386,51 @@ void layerNorm(tprt_context *ctx, const char *layer, int32_t dtype,
         call, layer, "the kernel launch");
 }
 
-void softmax(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-             int64_t outer, int64_t dim, int64_t inner) {
+void softmax(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+             void *y, int64_t outer, int64_t dim, int64_t inner) {
   const char *call = "tprt_softmax";
-  dtypeSize(ctx, call, nullptr, dtype);
-  checkGrid(ctx, call, nullptr, "outer * inner", outer * inner);
+  dtypeSize(ctx, call, layer, dtype);
+  checkGrid(ctx, call, layer, "outer * inner", outer * inner);
   check(ctx, launchSoftmax(state(ctx).stream, dtype, x, y, outer, dim, inner),
-        call, nullptr, "the kernel launch");
+        call, layer, "the kernel launch");
 }
 
-void transpose(tprt_context *ctx, const void *x, void *y, int64_t element_bytes,
-               int64_t rank, const int64_t *shape, const int64_t *perm) {
+void transpose(tprt_context *ctx, const char *layer, const void *x, void *y,
+               int64_t element_bytes, int64_t rank, const int64_t *shape,
+               const int64_t *perm) {
   const char *call = "tprt_transpose";
   if (rank < 0 || rank >= kMaxDims)
-    fail(ctx, std::string(call) + ": the cuda backend transposes at most " +
+    fail(ctx, callName(call, layer) + ": the cuda backend transposes at most " +
                   std::to_string(kMaxDims - 1) + " dims, not " +
                   std::to_string(rank));
-  // x's row-major byte strides, read through the permutation.
-  std::vector<int64_t> xStrides(rank), sizes(rank), srcStrides(rank);
-  std::vector<bool> seen(rank, false);
-  for (int64_t d = rank, stride = element_bytes; d-- > 0;) {
-    xStrides[d] = stride;
-    stride *= shape[d];
-  }
-  for (int64_t i = 0; i < rank; ++i) {
-    if (perm[i] < 0 || perm[i] >= rank || seen[perm[i]])
-      fail(ctx, "tprt_transpose: perm is not a permutation of the " +
-                    std::to_string(rank) + " dims");
-    seen[perm[i]] = true;
-    sizes[i] = shape[perm[i]];
-    srcStrides[i] = xStrides[perm[i]];
-  }
+  TransposeCopy view =
+      checkTranspose(ctx, layer, element_bytes, rank, shape, perm);
   check(ctx,
-        launchStridedCopy(state(ctx).stream, x, srcStrides.data(), y,
-                          sizes.data(), rank, element_bytes),
-        call, nullptr, "the kernel launch");
+        launchStridedCopy(state(ctx).stream, x, view.srcStrides.data(), y,
+                          view.sizes.data(), rank, element_bytes),
+        call, layer, "the kernel launch");
 }
 
-void copy(tprt_context *ctx, const void *x, void *y, int64_t bytes) {
+void copy(tprt_context *ctx, const char *layer, const void *x, void *y,
+          int64_t bytes) {
   if (x == y || bytes == 0)
     return;
   check(
       ctx,
       cudaMemcpyAsync(y, x, bytes, cudaMemcpyDeviceToDevice, state(ctx).stream),
-      "tprt_copy", nullptr, "cudaMemcpyAsync");
+      "tprt_copy", layer, "cudaMemcpyAsync");
 }
 
-void rope(tprt_context *ctx, int32_t dtype, const void *x, void *y,
-          int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
+void rope(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+          void *y, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
           double theta) {
   const char *call = "tprt_rope";
-  dtypeSize(ctx, call, nullptr, dtype);
-  if (head_dim % 2 != 0)
-    fail(ctx,
-         "tprt_rope: head_dim " + std::to_string(head_dim) + " must be even");
+  dtypeSize(ctx, call, layer, dtype);
+  checkRope(ctx, layer, head_dim);
   check(ctx,
         launchRope(state(ctx).stream, dtype, x, y, batch, seq, heads, head_dim,
                    theta),
-        call, nullptr, "the kernel launch");
+        call, layer, "the kernel launch");
 }
 
 void attention(tprt_context *ctx, const char *layer, int32_t dtype,
@@ -560,29 +547,27 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
   }
 }
 
-void sum(tprt_context *ctx, int32_t dtype, const void *x, void *y, int64_t rank,
-         const int64_t *shape, int64_t dim_mask) {
+void sum(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
+         void *y, int64_t rank, const int64_t *shape, int64_t dim_mask) {
   const char *call = "tprt_sum";
-  dtypeSize(ctx, call, nullptr, dtype);
-  if (dim_mask < 0 || dim_mask >> rank != 0)
-    fail(ctx, "tprt_sum: dim mask " + std::to_string(dim_mask) +
-                  " names dims beyond the " + std::to_string(rank) + " of x");
+  dtypeSize(ctx, call, layer, dtype);
+  checkDimMask(ctx, layer, rank, dim_mask);
   if (rank > kMaxDims)
     fail(ctx,
-         std::string(call) + ": the cuda backend sums tensors of at most " +
+         callName(call, layer) + ": the cuda backend sums tensors of at most " +
              std::to_string(kMaxDims) + " dims, not " + std::to_string(rank));
   int64_t outputs = 1;
   for (int64_t d = 0; d < rank; ++d)
     if (!(dim_mask >> d & 1))
       outputs *= shape[d];
-  checkGrid(ctx, call, nullptr, "the element count of y", outputs);
+  checkGrid(ctx, call, layer, "the element count of y", outputs);
   check(ctx, launchSum(state(ctx).stream, dtype, x, y, rank, shape, dim_mask),
-        call, nullptr, "the kernel launch");
+        call, layer, "the kernel launch");
 }
 
-void crossEntropy(tprt_context *ctx, const char *layer, int32_t dtype,
-                  const void *logits, const int64_t *labels, void *loss,
-                  int64_t positions, int64_t classes) {
+void cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
+                   const void *logits, const int64_t *labels, void *loss,
+                   int64_t positions, int64_t classes) {
   const char *call = "tprt_cross_entropy";
   int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   checkGrid(ctx, call, layer, "positions", positions);

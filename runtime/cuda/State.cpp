@@ -2,7 +2,7 @@
 //
 // This file implements the cuda state: choosing the GPU, the stream and the
 // cuBLAS and cuBLASLt handles, the scratch and staging buffers, the error
-// checks, and the memory functions of the backend table.
+// checks, and the kernels and memory functions of the backend table.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,11 +94,11 @@ void checkBlas(const tprt_context *ctx, cublasStatus_t status, const char *call,
 }
 
 void checkNccl(const tprt_context *ctx, ncclResult_t result, ncclComm_t comm,
-               const char *call, const char *api) {
+               const char *call, const char *layer, const char *api) {
   if (result == ncclSuccess)
     return;
-  std::string message =
-      std::string(call) + ": " + api + " failed: " + ncclGetErrorString(result);
+  std::string message = callName(call, layer) + ": " + api +
+                        " failed: " + ncclGetErrorString(result);
   const char *detail = ncclGetLastError(comm);
   if (detail && *detail)
     message += std::string(": ") + detail;
@@ -228,6 +228,12 @@ void *hostStaging(tprt_context *ctx, int slot, size_t bytes) {
 }
 
 //===--- The backend table ------------------------------------------------===//
+
+const Kernels kernels = {
+#define TPRT_CALL(ret, name, args) cuda::name,
+#include "tprt/tprt_calls.def"
+#undef TPRT_CALL
+};
 
 char *allocate(tprt_context &ctx, int64_t bytes, const char *what) {
   State &s = state(&ctx);

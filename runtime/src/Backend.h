@@ -1,12 +1,13 @@
-//===- Backend.h - what main needs from a backend ---------------*- C++ -*-===//
+//===- Backend.h - what the C API and main need from a backend --*- C++ -*-===//
 //
-// This file declares the small interface between the runtime's `main`
-// (Main.cpp) and the backend a model is linked with: where the arena and the
-// parameters live, and how host data gets there and back. The cpu backend
-// keeps them in host memory; the cuda backend in device memory, which main
-// fills and reads through copies. A backend is chosen at link time: a model
-// links tprt_main with tprt_cpu or with tprt_cuda, each of which defines
-// `backend()`.
+// This file declares the interface between the backend-independent runtime
+// (the C API of src/Api.cpp and `main` of Main.cpp) and the backend a model
+// is linked with: the backends' kernels, one per entry of tprt_calls.def, and
+// a table holding them with where the arena and the parameters live and how
+// host data gets there and back. The cpu backend keeps them in host memory;
+// the cuda backend in device memory, which main fills and reads through
+// copies. A backend is chosen at link time: a model links tprt_main with
+// tprt_cpu or with tprt_cuda, each of which defines `backend()`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,8 +20,42 @@
 
 namespace tprt {
 
-/// A table of the backend's memory functions. "Device memory" is memory the
-/// kernels of tprt.h take: host memory on the cpu backend. Failures end the
+// Each backend's kernels, named as the entries of tprt_calls.def (cpu::linear,
+// cuda::linear, ...), with the arguments of the C API's tprt_<name>. The cpu
+// backend's are host code on host memory (cpu/); the cuda backend's take
+// device memory (cuda/), and are defined only where it is built.
+#define TPRT_ARG(type, name) , type name
+#define TPRT_CALL(ret, name, args)                                             \
+  ret name(tprt_context *ctx, const char *layer args);
+namespace cpu {
+#include "tprt/tprt_calls.def"
+} // namespace cpu
+namespace cuda {
+#include "tprt/tprt_calls.def"
+} // namespace cuda
+#undef TPRT_CALL
+
+/// A backend's kernels: a pointer per entry of tprt_calls.def, named as the
+/// entry, which the C API's tprt_<name> forwards to.
+struct Kernels {
+#define TPRT_CALL(ret, name, args)                                             \
+  ret (*name)(tprt_context *ctx, const char *layer args);
+#include "tprt/tprt_calls.def"
+#undef TPRT_CALL
+};
+#undef TPRT_ARG
+
+namespace cpu {
+/// The cpu backend's kernels, in its table and the tests'.
+extern const Kernels kernels;
+} // namespace cpu
+namespace cuda {
+/// The cuda backend's kernels, in its table and the tests'.
+extern const Kernels kernels;
+} // namespace cuda
+
+/// A table of the backend's kernels and memory functions. "Device memory" is
+/// memory the kernels take: host memory on the cpu backend. Failures end the
 /// job through `fail`, naming the call.
 struct Backend {
   /// "cpu" or "cuda", for messages.
@@ -50,6 +85,8 @@ struct Backend {
   /// Waits until all work issued on this rank is done (a forward step runs
   /// asynchronously on the cuda backend).
   void (*synchronize)(tprt_context &ctx);
+  /// The kernels, on device memory.
+  const Kernels &kernels;
 };
 
 /// The backend this executable was linked with.

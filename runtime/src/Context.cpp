@@ -6,12 +6,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Context.h"
-#include "DType.h"
 
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
 
 tprt_context::~tprt_context() {
   // Device communicators go first: they were built over the MPI ones.
@@ -28,58 +25,6 @@ namespace tprt {
 
 std::string callName(const char *call, const char *layer) {
   return layer && *layer ? std::string(call) + " '" + layer + "'" : call;
-}
-
-int blasDim(const tprt_context *ctx, const char *call, const char *layer,
-            const char *what, int64_t value) {
-  if (value < 0 || value > INT_MAX)
-    fail(ctx, callName(call, layer) + ": " + what + " = " +
-                  std::to_string(value) + " is outside [0, 2^31-1]");
-  return static_cast<int>(value);
-}
-
-int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
-                  int32_t dtype) {
-  int64_t bytes = floatDTypeBytes(dtype);
-  if (bytes == 0)
-    fail(ctx, callName(call, layer) + ": dtype " + std::to_string(dtype) +
-                  " is not one of f32 (0), f16 (1), bf16 (2)");
-  return bytes;
-}
-
-AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
-                                int64_t qHeads, int64_t kvHeads,
-                                int64_t headDim, int64_t kvSeq) {
-  const char *call = "tprt_attention";
-  if (kvHeads <= 0 || qHeads % kvHeads != 0)
-    fail(ctx, callName(call, layer) + ": " + std::to_string(qHeads) +
-                  " query heads are not a multiple of " +
-                  std::to_string(kvHeads) + " key/value heads");
-  AttentionStrides strides;
-  strides.headDim = blasDim(ctx, call, layer, "head_dim", headDim);
-  strides.qStride =
-      blasDim(ctx, call, layer, "q_heads * head_dim", qHeads * headDim);
-  strides.kvStride =
-      blasDim(ctx, call, layer, "kv_heads * head_dim", kvHeads * headDim);
-  blasDim(ctx, call, layer, "kv_seq", kvSeq);
-  return strides;
-}
-
-int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
-                               int64_t workspaceBytes, int64_t batch,
-                               int64_t qHeads, int64_t kvSeq) {
-  int64_t header = tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 0);
-  int64_t rowBytes =
-      tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 1) - header;
-  if (rowBytes == 0)
-    return std::numeric_limits<int64_t>::max();
-  int64_t rows = (workspaceBytes - header) / rowBytes;
-  if (rows < 1)
-    fail(ctx, callName("tprt_attention", layer) + ": a workspace of " +
-                  std::to_string(workspaceBytes) +
-                  " bytes holds no query row; it needs " +
-                  std::to_string(header + rowBytes));
-  return rows;
 }
 
 void fail(const tprt_context *ctx, const std::string &message) {
@@ -148,13 +93,14 @@ createContext(const std::vector<std::string> &axisNames,
   return ctx;
 }
 
-void checkAxisMask(const tprt_context &ctx, const char *call,
+void checkAxisMask(const tprt_context &ctx, const char *call, const char *layer,
                    int64_t axisMask) {
   int64_t axes = static_cast<int64_t>(ctx.axisSizes.size());
   if (axisMask < 0 || axisMask >> axes != 0)
-    fail(&ctx, std::string(call) + ": axis mask " + std::to_string(axisMask) +
-                   " names axes beyond the mesh's " + std::to_string(axes) +
-                   " (" + formatMesh(ctx.axisNames, ctx.axisSizes) + ")");
+    fail(&ctx, callName(call, layer) + ": axis mask " +
+                   std::to_string(axisMask) + " names axes beyond the mesh's " +
+                   std::to_string(axes) + " (" +
+                   formatMesh(ctx.axisNames, ctx.axisSizes) + ")");
 }
 
 int64_t groupSize(const tprt_context &ctx, int64_t axisMask) {

@@ -90,38 +90,6 @@ createContext(const std::vector<std::string> &axisNames,
 /// call alone without a layer.
 std::string callName(const char *call, const char *layer);
 
-/// `value` as a BLAS dimension (OpenBLAS and cuBLAS take 32-bit ints); fails
-/// unless it lies in [0, INT_MAX].
-int blasDim(const tprt_context *ctx, const char *call, const char *layer,
-            const char *what, int64_t value);
-
-/// The element bytes of `dtype` (a tprt_dtype); fails naming the call and
-/// the layer when it is not one.
-int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
-                  int32_t dtype);
-
-/// The BLAS views of tprt_attention's [batch, seq, heads, head_dim] tensors:
-/// a head is a matrix of head_dim columns whose rows lie qStride (kvStride)
-/// elements apart.
-struct AttentionStrides {
-  int headDim, qStride, kvStride;
-};
-
-/// Checks tprt_attention's heads and sizes as both backends need them (query
-/// heads a multiple of key/value heads, every BLAS dimension within int),
-/// failing with a message that names the call and the layer.
-AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
-                                int64_t qHeads, int64_t kvHeads,
-                                int64_t headDim, int64_t kvSeq);
-
-/// The query rows of every (batch, query head) whose scores tprt_attention's
-/// workspace holds at once (tprt.h); fails naming the call and the layer
-/// unless it holds one. kvSeq > 0; with no (batch, query head) pair there is
-/// nothing to hold, and any workspace holds every row.
-int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
-                               int64_t workspaceBytes, int64_t batch,
-                               int64_t qHeads, int64_t kvSeq);
-
 /// A mesh as users write it: "dp:2,tp:4".
 std::string formatMesh(const std::vector<std::string> &axisNames,
                        const std::vector<int64_t> &axisSizes);
@@ -129,9 +97,10 @@ std::string formatMesh(const std::vector<std::string> &axisNames,
 /// The mesh coordinates of `rank`.
 std::vector<int64_t> meshCoordinates(const tprt_context &ctx, int64_t rank);
 
-/// Fails unless every bit of `axisMask` names a mesh axis; `call` names the
-/// API function for the message.
-void checkAxisMask(const tprt_context &ctx, const char *call, int64_t axisMask);
+/// Fails unless every bit of `axisMask` names a mesh axis; `call` and `layer`
+/// name the call for the message.
+void checkAxisMask(const tprt_context &ctx, const char *call, const char *layer,
+                   int64_t axisMask);
 
 /// The number of members of the groups of `axisMask`.
 int64_t groupSize(const tprt_context &ctx, int64_t axisMask);

@@ -70,7 +70,7 @@ int64_t indexIn(const tprt_context &ctx, const std::vector<int64_t> &members) {
 TEST(CollectivesTest, GroupIndex) {
   forEachGroup(
       [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
-        EXPECT_EQ(tprt_group_index(&ctx, mask), indexIn(ctx, members));
+        EXPECT_EQ(tprt_group_index(&ctx, "test", mask), indexIn(ctx, members));
       });
 }
 
@@ -84,9 +84,11 @@ TEST(CollectivesTest, AllReduce) {
           for (int64_t m : members)
             expected[i] += float(m * 100 + i);
         }
-        tprt_all_reduce(&ctx, TPRT_F32, x.data(), y.data(), count, mask);
+        tprt_all_reduce(&ctx, "test", TPRT_F32, x.data(), y.data(), count,
+                        mask);
         EXPECT_EQ(y, expected);
-        tprt_all_reduce(&ctx, TPRT_F32, x.data(), x.data(), count, mask);
+        tprt_all_reduce(&ctx, "test", TPRT_F32, x.data(), x.data(), count,
+                        mask);
         EXPECT_EQ(x, expected) << "in place";
       });
 }
@@ -106,7 +108,7 @@ TEST(CollectivesTest, AllGather) {
                 expected[(o * group + j) * inner + e] =
                     float(members[j] * 100 + o * 10 + e);
             }
-          tprt_all_gather(&ctx, x.data(), y.data(), outer,
+          tprt_all_gather(&ctx, "test", x.data(), y.data(), outer,
                           inner * sizeof(float), mask);
           EXPECT_EQ(y, expected) << "outer " << outer;
         }
@@ -132,7 +134,8 @@ TEST(CollectivesTest, ReduceScatter) {
             for (int64_t e = 0; e < inner; ++e)
               for (int64_t m : members)
                 expected[o * inner + e] += value(m, o, index, e);
-          tprt_reduce_scatter(&ctx, TPRT_F32, x.data(), y.data(), outer, inner, mask);
+          tprt_reduce_scatter(&ctx, "test", TPRT_F32, x.data(), y.data(), outer,
+                              inner, mask);
           EXPECT_EQ(y, expected) << "outer " << outer;
         }
       });
@@ -176,8 +179,8 @@ void checkAllToAll(tprt_context &ctx, int64_t mask,
     for (int64_t d = rank - 1; d >= 0 && ++at[d] == yShape[d]; --d)
       at[d] = 0;
   }
-  tprt_all_to_all(&ctx, x.data(), y.data(), sizeof(T), rank, shape.data(),
-                  splitDim, concatDim, mask);
+  tprt_all_to_all(&ctx, "test", x.data(), y.data(), sizeof(T), rank,
+                  shape.data(), splitDim, concatDim, mask);
   EXPECT_EQ(y, expected) << "split " << splitDim << " concat " << concatDim;
 }
 
@@ -206,8 +209,8 @@ TEST(CollectivesTest, LocalSlice) {
         for (int64_t o = 0; o < outer; ++o)
           for (int64_t e = 0; e < inner; ++e)
             expected[o * inner + e] = x[(o * group + index) * inner + e];
-        tprt_local_slice(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
-                         mask);
+        tprt_local_slice(&ctx, "test", x.data(), y.data(), outer,
+                         inner * sizeof(float), mask);
         EXPECT_EQ(y, expected);
       });
 }

@@ -1,8 +1,8 @@
 //===- CudaCollectivesTest.cpp - cuda collectives under mpirun ------------===//
 //
-// This file checks the collectives of the cuda backend (tprt::cuda, Cuda.h)
-// against the cpu backend's (the C API of tprt_cpu, linked into the same
-// binary) under mpirun: all_reduce (also in place) and reduce_scatter in
+// This file checks the collectives of the cuda backend (tprt::cuda) against
+// the cpu backend's (tprt::cpu, of tprt_cpu, linked into the same binary)
+// under mpirun: all_reduce (also in place) and reduce_scatter in
 // each dtype (f32, f16, bf16), all_gather and reduce_scatter with outer > 1,
 // all_to_all between several pairs of dims, and local_slice, on a 1-D mesh of
 // every rank and, with 4 ranks, on a 2x2 mesh under each axis mask. Each runs
@@ -19,12 +19,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
 #include "Cuda.h"
 #include "CudaTestSupport.h"
-#include "DType.h"
-#include "tprt/tprt.h"
-
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -32,6 +28,7 @@
 #include <functional>
 
 using namespace tprt_test;
+namespace cpu = tprt::cpu;
 namespace cuda = tprt::cuda;
 
 namespace {
@@ -80,9 +77,7 @@ std::vector<unsigned char> reductionValues(int32_t dtype, int rank,
   if (dtype != TPRT_F32)
     for (size_t i = 0; i < count; ++i)
       values[i] = float((rank * 17 + int64_t(i)) % 61);
-  std::vector<unsigned char> bytes(count * tprt::floatDTypeBytes(dtype));
-  tprt::narrow(dtype, values.data(), bytes.data(), count);
-  return bytes;
+  return narrowed(dtype, values);
 }
 
 TEST(CudaCollectivesTest, AllReduce) {
@@ -91,11 +86,11 @@ TEST(CudaCollectivesTest, AllReduce) {
     for (int32_t dtype : kDTypes) {
       std::vector<unsigned char> x = reductionValues(dtype, ctx.rank, count),
                                  y(x.size());
-      tprt_all_reduce(&ctx, dtype, x.data(), y.data(), count, mask);
+      cpu::all_reduce(&ctx, "test", dtype, x.data(), y.data(), count, mask);
       DeviceArray<unsigned char> dx(x), dy(x.size());
-      cuda::allReduce(&ctx, dtype, dx, dy, count, mask);
+      cuda::all_reduce(&ctx, "test", dtype, dx, dy, count, mask);
       EXPECT_EQ(dy.read(), y) << "dtype " << dtype;
-      cuda::allReduce(&ctx, dtype, dx, dx, count, mask);
+      cuda::all_reduce(&ctx, "test", dtype, dx, dx, count, mask);
       EXPECT_EQ(dx.read(), y) << "dtype " << dtype << " in place";
     }
   });
@@ -108,10 +103,11 @@ TEST(CudaCollectivesTest, AllGather) {
     for (int64_t outer : {1, 3}) {
       std::vector<float> x = rankValues<float>(ctx.rank, outer * inner),
                          y(outer * group * inner);
-      tprt_all_gather(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
-                      mask);
+      cpu::all_gather(&ctx, "test", x.data(), y.data(), outer,
+                      inner * sizeof(float), mask);
       DeviceArray<float> dx(x), dy(y.size());
-      cuda::allGather(&ctx, dx, dy, outer, inner * sizeof(float), mask);
+      cuda::all_gather(&ctx, "test", dx, dy, outer, inner * sizeof(float),
+                       mask);
       EXPECT_EQ(dy.read(), y) << "outer " << outer;
     }
   });
@@ -126,10 +122,10 @@ TEST(CudaCollectivesTest, ReduceScatter) {
         std::vector<unsigned char> x = reductionValues(dtype, ctx.rank,
                                                        outer * group * inner),
                                    y(x.size() / group);
-        tprt_reduce_scatter(&ctx, dtype, x.data(), y.data(), outer, inner,
-                            mask);
+        cpu::reduce_scatter(&ctx, "test", dtype, x.data(), y.data(), outer,
+                            inner, mask);
         DeviceArray<unsigned char> dx(x), dy(y.size());
-        cuda::reduceScatter(&ctx, dtype, dx, dy, outer, inner, mask);
+        cuda::reduce_scatter(&ctx, "test", dtype, dx, dy, outer, inner, mask);
         EXPECT_EQ(dy.read(), y) << "dtype " << dtype << " outer " << outer;
       }
   });
@@ -146,11 +142,11 @@ void checkAllToAll(tprt_context &ctx, int64_t mask, std::vector<int64_t> shape,
   for (int64_t size : shape)
     count *= size;
   std::vector<T> x = rankValues<T>(ctx.rank, count), y(count);
-  tprt_all_to_all(&ctx, x.data(), y.data(), sizeof(T), shape.size(),
+  cpu::all_to_all(&ctx, "test", x.data(), y.data(), sizeof(T), shape.size(),
                   shape.data(), splitDim, concatDim, mask);
   DeviceArray<T> dx(x), dy(count);
-  cuda::allToAll(&ctx, dx, dy, sizeof(T), shape.size(), shape.data(), splitDim,
-                 concatDim, mask);
+  cuda::all_to_all(&ctx, "test", dx, dy, sizeof(T), shape.size(), shape.data(),
+                   splitDim, concatDim, mask);
   EXPECT_EQ(dy.read(), y) << "split " << splitDim << " concat " << concatDim;
 }
 
@@ -172,10 +168,10 @@ TEST(CudaCollectivesTest, LocalSlice) {
     int64_t group = tprt::groupSize(ctx, mask);
     std::vector<float> x = rankValues<float>(ctx.rank, outer * group * inner),
                        y(outer * inner);
-    tprt_local_slice(&ctx, x.data(), y.data(), outer, inner * sizeof(float),
-                     mask);
+    cpu::local_slice(&ctx, "test", x.data(), y.data(), outer,
+                     inner * sizeof(float), mask);
     DeviceArray<float> dx(x), dy(y.size());
-    cuda::localSlice(&ctx, dx, dy, outer, inner * sizeof(float), mask);
+    cuda::local_slice(&ctx, "test", dx, dy, outer, inner * sizeof(float), mask);
     EXPECT_EQ(dy.read(), y);
   });
 }

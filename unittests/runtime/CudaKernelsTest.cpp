@@ -1,25 +1,24 @@
 //===- CudaKernelsTest.cpp - cuda kernels against the cpu kernels ---------===//
 //
-// This file checks every kernel of the cuda backend (tprt::cuda, Cuda.h)
-// against the cpu backend's (the C API of tprt_cpu, linked into the same
-// binary) on small, odd shapes that cross the cuda kernels' block and tile
-// sizes, in each dtype (f32, f16, bf16): the same inputs, rounded to the
-// dtype, are copied to the device, both run, the cuda result is copied back
-// and compared. Also: invalid ids, labels and dtypes end the process with
-// the cpu backend's messages, and collectives of one rank copy. The kernels run
-// on a default context (one rank, no mesh, GPU 0), which needs no MPI.
+// This file checks every kernel of the cuda backend (tprt::cuda) against the
+// cpu backend's (tprt::cpu, of tprt_cpu, linked into the same binary) on
+// small, odd shapes that cross the cuda kernels' block and tile sizes, in
+// each dtype (f32, f16, bf16): the same inputs, rounded to the dtype, are
+// copied to the device, both run, the cuda result is copied back and
+// compared. The elementwise kernels are those ElementwiseOps.h lists, run
+// through each backend's table. Also: invalid arguments end the process with
+// the cpu backend's messages, and collectives of one rank copy. The kernels
+// run on a default context (one rank, no mesh, GPU 0), which needs no MPI.
 //
 // Without a usable GPU the binary prints "SKIPPED: no CUDA device (...)" and
 // exits 77, which ctest reports as skipped.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
 #include "Cuda.h"
 #include "CudaTestSupport.h"
 #include "DType.h"
-#include "tprt/tprt.h"
-
+#include "ElementwiseOps.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -31,24 +30,10 @@
 #include <vector>
 
 using namespace tprt_test;
+namespace cpu = tprt::cpu;
 namespace cuda = tprt::cuda;
 
 namespace {
-
-/// A dtype the kernels are checked in, and how close the cuda results must
-/// come to the cpu ones (relative, absolute below 1): f32 results differ by
-/// the order of sums only; f16 and bf16 results, computed in f32 on both
-/// sides from the same rounded inputs, by a unit or two in the last place of
-/// the rounded result (2^-10 and 2^-7 relative at most).
-struct TestType {
-  int32_t dtype;
-  const char *name;
-  double tolerance;
-};
-
-const TestType kTypes[] = {{TPRT_F32, "f32", 1e-5},
-                           {TPRT_F16, "f16", 2e-3},
-                           {TPRT_BF16, "bf16", 1e-2}};
 
 /// A float tensor of one dtype for both backends: in host memory for the cpu
 /// one, in device memory for the cuda one. An input holds the same values
@@ -57,7 +42,7 @@ class Tensor {
 public:
   /// An input holding `values` rounded to `dtype`.
   Tensor(int32_t dtype, const std::vector<float> &values)
-      : dtype(dtype), host(rounded(dtype, values)), device(host) {}
+      : dtype(dtype), host(narrowed(dtype, values)), device(host) {}
   /// An output of `count` elements (NaN on the device until written).
   Tensor(int32_t dtype, size_t count)
       : dtype(dtype), host(count * tprt::floatDTypeBytes(dtype)),
@@ -71,24 +56,13 @@ public:
 
   /// What the cpu backend left on the host, and the cuda backend on the
   /// device, as f32.
-  std::vector<float> cpuValues() const { return widened(host); }
-  std::vector<float> cudaValues() const { return widened(device.read()); }
+  std::vector<float> cpuValues() const { return widened(dtype, host); }
+  std::vector<float> cudaValues() const {
+    return widened(dtype, device.read());
+  }
 
 private:
   int64_t elementBytes() const { return tprt::floatDTypeBytes(dtype); }
-  static std::vector<unsigned char> rounded(int32_t dtype,
-                                            const std::vector<float> &values) {
-    std::vector<unsigned char> bytes(values.size() *
-                                     tprt::floatDTypeBytes(dtype));
-    tprt::narrow(dtype, values.data(), bytes.data(), values.size());
-    return bytes;
-  }
-  std::vector<float> widened(const std::vector<unsigned char> &bytes) const {
-    std::vector<float> values(bytes.size() / elementBytes());
-    tprt::widen(dtype, bytes.data(), values.data(), values.size());
-    return values;
-  }
-
   int32_t dtype;
   std::vector<unsigned char> host;
   DeviceArray<unsigned char> device;
@@ -120,7 +94,7 @@ TEST_F(CudaKernelsTest, Linear) {
                      " k " + std::to_string(c.k) +
                      (withBias ? " with bias" : ""));
         Tensor y(type.dtype, c.m * c.n);
-        tprt_linear(&ctx, "proj", type.dtype, x.cpu(), w.cpu(),
+        cpu::linear(&ctx, "proj", type.dtype, x.cpu(), w.cpu(),
                     withBias ? bias.cpu() : nullptr, y.cpu(), c.m, c.n, c.k);
         cuda::linear(&ctx, "proj", type.dtype, x.gpu(), w.gpu(),
                      withBias ? bias.gpu() : nullptr, y.gpu(), c.m, c.n, c.k);
@@ -144,7 +118,7 @@ TEST_F(CudaKernelsTest, LinearBiasPlansServeEveryBiasAndAlignment) {
         SCOPED_TRACE(std::string(type.name) + " bias " + std::to_string(seed) +
                      " x at element " + std::to_string(first));
         Tensor y(type.dtype, m * n);
-        tprt_linear(&ctx, "proj", type.dtype, x.cpu(first), w.cpu(), bias.cpu(),
+        cpu::linear(&ctx, "proj", type.dtype, x.cpu(first), w.cpu(), bias.cpu(),
                     y.cpu(), m, n, k);
         cuda::linear(&ctx, "proj", type.dtype, x.gpu(first), w.gpu(),
                      bias.gpu(), y.gpu(), m, n, k);
@@ -161,7 +135,7 @@ TEST_F(CudaKernelsTest, BatchedMatmul) {
     Tensor a(type.dtype, randomFloats(batch * m * k, 4)),
         b(type.dtype, randomFloats(batch * k * n, 5)),
         c(type.dtype, batch * m * n);
-    tprt_matmul(&ctx, "scores", type.dtype, a.cpu(), b.cpu(), c.cpu(), batch, m,
+    cpu::matmul(&ctx, "scores", type.dtype, a.cpu(), b.cpu(), c.cpu(), batch, m,
                 n, k);
     cuda::matmul(&ctx, "scores", type.dtype, a.gpu(), b.gpu(), c.gpu(), batch,
                  m, n, k);
@@ -182,36 +156,17 @@ TEST_F(CudaKernelsTest, Elementwise) {
   for (const TestType &type : kTypes) {
     Tensor a(type.dtype, aValues), b(type.dtype, randomFloats(count, 7)),
         y(type.dtype, count);
-    auto compare = [&](const char *op) {
-      SCOPED_TRACE(std::string(type.name) + " " + op);
+    for (const ElementwiseOp &op : kElementwiseOps) {
+      SCOPED_TRACE(std::string(type.name) + " " + op.name);
+      op.run(cpu::kernels,
+             {&ctx, type.dtype, a.cpu(), b.cpu(), y.cpu(), count});
+      op.run(cuda::kernels,
+             {&ctx, type.dtype, a.gpu(), b.gpu(), y.gpu(), count});
       expectSame(type, y);
-    };
-    tprt_add(&ctx, type.dtype, a.cpu(), b.cpu(), y.cpu(), count);
-    cuda::add(&ctx, type.dtype, a.gpu(), b.gpu(), y.gpu(), count);
-    compare("add");
-    tprt_mul(&ctx, type.dtype, a.cpu(), b.cpu(), y.cpu(), count);
-    cuda::mul(&ctx, type.dtype, a.gpu(), b.gpu(), y.gpu(), count);
-    compare("mul");
-    tprt_silu(&ctx, type.dtype, a.cpu(), y.cpu(), count);
-    cuda::silu(&ctx, type.dtype, a.gpu(), y.gpu(), count);
-    compare("silu");
-    tprt_silu_mul(&ctx, type.dtype, a.cpu(), b.cpu(), y.cpu(), count);
-    cuda::siluMul(&ctx, type.dtype, a.gpu(), b.gpu(), y.gpu(), count);
-    compare("silu_mul");
-    tprt_relu(&ctx, type.dtype, a.cpu(), y.cpu(), count);
-    cuda::relu(&ctx, type.dtype, a.gpu(), y.gpu(), count);
-    compare("relu");
-    for (int32_t approx : {0, 1}) {
-      tprt_gelu(&ctx, type.dtype, a.cpu(), y.cpu(), count, approx);
-      cuda::gelu(&ctx, type.dtype, a.gpu(), y.gpu(), count, approx);
-      compare(approx ? "gelu tanh" : "gelu");
     }
-    tprt_scale(&ctx, type.dtype, a.cpu(), y.cpu(), count, 0.125);
-    cuda::scale(&ctx, type.dtype, a.gpu(), y.gpu(), count, 0.125);
-    compare("scale");
     // Elementwise kernels may work in place.
-    tprt_add(&ctx, type.dtype, a.cpu(), b.cpu(), a.cpu(), count);
-    cuda::add(&ctx, type.dtype, a.gpu(), b.gpu(), a.gpu(), count);
+    cpu::add(&ctx, "test", type.dtype, a.cpu(), b.cpu(), a.cpu(), count);
+    cuda::add(&ctx, "test", type.dtype, a.gpu(), b.gpu(), a.gpu(), count);
     SCOPED_TRACE(std::string(type.name) + " add in place");
     expectSame(type, a);
   }
@@ -231,20 +186,20 @@ TEST_F(CudaKernelsTest, Norms) {
           y(type.dtype, rows * features);
       SCOPED_TRACE(std::string(type.name) + " features " +
                    std::to_string(features));
-      tprt_rms_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(), y.cpu(),
+      cpu::rms_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(), y.cpu(),
                     rows, features, epsilon);
-      cuda::rmsNorm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(), y.gpu(),
-                    rows, features, epsilon);
+      cuda::rms_norm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(), y.gpu(),
+                     rows, features, epsilon);
       expectSame(type, y);
-      tprt_layer_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(),
+      cpu::layer_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(),
                       bias.cpu(), y.cpu(), rows, features, epsilon);
-      cuda::layerNorm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(),
-                      bias.gpu(), y.gpu(), rows, features, epsilon);
+      cuda::layer_norm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(),
+                       bias.gpu(), y.gpu(), rows, features, epsilon);
       expectSame(type, y);
-      tprt_layer_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(), nullptr,
+      cpu::layer_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(), nullptr,
                       y.cpu(), rows, features, epsilon);
-      cuda::layerNorm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(), nullptr,
-                      y.gpu(), rows, features, epsilon);
+      cuda::layer_norm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(), nullptr,
+                       y.gpu(), rows, features, epsilon);
       expectSame(type, y);
     }
 }
@@ -257,15 +212,17 @@ TEST_F(CudaKernelsTest, SoftmaxOnMiddleAndLastDim) {
         std::vector<float> values = randomFloats(outer * dim * inner, 11);
         values[0] = 80.0f; // large logits must not overflow
         Tensor x(type.dtype, values), y(type.dtype, values.size());
-        tprt_softmax(&ctx, type.dtype, x.cpu(), y.cpu(), outer, dim, inner);
-        cuda::softmax(&ctx, type.dtype, x.gpu(), y.gpu(), outer, dim, inner);
+        cpu::softmax(&ctx, "test", type.dtype, x.cpu(), y.cpu(), outer, dim,
+                     inner);
+        cuda::softmax(&ctx, "test", type.dtype, x.gpu(), y.gpu(), outer, dim,
+                      inner);
         SCOPED_TRACE(std::string(type.name) + " dim " + std::to_string(dim) +
                      " inner " + std::to_string(inner));
         expectSame(type, y);
       }
 }
 
-/// Checks cuda::transpose against tprt_transpose on bytes of a tensor of
+/// Checks cuda::transpose against cpu::transpose on bytes of a tensor of
 /// `shape` with elements of `elementBytes` bytes.
 void checkTranspose(tprt_context &ctx, std::vector<int64_t> shape,
                     std::vector<int64_t> perm, int64_t elementBytes) {
@@ -276,10 +233,10 @@ void checkTranspose(tprt_context &ctx, std::vector<int64_t> shape,
   for (int64_t i = 0; i < count; ++i)
     x[i] = static_cast<unsigned char>(i * 7 + 3);
   DeviceArray<unsigned char> dx(x), dy(count);
-  tprt_transpose(&ctx, x.data(), y.data(), elementBytes, shape.size(),
+  cpu::transpose(&ctx, "test", x.data(), y.data(), elementBytes, shape.size(),
                  shape.data(), perm.data());
-  cuda::transpose(&ctx, dx, dy, elementBytes, shape.size(), shape.data(),
-                  perm.data());
+  cuda::transpose(&ctx, "test", dx, dy, elementBytes, shape.size(),
+                  shape.data(), perm.data());
   EXPECT_EQ(dy.read(), y) << "element bytes " << elementBytes;
 }
 
@@ -297,7 +254,7 @@ TEST_F(CudaKernelsTest, Transpose) {
 TEST_F(CudaKernelsTest, Copy) {
   std::vector<float> x = randomFloats(7, 12);
   DeviceArray<float> dx(x), dy(7);
-  cuda::copy(&ctx, dx, dy, 7 * sizeof(float));
+  cuda::copy(&ctx, "test", dx, dy, 7 * sizeof(float));
   EXPECT_EQ(dy.read(), x);
 }
 
@@ -307,10 +264,10 @@ TEST_F(CudaKernelsTest, Rope) {
     for (double theta : {10000.0, 500000.0}) {
       Tensor x(type.dtype, randomFloats(batch * seq * heads * headDim, 13)),
           y(type.dtype, batch * seq * heads * headDim);
-      tprt_rope(&ctx, type.dtype, x.cpu(), y.cpu(), batch, seq, heads, headDim,
-                theta);
-      cuda::rope(&ctx, type.dtype, x.gpu(), y.gpu(), batch, seq, heads, headDim,
-                 theta);
+      cpu::rope(&ctx, "test", type.dtype, x.cpu(), y.cpu(), batch, seq, heads,
+                headDim, theta);
+      cuda::rope(&ctx, "test", type.dtype, x.gpu(), y.gpu(), batch, seq, heads,
+                 headDim, theta);
       SCOPED_TRACE(std::string(type.name) + " theta " + std::to_string(theta));
       expectSame(type, y);
     }
@@ -321,7 +278,7 @@ struct AttentionCase {
   bool causal;
 };
 
-/// Checks cuda::attention against tprt_attention in `type`, each with a
+/// Checks cuda::attention against cpu::attention in `type`, each with a
 /// workspace of `workspaceRows` query rows; the cuda one is followed by guard
 /// bytes that must stay as they were.
 void checkAttention(tprt_context &ctx, const TestType &type,
@@ -341,7 +298,7 @@ void checkAttention(tprt_context &ctx, const TestType &type,
       tprt_attention_workspace_bytes(c.batch, c.qHeads, c.kvSeq, workspaceRows);
   std::vector<float> hostWorkspace(bytes / sizeof(float));
   DeviceArray<unsigned char> workspace(bytes + guard);
-  tprt_attention(&ctx, "attention", type.dtype, q.cpu(), k.cpu(), v.cpu(),
+  cpu::attention(&ctx, "attention", type.dtype, q.cpu(), k.cpu(), v.cpu(),
                  o.cpu(), hostWorkspace.data(), bytes, c.batch, c.qSeq, c.kvSeq,
                  c.qHeads, c.kvHeads, c.dim, c.causal, scale);
   cuda::attention(&ctx, "attention", type.dtype, q.gpu(), k.gpu(), v.gpu(),
@@ -398,8 +355,10 @@ TEST_F(CudaKernelsTest, SumOverDimMask) {
           if (!(mask >> d & 1))
             outputs *= shape[d];
         Tensor y(type.dtype, outputs);
-        tprt_sum(&ctx, type.dtype, x.cpu(), y.cpu(), rank, shape.data(), mask);
-        cuda::sum(&ctx, type.dtype, x.gpu(), y.gpu(), rank, shape.data(), mask);
+        cpu::sum(&ctx, "test", type.dtype, x.cpu(), y.cpu(), rank, shape.data(),
+                 mask);
+        cuda::sum(&ctx, "test", type.dtype, x.gpu(), y.gpu(), rank,
+                  shape.data(), mask);
         SCOPED_TRACE(std::string(type.name) + " rank " + std::to_string(rank) +
                      " dim mask " + std::to_string(mask));
         expectSame(type, y);
@@ -416,10 +375,10 @@ TEST_F(CudaKernelsTest, CrossEntropy) {
   for (const TestType &type : kTypes) {
     SCOPED_TRACE(type.name);
     Tensor logits(type.dtype, values), loss(type.dtype, 1);
-    tprt_cross_entropy(&ctx, "loss", type.dtype, logits.cpu(), labels.data(),
+    cpu::cross_entropy(&ctx, "loss", type.dtype, logits.cpu(), labels.data(),
                        loss.cpu(), positions, classes);
-    cuda::crossEntropy(&ctx, "loss", type.dtype, logits.gpu(), dlabels,
-                       loss.gpu(), positions, classes);
+    cuda::cross_entropy(&ctx, "loss", type.dtype, logits.gpu(), dlabels,
+                        loss.gpu(), positions, classes);
     expectSame(type, loss);
   }
 }
@@ -433,7 +392,7 @@ TEST_F(CudaKernelsTest, EmbeddingWithRowOffset) {
     SCOPED_TRACE(type.name);
     Tensor table(type.dtype, randomFloats(rows * dim, 19)),
         y(type.dtype, ids.size() * dim);
-    tprt_embedding(&ctx, "tok_embeddings", type.dtype, ids.data(), table.cpu(),
+    cpu::embedding(&ctx, "tok_embeddings", type.dtype, ids.data(), table.cpu(),
                    y.cpu(), ids.size(), rows, dim, offset, total);
     cuda::embedding(&ctx, "tok_embeddings", type.dtype, dids, table.gpu(),
                     y.gpu(), ids.size(), rows, dim, offset, total);
@@ -447,7 +406,7 @@ TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
   // Bad ids and labels are found when the step is waited for.
   EXPECT_EXIT(
       {
-        cuda::crossEntropy(&ctx, "loss", TPRT_F32, logits, labels, y, 2, 5);
+        cuda::cross_entropy(&ctx, "loss", TPRT_F32, logits, labels, y, 2, 5);
         cuda::synchronize(ctx);
       },
       ::testing::ExitedWithCode(1),
@@ -482,47 +441,57 @@ TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
               ::testing::ExitedWithCode(1),
               "tprt_attention 'attn': a workspace of 143 bytes holds no query "
               "row; it needs 144");
-  EXPECT_EXIT(cuda::allReduce(&ctx, TPRT_F32, y, y, 1, 2),
+  EXPECT_EXIT(cuda::all_reduce(&ctx, "test", TPRT_F32, y, y, 1, 2),
               ::testing::ExitedWithCode(1),
-              "tprt_all_reduce: axis mask 2 names axes beyond the mesh's 0");
+              "tprt_all_reduce 'test': axis mask 2 names axes beyond the "
+              "mesh's 0");
+  const int64_t shape[] = {2, 4}, repeated[] = {1, 1};
+  EXPECT_EXIT(cuda::transpose(&ctx, "t", y, y, 4, 2, shape, repeated),
+              ::testing::ExitedWithCode(1),
+              "tprt_transpose 't': perm is not a permutation of the 2 dims");
+  EXPECT_EXIT(cuda::sum(&ctx, "s", TPRT_F32, y, y, 2, shape, 4),
+              ::testing::ExitedWithCode(1),
+              "tprt_sum 's': dim mask 4 names dims beyond the 2 of x");
   // An unknown dtype, named with the call and the layer.
   EXPECT_EXIT(cuda::linear(&ctx, "proj", 3, y, y, y, y, 1, 1, 1),
               ::testing::ExitedWithCode(1),
               "tprt: error: tprt_linear 'proj': dtype 3 is not one of f32 "
               "\\(0\\), f16 \\(1\\), bf16 \\(2\\)");
-  EXPECT_EXIT(cuda::add(&ctx, -1, y, y, y, 1), ::testing::ExitedWithCode(1),
-              "tprt: error: tprt_add: dtype -1 is not one of");
-  EXPECT_EXIT(cuda::allReduce(&ctx, 7, y, y, 1, 0),
+  EXPECT_EXIT(cuda::add(&ctx, "test", -1, y, y, y, 1),
               ::testing::ExitedWithCode(1),
-              "tprt: error: tprt_all_reduce: dtype 7 is not one of");
+              "tprt: error: tprt_add 'test': dtype -1 is not one of");
+  EXPECT_EXIT(cuda::all_reduce(&ctx, "test", 7, y, y, 1, 0),
+              ::testing::ExitedWithCode(1),
+              "tprt: error: tprt_all_reduce 'test': dtype 7 is not one of");
 }
 
 TEST_F(CudaKernelsTest, CollectivesOfOneRankCopy) {
   std::vector<float> x = randomFloats(6, 20);
   DeviceArray<float> dx(x), dy(6);
-  cuda::allReduce(&ctx, TPRT_F32, dx, dy, 6, 0);
+  cuda::all_reduce(&ctx, "test", TPRT_F32, dx, dy, 6, 0);
   EXPECT_EQ(dy.read(), x);
   DeviceArray<float> gathered(6);
-  cuda::allGather(&ctx, dx, gathered, 2, 3 * sizeof(float), 0);
+  cuda::all_gather(&ctx, "test", dx, gathered, 2, 3 * sizeof(float), 0);
   EXPECT_EQ(gathered.read(), x);
   DeviceArray<float> scattered(6);
-  cuda::reduceScatter(&ctx, TPRT_F32, dx, scattered, 2, 3, 0);
+  cuda::reduce_scatter(&ctx, "test", TPRT_F32, dx, scattered, 2, 3, 0);
   EXPECT_EQ(scattered.read(), x);
   DeviceArray<float> sliced(6);
-  cuda::localSlice(&ctx, dx, sliced, 2, 3 * sizeof(float), 0);
+  cuda::local_slice(&ctx, "test", dx, sliced, 2, 3 * sizeof(float), 0);
   EXPECT_EQ(sliced.read(), x);
   const int64_t shape[] = {2, 3};
   DeviceArray<float> moved(6);
-  cuda::allToAll(&ctx, dx, moved, sizeof(float), 2, shape, 1, 0, 0);
+  cuda::all_to_all(&ctx, "test", dx, moved, sizeof(float), 2, shape, 1, 0, 0);
   EXPECT_EQ(moved.read(), x);
   // The reductions copy `count` elements of the dtype, no more.
   for (const TestType &type : kTypes) {
     SCOPED_TRACE(type.name);
     Tensor input(type.dtype, x), reduced(type.dtype, 6),
         scattered(type.dtype, 6);
-    cuda::allReduce(&ctx, type.dtype, input.gpu(), reduced.gpu(), 5, 0);
-    cuda::reduceScatter(&ctx, type.dtype, input.gpu(), scattered.gpu(), 5, 1,
-                        0);
+    cuda::all_reduce(&ctx, "test", type.dtype, input.gpu(), reduced.gpu(), 5,
+                     0);
+    cuda::reduce_scatter(&ctx, "test", type.dtype, input.gpu(), scattered.gpu(),
+                         5, 1, 0);
     std::vector<float> expected = input.cpuValues();
     for (const Tensor *y : {&reduced, &scattered}) {
       std::vector<float> copied = y->cudaValues();
@@ -539,7 +508,7 @@ TEST_F(CudaKernelsTest, BackendCopiesRoundTrip) {
   char *host = cuda::allocateHost(ctx, x.size() * sizeof(float));
   std::memcpy(host, x.data(), x.size() * sizeof(float));
   cuda::copyToDevice(ctx, device, host, x.size() * sizeof(float));
-  cuda::scale(&ctx, TPRT_F32, device, device, x.size(), 2.0);
+  cuda::scale(&ctx, "test", TPRT_F32, device, device, x.size(), 2.0);
   cuda::synchronize(ctx);
   cuda::copyToHost(ctx, back.data(), device, x.size() * sizeof(float));
   for (size_t i = 0; i < x.size(); ++i)

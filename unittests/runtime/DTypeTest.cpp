@@ -3,16 +3,18 @@
 // This file checks the f32 <-> f16/bf16 conversions exhaustively (every
 // 16-bit value round-trips; every midpoint between neighbours rounds to the
 // even one) and on the special values, that random 16-bit tensors are the
-// f32 ones rounded, and that every cpu kernel called with an f16 or bf16
-// dtype returns its f32 result on the same values, rounded once.
+// f32 ones rounded, and that every cpu kernel (every elementwise one that
+// ElementwiseOps.h lists) called with an f16 or bf16 dtype returns its f32
+// result on the same values, rounded once.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
 #include "DType.h"
+#include "Backend.h"
 #include "Random.h"
 #include "tprt/tprt.h"
 
+#include "ElementwiseOps.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -175,30 +177,13 @@ TEST_P(HalfKernelsTest, Elementwise) {
   const int64_t count = 37;
   std::vector<std::vector<float>> two = {randomFloats(count, 6),
                                          randomFloats(count, 7)};
-  int32_t dtype = GetParam();
-  expectF32Rounded(dtype, two, count, [&](int32_t t, const auto &in, void *y) {
-    tprt_add(&ctx, t, in[0], in[1], y, count);
-  });
-  expectF32Rounded(dtype, two, count, [&](int32_t t, const auto &in, void *y) {
-    tprt_mul(&ctx, t, in[0], in[1], y, count);
-  });
-  expectF32Rounded(dtype, two, count, [&](int32_t t, const auto &in, void *y) {
-    tprt_silu_mul(&ctx, t, in[0], in[1], y, count);
-  });
-  expectF32Rounded(dtype, two, count, [&](int32_t t, const auto &in, void *y) {
-    tprt_silu(&ctx, t, in[0], y, count);
-  });
-  expectF32Rounded(dtype, two, count, [&](int32_t t, const auto &in, void *y) {
-    tprt_relu(&ctx, t, in[0], y, count);
-  });
-  for (int32_t tanhApprox : {0, 1})
-    expectF32Rounded(dtype, two, count,
+  for (const ElementwiseOp &op : kElementwiseOps) {
+    SCOPED_TRACE(op.name);
+    expectF32Rounded(GetParam(), two, count,
                      [&](int32_t t, const auto &in, void *y) {
-                       tprt_gelu(&ctx, t, in[0], y, count, tanhApprox);
+                       op.run(cpu::kernels, {&ctx, t, in[0], in[1], y, count});
                      });
-  expectF32Rounded(dtype, two, count, [&](int32_t t, const auto &in, void *y) {
-    tprt_scale(&ctx, t, in[0], y, count, 0.37);
-  });
+  }
 }
 
 TEST_P(HalfKernelsTest, ElementwiseInPlace) {
@@ -211,7 +196,7 @@ TEST_P(HalfKernelsTest, ElementwiseInPlace) {
   for (int i = 0; i < 9; ++i)
     sum[i] = toFloat(dtype, a16[i]) + toFloat(dtype, b16[i]);
   narrow(dtype, sum.data(), expected.data(), 9);
-  tprt_add(&ctx, dtype, a16.data(), b16.data(), a16.data(), 9);
+  tprt_add(&ctx, "test", dtype, a16.data(), b16.data(), a16.data(), 9);
   EXPECT_EQ(a16, expected);
 }
 
@@ -234,16 +219,16 @@ TEST_P(HalfKernelsTest, NormsSoftmaxRopeAndSum) {
   for (int64_t inner : {1, 3})
     expectF32Rounded(dtype, {randomFloats(2 * 5 * inner, 13)}, 2 * 5 * inner,
                      [&](int32_t t, const auto &in, void *y) {
-                       tprt_softmax(&ctx, t, in[0], y, 2, 5, inner);
+                       tprt_softmax(&ctx, "test", t, in[0], y, 2, 5, inner);
                      });
   expectF32Rounded(dtype, {randomFloats(2 * 3 * 2 * 8, 14)}, 2 * 3 * 2 * 8,
                    [&](int32_t t, const auto &in, void *y) {
-                     tprt_rope(&ctx, t, in[0], y, 2, 3, 2, 8, 10000.0);
+                     tprt_rope(&ctx, "test", t, in[0], y, 2, 3, 2, 8, 10000.0);
                    });
   const int64_t shape[] = {2, 3, 4};
   expectF32Rounded(dtype, {randomFloats(24, 15)}, 3,
                    [&](int32_t t, const auto &in, void *y) {
-                     tprt_sum(&ctx, t, in[0], y, 3, shape, 0b101);
+                     tprt_sum(&ctx, "test", t, in[0], y, 3, shape, 0b101);
                    });
 }
 
@@ -289,9 +274,10 @@ using DTypeDeathTest = HalfKernelsTest;
 
 TEST_F(DTypeDeathTest, UnknownDTypeNamesTheCall) {
   float x = 1, y;
-  EXPECT_EXIT(tprt_silu(&ctx, 9, &x, &y, 1), ::testing::ExitedWithCode(1),
-              "tprt_silu: dtype 9 is not one of f32 \\(0\\), f16 \\(1\\), bf16 "
-              "\\(2\\)");
+  EXPECT_EXIT(
+      tprt_silu(&ctx, "test", 9, &x, &y, 1), ::testing::ExitedWithCode(1),
+      "tprt_silu 'test': dtype 9 is not one of f32 \\(0\\), f16 \\(1\\), bf16 "
+      "\\(2\\)");
 }
 
 } // namespace

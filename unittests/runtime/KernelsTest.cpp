@@ -1,15 +1,18 @@
 //===- KernelsTest.cpp - cpu kernels against naive references -------------===//
 //
-// This file checks every cpu kernel of tprt.h against a direct loop
-// implementation on small, odd shapes, and that invalid arguments end the
-// process with a message naming the call. The kernels run on a default
-// context (one rank, no mesh), which needs no MPI.
+// This file checks every cpu kernel against a direct loop implementation on
+// small, odd shapes, through the C API of tprt.h (the elementwise ones, listed
+// in ElementwiseOps.h, in each dtype through the cpu backend's table), and
+// that invalid arguments end the process with a message naming the call and
+// the layer. The kernels run on a default context (one rank, no mesh), which
+// needs no MPI.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Context.h"
+#include "Backend.h"
 #include "tprt/tprt.h"
 
+#include "ElementwiseOps.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -76,40 +79,34 @@ TEST_F(KernelsTest, BatchedMatmul) {
 
 TEST_F(KernelsTest, Elementwise) {
   const int64_t count = 11;
-  std::vector<float> a = randomFloats(count, 6), b = randomFloats(count, 7),
-                     y(count);
-  auto check = [&](auto reference) {
-    std::vector<double> expected(count);
-    for (int64_t i = 0; i < count; ++i)
-      expected[i] = reference(double(a[i]), double(b[i]));
-    expectNear(y, expected);
-  };
-  tprt_add(&ctx, TPRT_F32, a.data(), b.data(), y.data(), count);
-  check([](double u, double v) { return u + v; });
-  tprt_mul(&ctx, TPRT_F32, a.data(), b.data(), y.data(), count);
-  check([](double u, double v) { return u * v; });
-  tprt_silu(&ctx, TPRT_F32, a.data(), y.data(), count);
-  check([](double u, double) { return u / (1 + std::exp(-u)); });
-  tprt_silu_mul(&ctx, TPRT_F32, a.data(), b.data(), y.data(), count);
-  check([](double u, double v) { return u / (1 + std::exp(-u)) * v; });
-  tprt_relu(&ctx, TPRT_F32, a.data(), y.data(), count);
-  check([](double u, double) { return u > 0 ? u : 0; });
-  tprt_gelu(&ctx, TPRT_F32, a.data(), y.data(), count, 0);
-  check([](double u, double) {
-    return 0.5 * u * (1 + std::erf(u / std::sqrt(2.0)));
-  });
-  tprt_gelu(&ctx, TPRT_F32, a.data(), y.data(), count, 1);
-  check([](double u, double) {
-    return 0.5 * u *
-           (1 + std::tanh(std::sqrt(2 / M_PI) * (u + 0.044715 * u * u * u)));
-  });
-  tprt_scale(&ctx, TPRT_F32, a.data(), y.data(), count, 0.125);
-  check([](double u, double) { return u * 0.125; });
-  // Elementwise kernels may work in place.
-  std::vector<float> inPlace = a;
-  tprt_add(&ctx, TPRT_F32, inPlace.data(), b.data(), inPlace.data(), count);
-  y = inPlace;
-  check([](double u, double v) { return u + v; });
+  std::vector<float> aValues = randomFloats(count, 6),
+                     bValues = randomFloats(count, 7);
+  aValues[0] = 8.0f; // the tails of the activations
+  aValues[1] = -8.0f;
+  for (const TestType &type : kTypes) {
+    // The references see the inputs as the kernels do: rounded to the dtype.
+    std::vector<unsigned char> a = narrowed(type.dtype, aValues),
+                               b = narrowed(type.dtype, bValues), y(a.size());
+    std::vector<float> a32 = widened(type.dtype, a),
+                       b32 = widened(type.dtype, b);
+    auto check = [&](const ElementwiseOp &op) {
+      std::vector<double> expected(count);
+      for (int64_t i = 0; i < count; ++i)
+        expected[i] = op.reference(a32[i], b32[i]);
+      expectNear(widened(type.dtype, y), expected, type.tolerance);
+    };
+    for (const ElementwiseOp &op : kElementwiseOps) {
+      SCOPED_TRACE(std::string(type.name) + " " + op.name);
+      op.run(tprt::cpu::kernels,
+             {&ctx, type.dtype, a.data(), b.data(), y.data(), count});
+      check(op);
+    }
+    // Elementwise kernels may work in place.
+    SCOPED_TRACE(std::string(type.name) + " add in place");
+    y = a;
+    tprt_add(&ctx, "test", type.dtype, y.data(), b.data(), y.data(), count);
+    check(kElementwiseOps[0]);
+  }
 }
 
 TEST_F(KernelsTest, Norms) {
@@ -167,7 +164,7 @@ TEST_F(KernelsTest, SoftmaxOnMiddleAndLastDim) {
           expected[(o * dim + d) * inner + i] =
               std::exp(x[(o * dim + d) * inner + i] - max) / sum;
       }
-    tprt_softmax(&ctx, TPRT_F32, x.data(), y.data(), outer, dim, inner);
+    tprt_softmax(&ctx, "test", TPRT_F32, x.data(), y.data(), outer, dim, inner);
     expectNear(y, expected);
   }
 }
@@ -178,7 +175,8 @@ TEST_F(KernelsTest, TransposeFloatsAndInt64) {
   std::vector<float> x(24), y(24);
   for (int i = 0; i < 24; ++i)
     x[i] = float(i);
-  tprt_transpose(&ctx, x.data(), y.data(), sizeof(float), 3, shape, perm);
+  tprt_transpose(&ctx, "test", x.data(), y.data(), sizeof(float), 3, shape,
+                 perm);
   for (int64_t a = 0; a < 4; ++a)
     for (int64_t b = 0; b < 2; ++b)
       for (int64_t c = 0; c < 3; ++c)
@@ -189,8 +187,8 @@ TEST_F(KernelsTest, TransposeFloatsAndInt64) {
   std::vector<int64_t> ids(120), moved(120);
   for (int i = 0; i < 120; ++i)
     ids[i] = int64_t(i) << 33;
-  tprt_transpose(&ctx, ids.data(), moved.data(), sizeof(int64_t), 4, heads,
-                 swap);
+  tprt_transpose(&ctx, "test", ids.data(), moved.data(), sizeof(int64_t), 4,
+                 heads, swap);
   for (int64_t b = 0; b < 2; ++b)
     for (int64_t h = 0; h < 4; ++h)
       for (int64_t s = 0; s < 3; ++s)
@@ -201,7 +199,7 @@ TEST_F(KernelsTest, TransposeFloatsAndInt64) {
 
 TEST_F(KernelsTest, Copy) {
   std::vector<float> x = randomFloats(7, 12), y(7);
-  tprt_copy(&ctx, x.data(), y.data(), 7 * sizeof(float));
+  tprt_copy(&ctx, "test", x.data(), y.data(), 7 * sizeof(float));
   EXPECT_EQ(x, y);
 }
 
@@ -221,7 +219,8 @@ TEST_F(KernelsTest, Rope) {
           expected[at + 1] =
               x[at] * std::sin(angle) + x[at + 1] * std::cos(angle);
         }
-  tprt_rope(&ctx, TPRT_F32, x.data(), y.data(), batch, seq, heads, headDim, theta);
+  tprt_rope(&ctx, "test", TPRT_F32, x.data(), y.data(), batch, seq, heads,
+            headDim, theta);
   expectNear(y, expected);
 }
 
@@ -317,7 +316,7 @@ TEST_F(KernelsTest, SumOverDimMask) {
           expected[at] += x[(a * 3 + b) * 4 + c];
         }
     std::vector<float> y(count);
-    tprt_sum(&ctx, TPRT_F32, x.data(), y.data(), 3, shape, mask);
+    tprt_sum(&ctx, "test", TPRT_F32, x.data(), y.data(), 3, shape, mask);
     SCOPED_TRACE("dim mask " + std::to_string(mask));
     expectNear(y, expected);
   }
@@ -380,19 +379,31 @@ TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
               ::testing::ExitedWithCode(1),
               "tprt_attention 'attn': a workspace of 143 bytes holds no query "
               "row; it needs 144");
-  EXPECT_EXIT(tprt_all_reduce(&ctx, TPRT_F32, y.data(), y.data(), 1, 2),
+  EXPECT_EXIT(
+      tprt_all_reduce(&ctx, "test", TPRT_F32, y.data(), y.data(), 1, 2),
+      ::testing::ExitedWithCode(1),
+      "tprt_all_reduce 'test': axis mask 2 names axes beyond the mesh's 0");
+  const int64_t shape[] = {2, 4}, repeated[] = {1, 1};
+  EXPECT_EXIT(
+      tprt_transpose(&ctx, "t", y.data(), y.data(), 4, 2, shape, repeated),
+      ::testing::ExitedWithCode(1),
+      "tprt_transpose 't': perm is not a permutation of the 2 dims");
+  EXPECT_EXIT(tprt_sum(&ctx, "s", TPRT_F32, y.data(), y.data(), 2, shape, 4),
               ::testing::ExitedWithCode(1),
-              "tprt_all_reduce: axis mask 2 names axes beyond the mesh's 0");
+              "tprt_sum 's': dim mask 4 names dims beyond the 2 of x");
+  EXPECT_EXIT(
+      tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 5, 10000.0),
+      ::testing::ExitedWithCode(1), "tprt_rope 'r': head_dim 5 must be even");
 }
 
 TEST_F(KernelsTest, CollectivesOfOneRankCopy) {
   std::vector<float> x = randomFloats(6, 20), y(6);
-  tprt_all_reduce(&ctx, TPRT_F32, x.data(), y.data(), 6, 0);
+  tprt_all_reduce(&ctx, "test", TPRT_F32, x.data(), y.data(), 6, 0);
   EXPECT_EQ(x, y);
   std::fill(y.begin(), y.end(), 0.0f);
-  tprt_all_gather(&ctx, x.data(), y.data(), 2, 3 * sizeof(float), 0);
+  tprt_all_gather(&ctx, "test", x.data(), y.data(), 2, 3 * sizeof(float), 0);
   EXPECT_EQ(x, y);
-  EXPECT_EQ(tprt_group_index(&ctx, 0), 0);
+  EXPECT_EQ(tprt_group_index(&ctx, "test", 0), 0);
 }
 
 } // namespace

@@ -1,14 +1,18 @@
 //===- TestSupport.h - helpers shared by the runtime's tests ----*- C++ -*-===//
 //
 // This file holds what the cpu and cuda tests of the runtime share: random
-// test data and, for the tests run under mpirun, the meshes they run on and
-// a listener that reports failures with the rank that saw them, and their
-// main (runMpiTests).
+// test data, the dtypes the kernels are checked in and tensors rounded to
+// them and, for the tests run under mpirun, the meshes they run on and a
+// listener that reports failures with the rank that saw them, and their main
+// (runMpiTests).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TPRT_UNITTESTS_TESTSUPPORT_H
 #define TPRT_UNITTESTS_TESTSUPPORT_H
+
+#include "DType.h"
+#include "tprt/tprt.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -28,6 +32,38 @@ inline std::vector<float> randomFloats(size_t count, unsigned seed) {
   std::vector<float> values(count);
   for (float &value : values)
     value = uniform(engine);
+  return values;
+}
+
+/// A dtype the kernels are checked in, and how close a result must come to
+/// a reference (relative, absolute below 1): f32 results differ by the order
+/// of sums only; f16 and bf16 results, computed in f32 from the same rounded
+/// inputs, by a unit or two in the last place of the rounded result (2^-10
+/// and 2^-7 relative at most).
+struct TestType {
+  int32_t dtype;
+  const char *name;
+  double tolerance;
+};
+
+const TestType kTypes[] = {{TPRT_F32, "f32", 1e-5},
+                           {TPRT_F16, "f16", 2e-3},
+                           {TPRT_BF16, "bf16", 1e-2}};
+
+/// `values` rounded to `dtype`, as the bytes of a tensor of that dtype.
+inline std::vector<unsigned char> narrowed(int32_t dtype,
+                                           const std::vector<float> &values) {
+  std::vector<unsigned char> bytes(values.size() *
+                                   tprt::floatDTypeBytes(dtype));
+  tprt::narrow(dtype, values.data(), bytes.data(), values.size());
+  return bytes;
+}
+
+/// The values of a tensor of `dtype`, as f32.
+inline std::vector<float> widened(int32_t dtype,
+                                  const std::vector<unsigned char> &bytes) {
+  std::vector<float> values(bytes.size() / tprt::floatDTypeBytes(dtype));
+  tprt::widen(dtype, bytes.data(), values.data(), values.size());
   return values;
 }
 

@@ -49,5 +49,6 @@ void tp_model_forward(tprt_context *ctx, char *arena, char *params) {
   auto *y = reinterpret_cast<float *>(arena + 192);
   tprt_linear(ctx, "proj", TPRT_F32, x, reinterpret_cast<float *>(params), nullptr,
               yBlock, rows, localOutputs, inputs);
-  tprt_all_gather(ctx, yBlock, y, rows, localOutputs * sizeof(float), 1);
+  tprt_all_gather(ctx, "proj", yBlock, y, rows, localOutputs * sizeof(float),
+                  1);
 }

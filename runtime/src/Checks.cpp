@@ -1,0 +1,138 @@
+//===- Checks.cpp - the argument checks both backends share ---------------===//
+//
+// This file implements the argument checks of Checks.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Checks.h"
+#include "DType.h"
+#include "Tensor.h"
+
+#include <climits>
+#include <limits>
+
+namespace tprt {
+
+int blasDim(const tprt_context *ctx, const char *call, const char *layer,
+            const char *what, int64_t value) {
+  if (value < 0 || value > INT_MAX)
+    fail(ctx, callName(call, layer) + ": " + what + " = " +
+                  std::to_string(value) + " is outside [0, 2^31-1]");
+  return static_cast<int>(value);
+}
+
+int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
+                  int32_t dtype) {
+  int64_t bytes = floatDTypeBytes(dtype);
+  if (bytes == 0)
+    fail(ctx, callName(call, layer) + ": dtype " + std::to_string(dtype) +
+                  " is not one of f32 (0), f16 (1), bf16 (2)");
+  return bytes;
+}
+
+GemmSizes checkGemm(const tprt_context *ctx, const char *call,
+                    const char *layer, int32_t dtype, int64_t batch, int64_t m,
+                    int64_t n, int64_t k) {
+  GemmSizes sizes;
+  sizes.elementBytes = dtypeSize(ctx, call, layer, dtype);
+  sizes.batch = blasDim(ctx, call, layer, "batch", batch);
+  sizes.m = blasDim(ctx, call, layer, "m", m);
+  sizes.n = blasDim(ctx, call, layer, "n", n);
+  sizes.k = blasDim(ctx, call, layer, "k", k);
+  return sizes;
+}
+
+AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
+                                int64_t qHeads, int64_t kvHeads,
+                                int64_t headDim, int64_t kvSeq) {
+  const char *call = "tprt_attention";
+  if (kvHeads <= 0 || qHeads % kvHeads != 0)
+    fail(ctx, callName(call, layer) + ": " + std::to_string(qHeads) +
+                  " query heads are not a multiple of " +
+                  std::to_string(kvHeads) + " key/value heads");
+  AttentionStrides strides;
+  strides.headDim = blasDim(ctx, call, layer, "head_dim", headDim);
+  strides.qStride =
+      blasDim(ctx, call, layer, "q_heads * head_dim", qHeads * headDim);
+  strides.kvStride =
+      blasDim(ctx, call, layer, "kv_heads * head_dim", kvHeads * headDim);
+  blasDim(ctx, call, layer, "kv_seq", kvSeq);
+  return strides;
+}
+
+int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
+                               int64_t workspaceBytes, int64_t batch,
+                               int64_t qHeads, int64_t kvSeq) {
+  int64_t header = tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 0);
+  int64_t rowBytes =
+      tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 1) - header;
+  if (rowBytes == 0)
+    return std::numeric_limits<int64_t>::max();
+  int64_t rows = (workspaceBytes - header) / rowBytes;
+  if (rows < 1)
+    fail(ctx, callName("tprt_attention", layer) + ": a workspace of " +
+                  std::to_string(workspaceBytes) +
+                  " bytes holds no query row; it needs " +
+                  std::to_string(header + rowBytes));
+  return rows;
+}
+
+void checkRope(const tprt_context *ctx, const char *layer, int64_t headDim) {
+  if (headDim % 2 != 0)
+    fail(ctx, callName("tprt_rope", layer) + ": head_dim " +
+                  std::to_string(headDim) + " must be even");
+}
+
+TransposeCopy checkTranspose(const tprt_context *ctx, const char *layer,
+                             int64_t elementBytes, int64_t rank,
+                             const int64_t *shape, const int64_t *perm) {
+  const char *call = "tprt_transpose";
+  if (rank < 0)
+    fail(ctx, callName(call, layer) + ": rank " + std::to_string(rank) +
+                  " is negative");
+  std::vector<int64_t> xStrides =
+      rowMajorStrides(std::vector<int64_t>(shape, shape + rank), elementBytes);
+  TransposeCopy copy;
+  std::vector<bool> seen(rank, false);
+  for (int64_t i = 0; i < rank; ++i) {
+    if (perm[i] < 0 || perm[i] >= rank || seen[perm[i]])
+      fail(ctx, callName(call, layer) + ": perm is not a permutation of the " +
+                    std::to_string(rank) + " dims");
+    seen[perm[i]] = true;
+    copy.sizes.push_back(shape[perm[i]]);
+    copy.srcStrides.push_back(xStrides[perm[i]]);
+  }
+  return copy;
+}
+
+void checkDimMask(const tprt_context *ctx, const char *layer, int64_t rank,
+                  int64_t dimMask) {
+  if (dimMask < 0 || dimMask >> rank != 0)
+    fail(ctx, callName("tprt_sum", layer) + ": dim mask " +
+                  std::to_string(dimMask) + " names dims beyond the " +
+                  std::to_string(rank) + " of x");
+}
+
+std::vector<int64_t> allToAllPiece(const tprt_context *ctx, const char *layer,
+                                   int64_t rank, const int64_t *shape,
+                                   int64_t splitDim, int64_t concatDim,
+                                   int64_t axisMask) {
+  const char *call = "tprt_all_to_all";
+  checkAxisMask(*ctx, call, layer, axisMask);
+  if (splitDim < 0 || splitDim >= rank || concatDim < 0 || concatDim >= rank)
+    fail(ctx, callName(call, layer) + ": split dim " +
+                  std::to_string(splitDim) + " or concat dim " +
+                  std::to_string(concatDim) + " is not a dim of a rank-" +
+                  std::to_string(rank) + " tensor");
+  int64_t group = groupSize(*ctx, axisMask);
+  if (shape[splitDim] % group != 0)
+    fail(ctx, callName(call, layer) + ": split dim " +
+                  std::to_string(splitDim) + " of size " +
+                  std::to_string(shape[splitDim]) + " does not divide into " +
+                  std::to_string(group) + " pieces");
+  std::vector<int64_t> piece(shape, shape + rank);
+  piece[splitDim] /= group;
+  return piece;
+}
+
+} // namespace tprt

@@ -1,0 +1,91 @@
+//===- Checks.h - the argument checks both backends share -------*- C++ -*-===//
+//
+// This file declares the checks of the calls' arguments that do not depend
+// on where the tensors live, so that the cpu and the cuda backend check alike
+// and fail with the same message: one naming the call and the layer
+// (callName). Each returns what the kernels then use, as BLAS or the strided
+// copy take it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TPRT_SRC_CHECKS_H
+#define TPRT_SRC_CHECKS_H
+
+#include "Context.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tprt {
+
+/// `value` as a BLAS dimension (OpenBLAS and cuBLAS take 32-bit ints); fails
+/// unless it lies in [0, INT_MAX].
+int blasDim(const tprt_context *ctx, const char *call, const char *layer,
+            const char *what, int64_t value);
+
+/// The element bytes of `dtype` (a tprt_dtype); fails naming the call and
+/// the layer when it is not one.
+int64_t dtypeSize(const tprt_context *ctx, const char *call, const char *layer,
+                  int32_t dtype);
+
+/// A GEMM's element bytes and sizes as BLAS takes them.
+struct GemmSizes {
+  int64_t elementBytes;
+  int batch, m, n, k;
+};
+
+/// Checks the dtype, then the sizes, of tprt_linear (batch 1) or
+/// tprt_matmul.
+GemmSizes checkGemm(const tprt_context *ctx, const char *call,
+                    const char *layer, int32_t dtype, int64_t batch, int64_t m,
+                    int64_t n, int64_t k);
+
+/// The BLAS views of tprt_attention's [batch, seq, heads, head_dim] tensors:
+/// a head is a matrix of head_dim columns whose rows lie qStride (kvStride)
+/// elements apart.
+struct AttentionStrides {
+  int headDim, qStride, kvStride;
+};
+
+/// Checks tprt_attention's heads and sizes as both backends need them (query
+/// heads a multiple of key/value heads, every BLAS dimension within int).
+AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
+                                int64_t qHeads, int64_t kvHeads,
+                                int64_t headDim, int64_t kvSeq);
+
+/// The query rows of every (batch, query head) whose scores tprt_attention's
+/// workspace holds at once (tprt_calls.def); fails unless it holds one.
+/// kvSeq > 0; with no (batch, query head) pair there is nothing to hold, and
+/// any workspace holds every row.
+int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
+                               int64_t workspaceBytes, int64_t batch,
+                               int64_t qHeads, int64_t kvSeq);
+
+/// Fails unless tprt_rope's head_dim is even (it rotates pairs).
+void checkRope(const tprt_context *ctx, const char *layer, int64_t headDim);
+
+/// tprt_transpose as a strided copy: y's shape, and the byte strides that
+/// read x in y's order. Fails unless `perm` is a permutation of the `rank`
+/// dims.
+struct TransposeCopy {
+  std::vector<int64_t> sizes, srcStrides;
+};
+TransposeCopy checkTranspose(const tprt_context *ctx, const char *layer,
+                             int64_t elementBytes, int64_t rank,
+                             const int64_t *shape, const int64_t *perm);
+
+/// Fails unless every bit of tprt_sum's `dimMask` names one of x's `rank`
+/// dims.
+void checkDimMask(const tprt_context *ctx, const char *layer, int64_t rank,
+                  int64_t dimMask);
+
+/// Checks the arguments of tprt_all_to_all and returns the shape of one
+/// piece (the split dim divided by the group size).
+std::vector<int64_t> allToAllPiece(const tprt_context *ctx, const char *layer,
+                                   int64_t rank, const int64_t *shape,
+                                   int64_t splitDim, int64_t concatDim,
+                                   int64_t axisMask);
+
+} // namespace tprt
+
+#endif // TPRT_SRC_CHECKS_H

@@ -1,0 +1,88 @@
+//===- ElementwiseOps.h - elementwise kernels for the tests -----*- C++ -*-===//
+//
+// This file lists the elementwise kernels of tprt_calls.def for the kernel
+// tests, each with a reference in double and its call through a backend's
+// table of kernels (Backend.h): KernelsTest checks every one of the cpu
+// backend against its reference, CudaKernelsTest every one of the cuda
+// backend against the cpu one, in every dtype. A new elementwise kernel is
+// tested on both backends by its line here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TPRT_UNITTESTS_RUNTIME_ELEMENTWISEOPS_H
+#define TPRT_UNITTESTS_RUNTIME_ELEMENTWISEOPS_H
+
+#include "Backend.h"
+
+#include <cmath>
+#include <cstdint>
+
+namespace tprt_test {
+
+/// The arguments of one elementwise call: y = op(a) or op(a, b), `count`
+/// elements of `dtype`.
+struct ElementwiseCall {
+  tprt_context *ctx;
+  int32_t dtype;
+  const void *a, *b;
+  void *y;
+  int64_t count;
+};
+
+/// An elementwise kernel: y[i] = reference(a[i], b[i]) up to rounding, where
+/// a unary kernel ignores b.
+struct ElementwiseOp {
+  const char *name;
+  double (*reference)(double a, double b);
+  void (*run)(const tprt::Kernels &kernels, const ElementwiseCall &call);
+};
+
+/// The logistic function, which silu and its kin are made of.
+inline double logistic(double x) { return 1 / (1 + std::exp(-x)); }
+
+inline const ElementwiseOp kElementwiseOps[] = {
+    {"add", [](double a, double b) { return a + b; },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.add(c.ctx, "test", c.dtype, c.a, c.b, c.y, c.count);
+     }},
+    {"mul", [](double a, double b) { return a * b; },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.mul(c.ctx, "test", c.dtype, c.a, c.b, c.y, c.count);
+     }},
+    {"silu", [](double x, double) { return x * logistic(x); },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.silu(c.ctx, "test", c.dtype, c.a, c.y, c.count);
+     }},
+    {"silu_mul",
+     [](double gate, double up) { return gate * logistic(gate) * up; },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.silu_mul(c.ctx, "test", c.dtype, c.a, c.b, c.y, c.count);
+     }},
+    {"relu", [](double x, double) { return x > 0 ? x : 0; },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.relu(c.ctx, "test", c.dtype, c.a, c.y, c.count);
+     }},
+    {"gelu",
+     [](double x, double) {
+       return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+     },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.gelu(c.ctx, "test", c.dtype, c.a, c.y, c.count, 0);
+     }},
+    {"gelu tanh",
+     [](double x, double) {
+       return 0.5 * x *
+              (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+     },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.gelu(c.ctx, "test", c.dtype, c.a, c.y, c.count, 1);
+     }},
+    {"scale", [](double x, double) { return x * 0.125; },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.scale(c.ctx, "test", c.dtype, c.a, c.y, c.count, 0.125);
+     }},
+};
+
+} // namespace tprt_test
+
+#endif // TPRT_UNITTESTS_RUNTIME_ELEMENTWISEOPS_H
