@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tp-mlir needs to build and test: LLVM/MLIR 22,
-# the build tools, OpenBLAS, oneDNN (bf16 GEMMs), OpenMPI, nlohmann-json and
-# GoogleTest for the runtime, and numpy for the reference checks.
+# the build tools and clang-format 22 (the format check), OpenBLAS, oneDNN
+# (bf16 GEMMs), OpenMPI, nlohmann-json and GoogleTest for the runtime, and
+# numpy for the reference checks.
 # Idempotent: packages already present are skipped quickly by apt.
 set -euo pipefail
 
 packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  cmake ninja-build ccache g++
+  cmake ninja-build ccache g++ clang-format-22
   libopenblas-dev libdnnl-dev openmpi-bin libopenmpi-dev
   nlohmann-json3-dev libgtest-dev
   python3-numpy
