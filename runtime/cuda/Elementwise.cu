@@ -23,7 +23,7 @@ namespace {
 
 /// The ops of unaryKernel and binaryKernel: a switch case each.
 enum class Unary { Silu, Relu, GeluErf, GeluTanh, Scale };
-enum class Binary { Add, Mul, SiluMul };
+enum class Binary { Add, Mul, SiluMul, SiluGrad };
 
 template <typename T>
 __global__ void unaryKernel(Unary op, const T *x, T *y, int64_t count,
@@ -64,6 +64,11 @@ __global__ void binaryKernel(Binary op, const T *a, const T *b, T *y,
     case Binary::Mul:
       r = left * right;
       break;
+    case Binary::SiluGrad: {
+      float s = 1.0f / (1.0f + expf(-left));
+      r = right * s * (1.0f + left * (1.0f - s));
+      break;
+    }
     default:
       r = left / (1.0f + expf(-left)) * right;
       break;
@@ -270,6 +275,12 @@ void mul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
 void silu_mul(tprt_context *ctx, const char *layer, int32_t dtype,
               const void *gate, const void *up, void *y, int64_t count) {
   binary(ctx, "tprt_silu_mul", layer, dtype, Binary::SiluMul, gate, up, y,
+         count);
+}
+
+void silu_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *x, const void *dy, void *dx, int64_t count) {
+  binary(ctx, "tprt_silu_grad", layer, dtype, Binary::SiluGrad, x, dy, dx,
          count);
 }
 
