@@ -61,6 +61,15 @@ void cpu::silu(tprt_context *ctx, const char *layer, int32_t dtype,
         [](float v) { return v / (1.0f + std::exp(-v)); });
 }
 
+void cpu::silu_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *x, const void *dy, void *dx, int64_t count) {
+  binary(ctx, "tprt_silu_grad", layer, dtype, x, dy, dx, count,
+         [](float v, float g) {
+           float s = 1.0f / (1.0f + std::exp(-v));
+           return g * s * (1.0f + v * (1.0f - s));
+         });
+}
+
 void cpu::silu_mul(tprt_context *ctx, const char *layer, int32_t dtype,
                    const void *gate, const void *up, void *y, int64_t count) {
   binary(ctx, "tprt_silu_mul", layer, dtype, gate, up, y, count,

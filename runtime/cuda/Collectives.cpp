@@ -18,7 +18,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
-#include "Launch.h"
 #include "Tensor.h"
 
 namespace tprt {

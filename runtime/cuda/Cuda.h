@@ -1,14 +1,17 @@
 //===- Cuda.h - the cuda backend --------------------------------*- C++ -*-===//
 //
-// This file declares the cuda backend: its per-rank state (the GPU, one
-// stream, the cuBLAS and cuBLASLt handles and the cuBLASLt plans of biased
-// linears, an NCCL communicator per axis mask, scratch and staging
-// buffers), the checks that turn CUDA, cuBLAS and NCCL errors into
-// messages naming the call and the layer, and the memory functions of the
-// backend table. The kernels, cuda::linear ... on device pointers, are
-// declared with the cpu backend's from tprt_calls.def (Backend.h, included
-// here); Backend.cpp puts them in the table main and the C API use, and the
-// tests call them next to the cpu backend's in one binary, to compare them.
+// This file declares what the op families of the cuda backend share on the
+// host: its per-rank state (the GPU, one stream, the cuBLAS and cuBLASLt
+// handles and the cuBLASLt plans of biased linears, an NCCL communicator per
+// axis mask, scratch and staging buffers), the checks that turn CUDA, cuBLAS
+// and NCCL errors into messages naming the call and the layer, the deferred
+// index checks, and the memory functions of the backend table (State.cu).
+// The kernels, cuda::linear ... on device pointers, are declared with the cpu
+// backend's from tprt_calls.def (Backend.h, included here) and defined by
+// family, as the cpu ones: Linear.cu, Elementwise.cu, Normalization.cu,
+// Attention.cu, Collectives.cpp. Backend.cpp puts them in the table main and
+// the C API use; the tests call them next to the cpu backend's in one
+// binary, to compare them.
 //
 // Every call is issued on the rank's stream and returns without waiting,
 // except where the host needs a result: the MPI fallback of the collectives
@@ -166,6 +169,36 @@ void waitForStream(const tprt_context *ctx, State &s, const char *call,
 void *deviceScratch(tprt_context *ctx, int slot, size_t bytes);
 /// Pinned host buffer `slot` (0 or 1) of at least `bytes` bytes.
 void *hostStaging(tprt_context *ctx, int slot, size_t bytes);
+
+/// Fails unless `blocks` (one per row, position...) is a valid CUDA grid.
+void checkGrid(const tprt_context *ctx, const char *call, const char *layer,
+               const char *what, int64_t blocks);
+
+/// The cuBLAS type of the elements of `dtype`, a checked tprt_dtype.
+inline cudaDataType blasType(int32_t dtype) {
+  switch (dtype) {
+  case TPRT_F16:
+    return CUDA_R_16F;
+  case TPRT_BF16:
+    return CUDA_R_16BF;
+  default:
+    return CUDA_R_32F;
+  }
+}
+
+/// The most dims of a strided copy (one more than tprt_transpose's rank, for
+/// the bytes of an element) or of tprt_sum's input.
+constexpr int kMaxDims = 12;
+
+/// Copies a box of `sizes` elements of `elementBytes` bytes, dim i advancing
+/// `src` by srcStrides[i] bytes, into the contiguous row-major `dst` (the
+/// device twin of copyStrided with row-major destination strides), on
+/// `stream`; rank < kMaxDims. tprt_transpose's kernel (Elementwise.cu), which
+/// the collectives use to rearrange pieces too.
+cudaError_t launchStridedCopy(cudaStream_t stream, const void *src,
+                              const int64_t *srcStrides, void *dst,
+                              const int64_t *sizes, int64_t rank,
+                              int64_t elementBytes);
 
 /// The backend table's functions (Backend.h) on the cuda state.
 char *allocate(tprt_context &ctx, int64_t bytes, const char *what);

@@ -1,125 +1,133 @@
-//===- Launch.h - the cuda backend's kernels --------------------*- C++ -*-===//
+//===- Launch.h - what the cuda backend's kernels share ---------*- C++ -*-===//
 //
-// This file declares the launchers of the CUDA kernels written for the
-// runtime (Kernels.cu): each enqueues its kernel on `stream` and returns the
-// launch's error. They take sizes their callers (Ops.cpp, Collectives.cpp)
-// have checked: non-negative, grids within 2^31-1 blocks, at most kMaxDims
-// dims, so they neither fail nor print. Float tensors have the call's
-// `dtype`, a tprt_dtype the caller has checked (another one gives
-// cudaErrorInvalidValue): the kernels load them as f32, compute in f32 (or
-// double where the cpu kernels do) and round each result to the dtype once.
-// Nothing here needs MPI, cuBLAS or NCCL, which keeps nvcc's work to the
-// kernels.
+// This file holds the device code that the CUDA kernels of every op family
+// (Linear.cu, Elementwise.cu, Normalization.cu, Attention.cu) share, and
+// the launch helpers around it: the block size, the grid of a grid-stride
+// loop, the storage types and the one place that maps a dtype to one, and
+// the block reduction. Each float kernel is a template on the storage type T
+// (float, __half or __nv_bfloat16): it widens what it loads to f32, computes
+// in f32 (or double where the cpu kernels do) and rounds each result to T
+// once, on its store. Only .cu files include this.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TPRT_CUDA_LAUNCH_H
 #define TPRT_CUDA_LAUNCH_H
 
-#include <cuda_runtime_api.h>
+#include "tprt/tprt.h"
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
 #include <cstdint>
 
 namespace tprt {
 namespace cuda {
 
-/// The most dims of a strided copy (one more than tprt_transpose's rank, for
-/// the bytes of an element) or of tprt_sum's input.
-constexpr int kMaxDims = 12;
+/// Threads per block of every kernel (a multiple of the warp size).
+constexpr int kThreads = 256;
 
-/// The largest head_dim the attention kernel takes (its shared memory).
-constexpr int64_t kMaxHeadDim = 4096;
+/// Blocks for a grid-stride loop over `count` items.
+inline unsigned gridFor(int64_t count) {
+  int64_t blocks = (count + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(std::min<int64_t>(blocks, int64_t(1) << 20));
+}
 
-enum class Unary { Silu, Relu, GeluErf, GeluTanh, Scale };
-enum class Binary { Add, Mul, SiluMul };
+__device__ inline int64_t firstIndex() {
+  return int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+}
 
-/// y[i] = op(x[i]) (`factor` for Scale); y may equal x.
-cudaError_t launchUnary(cudaStream_t stream, int32_t dtype, Unary op,
-                        const void *x, void *y, int64_t count, float factor);
-/// y[i] = a[i] op b[i]; y may equal a or b.
-cudaError_t launchBinary(cudaStream_t stream, int32_t dtype, Binary op,
-                         const void *a, const void *b, void *y, int64_t count);
-/// y[r, :] = row[:] for r < rows (a bias under a GEMM with beta = 1).
-cudaError_t launchFillRows(cudaStream_t stream, int32_t dtype, const void *row,
-                           void *y, int64_t rows, int64_t n);
-/// tprt_embedding; an id outside [0, totalRows) gives a zero row and leaves
-/// the smallest such position in *badIndex (atomicMin).
-cudaError_t launchEmbedding(cudaStream_t stream, int32_t dtype,
-                            const int64_t *ids, const void *table, void *y,
-                            int64_t count, int64_t rows, int64_t dim,
-                            int64_t rowOffset, int64_t totalRows,
-                            unsigned long long *badIndex);
-/// After a kernel that left a bad position in slot[0] (all ones for none):
-/// slot[1] = values[slot[0]], the value for the message.
-cudaError_t launchKeepBadValue(cudaStream_t stream, const int64_t *values,
-                               unsigned long long *slot);
-cudaError_t launchRmsNorm(cudaStream_t stream, int32_t dtype, const void *x,
-                          const void *weight, void *y, int64_t rows,
-                          int64_t features, double epsilon);
-/// `bias` may be null.
-cudaError_t launchLayerNorm(cudaStream_t stream, int32_t dtype, const void *x,
-                            const void *weight, const void *bias, void *y,
-                            int64_t rows, int64_t features, double epsilon);
-cudaError_t launchSoftmax(cudaStream_t stream, int32_t dtype, const void *x,
-                          void *y, int64_t outer, int64_t dim, int64_t inner);
-/// headDim is even.
-cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
-                       void *y, int64_t batch, int64_t seq, int64_t heads,
-                       int64_t headDim, double theta);
-/// kvSeq > 0, 0 < headDim <= kMaxHeadDim, qHeads a multiple of kvHeads.
-cudaError_t launchAttention(cudaStream_t stream, int32_t dtype, const void *q,
-                            const void *k, const void *v, void *o,
-                            int64_t batch, int64_t qSeq, int64_t kvSeq,
-                            int64_t qHeads, int64_t kvHeads, int64_t headDim,
-                            bool causal, float scale);
-/// The device pointer arrays of attention's batched GEMMs over a block of
-/// query rows, one entry per (batch b, query head h) pair p = b * qHeads +
-/// h: array a starts at pointers + a * stride.
-enum AttentionArray {
-  kQueryArray,       // q[b, first, h, :]
-  kKeyArray,         // k[b, 0, g, :], g = h / (qHeads / kvHeads)
-  kValueArray,       // v[b, 0, g, :]
-  kOutputArray,      // o[b, first, h, :]
-  kScoreArray,       // scores + p * rows * ld (f32)
-  kProbabilityArray, // probabilities + p * rows * ld (the dtype)
-  kAttentionArrays
+__device__ inline int64_t gridStride() {
+  return int64_t(gridDim.x) * blockDim.x;
+}
+
+__device__ inline int64_t smaller(int64_t a, int64_t b) {
+  return a < b ? a : b;
+}
+
+//===--- Storage types ----------------------------------------------------===//
+
+/// A stored element as f32 (exact for every storage type).
+__device__ inline float toFloat(float value) { return value; }
+__device__ inline float toFloat(__half value) { return __half2float(value); }
+__device__ inline float toFloat(__nv_bfloat16 value) {
+  return __bfloat162float(value);
+}
+
+/// An f32 result rounded to the storage type T, to nearest even.
+template <typename T> __device__ T fromFloat(float value);
+template <> __device__ inline float fromFloat<float>(float value) {
+  return value;
+}
+template <> __device__ inline __half fromFloat<__half>(float value) {
+  return __float2half_rn(value);
+}
+template <>
+__device__ inline __nv_bfloat16 fromFloat<__nv_bfloat16>(float value) {
+  return __float2bfloat16_rn(value);
+}
+
+/// Names a storage type for the launchers' generic lambdas.
+template <typename T> struct Storage { using Type = T; };
+
+/// Returns launch(Storage<T>()) with T the storage type of `dtype`, the one
+/// place that maps dtypes to types; cudaErrorInvalidValue for a dtype that
+/// is none.
+template <typename Launch>
+cudaError_t withStorage(int32_t dtype, Launch launch) {
+  switch (dtype) {
+  case TPRT_F32:
+    return launch(Storage<float>());
+  case TPRT_F16:
+    return launch(Storage<__half>());
+  case TPRT_BF16:
+    return launch(Storage<__nv_bfloat16>());
+  default:
+    return cudaErrorInvalidValue;
+  }
+}
+
+//===--- Block reductions -------------------------------------------------===//
+
+struct SumOp {
+  template <typename T> __device__ T operator()(T a, T b) const {
+    return a + b;
+  }
 };
-/// Fills the arrays of AttentionArray for query rows [first, first + rows);
-/// batch * qHeads > 0, qHeads a multiple of kvHeads.
-cudaError_t launchAttentionPointers(
-    cudaStream_t stream, int32_t dtype, const void *q, const void *k,
-    const void *v, void *o, void *scores, void *probabilities, void **pointers,
-    int64_t stride, int64_t batch, int64_t qSeq, int64_t kvSeq, int64_t qHeads,
-    int64_t kvHeads, int64_t headDim, int64_t first, int64_t rows, int64_t ld);
-/// Attention's softmax over `count` f32 score rows of `cols` values, `ld`
-/// apart, in blocks of `rows` rows: row t is query row first + t % rows,
-/// whose keys j >= visible (causal ? min(cols, i + 1) : cols) get
-/// probability 0. Writes the probabilities in the dtype at the same offsets
-/// of `probabilities`, which may equal `scores` for f32. cols > 0.
-cudaError_t launchAttentionSoftmax(cudaStream_t stream, int32_t dtype,
-                                   const float *scores, void *probabilities,
-                                   int64_t count, int64_t rows, int64_t cols,
-                                   int64_t ld, int64_t first, bool causal);
-/// tprt_sum; rank <= kMaxDims.
-cudaError_t launchSum(cudaStream_t stream, int32_t dtype, const void *x,
-                      void *y, int64_t rank, const int64_t *shape,
-                      int64_t dimMask);
-/// tprt_cross_entropy with positions > 0: per-position losses in
-/// `perPosition` (device scratch), then their mean in loss[0]. A label
-/// outside [0, classes) leaves the smallest such position in *badIndex.
-cudaError_t launchCrossEntropy(cudaStream_t stream, int32_t dtype,
-                               const void *logits, const int64_t *labels,
-                               double *perPosition, void *loss,
-                               int64_t positions, int64_t classes,
-                               unsigned long long *badIndex);
-/// Copies a box of `sizes` elements of `elementBytes` bytes, dim i advancing
-/// `src` by srcStrides[i] bytes, into the contiguous row-major `dst` (the
-/// device twin of copyStrided with row-major destination strides);
-/// rank < kMaxDims.
-cudaError_t launchStridedCopy(cudaStream_t stream, const void *src,
-                              const int64_t *srcStrides, void *dst,
-                              const int64_t *sizes, int64_t rank,
-                              int64_t elementBytes);
+
+struct MaxOp {
+  template <typename T> __device__ T operator()(T a, T b) const {
+    return a < b ? b : a;
+  }
+};
+
+/// `op` over `value` of every thread of the block, returned on every thread.
+/// Every thread must call it; blockDim.x is a multiple of 32. `shared` holds
+/// 33 values and may be reused by the next call.
+template <typename T, typename Op>
+__device__ T blockReduce(T value, T identity, Op op, T *shared) {
+  const unsigned all = 0xffffffffu;
+  for (int offset = 16; offset > 0; offset /= 2)
+    value = op(value, __shfl_down_sync(all, value, offset));
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  // The previous call's readers of shared[32] are past this point.
+  __syncthreads();
+  if (lane == 0)
+    shared[warp] = value;
+  __syncthreads();
+  if (warp == 0) {
+    int warps = blockDim.x / 32;
+    value = lane < warps ? shared[lane] : identity;
+    for (int offset = 16; offset > 0; offset /= 2)
+      value = op(value, __shfl_down_sync(all, value, offset));
+    if (lane == 0)
+      shared[32] = value;
+  }
+  __syncthreads();
+  return shared[32];
+}
 
 } // namespace cuda
 } // namespace tprt

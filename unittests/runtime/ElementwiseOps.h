@@ -53,6 +53,14 @@ inline const ElementwiseOp kElementwiseOps[] = {
      [](const tprt::Kernels &k, const ElementwiseCall &c) {
        k.silu(c.ctx, "test", c.dtype, c.a, c.y, c.count);
      }},
+    {"silu_grad",
+     [](double x, double dy) {
+       double s = logistic(x);
+       return dy * s * (1 + x * (1 - s));
+     },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.silu_grad(c.ctx, "test", c.dtype, c.a, c.b, c.y, c.count);
+     }},
     {"silu_mul",
      [](double gate, double up) { return gate * logistic(gate) * up; },
      [](const tprt::Kernels &k, const ElementwiseCall &c) {

@@ -1,14 +1,15 @@
-//===- State.cpp - the cuda backend's per-rank state ----------------------===//
+//===- State.cu - the cuda backend's per-rank state -----------------------===//
 //
 // This file implements the cuda state: choosing the GPU, the stream and the
 // cuBLAS and cuBLASLt handles, the scratch and staging buffers, the error
-// checks, and the kernels and memory functions of the backend table.
+// checks, the deferred index checks (with the one kernel they need), and the
+// kernels and memory functions of the backend table.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
-#include "Launch.h"
 
+#include <climits>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -18,6 +19,24 @@
 
 namespace tprt {
 namespace cuda {
+
+namespace {
+
+__global__ void keepBadValueKernel(const int64_t *values,
+                                   unsigned long long *slot) {
+  if (slot[0] != ~0ull)
+    slot[1] = static_cast<unsigned long long>(values[slot[0]]);
+}
+
+/// After a kernel that left a bad position in slot[0] (all ones for none):
+/// slot[1] = values[slot[0]], the value for the message.
+cudaError_t launchKeepBadValue(cudaStream_t stream, const int64_t *values,
+                               unsigned long long *slot) {
+  keepBadValueKernel<<<1, 1, 0, stream>>>(values, slot);
+  return cudaGetLastError();
+}
+
+} // namespace
 
 State::~State() {
   // Nothing may fail here (the job may be ending after an error): results
@@ -59,6 +78,14 @@ void check(const tprt_context *ctx, cudaError_t error, const char *call,
   fail(ctx, callName(call, layer) + ": " + api +
                 " failed: " + cudaGetErrorName(error) + " (" +
                 cudaGetErrorString(error) + ")");
+}
+
+void checkGrid(const tprt_context *ctx, const char *call, const char *layer,
+               const char *what, int64_t blocks) {
+  if (blocks < 0 || blocks > INT_MAX)
+    fail(ctx, callName(call, layer) + ": " + what + " = " +
+                  std::to_string(blocks) +
+                  " is beyond the cuda kernel's grid of 2^31-1 blocks");
 }
 
 void waitForStream(const tprt_context *ctx, State &s, const char *call,
