@@ -178,6 +178,25 @@ module attributes {tp.tp_axis = "tp"} {
 
 // -----
 
+// The backward of silu, in bf16: x, dy and dx in the arena, one element count.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  func.func @forward(%x: tensor<4x8xbf16>, %dy: tensor<4x8xbf16>) -> tensor<4x8xbf16> {
+    %dx = tp.silu_grad %x, %dy : tensor<4x8xbf16>
+    return %dx : tensor<4x8xbf16>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: %[[BF16:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK: %[[X:.*]] = llvm.getelementptr %{{.*}}[%{{.*}}]
+// CHECK: %[[DY:.*]] = llvm.getelementptr %{{.*}}[%{{.*}}]
+// CHECK: %[[DX:.*]] = llvm.getelementptr %{{.*}}[%{{.*}}]
+// CHECK: %[[COUNT:.*]] = llvm.mlir.constant(32 : i64) : i64
+// CHECK: llvm.call @tprt_silu_grad(%{{.*}}, %{{.*}}, %[[BF16]], %[[X]], %[[DY]], %[[DX]], %[[COUNT]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64) -> ()
+
+// -----
+
 module attributes {tp.tp_axis = "tp"} {
   tp.mesh @mesh(tp = 1)
   tp.parameter @"w.weight" : tensor<8xf32>

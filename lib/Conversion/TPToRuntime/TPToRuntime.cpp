@@ -74,6 +74,7 @@ private:
   void lowerOp(AddOp op) { lowerBinary<runtime::add>(op); }
   void lowerOp(MulOp op);
   void lowerOp(SiLUOp op) { lowerUnary<runtime::silu>(op); }
+  void lowerOp(SiLUGradOp op);
   void lowerOp(ReLUOp op) { lowerUnary<runtime::relu>(op); }
   void lowerOp(GELUOp op);
   void lowerOp(ScaleOp op);
@@ -266,7 +267,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
           if (fused->silu == silu)
             return success(); // runs inside the mul (tprt_silu_mul)
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case<LinearOp, MatmulOp, EmbeddingOp, AddOp, MulOp, SiLUOp, ReLUOp,
+      .Case<LinearOp, MatmulOp, EmbeddingOp, AddOp, MulOp, SiLUOp, SiLUGradOp,
+            ReLUOp,
             GELUOp, ScaleOp, TransposeOp, SumOp, RMSNormOp, LayerNormOp,
             SoftmaxOp, CrossEntropyOp, RoPEOp, AttentionOp, AllReduceOp,
             AllGatherOp, ReduceScatterOp, AllToAllOp, LocalSliceOp>(
@@ -376,6 +378,15 @@ void RuntimeEmitter::lowerOp(MulOp op) {
     return;
   }
   lowerBinary<runtime::mul>(op);
+}
+
+void RuntimeEmitter::lowerOp(SiLUGradOp op) {
+  emitCall(runtime::silu_grad{.layer = layerName(op),
+                              .dtype = dtypeOf(op.getResult()),
+                              .x = pointerTo(op.getInput()),
+                              .dy = pointerTo(op.getGrad()),
+                              .dx = pointerTo(op.getResult()),
+                              .count = countOf(op.getResult())});
 }
 
 void RuntimeEmitter::lowerOp(GELUOp op) {
