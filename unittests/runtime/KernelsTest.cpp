@@ -279,8 +279,8 @@ TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
                                         16),
                        o(q.size());
     double scale = 1.0 / std::sqrt(double(c.dim));
-    // The smallest workspace tprt.h allows: the kernel takes fewer query
-    // rows at a time than it would from the compiler's.
+    // The smallest workspace tprt_calls.def allows: the kernel takes fewer
+    // query rows at a time than it would from the compiler's.
     std::vector<char> workspace(
         tprt_attention_workspace_bytes(c.batch, c.qHeads, c.kvSeq, 1));
     tprt_attention(&ctx, "attention", TPRT_F32, q.data(), k.data(), v.data(),
