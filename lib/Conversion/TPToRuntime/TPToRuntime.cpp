@@ -90,10 +90,14 @@ private:
   void lowerOp(AttentionOp op);
   // Collectives.
   void lowerOp(AllReduceOp op);
-  void lowerOp(AllGatherOp op);
+  void lowerOp(AllGatherOp op) {
+    lowerPieceCopy<runtime::all_gather>(op, op.getInput());
+  }
   void lowerOp(ReduceScatterOp op);
   void lowerOp(AllToAllOp op);
-  void lowerOp(LocalSliceOp op);
+  void lowerOp(LocalSliceOp op) {
+    lowerPieceCopy<runtime::local_slice>(op, op.getResult());
+  }
 
   /// Lowers an op `y = f(x)` to a call of (x, y, count).
   template <typename Call, typename Op>
@@ -101,6 +105,11 @@ private:
   /// Lowers an op `y = f(a, b)` to a call of (a, b, y, count).
   template <typename Call, typename Op>
   void lowerBinary(Op op);
+
+  /// Lowers a collective that copies pieces of `dim` (x, y, outer,
+  /// inner_bytes), one of which is `piece`.
+  template <typename Call, typename Op>
+  void lowerPieceCopy(Op op, Value piece);
 
   /// Calls the runtime function of `call` (a struct of RuntimeCalls.h),
   /// declaring it on first use; returns its result, if it has one.
@@ -533,18 +542,22 @@ void RuntimeEmitter::lowerOp(AttentionOp op) {
 //===----------------------------------------------------------------------===//
 // Collectives
 //===----------------------------------------------------------------------===//
-// Around a split dim a tensor is viewed as [outer, split dim, trailing], in
-// this rank's local shapes.
+// Around a split dim a tensor is viewed as [outer, pieces, inner], in this
+// rank's local shapes, where one piece is what one rank holds of the split
+// dim: the input of an all-gather, the result of a reduce-scatter or a local
+// slice.
 
-/// The product of the dims before `dim`.
-static int64_t outerOf(Value tensor, int64_t dim) {
-  return product(shapeOf(tensor).take_front(dim));
-}
-
-/// The product of the dims after `dim`.
-static int64_t trailingOf(Value tensor, int64_t dim) {
-  return product(shapeOf(tensor).drop_front(dim + 1));
-}
+namespace {
+/// The [outer, pieces, inner] view of a collective splitting `dim`, read off
+/// the local `piece`: `inner` counts the elements of one piece per outer
+/// index.
+struct SplitView {
+  SplitView(Value piece, int64_t dim)
+      : outer(product(shapeOf(piece).take_front(dim))),
+        inner(product(shapeOf(piece).drop_front(dim))) {}
+  int64_t outer, inner;
+};
+} // namespace
 
 void RuntimeEmitter::lowerOp(AllReduceOp op) {
   emitCall(runtime::all_reduce{.layer = layerName(op),
@@ -555,29 +568,26 @@ void RuntimeEmitter::lowerOp(AllReduceOp op) {
                                .axis_mask = constant(axisMask(op.getAxes()))});
 }
 
-void RuntimeEmitter::lowerOp(AllGatherOp op) {
-  int64_t dim = op.getDim();
-  Value input = op.getInput();
-  emitCall(runtime::all_gather{
-      .layer = layerName(op),
-      .x = pointerTo(input),
-      .y = pointerTo(op.getResult()),
-      .outer = constant(outerOf(input, dim)),
-      .inner_bytes = constant(shapeOf(input)[dim] * trailingOf(input, dim) *
-                              elementBytes(input)),
-      .axis_mask = constant(axisMask(op.getAxes()))});
+template <typename Call, typename Op>
+void RuntimeEmitter::lowerPieceCopy(Op op, Value piece) {
+  SplitView view(piece, op.getDim());
+  emitCall(Call{.layer = layerName(op),
+                .x = pointerTo(op.getInput()),
+                .y = pointerTo(op.getResult()),
+                .outer = constant(view.outer),
+                .inner_bytes = constant(view.inner * elementBytes(piece)),
+                .axis_mask = constant(axisMask(op.getAxes()))});
 }
 
 void RuntimeEmitter::lowerOp(ReduceScatterOp op) {
-  int64_t dim = op.getDim();
-  Value input = op.getInput();
+  SplitView view(op.getResult(), op.getDim());
   emitCall(runtime::reduce_scatter{
       .layer = layerName(op),
-      .dtype = dtypeOf(input),
-      .x = pointerTo(input),
+      .dtype = dtypeOf(op.getInput()),
+      .x = pointerTo(op.getInput()),
       .y = pointerTo(op.getResult()),
-      .outer = constant(outerOf(input, dim)),
-      .inner = constant(shapeOf(op.getResult())[dim] * trailingOf(input, dim)),
+      .outer = constant(view.outer),
+      .inner = constant(view.inner),
       .axis_mask = constant(axisMask(op.getAxes()))});
 }
 
@@ -592,19 +602,6 @@ void RuntimeEmitter::lowerOp(AllToAllOp op) {
       .shape = globalI64Array(shape),
       .split_dim = constant(op.getSplitDim()),
       .concat_dim = constant(op.getConcatDim()),
-      .axis_mask = constant(axisMask(op.getAxes()))});
-}
-
-void RuntimeEmitter::lowerOp(LocalSliceOp op) {
-  int64_t dim = op.getDim();
-  Value input = op.getInput();
-  emitCall(runtime::local_slice{
-      .layer = layerName(op),
-      .x = pointerTo(input),
-      .y = pointerTo(op.getResult()),
-      .outer = constant(outerOf(input, dim)),
-      .inner_bytes = constant(shapeOf(op.getResult())[dim] *
-                              trailingOf(input, dim) * elementBytes(input)),
       .axis_mask = constant(axisMask(op.getAxes()))});
 }
 

@@ -131,41 +131,12 @@ static ShardingRule getNormRule(Value input, unsigned numParams) {
   return rule;
 }
 
-/// A norm is sequence parallel over dim 1 of its [batch, seq, ...,
-/// features] input.
-static FailureOr<StyleSplit> getNormStyleSplit(Operation *op,
-                                               const ShardingRule &rule) {
-  if (cast<RankedTensorType>(op->getOperand(0).getType()).getRank() < 3)
-    return op->emitOpError("is sequence_parallel but its input has no "
-                           "sequence dim: it needs [batch, seq, ..., "
-                           "features]");
-  return splitOf(rule, /*operand=*/0, /*dim=*/1, "sequence positions");
-}
-
 ShardingRule RMSNormOp::getShardingRule() {
   return getNormRule(getInput(), /*numParams=*/1);
 }
 
-SmallVector<ParallelStyleKind> RMSNormOp::getParallelStyles() {
-  return {ParallelStyleKind::SequenceParallel};
-}
-
-FailureOr<StyleSplit> RMSNormOp::getStyleSplit(ParallelStyleKind,
-                                               const ShardingRule &rule) {
-  return getNormStyleSplit(*this, rule);
-}
-
 ShardingRule LayerNormOp::getShardingRule() {
   return getNormRule(getInput(), /*numParams=*/getBias() ? 2 : 1);
-}
-
-SmallVector<ParallelStyleKind> LayerNormOp::getParallelStyles() {
-  return {ParallelStyleKind::SequenceParallel};
-}
-
-FailureOr<StyleSplit> LayerNormOp::getStyleSplit(ParallelStyleKind,
-                                                 const ShardingRule &rule) {
-  return getNormStyleSplit(*this, rule);
 }
 
 ShardingRule AddOp::getShardingRule() {

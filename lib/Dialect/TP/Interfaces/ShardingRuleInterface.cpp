@@ -1,6 +1,7 @@
 //===- ShardingRuleInterface.cpp - per-op sharding rules ------------------===//
 //
-// This file implements the ShardingRule helpers and the generated interface.
+// This file implements the ShardingRule helpers, the split of sequence
+// parallelism that norm layers share, and the generated interfaces.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,4 +33,13 @@ ShardingRule ShardingRule::elementwise(Operation *op, PartialFlow flow) {
     rule.linearOperands =
         llvm::to_vector(llvm::seq<unsigned>(0, op->getNumOperands()));
   return rule;
+}
+
+FailureOr<StyleSplit> mlir::tp::getSequenceSplit(Operation *op,
+                                                 const ShardingRule &rule) {
+  if (cast<RankedTensorType>(op->getOperand(0).getType()).getRank() < 3)
+    return op->emitOpError("is sequence_parallel but its input has no "
+                           "sequence dim: it needs [batch, seq, ..., "
+                           "features]");
+  return StyleSplit{rule.operandDims[0][1].front(), "sequence positions"};
 }

@@ -198,8 +198,21 @@ def TP_EmbeddingOp : TP_Op<"embedding",
   let hasVerifier = 1;
 }
 
+// What a norm says as a layer (LayerOpInterface): it takes sequence
+// parallelism, which splits dim 1 of its [batch, seq, ..., features] input.
+defvar TP_NormStyles = [{
+  ::llvm::SmallVector<::mlir::tp::ParallelStyleKind> getParallelStyles() {
+    return {::mlir::tp::ParallelStyleKind::SequenceParallel};
+  }
+  ::mlir::FailureOr<::mlir::tp::StyleSplit>
+  getStyleSplit(::mlir::tp::ParallelStyleKind,
+                const ::mlir::tp::ShardingRule &rule) {
+    return ::mlir::tp::getSequenceSplit(*this, rule);
+  }
+}];
+
 def TP_RMSNormOp : TP_Op<"rms_norm",
-    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+    [Pure, TP_LayerOpInterface,
      AllTypesMatch<["input", "result"]>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "RMSNorm over the last dim, with a learned scale";
@@ -233,10 +246,11 @@ def TP_RMSNormOp : TP_Op<"rms_norm",
     `:` type($input) `,` type($weight)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = TP_NormStyles;
 }
 
 def TP_LayerNormOp : TP_Op<"layer_norm",
-    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+    [Pure, TP_LayerOpInterface,
      AllTypesMatch<["input", "result"]>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "LayerNorm over the last dim, with a learned scale and shift";
@@ -272,6 +286,7 @@ def TP_LayerNormOp : TP_Op<"layer_norm",
     `:` type($input) `,` type($weight) (`,` type($bias)^)?
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = TP_NormStyles;
 }
 
 //===----------------------------------------------------------------------===//

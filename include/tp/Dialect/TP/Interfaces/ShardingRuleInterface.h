@@ -72,6 +72,11 @@ struct StyleSplit {
   llvm::StringRef what;
 };
 
+/// What sequence parallelism splits in a layer whose operand 0 is [batch,
+/// seq, ..., features] (a norm's input): the factor of its dim 1. Emits an
+/// error and fails where that operand has no sequence dim.
+FailureOr<StyleSplit> getSequenceSplit(Operation *op, const ShardingRule &rule);
+
 } // namespace mlir::tp
 
 #include "tp/Dialect/TP/Interfaces/ShardingRuleInterface.h.inc"
