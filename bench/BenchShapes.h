@@ -38,17 +38,16 @@ inline bool parseShapes(int argc, char **argv, const char *tool, int &reps,
       continue;
     }
     Shape shape;
-    if (std::sscanf(arg.c_str(), "%ldx%ldx%ld", &shape.m, &shape.n,
-                    &shape.k) != 3) {
-      std::fprintf(stderr, "%s: error: '%s' is not MxNxK\n", tool,
-                   arg.c_str());
+    if (std::sscanf(arg.c_str(), "%ldx%ldx%ld", &shape.m, &shape.n, &shape.k) !=
+        3) {
+      std::fprintf(stderr, "%s: error: '%s' is not MxNxK\n", tool, arg.c_str());
       return false;
     }
     shapes.push_back(shape);
   }
   if (shapes.empty() || reps < 1) {
-    std::fprintf(stderr, "usage: %s [--reps N] [--dtype f32|f16|bf16] MxNxK...\n",
-                 tool);
+    std::fprintf(
+        stderr, "usage: %s [--reps N] [--dtype f32|f16|bf16] MxNxK...\n", tool);
     return false;
   }
   return true;

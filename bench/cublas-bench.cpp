@@ -81,16 +81,16 @@ int main(int argc, char **argv) {
       // Row-major y = x w^T is column-major y^T = w x^T.
       const Shape &s = shapes[i];
       if (type == CUDA_R_32F)
-        check(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, s.n, s.m, s.k,
-                          &one, static_cast<const float *>(w[i]), s.k,
+        check(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, s.n, s.m, s.k, &one,
+                          static_cast<const float *>(w[i]), s.k,
                           static_cast<const float *>(x[i]), s.k, &zero,
-                          static_cast<float *>(y[i]), s.n) ==
-                  CUBLAS_STATUS_SUCCESS,
+                          static_cast<float *>(y[i]),
+                          s.n) == CUBLAS_STATUS_SUCCESS,
               "cublasSgemm");
       else
         check(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, s.n, s.m, s.k,
-                           &one, w[i], type, s.k, x[i], type, s.k, &zero,
-                           y[i], type, s.n, CUBLAS_COMPUTE_32F,
+                           &one, w[i], type, s.k, x[i], type, s.k, &zero, y[i],
+                           type, s.n, CUBLAS_COMPUTE_32F,
                            CUBLAS_GEMM_DEFAULT) == CUBLAS_STATUS_SUCCESS,
               "cublasGemmEx");
     }
@@ -108,8 +108,7 @@ int main(int argc, char **argv) {
   cudaEventElapsedTime(&ms, start, stop);
   double mean = ms / reps;
   std::printf("cublas: %zu %s GEMMs, mean %.3f ms, %.2f TFLOP/s\n",
-              shapes.size(), dtype.c_str(), mean,
-              flops / (mean * 1e-3) / 1e12);
+              shapes.size(), dtype.c_str(), mean, flops / (mean * 1e-3) / 1e12);
   cublasDestroy(handle);
   return 0;
 }

@@ -33,8 +33,9 @@ int main(int argc, char **argv) {
   if (!tp_bench::parseShapes(argc, argv, "tp-bench-gemm", reps, dtype, shapes))
     return 1;
   if (dtype != "f32" && dtype != "bf16") {
-    std::fprintf(stderr, "tp-bench-gemm: error: dtype '%s' is not f32 or bf16 "
-                         "(the cpu target's f16 GEMMs run in f32)\n",
+    std::fprintf(stderr,
+                 "tp-bench-gemm: error: dtype '%s' is not f32 or bf16 "
+                 "(the cpu target's f16 GEMMs run in f32)\n",
                  dtype.c_str());
     return 1;
   }
@@ -66,8 +67,8 @@ int main(int argc, char **argv) {
                      memory::format_tag::ba);
       memory::desc c({s.m, s.n}, memory::data_type::bf16,
                      memory::format_tag::ab);
-      matmuls.emplace_back(dnnl::matmul::primitive_desc(
-          dnnl::matmul::desc(a, b, c), engine));
+      matmuls.emplace_back(
+          dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), engine));
       arguments.push_back({{DNNL_ARG_SRC, memory(a, engine, x[i].data())},
                            {DNNL_ARG_WEIGHTS, memory(b, engine, w[i].data())},
                            {DNNL_ARG_DST, memory(c, engine, y[i].data())}});
@@ -90,9 +91,9 @@ int main(int argc, char **argv) {
   for (int r = 0; r < reps; ++r) {
     auto start = std::chrono::steady_clock::now();
     pass();
-    times.push_back(std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
   }
   double mean = 0;
   for (double t : times)

@@ -77,8 +77,8 @@ void cpu::attention(tprt_context *ctx, const char *layer, int32_t dtype,
   int64_t groupSize = q_heads / kv_heads;
   // One (batch, head) at a time: the workspace holds more rows of scores
   // than the layout of tprt_calls.def promises.
-  int64_t blockRows = std::min(
-      queryBlock, workspace_bytes / std::max<int64_t>(kv_seq * 4, 1));
+  int64_t blockRows =
+      std::min(queryBlock, workspace_bytes / std::max<int64_t>(kv_seq * 4, 1));
   auto *scores = static_cast<float *>(workspace);
 
   for (int64_t b = 0; b < batch; ++b)

@@ -59,8 +59,8 @@ const Matmul *getMatmul(DnnlState &state, const MatmulKey &key) {
   if (!inserted)
     return entry->second ? &*entry->second : nullptr;
   using dnnl::memory;
-  memory::data_type type = key.dtype == TPRT_BF16 ? memory::data_type::bf16
-                                                  : memory::data_type::f16;
+  memory::data_type type =
+      key.dtype == TPRT_BF16 ? memory::data_type::bf16 : memory::data_type::f16;
   // Batched products are 3-D; a transposed b is b's last two dims swapped.
   bool batched = key.batch > 1;
   auto dims = [&](int64_t rows, int64_t cols) {
@@ -80,11 +80,10 @@ const Matmul *getMatmul(DnnlState &state, const MatmulKey &key) {
     matmul.bias = memory::desc(dims(1, key.n), type, rowMajor);
   try {
     dnnl::matmul::desc description =
-        key.bias ? dnnl::matmul::desc(matmul.a, matmul.b, matmul.bias,
-                                      matmul.c)
+        key.bias ? dnnl::matmul::desc(matmul.a, matmul.b, matmul.bias, matmul.c)
                  : dnnl::matmul::desc(matmul.a, matmul.b, matmul.c);
-    matmul.primitive = dnnl::matmul(
-        dnnl::matmul::primitive_desc(description, state.engine));
+    matmul.primitive =
+        dnnl::matmul(dnnl::matmul::primitive_desc(description, state.engine));
   } catch (const dnnl::error &error) {
     if (error.status != dnnl_unimplemented)
       throw;
@@ -104,8 +103,8 @@ bool tprt::dnnlMatmul(tprt_context &ctx, const char *call, const char *layer,
     return false;
   try {
     DnnlState &state = dnnlState(ctx);
-    const Matmul *matmul = getMatmul(
-        state, {dtype, batch, m, n, k, transposeB, bias != nullptr});
+    const Matmul *matmul =
+        getMatmul(state, {dtype, batch, m, n, k, transposeB, bias != nullptr});
     if (!matmul)
       return false;
     // oneDNN takes non-const handles; it only reads the inputs.

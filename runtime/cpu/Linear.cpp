@@ -52,8 +52,8 @@ void cpu::linear(tprt_context *ctx, const char *layer, int32_t dtype,
   int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
   if (rows == 0 || outputs == 0)
     return;
-  if (inputs > 0 && dnnlMatmul(*ctx, call, layer, dtype, x, w, bias, y, 1, m,
-                               n, k, /*transposeB=*/true))
+  if (inputs > 0 && dnnlMatmul(*ctx, call, layer, dtype, x, w, bias, y, 1, m, n,
+                               k, /*transposeB=*/true))
     return;
   F32Scope f32(*ctx, call, layer, dtype);
   const float *x32 = f32.input(x, m * k);

@@ -34,8 +34,8 @@
 #include <array>
 #include <cstddef>
 #include <map>
-#include <vector>
 #include <tuple>
+#include <vector>
 
 namespace tprt {
 namespace cuda {

@@ -70,7 +70,9 @@ __device__ inline __nv_bfloat16 fromFloat<__nv_bfloat16>(float value) {
 }
 
 /// Names a storage type for the launchers' generic lambdas.
-template <typename T> struct Storage { using Type = T; };
+template <typename T> struct Storage {
+  using Type = T;
+};
 
 /// Returns launch(Storage<T>()) with T the storage type of `dtype`, the one
 /// place that maps dtypes to types; cudaErrorInvalidValue for a dtype that

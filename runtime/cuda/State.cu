@@ -103,8 +103,9 @@ void waitForStream(const tprt_context *ctx, State &s, const char *call,
         continue;
       ncclCommAbort(comm);
       comm = nullptr;
-      fail(ctx, callName(call, layer) + ": NCCL reported an asynchronous "
-                                        "error: " +
+      fail(ctx, callName(call, layer) +
+                    ": NCCL reported an asynchronous "
+                    "error: " +
                     ncclGetErrorString(async));
     }
     std::this_thread::yield();
@@ -223,8 +224,7 @@ static void *grow(tprt_context *ctx, State &s, void *&buffer, size_t &capacity,
   const char *call = pinned ? "tprt (cuda backend) staging buffer"
                             : "tprt (cuda backend) scratch buffer";
   // Work queued earlier may still read the old buffer.
-  waitForStream(ctx, s, call, nullptr,
-                "cudaStreamQuery");
+  waitForStream(ctx, s, call, nullptr, "cudaStreamQuery");
   if (buffer)
     check(ctx, pinned ? cudaFreeHost(buffer) : cudaFree(buffer), call, nullptr,
           pinned ? "cudaFreeHost" : "cudaFree");
@@ -275,8 +275,7 @@ char *allocate(tprt_context &ctx, int64_t bytes, const char *what) {
   const char *call = "tprt (cuda backend) allocate";
   check(&ctx, cudaMemsetAsync(memory, 0, size, s.stream), call, nullptr,
         "cudaMemsetAsync");
-  waitForStream(&ctx, s, call, nullptr,
-                "cudaStreamQuery");
+  waitForStream(&ctx, s, call, nullptr, "cudaStreamQuery");
   return static_cast<char *>(memory);
 }
 
@@ -309,15 +308,13 @@ void copyToDevice(tprt_context &ctx, char *device, const void *host,
   const char *call = "tprt (cuda backend) copy to the GPU";
   if (bytes == 0) {
     // Nothing to copy, but the promise to wait for earlier work holds.
-    waitForStream(&ctx, s, call, nullptr,
-                "cudaStreamQuery");
+    waitForStream(&ctx, s, call, nullptr, "cudaStreamQuery");
     return;
   }
   check(&ctx,
         cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, s.stream),
         call, nullptr, "cudaMemcpyAsync");
-  waitForStream(&ctx, s, call, nullptr,
-                "cudaStreamQuery");
+  waitForStream(&ctx, s, call, nullptr, "cudaStreamQuery");
 }
 
 void copyToHost(tprt_context &ctx, void *host, const char *device,
@@ -325,8 +322,7 @@ void copyToHost(tprt_context &ctx, void *host, const char *device,
   State &s = state(&ctx);
   const char *call = "tprt (cuda backend) copy from the GPU";
   if (bytes == 0) {
-    waitForStream(&ctx, s, call, nullptr,
-                "cudaStreamQuery");
+    waitForStream(&ctx, s, call, nullptr, "cudaStreamQuery");
     return;
   }
   check(&ctx,
@@ -335,7 +331,7 @@ void copyToHost(tprt_context &ctx, void *host, const char *device,
   // An error of any earlier kernel of the step surfaces here.
   waitForStream(&ctx, s, call, nullptr,
                 "cudaStreamQuery (an earlier kernel may have failed; "
-        "CUDA_LAUNCH_BLOCKING=1 finds which)");
+                "CUDA_LAUNCH_BLOCKING=1 finds which)");
   checkIndices(&ctx, s);
 }
 
@@ -343,7 +339,7 @@ void synchronize(tprt_context &ctx) {
   State &s = state(&ctx);
   waitForStream(&ctx, s, "the forward step", nullptr,
                 "cudaStreamQuery (an earlier kernel may have failed; "
-        "CUDA_LAUNCH_BLOCKING=1 finds which)");
+                "CUDA_LAUNCH_BLOCKING=1 finds which)");
   checkIndices(&ctx, s);
 }
 
@@ -390,8 +386,7 @@ void checkIndices(tprt_context *ctx, State &s) {
                   std::to_string(c.bound) + ")");
   }
   check(ctx,
-        cudaMemsetAsync(s.badIndices, 0xff, 2 * used * sizeof *slots,
-                        s.stream),
+        cudaMemsetAsync(s.badIndices, 0xff, 2 * used * sizeof *slots, s.stream),
         call, nullptr, "cudaMemsetAsync");
   s.indexChecks.clear();
 }

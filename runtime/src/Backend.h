@@ -39,7 +39,7 @@ namespace cuda {
 /// entry, which the C API's tprt_<name> forwards to.
 struct Kernels {
 #define TPRT_CALL(ret, name, args)                                             \
-  ret (*name)(tprt_context *ctx, const char *layer args);
+  ret (*name)(tprt_context * ctx, const char *layer args);
 #include "tprt/tprt_calls.def"
 #undef TPRT_CALL
 };

@@ -440,9 +440,9 @@ static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
     std::string fileDType = output.dtype;
     if (output.dtype == "BF16") {
       std::vector<float> values = toFloats(global, output.dtype);
-      global.assign(reinterpret_cast<const char *>(values.data()),
-                    reinterpret_cast<const char *>(values.data() +
-                                                   values.size()));
+      global.assign(
+          reinterpret_cast<const char *>(values.data()),
+          reinterpret_cast<const char *>(values.data() + values.size()));
       fileDType = "F32";
     }
     std::string error =

@@ -61,11 +61,12 @@ static cl::opt<std::string> tpAxis("tp-axis",
 static cl::opt<bool>
     sequenceParallel("sequence-parallel",
                      cl::desc("shard norms and residuals on the sequence"));
-static cl::opt<Target> target(
-    "target", cl::desc("what the executable runs on"), cl::init(Target::CPU),
-    cl::values(clEnumValN(Target::CPU, "cpu", "OpenBLAS + MPI"),
-               clEnumValN(Target::CUDA, "cuda",
-                          "cuBLAS + NCCL, one GPU per rank")));
+static cl::opt<Target>
+    target("target", cl::desc("what the executable runs on"),
+           cl::init(Target::CPU),
+           cl::values(clEnumValN(Target::CPU, "cpu", "OpenBLAS + MPI"),
+                      clEnumValN(Target::CUDA, "cuda",
+                                 "cuBLAS + NCCL, one GPU per rank")));
 static cl::opt<Stage> emitStage(
     "emit", cl::desc("the stage to stop at"), cl::init(Stage::Executable),
     cl::values(
@@ -124,8 +125,8 @@ static LogicalResult link(StringRef object, StringRef path, Target target,
     args.append(std::begin(kCUDALinkArgs), std::end(kCUDALinkArgs));
   else
     args.append(std::begin(kCPULinkArgs), std::end(kCPULinkArgs));
-  int status = llvm::sys::ExecuteAndWait(kLinker, args, std::nullopt, {}, 0, 0,
-                                         &error);
+  int status =
+      llvm::sys::ExecuteAndWait(kLinker, args, std::nullopt, {}, 0, 0, &error);
   if (status != 0) {
     if (error.empty())
       error = "the linker (" + std::string(kLinker) + ") failed";

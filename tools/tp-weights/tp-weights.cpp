@@ -26,12 +26,11 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
-
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::SubCommand initCommand("init",
-                                  "write random weights for a model's parameters");
+static cl::SubCommand
+    initCommand("init", "write random weights for a model's parameters");
 static cl::SubCommand lsCommand("ls", "list the tensors of a safetensors file");
 
 static cl::opt<std::string> modelFile(cl::Positional, cl::Required,
@@ -68,13 +67,12 @@ static int runInit() {
     Type element = type.getElementType();
     std::optional<int32_t> dtype = tp::getRuntimeDType(element);
     if (!dtype)
-      return fail("parameter '" + parameter.getSymName() + "' has element type " +
-                  llvm::formatv("{0}", element).str() +
+      return fail("parameter '" + parameter.getSymName() +
+                  "' has element type " + llvm::formatv("{0}", element).str() +
                   "; tp-weights writes f32, f16 and bf16 weights");
-    tensors.push_back({parameter.getSymName().str(),
-                       tprt::floatDTypeName(*dtype),
-                       std::vector<int64_t>(type.getShape().begin(),
-                                            type.getShape().end())});
+    tensors.push_back(
+        {parameter.getSymName().str(), tprt::floatDTypeName(*dtype),
+         std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
   }
   if (tensors.empty())
     return fail("'" + modelFile + "' declares no tp.parameter");

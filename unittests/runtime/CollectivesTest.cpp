@@ -75,22 +75,20 @@ TEST(CollectivesTest, GroupIndex) {
 }
 
 TEST(CollectivesTest, AllReduce) {
-  forEachGroup(
-      [](tprt_context &ctx, int64_t mask, const std::vector<int64_t> &members) {
-        const int64_t count = 5;
-        std::vector<float> x(count), y(count, -1.0f), expected(count, 0.0f);
-        for (int64_t i = 0; i < count; ++i) {
-          x[i] = float(ctx.rank * 100 + i);
-          for (int64_t m : members)
-            expected[i] += float(m * 100 + i);
-        }
-        tprt_all_reduce(&ctx, "test", TPRT_F32, x.data(), y.data(), count,
-                        mask);
-        EXPECT_EQ(y, expected);
-        tprt_all_reduce(&ctx, "test", TPRT_F32, x.data(), x.data(), count,
-                        mask);
-        EXPECT_EQ(x, expected) << "in place";
-      });
+  forEachGroup([](tprt_context &ctx, int64_t mask,
+                  const std::vector<int64_t> &members) {
+    const int64_t count = 5;
+    std::vector<float> x(count), y(count, -1.0f), expected(count, 0.0f);
+    for (int64_t i = 0; i < count; ++i) {
+      x[i] = float(ctx.rank * 100 + i);
+      for (int64_t m : members)
+        expected[i] += float(m * 100 + i);
+    }
+    tprt_all_reduce(&ctx, "test", TPRT_F32, x.data(), y.data(), count, mask);
+    EXPECT_EQ(y, expected);
+    tprt_all_reduce(&ctx, "test", TPRT_F32, x.data(), x.data(), count, mask);
+    EXPECT_EQ(x, expected) << "in place";
+  });
 }
 
 TEST(CollectivesTest, AllGather) {
@@ -217,6 +215,4 @@ TEST(CollectivesTest, LocalSlice) {
 
 } // namespace
 
-int main(int argc, char **argv) {
-  return runMpiTests(argc, argv);
-}
+int main(int argc, char **argv) { return runMpiTests(argc, argv); }

@@ -91,11 +91,11 @@ TEST(DTypeNamesTest, Table) {
 }
 
 TEST(DTypeRangesTest, F16OverflowAndSubnormals) {
-  EXPECT_EQ(floatToF16(65504.0f), 0x7bff);  // the largest finite f16
-  EXPECT_EQ(floatToF16(65519.0f), 0x7bff);  // below the midpoint to 2^16
-  EXPECT_EQ(floatToF16(65520.0f), 0x7c00);  // the midpoint rounds to even: inf
-  EXPECT_EQ(floatToF16(0x1p-24f), 0x0001);  // the smallest subnormal
-  EXPECT_EQ(floatToF16(0x1p-25f), 0x0000);  // half of it ties to zero
+  EXPECT_EQ(floatToF16(65504.0f), 0x7bff); // the largest finite f16
+  EXPECT_EQ(floatToF16(65519.0f), 0x7bff); // below the midpoint to 2^16
+  EXPECT_EQ(floatToF16(65520.0f), 0x7c00); // the midpoint rounds to even: inf
+  EXPECT_EQ(floatToF16(0x1p-24f), 0x0001); // the smallest subnormal
+  EXPECT_EQ(floatToF16(0x1p-25f), 0x0000); // half of it ties to zero
   EXPECT_EQ(floatToF16(0x1.8p-25f), 0x0001);
   EXPECT_EQ(f16ToFloat(0x0001), 0x1p-24f);
   EXPECT_EQ(floatToBF16(3.4e38f), 0x7f80); // beyond bf16's largest: inf
@@ -114,9 +114,8 @@ TEST(DTypeRandomTest, SixteenBitTensorsAreTheRoundedF32Tensor) {
 }
 
 /// The kernel under test, called with `dtype`, its inputs and its output.
-using Kernel = std::function<void(int32_t dtype,
-                                  const std::vector<const void *> &inputs,
-                                  void *output)>;
+using Kernel = std::function<void(
+    int32_t dtype, const std::vector<const void *> &inputs, void *output)>;
 
 /// Runs `kernel` in f32 on `inputs` rounded to `dtype`, and in `dtype` on the
 /// same values, and expects the 16-bit output to be the f32 output rounded,
@@ -140,8 +139,8 @@ void expectF32Rounded(int32_t dtype, std::vector<std::vector<float>> inputs,
   narrow(dtype, f32Output.data(), expected.data(), outputCount);
   for (size_t i = 0; i < outputCount; ++i)
     EXPECT_LE(std::abs(int(halfOutput[i]) - int(expected[i])), ulps)
-        << "at element " << i << ": " << toFloat(dtype, halfOutput[i])
-        << " vs " << toFloat(dtype, expected[i]);
+        << "at element " << i << ": " << toFloat(dtype, halfOutput[i]) << " vs "
+        << toFloat(dtype, expected[i]);
 }
 
 class HalfKernelsTest : public ::testing::TestWithParam<int32_t> {
@@ -154,8 +153,8 @@ TEST_P(HalfKernelsTest, LinearAndMatmul) {
   const int64_t m = 3, n = 300, k = 7;
   for (bool withBias : {false, true})
     expectF32Rounded(
-        GetParam(), {randomFloats(m * k, 1), randomFloats(n * k, 2),
-                     randomFloats(n, 3)},
+        GetParam(),
+        {randomFloats(m * k, 1), randomFloats(n * k, 2), randomFloats(n, 3)},
         m * n,
         [&](int32_t dtype, const auto &in, void *y) {
           tprt_linear(&ctx, "proj", dtype, in[0], in[1],
@@ -163,14 +162,14 @@ TEST_P(HalfKernelsTest, LinearAndMatmul) {
         },
         /*ulps=*/1);
   const int64_t batch = 2, rows = 3, cols = 5, inner = 4;
-  expectF32Rounded(
-      GetParam(),
-      {randomFloats(batch * rows * inner, 4),
-       randomFloats(batch * inner * cols, 5)},
-      batch * rows * cols, [&](int32_t dtype, const auto &in, void *c) {
-        tprt_matmul(&ctx, "scores", dtype, in[0], in[1], c, batch, rows, cols,
-                    inner);
-      });
+  expectF32Rounded(GetParam(),
+                   {randomFloats(batch * rows * inner, 4),
+                    randomFloats(batch * inner * cols, 5)},
+                   batch * rows * cols,
+                   [&](int32_t dtype, const auto &in, void *c) {
+                     tprt_matmul(&ctx, "scores", dtype, in[0], in[1], c, batch,
+                                 rows, cols, inner);
+                   });
 }
 
 TEST_P(HalfKernelsTest, Elementwise) {
@@ -206,11 +205,10 @@ TEST_P(HalfKernelsTest, NormsSoftmaxRopeAndSum) {
   std::vector<std::vector<float>> norm = {randomFloats(rows * features, 10),
                                           randomFloats(features, 11),
                                           randomFloats(features, 12)};
-  expectF32Rounded(dtype, norm, rows * features,
-                   [&](int32_t t, const auto &in, void *y) {
-                     tprt_rms_norm(&ctx, "norm", t, in[0], in[1], y, rows,
-                                   features, 1e-5);
-                   });
+  expectF32Rounded(
+      dtype, norm, rows * features, [&](int32_t t, const auto &in, void *y) {
+        tprt_rms_norm(&ctx, "norm", t, in[0], in[1], y, rows, features, 1e-5);
+      });
   expectF32Rounded(dtype, norm, rows * features,
                    [&](int32_t t, const auto &in, void *y) {
                      tprt_layer_norm(&ctx, "norm", t, in[0], in[1], in[2], y,
@@ -238,15 +236,15 @@ TEST_P(HalfKernelsTest, AttentionAndLoss) {
   int64_t qCount = batch * seq * qHeads * dim, kvCount = qCount / 2;
   std::vector<char> workspace(
       tprt_attention_workspace_bytes(batch, qHeads, seq, seq));
-  expectF32Rounded(
-      dtype,
-      {randomFloats(qCount, 16), randomFloats(kvCount, 17),
-       randomFloats(kvCount, 18)},
-      qCount, [&](int32_t t, const auto &in, void *o) {
-        tprt_attention(&ctx, "attention", t, in[0], in[1], in[2], o,
-                       workspace.data(), workspace.size(), batch, seq, seq,
-                       qHeads, kvHeads, dim, /*causal=*/1, 0.5);
-      });
+  expectF32Rounded(dtype,
+                   {randomFloats(qCount, 16), randomFloats(kvCount, 17),
+                    randomFloats(kvCount, 18)},
+                   qCount, [&](int32_t t, const auto &in, void *o) {
+                     tprt_attention(&ctx, "attention", t, in[0], in[1], in[2],
+                                    o, workspace.data(), workspace.size(),
+                                    batch, seq, seq, qHeads, kvHeads, dim,
+                                    /*causal=*/1, 0.5);
+                   });
   std::vector<int64_t> labels = {4, 0, 2};
   expectF32Rounded(dtype, {randomFloats(3 * 5, 19)}, 1,
                    [&](int32_t t, const auto &in, void *loss) {

@@ -73,7 +73,8 @@ TEST_F(KernelsTest, BatchedMatmul) {
           sum += double(a[(p * m + i) * k + l]) * b[(p * k + l) * n + j];
         expected[(p * m + i) * n + j] = sum;
       }
-  tprt_matmul(&ctx, "scores", TPRT_F32, a.data(), b.data(), c.data(), batch, m, n, k);
+  tprt_matmul(&ctx, "scores", TPRT_F32, a.data(), b.data(), c.data(), batch, m,
+              n, k);
   expectNear(c, expected);
 }
 
@@ -136,14 +137,14 @@ TEST_F(KernelsTest, Norms) {
       layer[r * features + i] = layerNoBias[r * features + i] + bias[i];
     }
   }
-  tprt_rms_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), y.data(), rows, features,
-                epsilon);
+  tprt_rms_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), y.data(), rows,
+                features, epsilon);
   expectNear(y, rms);
-  tprt_layer_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), bias.data(), y.data(),
-                  rows, features, epsilon);
+  tprt_layer_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), bias.data(),
+                  y.data(), rows, features, epsilon);
   expectNear(y, layer);
-  tprt_layer_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), nullptr, y.data(),
-                  rows, features, epsilon);
+  tprt_layer_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), nullptr,
+                  y.data(), rows, features, epsilon);
   expectNear(y, layerNoBias);
 }
 
@@ -334,8 +335,8 @@ TEST_F(KernelsTest, CrossEntropy) {
     total += std::log(sum) - logits[p * classes + labels[p]];
   }
   std::vector<float> loss(1);
-  tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(), labels.data(), loss.data(),
-                     positions, classes);
+  tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(), labels.data(),
+                     loss.data(), positions, classes);
   expectNear(loss, {total / positions});
 }
 
@@ -345,8 +346,8 @@ TEST_F(KernelsTest, EmbeddingWithRowOffset) {
   std::vector<float> table = randomFloats(rows * dim, 19);
   std::vector<int64_t> ids = {0, 4, 6, 3, 5};
   std::vector<float> y(ids.size() * dim);
-  tprt_embedding(&ctx, "tok_embeddings", TPRT_F32, ids.data(), table.data(), y.data(),
-                 ids.size(), rows, dim, offset, total);
+  tprt_embedding(&ctx, "tok_embeddings", TPRT_F32, ids.data(), table.data(),
+                 y.data(), ids.size(), rows, dim, offset, total);
   for (size_t i = 0; i < ids.size(); ++i)
     for (int64_t d = 0; d < dim; ++d)
       EXPECT_EQ(y[i * dim + d], ids[i] >= offset && ids[i] < offset + rows
@@ -357,14 +358,14 @@ TEST_F(KernelsTest, EmbeddingWithRowOffset) {
 TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
   std::vector<float> logits(10), y(8);
   std::vector<int64_t> labels = {1, 5};
-  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(), labels.data(),
-                                 y.data(), 2, 5),
+  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(),
+                                 labels.data(), y.data(), 2, 5),
               ::testing::ExitedWithCode(1),
               "tprt: error: tprt_cross_entropy 'loss': label 5 at position 1 "
               "is outside \\[0, 5\\)");
   std::vector<int64_t> ids = {7};
-  EXPECT_EXIT(tprt_embedding(&ctx, "emb", TPRT_F32, ids.data(), logits.data(), y.data(),
-                             1, 2, 2, 0, 7),
+  EXPECT_EXIT(tprt_embedding(&ctx, "emb", TPRT_F32, ids.data(), logits.data(),
+                             y.data(), 1, 2, 2, 0, 7),
               ::testing::ExitedWithCode(1),
               "tprt_embedding 'emb': id 7 at position 0 is outside \\[0, 7\\)");
   EXPECT_EXIT(tprt_attention(&ctx, "attn", TPRT_F32, y.data(), y.data(),

@@ -47,8 +47,8 @@ void tp_model_forward(tprt_context *ctx, char *arena, char *params) {
   auto *x = reinterpret_cast<float *>(arena);
   auto *yBlock = reinterpret_cast<float *>(arena + 64);
   auto *y = reinterpret_cast<float *>(arena + 192);
-  tprt_linear(ctx, "proj", TPRT_F32, x, reinterpret_cast<float *>(params), nullptr,
-              yBlock, rows, localOutputs, inputs);
+  tprt_linear(ctx, "proj", TPRT_F32, x, reinterpret_cast<float *>(params),
+              nullptr, yBlock, rows, localOutputs, inputs);
   tprt_all_gather(ctx, "proj", yBlock, y, rows, localOutputs * sizeof(float),
                   1);
 }

@@ -49,8 +49,8 @@ int64_t mlir::tp::getWorkspaceBytes(Operation *op) {
                                                     /*rows=*/1) -
                      tprt_attention_workspace_bytes(batch, queryHeads, keySeq,
                                                     /*rows=*/0);
-  int64_t rows = std::clamp<int64_t>(budget / std::max<int64_t>(rowBytes, 1),
-                                     1, std::max<int64_t>(querySeq, 1));
+  int64_t rows = std::clamp<int64_t>(budget / std::max<int64_t>(rowBytes, 1), 1,
+                                     std::max<int64_t>(querySeq, 1));
   return llvm::alignTo(
       tprt_attention_workspace_bytes(batch, queryHeads, keySeq, rows),
       kAlignment);
@@ -89,9 +89,8 @@ BufferPlan BufferPlan::build(func::FuncOp function) {
       return;
     auto [it, inserted] = intervals.try_emplace(root);
     if (inserted) {
-      int64_t begin = isa<BlockArgument>(root)
-                          ? -1
-                          : position[root.getDefiningOp()];
+      int64_t begin =
+          isa<BlockArgument>(root) ? -1 : position[root.getDefiningOp()];
       it->second = {root, begin, begin, getAlignedBytes(root)};
     }
     it->second.end = std::max(it->second.end, until);
@@ -108,8 +107,7 @@ BufferPlan BufferPlan::build(func::FuncOp function) {
       if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
         extend(fused->silu.getInput(), position[&op]);
     if (int64_t bytes = getWorkspaceBytes(&op))
-      workspaces.push_back(
-          {Value(), position[&op], position[&op], bytes, &op});
+      workspaces.push_back({Value(), position[&op], position[&op], bytes, &op});
   }
   // In order of the start of their intervals, as the placement wants.
   SmallVector<Interval> ordered;

@@ -68,8 +68,9 @@ static int64_t getIdBound(MeshOp mesh, Value ids) {
   int64_t bound = std::numeric_limits<int64_t>::max();
   for (Operation *user : ids.getUsers()) {
     if (auto embedding = dyn_cast<EmbeddingOp>(user))
-      bound = std::min(bound, getGlobalShape(mesh, getOperandLayout(user, 1),
-                                             embedding.getTable().getType())[0]);
+      bound =
+          std::min(bound, getGlobalShape(mesh, getOperandLayout(user, 1),
+                                         embedding.getTable().getType())[0]);
     else if (auto loss = dyn_cast<CrossEntropyOp>(user))
       bound = std::min(bound, loss.getLogits().getType().getShape().back());
     else if (isCollective(user))
@@ -80,15 +81,15 @@ static int64_t getIdBound(MeshOp mesh, Value ids) {
 
 std::string mlir::tp::buildManifest(MeshOp mesh, func::FuncOp function,
                                     const BufferPlan &plan, double flops) {
-  auto describe = [&](const std::string &name, Value value,
-                      LayoutAttr layout) {
+  auto describe = [&](const std::string &name, Value value, LayoutAttr layout) {
     auto type = cast<RankedTensorType>(value.getType());
-    return json::Object{{"name", name},
-                        {"dtype", *getDTypeName(type.getElementType())},
-                        {"shape", json::Array(getGlobalShape(mesh, layout, type))},
-                        {"local_shape", json::Array(type.getShape())},
-                        {"split", getSplits(layout, type.getRank())},
-                        {"offset", plan.slots.lookup(value).offset}};
+    return json::Object{
+        {"name", name},
+        {"dtype", *getDTypeName(type.getElementType())},
+        {"shape", json::Array(getGlobalShape(mesh, layout, type))},
+        {"local_shape", json::Array(type.getShape())},
+        {"split", getSplits(layout, type.getRank())},
+        {"offset", plan.slots.lookup(value).offset}};
   };
 
   json::Array parameters, inputs, outputs;

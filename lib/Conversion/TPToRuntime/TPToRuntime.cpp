@@ -100,21 +100,17 @@ private:
   }
 
   /// Lowers an op `y = f(x)` to a call of (x, y, count).
-  template <typename Call, typename Op>
-  void lowerUnary(Op op);
+  template <typename Call, typename Op> void lowerUnary(Op op);
   /// Lowers an op `y = f(a, b)` to a call of (a, b, y, count).
-  template <typename Call, typename Op>
-  void lowerBinary(Op op);
+  template <typename Call, typename Op> void lowerBinary(Op op);
 
   /// Lowers a collective that copies pieces of `dim` (x, y, outer,
   /// inner_bytes), one of which is `piece`.
-  template <typename Call, typename Op>
-  void lowerPieceCopy(Op op, Value piece);
+  template <typename Call, typename Op> void lowerPieceCopy(Op op, Value piece);
 
   /// Calls the runtime function of `call` (a struct of RuntimeCalls.h),
   /// declaring it on first use; returns its result, if it has one.
-  template <typename Call>
-  Value emitCall(const Call &call);
+  template <typename Call> Value emitCall(const Call &call);
 
   Value pointerTo(Value tensor);
   /// The workspace the buffer plan gave `op`.
@@ -198,9 +194,9 @@ Value RuntimeEmitter::pointerTo(Value tensor) {
 }
 
 Value RuntimeEmitter::workspaceOf(Operation *op) {
-  return LLVM::GEPOp::create(builder, loc, ptrType, i8Type, arena,
-                             ArrayRef<LLVM::GEPArg>{
-                                 constant(plan.workspaces.lookup(op))});
+  return LLVM::GEPOp::create(
+      builder, loc, ptrType, i8Type, arena,
+      ArrayRef<LLVM::GEPArg>{constant(plan.workspaces.lookup(op))});
 }
 
 Value RuntimeEmitter::globalString(StringRef text) {
@@ -222,8 +218,8 @@ Value RuntimeEmitter::globalI64Array(ArrayRef<int64_t> values) {
   {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(module.getBody());
-    auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
-                                      i64Type);
+    auto type =
+        RankedTensorType::get({static_cast<int64_t>(values.size())}, i64Type);
     global = LLVM::GlobalOp::create(
         builder, loc, LLVM::LLVMArrayType::get(i64Type, values.size()),
         /*isConstant=*/true, LLVM::Linkage::Internal,
@@ -246,8 +242,7 @@ int64_t RuntimeEmitter::axisMask(ArrayAttr axes) {
   return mask;
 }
 
-template <typename Call>
-Value RuntimeEmitter::emitCall(const Call &call) {
+template <typename Call> Value RuntimeEmitter::emitCall(const Call &call) {
   MLIRContext *context = module.getContext();
   auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(Call::symbol);
   if (!callee) {
@@ -256,11 +251,10 @@ Value RuntimeEmitter::emitCall(const Call &call) {
     callee = LLVM::LLVMFuncOp::create(builder, loc, Call::symbol,
                                       Call::getFunctionType(context));
   }
-  auto op =
-      LLVM::CallOp::create(builder, loc, callee, call.getOperands(this->context));
-  return isa<LLVM::LLVMVoidType>(Call::getResultType(context))
-             ? Value()
-             : op.getResult();
+  auto op = LLVM::CallOp::create(builder, loc, callee,
+                                 call.getOperands(this->context));
+  return isa<LLVM::LLVMVoidType>(Call::getResultType(context)) ? Value()
+                                                               : op.getResult();
 }
 
 LogicalResult RuntimeEmitter::lower(Operation *op) {
@@ -277,8 +271,7 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
             return success(); // runs inside the mul (tprt_silu_mul)
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case<LinearOp, MatmulOp, EmbeddingOp, AddOp, MulOp, SiLUOp, SiLUGradOp,
-            ReLUOp,
-            GELUOp, ScaleOp, TransposeOp, SumOp, RMSNormOp, LayerNormOp,
+            ReLUOp, GELUOp, ScaleOp, TransposeOp, SumOp, RMSNormOp, LayerNormOp,
             SoftmaxOp, CrossEntropyOp, RoPEOp, AttentionOp, AllReduceOp,
             AllGatherOp, ReduceScatterOp, AllToAllOp, LocalSliceOp>(
           [&](auto op) {
@@ -298,16 +291,16 @@ void RuntimeEmitter::lowerOp(LinearOp op) {
   ArrayRef<int64_t> weight = shapeOf(op.getWeight());
   int64_t m = product(shapeOf(op.getInput()).drop_back());
   flops += 2.0 * m * weight[0] * weight[1];
-  emitCall(runtime::linear{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getResult()),
-      .x = pointerTo(op.getInput()),
-      .w = pointerTo(op.getWeight()),
-      .bias = op.getBias() ? pointerTo(op.getBias()) : null(),
-      .y = pointerTo(op.getResult()),
-      .m = constant(m),
-      .n = constant(weight[0]),
-      .k = constant(weight[1])});
+  emitCall(
+      runtime::linear{.layer = layerName(op),
+                      .dtype = dtypeOf(op.getResult()),
+                      .x = pointerTo(op.getInput()),
+                      .w = pointerTo(op.getWeight()),
+                      .bias = op.getBias() ? pointerTo(op.getBias()) : null(),
+                      .y = pointerTo(op.getResult()),
+                      .m = constant(m),
+                      .n = constant(weight[0]),
+                      .k = constant(weight[1])});
 }
 
 void RuntimeEmitter::lowerOp(MatmulOp op) {
@@ -357,8 +350,7 @@ void RuntimeEmitter::lowerOp(EmbeddingOp op) {
 // Elementwise, layout and reductions
 //===----------------------------------------------------------------------===//
 
-template <typename Call, typename Op>
-void RuntimeEmitter::lowerUnary(Op op) {
+template <typename Call, typename Op> void RuntimeEmitter::lowerUnary(Op op) {
   emitCall(Call{.layer = layerName(op),
                 .dtype = dtypeOf(op.getResult()),
                 .x = pointerTo(op.getInput()),
@@ -366,8 +358,7 @@ void RuntimeEmitter::lowerUnary(Op op) {
                 .count = countOf(op.getResult())});
 }
 
-template <typename Call, typename Op>
-void RuntimeEmitter::lowerBinary(Op op) {
+template <typename Call, typename Op> void RuntimeEmitter::lowerBinary(Op op) {
   emitCall(Call{.layer = layerName(op),
                 .dtype = dtypeOf(op.getResult()),
                 .a = pointerTo(op.getLhs()),
@@ -408,25 +399,25 @@ void RuntimeEmitter::lowerOp(GELUOp op) {
 }
 
 void RuntimeEmitter::lowerOp(ScaleOp op) {
-  emitCall(runtime::scale{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getResult()),
-      .x = pointerTo(op.getInput()),
-      .y = pointerTo(op.getResult()),
-      .count = countOf(op.getResult()),
-      .factor = constantF64(op.getFactor().convertToDouble())});
+  emitCall(
+      runtime::scale{.layer = layerName(op),
+                     .dtype = dtypeOf(op.getResult()),
+                     .x = pointerTo(op.getInput()),
+                     .y = pointerTo(op.getResult()),
+                     .count = countOf(op.getResult()),
+                     .factor = constantF64(op.getFactor().convertToDouble())});
 }
 
 void RuntimeEmitter::lowerOp(TransposeOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getInput());
-  emitCall(runtime::transpose{
-      .layer = layerName(op),
-      .x = pointerTo(op.getInput()),
-      .y = pointerTo(op.getResult()),
-      .element_bytes = constant(elementBytes(op.getInput())),
-      .rank = constant(shape.size()),
-      .shape = globalI64Array(shape),
-      .perm = globalI64Array(op.getPermutation())});
+  emitCall(
+      runtime::transpose{.layer = layerName(op),
+                         .x = pointerTo(op.getInput()),
+                         .y = pointerTo(op.getResult()),
+                         .element_bytes = constant(elementBytes(op.getInput())),
+                         .rank = constant(shape.size()),
+                         .shape = globalI64Array(shape),
+                         .perm = globalI64Array(op.getPermutation())});
 }
 
 void RuntimeEmitter::lowerOp(SumOp op) {
@@ -477,26 +468,26 @@ void RuntimeEmitter::lowerOp(LayerNormOp op) {
 void RuntimeEmitter::lowerOp(SoftmaxOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getInput());
   int64_t dim = op.getNormalizedDim();
-  emitCall(runtime::softmax{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getResult()),
-      .x = pointerTo(op.getInput()),
-      .y = pointerTo(op.getResult()),
-      .outer = constant(product(shape.take_front(dim))),
-      .dim = constant(shape[dim]),
-      .inner = constant(product(shape.drop_front(dim + 1)))});
+  emitCall(
+      runtime::softmax{.layer = layerName(op),
+                       .dtype = dtypeOf(op.getResult()),
+                       .x = pointerTo(op.getInput()),
+                       .y = pointerTo(op.getResult()),
+                       .outer = constant(product(shape.take_front(dim))),
+                       .dim = constant(shape[dim]),
+                       .inner = constant(product(shape.drop_front(dim + 1)))});
 }
 
 void RuntimeEmitter::lowerOp(CrossEntropyOp op) {
   ArrayRef<int64_t> logits = shapeOf(op.getLogits());
-  emitCall(runtime::cross_entropy{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getResult()),
-      .logits = pointerTo(op.getLogits()),
-      .labels = pointerTo(op.getLabels()),
-      .loss = pointerTo(op.getResult()),
-      .positions = constant(product(logits.drop_back())),
-      .classes = constant(logits.back())});
+  emitCall(
+      runtime::cross_entropy{.layer = layerName(op),
+                             .dtype = dtypeOf(op.getResult()),
+                             .logits = pointerTo(op.getLogits()),
+                             .labels = pointerTo(op.getLabels()),
+                             .loss = pointerTo(op.getResult()),
+                             .positions = constant(product(logits.drop_back())),
+                             .classes = constant(logits.back())});
 }
 
 //===----------------------------------------------------------------------===//
@@ -505,38 +496,39 @@ void RuntimeEmitter::lowerOp(CrossEntropyOp op) {
 
 void RuntimeEmitter::lowerOp(RoPEOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getInput());
-  emitCall(runtime::rope{.layer = layerName(op),
-                         .dtype = dtypeOf(op.getResult()),
-                         .x = pointerTo(op.getInput()),
-                         .y = pointerTo(op.getResult()),
-                         .batch = constant(shape[0]),
-                         .seq = constant(shape[1]),
-                         .heads = constant(shape[2]),
-                         .head_dim = constant(shape[3]),
-                         .theta = constantF64(op.getTheta().convertToDouble())});
+  emitCall(
+      runtime::rope{.layer = layerName(op),
+                    .dtype = dtypeOf(op.getResult()),
+                    .x = pointerTo(op.getInput()),
+                    .y = pointerTo(op.getResult()),
+                    .batch = constant(shape[0]),
+                    .seq = constant(shape[1]),
+                    .heads = constant(shape[2]),
+                    .head_dim = constant(shape[3]),
+                    .theta = constantF64(op.getTheta().convertToDouble())});
 }
 
 void RuntimeEmitter::lowerOp(AttentionOp op) {
   ArrayRef<int64_t> q = shapeOf(op.getQuery());
   ArrayRef<int64_t> k = shapeOf(op.getKey());
   flops += 4.0 * q[0] * q[2] * q[1] * k[1] * q[3];
-  emitCall(runtime::attention{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getResult()),
-      .q = pointerTo(op.getQuery()),
-      .k = pointerTo(op.getKey()),
-      .v = pointerTo(op.getValue()),
-      .o = pointerTo(op.getResult()),
-      .workspace = workspaceOf(op),
-      .workspace_bytes = constant(getWorkspaceBytes(op)),
-      .batch = constant(q[0]),
-      .q_seq = constant(q[1]),
-      .kv_seq = constant(k[1]),
-      .q_heads = constant(q[2]),
-      .kv_heads = constant(k[2]),
-      .head_dim = constant(q[3]),
-      .causal = constantI32(op.getCausal() ? 1 : 0),
-      .scale = constantF64(op.getEffectiveScale())});
+  emitCall(
+      runtime::attention{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .q = pointerTo(op.getQuery()),
+                         .k = pointerTo(op.getKey()),
+                         .v = pointerTo(op.getValue()),
+                         .o = pointerTo(op.getResult()),
+                         .workspace = workspaceOf(op),
+                         .workspace_bytes = constant(getWorkspaceBytes(op)),
+                         .batch = constant(q[0]),
+                         .q_seq = constant(q[1]),
+                         .kv_seq = constant(k[1]),
+                         .q_heads = constant(q[2]),
+                         .kv_heads = constant(k[2]),
+                         .head_dim = constant(q[3]),
+                         .causal = constantI32(op.getCausal() ? 1 : 0),
+                         .scale = constantF64(op.getEffectiveScale())});
 }
 
 //===----------------------------------------------------------------------===//
@@ -581,28 +573,28 @@ void RuntimeEmitter::lowerPieceCopy(Op op, Value piece) {
 
 void RuntimeEmitter::lowerOp(ReduceScatterOp op) {
   SplitView view(op.getResult(), op.getDim());
-  emitCall(runtime::reduce_scatter{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getInput()),
-      .x = pointerTo(op.getInput()),
-      .y = pointerTo(op.getResult()),
-      .outer = constant(view.outer),
-      .inner = constant(view.inner),
-      .axis_mask = constant(axisMask(op.getAxes()))});
+  emitCall(
+      runtime::reduce_scatter{.layer = layerName(op),
+                              .dtype = dtypeOf(op.getInput()),
+                              .x = pointerTo(op.getInput()),
+                              .y = pointerTo(op.getResult()),
+                              .outer = constant(view.outer),
+                              .inner = constant(view.inner),
+                              .axis_mask = constant(axisMask(op.getAxes()))});
 }
 
 void RuntimeEmitter::lowerOp(AllToAllOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getInput());
-  emitCall(runtime::all_to_all{
-      .layer = layerName(op),
-      .x = pointerTo(op.getInput()),
-      .y = pointerTo(op.getResult()),
-      .element_bytes = constant(elementBytes(op.getInput())),
-      .rank = constant(shape.size()),
-      .shape = globalI64Array(shape),
-      .split_dim = constant(op.getSplitDim()),
-      .concat_dim = constant(op.getConcatDim()),
-      .axis_mask = constant(axisMask(op.getAxes()))});
+  emitCall(runtime::all_to_all{.layer = layerName(op),
+                               .x = pointerTo(op.getInput()),
+                               .y = pointerTo(op.getResult()),
+                               .element_bytes =
+                                   constant(elementBytes(op.getInput())),
+                               .rank = constant(shape.size()),
+                               .shape = globalI64Array(shape),
+                               .split_dim = constant(op.getSplitDim()),
+                               .concat_dim = constant(op.getConcatDim()),
+                               .axis_mask = constant(axisMask(op.getAxes()))});
 }
 
 //===----------------------------------------------------------------------===//

@@ -30,8 +30,7 @@
 namespace mlir::tp::runtime {
 
 /// The LLVM type of a C type of tprt_calls.def.
-template <typename T>
-Type getLLVMType(MLIRContext *context) {
+template <typename T> Type getLLVMType(MLIRContext *context) {
   if constexpr (std::is_void_v<T>) {
     return LLVM::LLVMVoidType::get(context);
   } else if constexpr (std::is_pointer_v<T>) {
@@ -45,21 +44,21 @@ Type getLLVMType(MLIRContext *context) {
   }
 }
 
-// The argument structs.
+// The argument structs: the layer, then the arguments of the .def.
 #define TPRT_ARG(type, name) Value name;
 #define TPRT_CALL(ret, fn, args)                                               \
   struct fn {                                                                  \
     static constexpr llvm::StringLiteral symbol = "tprt_" #fn;                 \
-    Value layer;                                                               \
-    args                                                                       \
     /** The call's operands, the rank's context first. */                      \
     SmallVector<Value> getOperands(Value context) const;                       \
     /** The signature tprt.h declares. */                                      \
     static LLVM::LLVMFunctionType getFunctionType(MLIRContext *context);       \
-    /** The type of the value the call returns; void for none. */             \
+    /** The type of the value the call returns; void for none. */              \
     static Type getResultType(MLIRContext *context) {                          \
       return getLLVMType<ret>(context);                                        \
     }                                                                          \
+    Value layer;                                                               \
+    args                                                                       \
   };
 #include "tprt/tprt_calls.def"
 #undef TPRT_CALL
@@ -80,9 +79,8 @@ Type getLLVMType(MLIRContext *context) {
 #define TPRT_CALL(ret, fn, args)                                               \
   inline LLVM::LLVMFunctionType fn::getFunctionType(MLIRContext *context) {    \
     return LLVM::LLVMFunctionType::get(                                        \
-        getLLVMType<ret>(context),                                             \
-        {getLLVMType<tprt_context *>(context),                                 \
-         getLLVMType<const char *>(context) args});                            \
+        getLLVMType<ret>(context), {getLLVMType<tprt_context *>(context),      \
+                                    getLLVMType<const char *>(context) args}); \
   }
 #include "tprt/tprt_calls.def"
 #undef TPRT_CALL

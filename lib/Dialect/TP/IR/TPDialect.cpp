@@ -64,7 +64,8 @@ static ParseResult parsePlacement(AsmParser &parser, Placement &placement) {
   }
   if (kind == "S") {
     int64_t dim;
-    if (parser.parseLParen() || parser.parseInteger(dim) || parser.parseRParen())
+    if (parser.parseLParen() || parser.parseInteger(dim) ||
+        parser.parseRParen())
       return failure();
     placement = Placement::shard(dim);
     return success();
@@ -89,9 +90,9 @@ Attribute LayoutAttr::parse(AsmParser &parser, Type) {
   SmallVector<Placement> placements;
   if (parser.parseLess() || parser.parseSymbolName(meshName) ||
       parser.parseComma() ||
-      parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
-        return parsePlacement(parser, placements.emplace_back());
-      }) ||
+      parser.parseCommaSeparatedList(
+          AsmParser::Delimiter::Square,
+          [&] { return parsePlacement(parser, placements.emplace_back()); }) ||
       parser.parseGreater())
     return {};
   return parser.getChecked<LayoutAttr>(
@@ -175,8 +176,8 @@ Attribute StyleAttr::parse(AsmParser &parser, Type) {
 }
 
 void StyleAttr::print(AsmPrinter &printer) const {
-  printer << "<" << stringifyParallelStyleKind(getKind()) << " on "
-          << getMesh() << "[\"" << getAxis().getValue() << "\"]";
+  printer << "<" << stringifyParallelStyleKind(getKind()) << " on " << getMesh()
+          << "[\"" << getAxis().getValue() << "\"]";
   if (getInputLayout())
     printer << ", input = " << *getInputLayout();
   if (getOutputLayout())

@@ -9,8 +9,8 @@
 #include "tp/Dialect/TP/IR/TPOps.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 
@@ -91,9 +91,9 @@ static LogicalResult verifyNorm(Operation *op, StringRef layer,
 static LogicalResult verifyDimInRange(Operation *op, StringRef what,
                                       int64_t dim, int64_t rank) {
   if (dim < 0 || dim >= rank)
-    return op->emitOpError() << what << " " << dim
-                             << " is out of range for a tensor of rank "
-                             << rank;
+    return op->emitOpError()
+           << what << " " << dim << " is out of range for a tensor of rank "
+           << rank;
   return success();
 }
 
@@ -141,13 +141,14 @@ LogicalResult MeshOp::verify() {
            << getAxisNames().size() << ") and of axis sizes (" << sizes.size()
            << ") differ";
   if (sizes.empty())
-    return emitOpError("mesh '") << getSymName() << "' must have at least one axis";
+    return emitOpError("mesh '")
+           << getSymName() << "' must have at least one axis";
   llvm::SmallSet<StringRef, 4> seen;
   for (auto [nameAttr, size] : llvm::zip(getAxisNames(), sizes)) {
     StringRef name = cast<StringAttr>(nameAttr).getValue();
     if (name.empty())
-      return emitOpError("mesh '") << getSymName()
-                                   << "' has an axis with an empty name";
+      return emitOpError("mesh '")
+             << getSymName() << "' has an axis with an empty name";
     if (!seen.insert(name).second)
       return emitOpError("mesh '")
              << getSymName() << "' names axis '" << name << "' twice";
@@ -177,9 +178,9 @@ std::optional<unsigned> MeshOp::getAxisIndex(StringRef name) {
 // Layouts
 //===----------------------------------------------------------------------===//
 
-LogicalResult mlir::tp::verifyLayout(function_ref<InFlightDiagnostic()> emitError,
-                                     MeshOp mesh, LayoutAttr layout,
-                                     RankedTensorType type) {
+LogicalResult
+mlir::tp::verifyLayout(function_ref<InFlightDiagnostic()> emitError,
+                       MeshOp mesh, LayoutAttr layout, RankedTensorType type) {
   ArrayRef<Placement> placements = layout.getPlacements();
   ArrayRef<int64_t> axisSizes = mesh.getAxisSizes();
   if (placements.size() != axisSizes.size())
@@ -228,8 +229,8 @@ static FailureOr<MeshOp> lookupMesh(Operation *op,
                                     FlatSymbolRefAttr meshName) {
   auto mesh = symbolTable.lookupNearestSymbolFrom<MeshOp>(op, meshName);
   if (!mesh)
-    return op->emitOpError("'") << meshName.getValue()
-                                << "' does not name a tp.mesh";
+    return op->emitOpError("'")
+           << meshName.getValue() << "' does not name a tp.mesh";
   return mesh;
 }
 
@@ -259,9 +260,9 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
            << getName() << "' cannot be read as a partial sum (P(sum))";
   FailureOr<MeshOp> mesh = lookupMesh(*this, symbolTable, layout.getMesh());
   if (failed(mesh) ||
-      failed(verifyLayout([&] { return emitOpError("parameter '") << getName()
-                                       << "': "; },
-                          *mesh, layout, declared)))
+      failed(verifyLayout(
+          [&] { return emitOpError("parameter '") << getName() << "': "; },
+          *mesh, layout, declared)))
     return failure();
   RankedTensorType shard = getShardType(*mesh, layout, declared);
   if (shard != getType())
@@ -291,9 +292,10 @@ static LogicalResult verifyLinearRanks(std::optional<Location> location,
   return success();
 }
 
-LogicalResult LinearOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                           Adaptor adaptor,
+                           SmallVectorImpl<Type> &inferredReturnTypes) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
   if (failed(verifyLinearRanks(location, adaptor.getLayer(), input, weight)))
@@ -315,7 +317,8 @@ LogicalResult LinearOp::verify() {
   if (inFeatures != weight.getDimSize(1))
     return emitOpError("layer '")
            << getLayer() << "': input has " << inFeatures << " features but "
-           << describeWeight(getWeight()) << " expects " << weight.getDimSize(1);
+           << describeWeight(getWeight()) << " expects "
+           << weight.getDimSize(1);
   if (weight.getElementType() != input.getElementType())
     return emitOpError("layer '")
            << getLayer() << "': " << describeWeight(getWeight())
@@ -323,7 +326,8 @@ LogicalResult LinearOp::verify() {
            << " but the input has " << input.getElementType();
   if (Value bias = getBias()) {
     auto biasType = cast<RankedTensorType>(bias.getType());
-    if (biasType.getRank() != 1 || biasType.getDimSize(0) != weight.getDimSize(0))
+    if (biasType.getRank() != 1 ||
+        biasType.getDimSize(0) != weight.getDimSize(0))
       return emitOpError("layer '")
              << getLayer() << "': " << describeWeight(bias, "bias")
              << " has shape " << formatShape(biasType.getShape())
@@ -342,16 +346,17 @@ LogicalResult LinearOp::verify() {
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult EmbeddingOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                              Adaptor adaptor,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
   auto ids = cast<RankedTensorType>(adaptor.getIds().getType());
   auto table = cast<RankedTensorType>(adaptor.getTable().getType());
   if (table.getRank() != 2)
     return emitInferError<EmbeddingOp>(location, "layer '", adaptor.getLayer(),
-                             "': table must be [num_embeddings, "
-                             "embedding_dim], got rank ",
-                             table.getRank());
+                                       "': table must be [num_embeddings, "
+                                       "embedding_dim], got rank ",
+                                       table.getRank());
   SmallVector<int64_t> shape(ids.getShape());
   shape.push_back(table.getDimSize(1));
   inferredReturnTypes.push_back(
@@ -395,21 +400,23 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
-LogicalResult TransposeOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                              Adaptor adaptor,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   ArrayRef<int64_t> permutation = adaptor.getPermutation();
   if (static_cast<int64_t>(permutation.size()) != input.getRank())
-    return emitInferError<TransposeOp>(location, "permutation has ", permutation.size(),
-                             " entries but the input has rank ",
-                             input.getRank());
+    return emitInferError<TransposeOp>(
+        location, "permutation has ", permutation.size(),
+        " entries but the input has rank ", input.getRank());
   SmallVector<bool> used(input.getRank(), false);
   SmallVector<int64_t> shape;
   for (int64_t dim : permutation) {
     if (dim < 0 || dim >= input.getRank() || used[dim])
-      return emitInferError<TransposeOp>(location, "permutation must hold each of 0..",
-                               input.getRank() - 1, " exactly once");
+      return emitInferError<TransposeOp>(location,
+                                         "permutation must hold each of 0..",
+                                         input.getRank() - 1, " exactly once");
     used[dim] = true;
     shape.push_back(input.getDimSize(dim));
   }
@@ -422,30 +429,32 @@ LogicalResult TransposeOp::inferReturnTypes(
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                           Adaptor adaptor,
+                           SmallVectorImpl<Type> &inferredReturnTypes) {
   auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
   auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
   if (lhs.getRank() < 2 || lhs.getRank() != rhs.getRank())
-    return emitInferError<MatmulOp>(location,
-                             "operands must have the same rank, 2 or more; "
-                             "got ",
-                             lhs.getRank(), " and ", rhs.getRank());
+    return emitInferError<MatmulOp>(
+        location,
+        "operands must have the same rank, 2 or more; "
+        "got ",
+        lhs.getRank(), " and ", rhs.getRank());
   ArrayRef<int64_t> lhsShape = lhs.getShape(), rhsShape = rhs.getShape();
   int64_t rank = lhs.getRank();
   if (lhsShape.drop_back(2) != rhsShape.drop_back(2))
-    return emitInferError<MatmulOp>(location, "batch dims differ: ",
-                             formatShape(lhsShape.drop_back(2)), " and ",
-                             formatShape(rhsShape.drop_back(2)));
+    return emitInferError<MatmulOp>(
+        location, "batch dims differ: ", formatShape(lhsShape.drop_back(2)),
+        " and ", formatShape(rhsShape.drop_back(2)));
   if (lhsShape[rank - 1] != rhsShape[rank - 2])
     return emitInferError<MatmulOp>(location, "lhs has ", lhsShape[rank - 1],
-                             " columns but rhs has ", rhsShape[rank - 2],
-                             " rows");
+                                    " columns but rhs has ", rhsShape[rank - 2],
+                                    " rows");
   if (lhs.getElementType() != rhs.getElementType())
-    return emitInferError<MatmulOp>(location, "operands have different element types ",
-                             lhs.getElementType(), " and ",
-                             rhs.getElementType());
+    return emitInferError<MatmulOp>(
+        location, "operands have different element types ",
+        lhs.getElementType(), " and ", rhs.getElementType());
   SmallVector<int64_t> shape(lhsShape);
   shape.back() = rhsShape.back();
   inferredReturnTypes.push_back(
@@ -485,9 +494,10 @@ LogicalResult RoPEOp::verify() {
   return success();
 }
 
-LogicalResult AttentionOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                              Adaptor adaptor,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
   inferredReturnTypes.push_back(adaptor.getQuery().getType());
   return success();
 }
@@ -501,9 +511,9 @@ LogicalResult AttentionOp::verify() {
         {"key", key},
         {"value", value}})
     if (type.getRank() != 4)
-      return emitOpError() << name
-                           << " must be [batch, seq, heads, head_dim], got rank "
-                           << type.getRank();
+      return emitOpError()
+             << name << " must be [batch, seq, heads, head_dim], got rank "
+             << type.getRank();
   if (key.getShape() != value.getShape())
     return emitOpError("key shape ")
            << formatShape(key.getShape()) << " and value shape "
@@ -539,26 +549,29 @@ LogicalResult AttentionOp::verify() {
 double AttentionOp::getEffectiveScale() {
   if (std::optional<APFloat> scale = getScale())
     return scale->convertToDouble();
-  return 1.0 / std::sqrt(static_cast<double>(getQuery().getType().getDimSize(3)));
+  return 1.0 /
+         std::sqrt(static_cast<double>(getQuery().getType().getDimSize(3)));
 }
 
 //===----------------------------------------------------------------------===//
 // SumOp and CrossEntropyOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult SumOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+SumOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                        Adaptor adaptor,
+                        SmallVectorImpl<Type> &inferredReturnTypes) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   SmallVector<bool> reduced(input.getRank(), !adaptor.getDims().has_value());
   if (std::optional<ArrayRef<int64_t>> dims = adaptor.getDims()) {
     for (int64_t dim : *dims) {
       if (dim < 0 || dim >= input.getRank())
         return emitInferError<SumOp>(location, "sum dim ", dim,
-                                 " is out of range for a tensor of rank ",
-                                 input.getRank());
+                                     " is out of range for a tensor of rank ",
+                                     input.getRank());
       if (reduced[dim])
-        return emitInferError<SumOp>(location, "sum dim ", dim, " appears twice");
+        return emitInferError<SumOp>(location, "sum dim ", dim,
+                                     " appears twice");
       reduced[dim] = true;
     }
   }
@@ -583,13 +596,14 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
   auto logits = cast<RankedTensorType>(adaptor.getLogits().getType());
   auto labels = cast<RankedTensorType>(adaptor.getLabels().getType());
   if (logits.getRank() < 1)
-    return emitInferError<CrossEntropyOp>(location, "logits must have rank 1 or more");
+    return emitInferError<CrossEntropyOp>(location,
+                                          "logits must have rank 1 or more");
   ArrayRef<int64_t> positions = logits.getShape().drop_back();
   if (labels.getShape() != positions)
-    return emitInferError<CrossEntropyOp>(location, "labels have shape ",
-                             formatShape(labels.getShape()), " but logits ",
-                             formatShape(logits.getShape()), " need ",
-                             formatShape(positions));
+    return emitInferError<CrossEntropyOp>(
+        location, "labels have shape ", formatShape(labels.getShape()),
+        " but logits ", formatShape(logits.getShape()), " need ",
+        formatShape(positions));
   inferredReturnTypes.push_back(
       RankedTensorType::get({}, logits.getElementType()));
   return success();
@@ -667,10 +681,10 @@ static FailureOr<int64_t> verifyCollectiveAxes(Operation *op,
 /// Accepts a collective's result type if it is the input type (the global
 /// program) or `input` with dim `divided` divided and dim `multiplied`
 /// multiplied by the group size (a rank's program); either dim may be absent.
-static LogicalResult verifyGlobalOrLocalResult(Operation *op,
-                                               int64_t groupSize,
-                                               std::optional<int64_t> divided,
-                                               std::optional<int64_t> multiplied) {
+static LogicalResult
+verifyGlobalOrLocalResult(Operation *op, int64_t groupSize,
+                          std::optional<int64_t> divided,
+                          std::optional<int64_t> multiplied) {
   auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   if (input.getShape() == result.getShape())
@@ -708,7 +722,8 @@ LogicalResult AllGatherOp::verifySymbolUses(SymbolTableCollection &symbols) {
   return verifyGlobalOrLocalResult(*this, *groupSize, std::nullopt, getDim());
 }
 
-LogicalResult ReduceScatterOp::verifySymbolUses(SymbolTableCollection &symbols) {
+LogicalResult
+ReduceScatterOp::verifySymbolUses(SymbolTableCollection &symbols) {
   FailureOr<int64_t> groupSize =
       verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());
   if (failed(groupSize) ||

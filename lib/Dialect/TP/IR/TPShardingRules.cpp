@@ -17,9 +17,8 @@ using DimFactors = ShardingRule::DimFactors;
 using PartialFlow = ShardingRule::PartialFlow;
 
 /// Adds one factor per size (of one kind) and returns each as a dim.
-static SmallVector<DimFactors> addDims(ShardingRule &rule,
-                                       ArrayRef<int64_t> sizes,
-                                       FactorKind kind) {
+static SmallVector<DimFactors>
+addDims(ShardingRule &rule, ArrayRef<int64_t> sizes, FactorKind kind) {
   SmallVector<DimFactors> dims;
   for (int64_t size : sizes)
     dims.push_back({rule.addFactor(size, kind)});
@@ -190,8 +189,8 @@ ShardingRule ReshapeOp::getShardingRule() {
         int64_t factor = rule.addFactor(size, FactorKind::Parallel);
         if (size != 1)
           whole.push_back(factor);
-        (splitOut ? outDims[oBegin + offset] : inDims[iBegin + offset]) = {
-            factor};
+        (splitOut ? outDims[oBegin + offset]
+                  : inDims[iBegin + offset]) = {factor};
       }
       (splitOut ? inDims[iBegin] : outDims[oBegin]) = whole;
       continue;

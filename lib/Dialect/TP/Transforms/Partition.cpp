@@ -43,9 +43,8 @@ LogicalResult PartitionPass::localize(Value value, Operation *reporter,
            << what << " has no layout; run tp-propagate and tp-reshard before "
            << "tp-partition";
   auto type = cast<RankedTensorType>(value.getType());
-  if (failed(verifyLayout(
-          [&] { return reporter->emitError() << what << ": "; }, mesh, layout,
-          type)))
+  if (failed(verifyLayout([&] { return reporter->emitError() << what << ": "; },
+                          mesh, layout, type)))
     return failure();
   value.setType(getShardType(mesh, layout, type));
   return success();
@@ -63,13 +62,12 @@ void PartitionPass::rescaleSplitLoss(CrossEntropyOp loss) {
     return;
   OpBuilder builder(loss->getContext());
   builder.setInsertionPointAfter(loss);
-  auto scale = ScaleOp::create(builder, loss.getLoc(), loss.getType(),
-                               loss.getResult(),
-                               builder.getF64FloatAttr(1.0 / splits));
+  auto scale =
+      ScaleOp::create(builder, loss.getLoc(), loss.getType(), loss.getResult(),
+                      builder.getF64FloatAttr(1.0 / splits));
   scale->setAttr(kOperandLayoutsAttrName,
                  loss->getAttr(kResultLayoutsAttrName));
-  scale->setAttr(kResultLayoutsAttrName,
-                 loss->getAttr(kResultLayoutsAttrName));
+  scale->setAttr(kResultLayoutsAttrName, loss->getAttr(kResultLayoutsAttrName));
   loss.getResult().replaceAllUsesExcept(scale.getResult(), scale);
 }
 

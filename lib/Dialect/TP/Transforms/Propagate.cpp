@@ -221,8 +221,9 @@ LogicalResult LayoutPropagation::initializeArguments() {
       if (type.getDimSize(0) % axisSize(axis) != 0)
         return function.emitError("input #")
                << argument.getArgNumber() << ": batch dim of size "
-               << type.getDimSize(0) << " does not divide evenly over mesh axis '"
-               << axisName(axis) << "' (" << axisSize(axis) << " ranks)";
+               << type.getDimSize(0)
+               << " does not divide evenly over mesh axis '" << axisName(axis)
+               << "' (" << axisSize(axis) << " ranks)";
       placements[axis] = Placement::shard(0);
     }
   }
@@ -249,8 +250,8 @@ LogicalResult LayoutPropagation::visit(Operation *op) {
     setReturnNeeds(ret);
     return success();
   }
-  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
-                                      op->getResultTypes()))
+  for (Type type :
+       llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
     if (!isa<RankedTensorType>(type))
       return op->emitOpError("has a value of type ")
              << type << "; tp-propagate lays out ranked tensors only";
@@ -295,8 +296,8 @@ LogicalResult LayoutPropagation::visitParameter(GetParameterOp op) {
       auto ruleOp = dyn_cast<ShardingRuleOpInterface>(use->getOwner());
       if (!ruleOp)
         continue;
-      FailureOr<std::optional<Candidate>> styled = getStyledCandidate(
-          use->getOwner(), ruleOp.getShardingRule(), axis);
+      FailureOr<std::optional<Candidate>> styled =
+          getStyledCandidate(use->getOwner(), ruleOp.getShardingRule(), axis);
       if (failed(styled))
         return failure();
       if (!*styled)
@@ -339,8 +340,9 @@ LayoutPropagation::getStyledCandidate(Operation *op, const ShardingRule &rule,
   return candidate;
 }
 
-FailureOr<Candidate> LayoutPropagation::chooseCandidate(
-    Operation *op, const ShardingRule &rule, unsigned axis) {
+FailureOr<Candidate>
+LayoutPropagation::chooseCandidate(Operation *op, const ShardingRule &rule,
+                                   unsigned axis) {
   FailureOr<std::optional<Candidate>> styled =
       getStyledCandidate(op, rule, axis);
   if (failed(styled))
@@ -356,7 +358,8 @@ FailureOr<Candidate> LayoutPropagation::chooseCandidate(
   // suggested by split operands (in factor order), then full replication.
   SmallVector<Candidate> candidates;
   unsigned numResults = op->getNumResults();
-  auto partialResults = SmallVector<Placement>(numResults, Placement::partial());
+  auto partialResults =
+      SmallVector<Placement>(numResults, Placement::partial());
   if (rule.partialFlow == ShardingRule::PartialFlow::AllOperands &&
       llvm::all_of(current, [](Placement p) { return p.isPartial(); }))
     candidates.push_back({current, partialResults});
@@ -373,8 +376,8 @@ FailureOr<Candidate> LayoutPropagation::chooseCandidate(
   SmallVector<int64_t> suggested;
   for (auto [index, placement] : llvm::enumerate(current))
     if (placement.isShard())
-      if (std::optional<int64_t> factor = getMajorFactor(
-              rule.operandDims[index][placement.getDim()]))
+      if (std::optional<int64_t> factor =
+              getMajorFactor(rule.operandDims[index][placement.getDim()]))
         suggested.push_back(*factor);
   llvm::sort(suggested);
   suggested.erase(llvm::unique(suggested), suggested.end());
@@ -407,19 +410,18 @@ Value LayoutPropagation::pin(OpBuilder &builder, Value value, Placement pin,
       resolve(pin, cast<RankedTensorType>(value.getType()).getRank());
   if (pinned == layouts[value])
     return value;
-  auto annotate = AnnotateOp::create(
-      builder, value.getLoc(), value,
-      LayoutAttr::get(value.getContext(), FlatSymbolRefAttr::get(mesh),
-                      pinned));
+  auto annotate =
+      AnnotateOp::create(builder, value.getLoc(), value,
+                         LayoutAttr::get(value.getContext(),
+                                         FlatSymbolRefAttr::get(mesh), pinned));
   annotate->setAttr(kReasonAttrName, builder.getStringAttr(why));
   needOf(annotate, 0) = pinned;
   layouts[annotate.getResult()] = pinned;
   return annotate.getResult();
 }
 
-LogicalResult
-LayoutPropagation::visitWithRule(Operation *op,
-                                 ShardingRuleOpInterface ruleOp) {
+LogicalResult LayoutPropagation::visitWithRule(Operation *op,
+                                               ShardingRuleOpInterface ruleOp) {
   auto style = op->getAttrOfType<StyleAttr>(kStyleAttrName);
   unsigned styledAxis = 0;
   if (style) {
@@ -434,9 +436,9 @@ LayoutPropagation::visitWithRule(Operation *op,
       return failure();
     if (std::optional<Placement> input = style.getInputLayout()) {
       OpBuilder builder(op);
-      op->setOperand(0, pin(builder, op->getOperand(0), *input, styledAxis,
-                            "the input layout of " +
-                                describeProducer(op->getResult(0))));
+      op->setOperand(
+          0, pin(builder, op->getOperand(0), *input, styledAxis,
+                 "the input layout of " + describeProducer(op->getResult(0))));
     }
   }
 
@@ -496,7 +498,8 @@ void LayoutPropagation::setReturnNeeds(func::ReturnOp ret) {
 void LayoutPropagation::propagateBackward() {
   // The needs on one axis of every use of `value`, if they all ask for the
   // same split.
-  auto commonSplit = [&](Value value, unsigned axis) -> std::optional<Placement> {
+  auto commonSplit = [&](Value value,
+                         unsigned axis) -> std::optional<Placement> {
     std::optional<Placement> common;
     for (OpOperand &use : value.getUses()) {
       Placement need = needOf(use.getOwner(), use.getOperandNumber())[axis];
@@ -583,17 +586,16 @@ void LayoutPropagation::writeAttributes() {
       continue;
     }
     if (needs != operandNeeds.end())
-      op.setAttr(kOperandLayoutsAttrName,
-                 ArrayAttr::get(context, llvm::map_to_vector(needs->second,
-                                                             toAttr)));
+      op.setAttr(
+          kOperandLayoutsAttrName,
+          ArrayAttr::get(context, llvm::map_to_vector(needs->second, toAttr)));
     if (op.getNumResults() != 0)
-      op.setAttr(kResultLayoutsAttrName,
-                 ArrayAttr::get(context,
-                                llvm::map_to_vector(op.getResults(),
-                                                    [&](Value result) {
-                                                      return toAttr(
-                                                          layouts[result]);
-                                                    })));
+      op.setAttr(
+          kResultLayoutsAttrName,
+          ArrayAttr::get(
+              context, llvm::map_to_vector(op.getResults(), [&](Value result) {
+                return toAttr(layouts[result]);
+              })));
   }
 }
 

@@ -1,4 +1,5 @@
-//===- RankReport.cpp - what each rank holds and moves ---------------------===//
+//===- RankReport.cpp - what each rank holds and moves
+//---------------------===//
 //
 // This file builds the per-rank report of a rank's program: per layer and in
 // total, the parameter bytes a rank holds, an estimate of the peak bytes of
@@ -169,8 +170,8 @@ void mlir::tp::printRankReport(const RankReport &report,
      << formatBytes(report.peakActivationBytes) << "\n";
   os << "\ncollectives: " << report.collectives.size() << "\n";
   for (const CollectiveRecord &record : report.collectives) {
-    os << llvm::formatv("  {0,-15} over {1,-8} {2,-24} {3,12}  ",
-                        record.kind, llvm::join(record.axes, ","),
+    os << llvm::formatv("  {0,-15} over {1,-8} {2,-24} {3,12}  ", record.kind,
+                        llvm::join(record.axes, ","),
                         llvm::formatv("{0}", record.type).str(),
                         formatBytes(record.bytesPerRank));
     os << record.reason << "\n";
@@ -180,21 +181,21 @@ void mlir::tp::printRankReport(const RankReport &report,
 llvm::json::Value mlir::tp::toJSON(const RankReport &report) {
   llvm::json::Array layers, collectives;
   for (const auto &[name, layer] : report.layers)
-    layers.push_back(llvm::json::Object{
-        {"layer", name},
-        {"parameter_bytes", layer.parameterBytes},
-        {"collective_bytes", layer.collectiveBytes}});
+    layers.push_back(
+        llvm::json::Object{{"layer", name},
+                           {"parameter_bytes", layer.parameterBytes},
+                           {"collective_bytes", layer.collectiveBytes}});
   for (const CollectiveRecord &record : report.collectives) {
     std::string type;
     llvm::raw_string_ostream(type) << record.type;
-    collectives.push_back(llvm::json::Object{
-        {"op", record.kind},
-        {"axes", llvm::json::Array(record.axes)},
-        {"group_size", record.groupSize},
-        {"type", type},
-        {"bytes_per_rank", record.bytesPerRank},
-        {"layer", record.layer},
-        {"reason", record.reason}});
+    collectives.push_back(
+        llvm::json::Object{{"op", record.kind},
+                           {"axes", llvm::json::Array(record.axes)},
+                           {"group_size", record.groupSize},
+                           {"type", type},
+                           {"bytes_per_rank", record.bytesPerRank},
+                           {"layer", record.layer},
+                           {"reason", record.reason}});
   }
   return llvm::json::Object{
       {"mesh", report.mesh},

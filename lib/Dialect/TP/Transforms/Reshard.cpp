@@ -84,9 +84,9 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
       collective = AllGatherOp::create(builder, loc, result.getType(), result,
                                        meshRef, axes, dimAttr(from));
     else if (from.isShard() && target.isShard())
-      collective = AllToAllOp::create(builder, loc, result.getType(), result,
-                                      meshRef, axes, dimAttr(target),
-                                      dimAttr(from));
+      collective =
+          AllToAllOp::create(builder, loc, result.getType(), result, meshRef,
+                             axes, dimAttr(target), dimAttr(from));
     else if (from.isReplicate() && target.isShard())
       collective = LocalSliceOp::create(builder, loc, result.getType(), result,
                                         meshRef, axes, dimAttr(target));
@@ -98,7 +98,8 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
           builder.getF64FloatAttr(1.0 / mesh.getAxisSizes()[axis]));
     else
       return user->emitOpError("needs operand #")
-             << index << " as " << describePlacement(target) << " on mesh axis '"
+             << index << " as " << describePlacement(target)
+             << " on mesh axis '"
              << cast<StringAttr>(mesh.getAxisNames()[axis]).getValue()
              << "' but it is " << describePlacement(from)
              << "; a split value cannot become a partial sum";
@@ -147,8 +148,8 @@ FailureOr<Value> ReshardPass::redistribute(Value value, LayoutAttr have,
     Placement from = current[axis];
     if (!from.isShard() || !changedDims.contains(from.getDim()))
       continue;
-    bool movesToAnotherAxis = llvm::any_of(
-        llvm::seq<int64_t>(0, current.size()), [&](int64_t other) {
+    bool movesToAnotherAxis =
+        llvm::any_of(llvm::seq<int64_t>(0, current.size()), [&](int64_t other) {
           return other != axis && target[other] == from &&
                  current[other] != from;
         });

@@ -53,8 +53,8 @@ LogicalResult mlir::tp::getMeshAndModel(ModuleOp module, MeshOp &mesh,
 
 LayoutAttr mlir::tp::getLayout(Value value) {
   if (auto result = dyn_cast<OpResult>(value)) {
-    auto layouts = result.getOwner()->getAttrOfType<ArrayAttr>(
-        kResultLayoutsAttrName);
+    auto layouts =
+        result.getOwner()->getAttrOfType<ArrayAttr>(kResultLayoutsAttrName);
     if (!layouts || layouts.size() <= result.getResultNumber())
       return {};
     return dyn_cast<LayoutAttr>(layouts[result.getResultNumber()]);
@@ -93,8 +93,8 @@ LogicalResult mlir::tp::verifyStyleFits(LayerOpInterface layer,
   SmallVector<ParallelStyleKind> styles = layer.getParallelStyles();
   if (kind != ParallelStyleKind::Replicate &&
       !llvm::is_contained(styles, kind)) {
-    SmallVector<StringRef> names = llvm::map_to_vector(
-        styles, [](ParallelStyleKind style) {
+    SmallVector<StringRef> names =
+        llvm::map_to_vector(styles, [](ParallelStyleKind style) {
           return stringifyParallelStyleKind(style);
         });
     return op->emitError("layer '")
@@ -137,8 +137,8 @@ int64_t mlir::tp::getNumBytes(RankedTensorType type) {
          llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }
 
-double mlir::tp::getReshardBytes(Placement from, Placement to,
-                                 int64_t axisSize, double bytes) {
+double mlir::tp::getReshardBytes(Placement from, Placement to, int64_t axisSize,
+                                 double bytes) {
   if (from == to)
     return 0.0;
   double n = static_cast<double>(axisSize);

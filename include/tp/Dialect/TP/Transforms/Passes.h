@@ -22,8 +22,8 @@ namespace mlir::tp {
 struct ParallelizeOptions : public PassPipelineOptions<ParallelizeOptions> {
   PassOptions::Option<std::string> mesh{
       *this, "mesh", llvm::cl::desc("mesh, e.g. `tp:2` or `dp:2,tp:4`")};
-  PassOptions::Option<std::string> plan{
-      *this, "plan", llvm::cl::desc("JSON plan file")};
+  PassOptions::Option<std::string> plan{*this, "plan",
+                                        llvm::cl::desc("JSON plan file")};
   PassOptions::Option<std::string> tpAxis{
       *this, "tp-axis", llvm::cl::desc("the tensor-parallel mesh axis"),
       llvm::cl::init("tp")};
@@ -31,9 +31,9 @@ struct ParallelizeOptions : public PassPipelineOptions<ParallelizeOptions> {
       *this, "sequence-parallel",
       llvm::cl::desc("shard norms and residuals on the sequence dim"),
       llvm::cl::init(false)};
-  PassOptions::Option<bool> report{
-      *this, "report", llvm::cl::desc("print the per-rank report"),
-      llvm::cl::init(false)};
+  PassOptions::Option<bool> report{*this, "report",
+                                   llvm::cl::desc("print the per-rank report"),
+                                   llvm::cl::init(false)};
   PassOptions::Option<std::string> reportJson{
       *this, "report-json",
       llvm::cl::desc("write the per-rank report as JSON to this file")};
