@@ -17,6 +17,11 @@ def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
     into `llvm.func @tp_model_forward(%ctx, %arena, %params)`, one call into
     the runtime (`runtime/include/tprt/tprt.h`) per op: `tprt_linear` for
     `tp.linear` (a GEMM), `tprt_all_reduce` for `tp.all_reduce`, and so on.
+    The calls and their declarations are expanded from the runtime's list of
+    entry points, `tprt_calls.def`, the list `tprt.h` is expanded from, so
+    the two cannot disagree. Every call names its layer for the runtime's
+    messages: a layer op's module path, for a collective the layer whose
+    value it moves, else the op's name.
 
     `silu(a) * b` whose silu has no other user (a Llama MLP's SwiGLU) runs
     as one `tprt_silu_mul` call.
@@ -30,17 +35,18 @@ def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
     in a second buffer that holds this rank's shards. The peak is therefore
     known at compile time.
 
-    It also emits `tp_model_manifest`, a JSON description the runtime reads:
-    the mesh, each parameter (state-dict name, global and local shape, the
-    mesh axes that split each dim, its offset), each input and output, the
-    arena sizes, the FLOPs of a step and the per-rank report.
+    It also emits `tp_model_manifest`, a JSON description the runtime reads
+    (schema and version in `docs/Manifest.md`): the mesh, each parameter
+    (state-dict name, global and local shape, the mesh axes that split each
+    dim, its offset), each input and output, the arena sizes, the FLOPs of a
+    step and the per-rank report.
 
     ```mlir
     // before
     %y = tp.linear "w2" %g, %w2 : tensor<8x4096xf32>, tensor<8192x4096xf32>
     // after
-    llvm.call @tprt_linear(%ctx, %name, %f32, %g_ptr, %w2_ptr, %null, %y_ptr,
-                           %c8, %c8192, %c4096) : (...) -> ()
+    llvm.call @tprt_linear(%ctx, %w2_name, %f32, %g_ptr, %w2_ptr, %null,
+                           %y_ptr, %c8, %c8192, %c4096) : (...) -> ()
     ```
 
     Supported element types: f32, f16 and bf16 tensors (each call names its
