@@ -206,3 +206,32 @@ module attributes {tp.tp_axis = "tp"} {
     return %w : tensor<8xf32>
   }
 }
+
+// -----
+
+// Sizes are checked before they are added up: a tensor of 2^64 bytes names
+// itself instead of wrapping around to a small buffer.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  tp.parameter @"w.weight" : tensor<4294967296x4294967296xf32>
+  func.func @forward(%x: tensor<4x4294967296xf32>) -> tensor<4x4294967296xf32> {
+    // expected-error @+1 {{parameter 'w.weight': 'tensor<4294967296x4294967296xf32>' holds 2^62 bytes or more on each rank}}
+    %w = tp.get_parameter @"w.weight" layout <@mesh, [R]> : tensor<4294967296x4294967296xf32>
+    %y = tp.linear "w" %x, %w : tensor<4x4294967296xf32>, tensor<4294967296x4294967296xf32>
+    return %y : tensor<4x4294967296xf32>
+  }
+}
+
+// -----
+
+// Two tensors of 2^61 bytes each fit, but not together.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  func.func @forward(%x: tensor<576460752303423488xf32>) -> tensor<576460752303423488xf32> {
+    // expected-error @+1 {{the tensors of the rank's program add up to 2^62 bytes or more, at tp.relu}}
+    %a = tp.relu %x : tensor<576460752303423488xf32>
+    return %a : tensor<576460752303423488xf32>
+  }
+}

@@ -26,8 +26,18 @@
 //
 // Errors.
 // RUN: tp-opt %t/errors.mlir --tp-apply-plan --split-input-file --verify-diagnostics
-// RUN: tp-opt %t/malformed.mlir --tp-apply-plan="plan=%S/Inputs/malformed-plan.json" \
-// RUN:   --verify-diagnostics
+//
+// Errors in a plan file point at its line and column: the JSON parser's, or
+// the key at fault.
+// RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/malformed-plan.json" \
+// RUN:   2>&1 | FileCheck %s --check-prefix=MALFORMED
+// MALFORMED: malformed-plan.json:5:5: error: malformed plan: Expected , or } after object property
+// RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/unmatched-plan.json" \
+// RUN:   2>&1 | FileCheck %s --check-prefix=UNMATCHED
+// UNMATCHED: unmatched-plan.json:5:5: error: plan pattern 'w9' matches no layer (layers: w1, w3, w2)
+// RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/unknown-style-plan.json" \
+// RUN:   2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// UNKNOWN: unknown-style-plan.json:5:7: error: plan pattern 'w2': unknown style 'diagonal'; expected colwise, rowwise, sequence_parallel or replicate
 // RUN: tp-opt %t/missing.mlir --tp-apply-plan="plan=%S/Inputs/missing-plan.json" \
 // RUN:   --verify-diagnostics
 
@@ -494,13 +504,6 @@ module @shard_dim_out_of_range attributes {tp.plan = {mesh = {tp = 2 : i64},
     %a = tp.linear "w1" %x, %w : tensor<4x16xf32>, tensor<16x16xf32>
     return %a : tensor<4x16xf32>
   }
-}
-
-//--- malformed.mlir
-
-// The JSON parser's line and column are in the message.
-// expected-error-re @+1 {{malformed plan '{{.*}}malformed-plan.json': [5:5, byte=60]: Expected , or } after object property}}
-module {
 }
 
 //--- missing.mlir

@@ -191,7 +191,7 @@ module attributes {tp.tp_axis = "tp"} {
   tp.parameter @"w.weight" : tensor<8x8xf32>
   func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
     %w = tp.get_parameter @"w.weight" : tensor<8x8xf32>
-    // expected-error @+1 {{style splits over mesh axis 'dp', which is not the tensor-parallel axis 'tp'}}
+    // expected-error @+1 {{layer 'w': its style splits over mesh axis 'dp', which is not the tensor-parallel axis 'tp'}}
     %h = tp.linear "w" %x, %w {tp.style = #tp.style<colwise on @mesh["dp"]>} : tensor<4x8xf32>, tensor<8x8xf32>
     return %h : tensor<4x8xf32>
   }
@@ -244,7 +244,7 @@ module attributes {tp.tp_axis = "tp"} {
 
 // -----
 
-// Styles written by hand are checked as tp-apply-plan checks plans.
+// The verifier checks styles written by hand as tp-apply-plan checks plans.
 
 module attributes {tp.tp_axis = "tp"} {
   tp.mesh @mesh(tp = 2)

@@ -20,8 +20,10 @@ using namespace mlir::tp;
 
 static constexpr int64_t kAlignment = 64;
 
+/// The bytes of `value` rounded up to the alignment; checkByteSizes has
+/// checked they fit.
 static int64_t getAlignedBytes(Value value) {
-  return llvm::alignTo(getNumBytes(cast<RankedTensorType>(value.getType())),
+  return llvm::alignTo(*getNumBytes(cast<RankedTensorType>(value.getType())),
                        kAlignment);
 }
 
@@ -65,7 +67,9 @@ std::optional<SiLUMul> mlir::tp::matchSiLUMul(MulOp mul) {
   return std::nullopt;
 }
 
-BufferPlan BufferPlan::build(func::FuncOp function) {
+FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
+  if (failed(checkByteSizes(function)))
+    return failure();
   BufferPlan plan;
   Block &body = function.getBody().front();
   DenseMap<Operation *, int64_t> position;

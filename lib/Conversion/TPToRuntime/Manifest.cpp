@@ -79,8 +79,13 @@ static int64_t getIdBound(MeshOp mesh, Value ids) {
   return bound == std::numeric_limits<int64_t>::max() ? 1 : bound;
 }
 
-std::string mlir::tp::buildManifest(MeshOp mesh, func::FuncOp function,
-                                    const BufferPlan &plan, double flops) {
+FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
+                                               func::FuncOp function,
+                                               const BufferPlan &plan,
+                                               double flops) {
+  FailureOr<RankReport> rankReport = buildRankReport(mesh, function);
+  if (failed(rankReport))
+    return failure();
   auto describe = [&](const std::string &name, Value value, LayoutAttr layout) {
     auto type = cast<RankedTensorType>(value.getType());
     return json::Object{
@@ -116,7 +121,7 @@ std::string mlir::tp::buildManifest(MeshOp mesh, func::FuncOp function,
 
   std::string report;
   llvm::raw_string_ostream reportStream(report);
-  printRankReport(buildRankReport(mesh, function), reportStream);
+  printRankReport(*rankReport, reportStream);
   // The static buffer plan: exactly what each rank allocates.
   reportStream << "\nplanned memory per rank: activation arena "
                << plan.arenaBytes << " B, parameters " << plan.parameterBytes

@@ -615,7 +615,10 @@ LogicalResult RuntimeEmitter::emit() {
              << index << " is parameter '" << get.getName()
              << "' itself; the outputs of a compiled model must be computed";
   }
-  plan = BufferPlan::build(function);
+  FailureOr<BufferPlan> planned = BufferPlan::build(function);
+  if (failed(planned))
+    return failure();
+  plan = std::move(*planned);
 
   builder.setInsertionPointToEnd(module.getBody());
   auto forward = LLVM::LLVMFuncOp::create(
@@ -632,13 +635,15 @@ LogicalResult RuntimeEmitter::emit() {
       return failure();
   LLVM::ReturnOp::create(builder, loc, ValueRange());
 
-  std::string manifest = buildManifest(mesh, function, plan, flops);
-  manifest.push_back('\0');
+  FailureOr<std::string> manifest = buildManifest(mesh, function, plan, flops);
+  if (failed(manifest))
+    return failure();
+  manifest->push_back('\0');
   builder.setInsertionPointToEnd(module.getBody());
   LLVM::GlobalOp::create(builder, loc,
-                         LLVM::LLVMArrayType::get(i8Type, manifest.size()),
+                         LLVM::LLVMArrayType::get(i8Type, manifest->size()),
                          /*isConstant=*/true, LLVM::Linkage::External,
-                         "tp_model_manifest", builder.getStringAttr(manifest));
+                         "tp_model_manifest", builder.getStringAttr(*manifest));
 
   // Only the LLVM dialect stays: the model, its mesh and parameters now live
   // in the generated code and the manifest.

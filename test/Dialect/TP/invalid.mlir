@@ -1040,3 +1040,69 @@ func.func @style_use_local_output_not_a_bool(%x: tensor<4xf32>) -> tensor<4xf32>
   %0 = tp.relu %x {tp.style = #tp.style<colwise on @mesh["tp"], use_local_output = maybe>} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @embedding_without_rows(%ids: tensor<8xi64>, %t: tensor<0x4xf32>) {
+  // expected-error @+1 {{layer 'tok_embeddings': the table has no rows (a vocabulary of 0 tokens), so no id is valid}}
+  %0 = tp.embedding "tok_embeddings" %ids, %t : tensor<8xi64>, tensor<0x4xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_without_classes(%logits: tensor<4x0xf32>, %labels: tensor<4xi64>) {
+  // expected-error @+1 {{logits have no classes: labels cannot index 0 classes}}
+  %0 = tp.cross_entropy %logits, %labels : tensor<4x0xf32>, tensor<4xi64>
+  return
+}
+
+// -----
+
+// A style is verified where it stands: it must name a layer, a mesh and the
+// tensor-parallel axis, and fit the layer.
+
+func.func @style_on_a_non_layer(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'tp.relu' op has a tp.style but is not a layer}}
+  %0 = tp.relu %x {tp.style = #tp.style<colwise on @mesh["tp"]>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @style_without_mesh(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{layer 'w': its style names mesh @nowhere, which is not a tp.mesh}}
+  %0 = tp.linear "w" %x, %w {tp.style = #tp.style<colwise on @nowhere["tp"]>} : tensor<4x8xf32>, tensor<8x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+tp.mesh @mesh(tp = 2)
+
+func.func @style_axis_not_in_mesh(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{layer 'w': its style splits over mesh axis 'model', which is not an axis of mesh 'mesh'}}
+  %0 = tp.linear "w" %x, %w {tp.style = #tp.style<colwise on @mesh["model"]>} : tensor<4x8xf32>, tensor<8x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(dp = 2, tp = 2)
+  func.func @style_over_the_data_parallel_axis(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+    // expected-error @+1 {{layer 'w': its style splits over mesh axis 'dp', which is not the tensor-parallel axis 'tp'}}
+    %0 = tp.linear "w" %x, %w {tp.style = #tp.style<colwise on @mesh["dp"]>} : tensor<4x8xf32>, tensor<8x8xf32>
+    return %0 : tensor<4x8xf32>
+  }
+}
+
+// -----
+
+tp.mesh @mesh(tp = 2)
+
+func.func @style_the_layer_cannot_take(%x: tensor<2x4x8xf32>, %w: tensor<8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{layer 'norm' (tp.rms_norm) cannot be rowwise; it takes sequence_parallel or replicate}}
+  %0 = tp.rms_norm "norm" %x, %w eps 1.0e-05 {tp.style = #tp.style<rowwise on @mesh["tp"]>} : tensor<2x4x8xf32>, tensor<8xf32>
+  return %0 : tensor<2x4x8xf32>
+}

@@ -41,8 +41,9 @@ struct BufferPlan {
   /// intervals, 64-byte aligned. A reshape shares its input's slot. Inputs
   /// stay live for the whole step (the runtime writes them once per step,
   /// before it) and outputs from their definition to its end. An op's
-  /// workspace lives in the arena during that op only.
-  static BufferPlan build(func::FuncOp function);
+  /// workspace lives in the arena during that op only. Fails, naming the
+  /// tensor, where sizes would overflow (checkByteSizes).
+  static FailureOr<BufferPlan> build(func::FuncOp function);
 
   llvm::DenseMap<Value, Slot> slots;
   /// The arena offset of each op's workspace (getWorkspaceBytes > 0).

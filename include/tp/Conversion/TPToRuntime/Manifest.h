@@ -31,8 +31,8 @@ SmallVector<int64_t> getGlobalShape(MeshOp mesh, LayoutAttr layout,
 /// The manifest of the rank's program `function` on `mesh`, whose buffers are
 /// planned by `plan` and whose step does `flops` floating-point operations,
 /// as the JSON text docs/Manifest.md describes.
-std::string buildManifest(MeshOp mesh, func::FuncOp function,
-                          const BufferPlan &plan, double flops);
+FailureOr<std::string> buildManifest(MeshOp mesh, func::FuncOp function,
+                                     const BufferPlan &plan, double flops);
 
 } // namespace mlir::tp
 

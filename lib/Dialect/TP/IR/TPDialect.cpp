@@ -1,7 +1,8 @@
 //===- TPDialect.cpp - tp dialect and attributes --------------------------===//
 //
-// This file registers the `tp` dialect and implements its layout attribute:
-// parsing, printing and verification of `#tp.layout<@mesh, [R, S(1), P(sum)]>`.
+// This file registers the `tp` dialect and implements its layout attribute
+// (parsing, printing and verification of `#tp.layout<@mesh, [R, S(1),
+// P(sum)]>`) and the verification of the `tp.style` a layer carries.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,7 +11,9 @@
 #include "tp/Dialect/TP/IR/TPOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -34,8 +37,87 @@ void TPDialect::initialize() {
 }
 
 //===----------------------------------------------------------------------===//
+// Styles
+//===----------------------------------------------------------------------===//
+
+LogicalResult mlir::tp::verifyStyleFits(LayerOpInterface layer,
+                                        ParallelStyleKind kind,
+                                        std::optional<Placement> input,
+                                        std::optional<Placement> output) {
+  Operation *op = layer;
+  SmallVector<ParallelStyleKind> styles = layer.getParallelStyles();
+  if (kind != ParallelStyleKind::Replicate &&
+      !llvm::is_contained(styles, kind)) {
+    SmallVector<StringRef> names =
+        llvm::map_to_vector(styles, [](ParallelStyleKind style) {
+          return stringifyParallelStyleKind(style);
+        });
+    return op->emitError("layer '")
+           << layer.getLayer() << "' (" << op->getName() << ") cannot be "
+           << stringifyParallelStyleKind(kind) << "; it takes "
+           << llvm::join(names, ", ") << " or replicate";
+  }
+  for (auto [what, layout, value] :
+       {std::tuple("input", input, op->getOperand(0)),
+        std::tuple("output", output, Value(op->getResult(0)))}) {
+    int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+    if (layout && layout->isShard() &&
+        (layout->getDim() < -rank || layout->getDim() >= rank))
+      return op->emitError("layer '")
+             << layer.getLayer() << "': " << what << " layout "
+             << describePlacement(*layout) << " is out of range for its rank-"
+             << rank << " " << what;
+  }
+  return success();
+}
+
+LogicalResult TPDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attribute) {
+  if (attribute.getName() != kStyleAttrName)
+    return success();
+  auto style = dyn_cast<StyleAttr>(attribute.getValue());
+  if (!style)
+    return op->emitOpError("has a tp.style that is not a #tp.style");
+  auto layer = dyn_cast<LayerOpInterface>(op);
+  if (!layer)
+    return op->emitOpError("has a tp.style but is not a layer");
+  auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(op, style.getMesh());
+  if (!mesh)
+    return op->emitOpError("layer '")
+           << layer.getLayer() << "': its style names mesh " << style.getMesh()
+           << ", which is not a tp.mesh";
+  StringRef axis = style.getAxis().getValue();
+  if (!mesh.getAxisIndex(axis))
+    return op->emitOpError("layer '")
+           << layer.getLayer() << "': its style splits over mesh axis '" << axis
+           << "', which is not an axis of mesh '" << mesh.getSymName() << "'";
+  // Styles split over the tensor-parallel axis; the others split the batch.
+  if (auto module = op->getParentOfType<ModuleOp>())
+    if (auto tpAxis = module->getAttrOfType<StringAttr>(kTPAxisAttrName))
+      if (tpAxis.getValue() != axis)
+        return op->emitOpError("layer '")
+               << layer.getLayer() << "': its style splits over mesh axis '"
+               << axis << "', which is not the tensor-parallel axis '"
+               << tpAxis.getValue() << "'";
+  return verifyStyleFits(layer, style.getKind(), style.getInputLayout(),
+                         style.getOutputLayout());
+}
+
+//===----------------------------------------------------------------------===//
 // Placement
 //===----------------------------------------------------------------------===//
+
+std::string mlir::tp::describePlacement(Placement placement) {
+  switch (placement.getKind()) {
+  case Placement::Kind::Replicate:
+    return "Replicate";
+  case Placement::Kind::Shard:
+    return "Shard(" + std::to_string(placement.getDim()) + ")";
+  case Placement::Kind::Partial:
+    return "Partial(sum)";
+  }
+  llvm_unreachable("unknown placement kind");
+}
 
 void Placement::print(llvm::raw_ostream &os) const {
   switch (kind) {

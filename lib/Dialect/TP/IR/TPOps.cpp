@@ -365,7 +365,15 @@ EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
 }
 
 LogicalResult EmbeddingOp::verify() {
-  return verifyLayerName(*this, getLayer());
+  if (failed(verifyLayerName(*this, getLayer())))
+    return failure();
+  // Ids index the rows: a table without any has no valid id.
+  RankedTensorType table = getTable().getType();
+  if (table.getRank() == 2 && table.getDimSize(0) == 0)
+    return emitOpError("layer '")
+           << getLayer() << "': the table has no rows (a vocabulary of 0 "
+           << "tokens), so no id is valid";
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -598,6 +606,9 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
   if (logits.getRank() < 1)
     return emitInferError<CrossEntropyOp>(location,
                                           "logits must have rank 1 or more");
+  if (logits.getShape().back() == 0)
+    return emitInferError<CrossEntropyOp>(
+        location, "logits have no classes: labels cannot index 0 classes");
   ArrayRef<int64_t> positions = logits.getShape().drop_back();
   if (labels.getShape() != positions)
     return emitInferError<CrossEntropyOp>(

@@ -47,6 +47,27 @@ struct LayerStyle {
   bool useLocalOutput = true;
 };
 
+/// Where a plan's errors point: in a plan file, the line and column of the
+/// key at fault; for an inline plan (tp.plan), the module.
+class PlanLocator {
+public:
+  explicit PlanLocator(ModuleOp module) : module(module) {}
+  PlanLocator(ModuleOp module, StringRef file, StringRef text)
+      : module(module), file(file), text(text) {}
+
+  /// An error at the first place `key` appears as a key of the plan file
+  /// (its start without one).
+  InFlightDiagnostic emitError(StringRef key = {}) const;
+  /// An error at `line`:`column` of the plan file.
+  InFlightDiagnostic emitErrorAt(unsigned line, unsigned column) const;
+
+private:
+  /// Mutable: ops hand out diagnostics and their context through non-const
+  /// methods.
+  mutable ModuleOp module;
+  StringRef file, text;
+};
+
 /// A plan, whichever source it came from.
 struct Plan {
   /// Empty when the plan names no mesh.
@@ -69,6 +90,35 @@ static SmallVector<StringRef> getSortedKeys(const json::Object &object) {
     keys.push_back(entry.first);
   llvm::sort(keys);
   return keys;
+}
+
+InFlightDiagnostic PlanLocator::emitErrorAt(unsigned line,
+                                            unsigned column) const {
+  if (text.empty())
+    return module.emitError();
+  return mlir::emitError(
+      FileLineColLoc::get(module.getContext(), file, line, column));
+}
+
+InFlightDiagnostic PlanLocator::emitError(StringRef key) const {
+  // A key is the quoted string followed by a colon.
+  std::string quoted = ("\"" + key + "\"").str();
+  size_t at = StringRef::npos;
+  for (size_t from = 0; !key.empty() && from < text.size();) {
+    size_t found = text.find(quoted, from);
+    if (found == StringRef::npos)
+      break;
+    if (text.drop_front(found + quoted.size()).ltrim().starts_with(":")) {
+      at = found;
+      break;
+    }
+    from = found + 1;
+  }
+  if (at == StringRef::npos)
+    return emitErrorAt(1, 1);
+  StringRef before = text.take_front(at);
+  size_t lineStart = before.rfind('\n') + 1; // npos + 1 == 0
+  return emitErrorAt(before.count('\n') + 1, at - lineStart + 1);
 }
 
 /// Converts the inline plan to JSON, so that both sources share one reader.
@@ -108,10 +158,11 @@ static std::optional<Placement> parseLayout(StringRef text) {
 
 /// Reads one plan entry: a style name or an object with `style` and
 /// PyTorch's optional `input_layouts`, `output_layouts`, `use_local_output`.
-static FailureOr<LayerStyle>
-parseStyle(StringRef pattern, const json::Value &value, ModuleOp module) {
+static FailureOr<LayerStyle> parseStyle(StringRef pattern,
+                                        const json::Value &value,
+                                        const PlanLocator &where) {
   auto fail = [&]() -> InFlightDiagnostic {
-    InFlightDiagnostic diag = module.emitError("plan pattern '");
+    InFlightDiagnostic diag = where.emitError(pattern) << "plan pattern '";
     diag << pattern << "': ";
     return diag;
   };
@@ -170,8 +221,8 @@ parseStyle(StringRef pattern, const json::Value &value, ModuleOp module) {
 }
 
 /// Parses `dp:2,tp:4`, axes in the order written.
-static FailureOr<SmallVector<MeshAxis>> parseMeshSpec(StringRef spec,
-                                                      ModuleOp module) {
+static FailureOr<SmallVector<MeshAxis>>
+parseMeshSpec(StringRef spec, const PlanLocator &where) {
   SmallVector<MeshAxis> axes;
   SmallVector<StringRef> entries;
   spec.split(entries, ',');
@@ -179,8 +230,9 @@ static FailureOr<SmallVector<MeshAxis>> parseMeshSpec(StringRef spec,
     auto [name, size] = entry.split(':');
     int64_t value;
     if (size.trim().getAsInteger(10, value))
-      return module.emitError("mesh '")
-             << spec << "': axis '" << entry.trim() << "' is not <name>:<size>";
+      return where.emitError("mesh")
+             << "mesh '" << spec << "': axis '" << entry.trim()
+             << "' is not <name>:<size>";
     axes.push_back({name.trim().str(), value});
   }
   return axes;
@@ -190,15 +242,16 @@ static FailureOr<SmallVector<MeshAxis>> parseMeshSpec(StringRef spec,
 /// name order (JSON objects are unordered), so that a tensor-parallel group
 /// is a run of consecutive ranks.
 static FailureOr<SmallVector<MeshAxis>>
-parseMeshObject(const json::Object &object, StringRef tpAxis, ModuleOp module) {
+parseMeshObject(const json::Object &object, StringRef tpAxis,
+                const PlanLocator &where) {
   SmallVector<MeshAxis> axes;
   for (StringRef name : getSortedKeys(object)) {
     const json::Value &size = *object.get(name);
     std::optional<int64_t> value = size.getAsInteger();
     if (!value)
-      return module.emitError("mesh axis '")
-             << name << "' has size " << llvm::formatv("{0}", size).str()
-             << "; expected a positive integer";
+      return where.emitError(name) << "mesh axis '" << name << "' has size "
+                                   << llvm::formatv("{0}", size).str()
+                                   << "; expected a positive integer";
     axes.push_back({name.str(), *value});
   }
   llvm::sort(axes, [&](const MeshAxis &a, const MeshAxis &b) {
@@ -210,26 +263,27 @@ parseMeshObject(const json::Object &object, StringRef tpAxis, ModuleOp module) {
 
 /// Reads `{"mesh": ..., "plan": {pattern: style}}`; both keys are optional.
 static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
-                                ModuleOp module) {
+                                const PlanLocator &where) {
   const json::Object *object = root.getAsObject();
   if (!object)
-    return module.emitError(
-        "a plan must be an object with \"mesh\" and \"plan\"");
+    return where.emitError()
+           << "a plan must be an object with \"mesh\" and \"plan\"";
   for (StringRef key : getSortedKeys(*object))
     if (key != "mesh" && key != "plan")
-      return module.emitError("unknown plan key '")
-             << key << "'; expected mesh or plan";
+      return where.emitError(key)
+             << "unknown plan key '" << key << "'; expected mesh or plan";
 
   Plan plan;
   if (const json::Value *mesh = object->get("mesh")) {
     FailureOr<SmallVector<MeshAxis>> axes;
     if (std::optional<StringRef> spec = mesh->getAsString())
-      axes = parseMeshSpec(*spec, module);
+      axes = parseMeshSpec(*spec, where);
     else if (const json::Object *axisSizes = mesh->getAsObject())
-      axes = parseMeshObject(*axisSizes, tpAxis, module);
+      axes = parseMeshObject(*axisSizes, tpAxis, where);
     else
-      return module.emitError("the plan's mesh must be an object "
-                              "{axis: size} or a string \"dp:2,tp:4\"");
+      return where.emitError("mesh") << "the plan's mesh must be an object "
+                                        "{axis: size} or a string "
+                                        "\"dp:2,tp:4\"";
     if (failed(axes))
       return failure();
     plan.mesh = std::move(*axes);
@@ -237,11 +291,11 @@ static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
   if (const json::Value *styles = object->get("plan")) {
     const json::Object *patterns = styles->getAsObject();
     if (!patterns)
-      return module.emitError(
-          "the plan's \"plan\" must be an object {pattern: style}");
+      return where.emitError("plan")
+             << "the plan's \"plan\" must be an object {pattern: style}";
     for (StringRef pattern : getSortedKeys(*patterns)) {
       FailureOr<LayerStyle> style =
-          parseStyle(pattern, *patterns->get(pattern), module);
+          parseStyle(pattern, *patterns->get(pattern), where);
       if (failed(style))
         return failure();
       plan.styles.push_back(std::move(*style));
@@ -289,12 +343,18 @@ struct ApplyPlanPass : public tp::impl::ApplyPlanBase<ApplyPlanPass> {
 private:
   FailureOr<Plan> loadPlan(ModuleOp module);
   FailureOr<MeshOp> getOrCreateMesh(ModuleOp module, const Plan &plan);
+
+  /// The plan file's text, which `locator` points errors into (shared: a
+  /// pass is copied when pipelines are cloned).
+  std::shared_ptr<llvm::MemoryBuffer> planText;
+  std::optional<PlanLocator> locator;
 };
 
 } // namespace
 
 FailureOr<Plan> ApplyPlanPass::loadPlan(ModuleOp module) {
   if (planFile.empty()) {
+    locator.emplace(module);
     Attribute inlinePlan = module->getAttr(kPlanAttrName);
     if (!inlinePlan)
       return module.emitError(
@@ -302,19 +362,30 @@ FailureOr<Plan> ApplyPlanPass::loadPlan(ModuleOp module) {
     FailureOr<json::Value> root = attrToJSON(inlinePlan, module);
     if (failed(root))
       return failure();
-    return readPlan(*root, tpAxis, module);
+    return readPlan(*root, tpAxis, *locator);
   }
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(planFile);
   if (!buffer)
     return module.emitError("cannot read plan file '")
            << planFile << "': " << buffer.getError().message();
-  llvm::Expected<json::Value> root = json::parse((*buffer)->getBuffer());
-  // The parser's message reads `[line:column, byte=offset]: what`.
-  if (!root)
-    return module.emitError("malformed plan '")
-           << planFile << "': " << llvm::toString(root.takeError());
-  return readPlan(*root, tpAxis, module);
+  planText = std::move(*buffer);
+  locator.emplace(module, planFile, planText->getBuffer());
+  llvm::Expected<json::Value> root = json::parse(planText->getBuffer());
+  if (!root) {
+    // The parser's message reads `[line:column, byte=offset]: what`.
+    std::string message = llvm::toString(root.takeError());
+    unsigned line = 1, column = 1;
+    StringRef rest = message;
+    if (rest.consume_front("[") && !rest.consumeInteger(10, line) &&
+        rest.consume_front(":") && !rest.consumeInteger(10, column)) {
+      size_t what = rest.find("]: ");
+      if (what != StringRef::npos)
+        message = rest.drop_front(what + 3).str();
+    }
+    return locator->emitErrorAt(line, column) << "malformed plan: " << message;
+  }
+  return readPlan(*root, tpAxis, *locator);
 }
 
 /// The mesh as written, `tp.mesh @mesh(tp = 4)`, for messages.
@@ -331,7 +402,8 @@ FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
       dyn_cast_or_null<MeshOp>(SymbolTable::lookupSymbolIn(module, "mesh"));
   SmallVector<MeshAxis> axes = plan.mesh;
   if (!meshSpec.empty()) {
-    FailureOr<SmallVector<MeshAxis>> parsed = parseMeshSpec(meshSpec, module);
+    FailureOr<SmallVector<MeshAxis>> parsed =
+        parseMeshSpec(meshSpec, PlanLocator(module));
     if (failed(parsed))
       return failure();
     axes = std::move(*parsed);
@@ -420,8 +492,9 @@ void ApplyPlanPass::runOnOperation() {
     if (matched)
       continue;
     valid = false;
-    InFlightDiagnostic diag = module.emitError("plan pattern '");
-    diag << style.pattern << "' matches no layer";
+    InFlightDiagnostic diag = locator->emitError(style.pattern)
+                              << "plan pattern '" << style.pattern
+                              << "' matches no layer";
     constexpr size_t kHintSize = 4;
     if (layerNames.empty())
       diag << " (the model has no layers)";

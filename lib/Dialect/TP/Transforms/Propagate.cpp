@@ -117,16 +117,6 @@ static Placement resolve(Placement placement, int64_t rank) {
   return placement;
 }
 
-/// Checks a style as tp-apply-plan checks a plan's: styles written by hand
-/// reach tp-propagate unchecked.
-static LogicalResult verifyStyle(Operation *op, StyleAttr style) {
-  auto layer = dyn_cast<LayerOpInterface>(op);
-  if (!layer)
-    return op->emitOpError("has a tp.style but is not a layer");
-  return verifyStyleFits(layer, style.getKind(), style.getInputLayout(),
-                         style.getOutputLayout());
-}
-
 /// Propagates layouts through one model function.
 class LayoutPropagation {
 public:
@@ -197,7 +187,10 @@ double LayoutPropagation::getCost(Value operand, Placement need,
                                   unsigned axis) {
   auto type = cast<RankedTensorType>(operand.getType());
   const Placements &current = layouts[operand];
-  double bytes = getNumBytes(type);
+  // Sizes too large for the buffer plan cost the most; tp-report and the
+  // lowering reject them.
+  double bytes = getNumBytes(type).value_or(
+      static_cast<double>(std::numeric_limits<int64_t>::max()));
   // What this rank holds: the tensor divided by every axis that splits it.
   for (unsigned other = 0; other < numAxes; ++other)
     if (current[other].isShard())
@@ -318,9 +311,6 @@ LayoutPropagation::getStyledCandidate(Operation *op, const ShardingRule &rule,
   auto style = op->getAttrOfType<StyleAttr>(kStyleAttrName);
   if (!style || !isTPAxis(axis))
     return std::optional<Candidate>();
-  // A parameter asks its users before they are visited.
-  if (failed(verifyStyle(op, style)))
-    return failure();
   if (style.getKind() == ParallelStyleKind::Replicate)
     return std::optional<Candidate>(replicatedCandidate(op));
   FailureOr<StyleSplit> split =
@@ -425,15 +415,9 @@ LogicalResult LayoutPropagation::visitWithRule(Operation *op,
   auto style = op->getAttrOfType<StyleAttr>(kStyleAttrName);
   unsigned styledAxis = 0;
   if (style) {
-    std::optional<unsigned> axis =
-        mesh.getAxisIndex(style.getAxis().getValue());
-    if (!axis || !isTPAxis(*axis))
-      return op->emitOpError("style splits over mesh axis '")
-             << style.getAxis().getValue()
-             << "', which is not the tensor-parallel axis '" << tpAxis << "'";
-    styledAxis = *axis;
-    if (failed(verifyStyle(op, style)))
-      return failure();
+    // The verifier checked that the style fits and splits the
+    // tensor-parallel axis.
+    styledAxis = *mesh.getAxisIndex(style.getAxis().getValue());
     if (std::optional<Placement> input = style.getInputLayout()) {
       OpBuilder builder(op);
       op->setOperand(

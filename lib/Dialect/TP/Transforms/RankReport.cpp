@@ -85,7 +85,7 @@ static int64_t estimatePeakActivations(func::FuncOp function) {
   SmallVector<int64_t> freedAfter(position.size() + 1, 0);
   int64_t live = 0, peak = 0;
   auto track = [&](Value value) {
-    int64_t bytes = getNumBytes(cast<RankedTensorType>(value.getType()));
+    int64_t bytes = *getNumBytes(cast<RankedTensorType>(value.getType()));
     live += bytes;
     freedAfter[lastUse(value)] += bytes;
   };
@@ -102,7 +102,10 @@ static int64_t estimatePeakActivations(func::FuncOp function) {
   return peak;
 }
 
-RankReport mlir::tp::buildRankReport(MeshOp mesh, func::FuncOp function) {
+FailureOr<RankReport> mlir::tp::buildRankReport(MeshOp mesh,
+                                                func::FuncOp function) {
+  if (failed(checkByteSizes(function)))
+    return failure();
   RankReport report;
   llvm::raw_string_ostream meshText(report.mesh);
   for (auto [index, name, size] :
@@ -113,7 +116,7 @@ RankReport mlir::tp::buildRankReport(MeshOp mesh, func::FuncOp function) {
   report.numRanks = mesh.getNumRanks();
   function.walk([&](Operation *op) {
     if (auto get = dyn_cast<GetParameterOp>(op)) {
-      int64_t bytes = getNumBytes(get.getType());
+      int64_t bytes = *getNumBytes(get.getType());
       report.layers[getOwningLayer(get)].parameterBytes += bytes;
       report.parameterBytes += bytes;
       return;
@@ -131,7 +134,7 @@ RankReport mlir::tp::buildRankReport(MeshOp mesh, func::FuncOp function) {
     }
     record.type = cast<RankedTensorType>(op->getOperand(0).getType());
     record.groupSize = n;
-    record.bytesPerRank = getCollectiveBytes(op, getNumBytes(record.type), n);
+    record.bytesPerRank = getCollectiveBytes(op, *getNumBytes(record.type), n);
     record.layer = getCausingLayer(op).value_or("-").str();
     if (auto reason = op->getAttrOfType<StringAttr>(kReasonAttrName))
       record.reason = reason.getValue().str();

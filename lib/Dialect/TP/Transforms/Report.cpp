@@ -31,7 +31,9 @@ struct ReportPass : public tp::impl::ReportBase<ReportPass> {
     func::FuncOp function;
     if (failed(getMeshAndModel(module, mesh, function)))
       return signalPassFailure();
-    RankReport report = buildRankReport(mesh, function);
+    FailureOr<RankReport> report = buildRankReport(mesh, function);
+    if (failed(report))
+      return signalPassFailure();
 
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> table =
@@ -40,7 +42,7 @@ struct ReportPass : public tp::impl::ReportBase<ReportPass> {
       module.emitError("cannot write the report: ") << error;
       return signalPassFailure();
     }
-    printRankReport(report, table->os());
+    printRankReport(*report, table->os());
     table->keep();
     if (!jsonFile.empty()) {
       std::unique_ptr<llvm::ToolOutputFile> json =
@@ -49,7 +51,7 @@ struct ReportPass : public tp::impl::ReportBase<ReportPass> {
         module.emitError("cannot write the JSON report: ") << error;
         return signalPassFailure();
       }
-      json->os() << llvm::formatv("{0:2}", toJSON(report)) << "\n";
+      json->os() << llvm::formatv("{0:2}", toJSON(*report)) << "\n";
       json->keep();
     }
     markAllAnalysesPreserved();

@@ -8,6 +8,8 @@
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <limits>
 
@@ -85,37 +87,6 @@ std::optional<StringRef> mlir::tp::getLayerName(Operation *op) {
   return std::nullopt;
 }
 
-LogicalResult mlir::tp::verifyStyleFits(LayerOpInterface layer,
-                                        ParallelStyleKind kind,
-                                        std::optional<Placement> input,
-                                        std::optional<Placement> output) {
-  Operation *op = layer;
-  SmallVector<ParallelStyleKind> styles = layer.getParallelStyles();
-  if (kind != ParallelStyleKind::Replicate &&
-      !llvm::is_contained(styles, kind)) {
-    SmallVector<StringRef> names =
-        llvm::map_to_vector(styles, [](ParallelStyleKind style) {
-          return stringifyParallelStyleKind(style);
-        });
-    return op->emitError("layer '")
-           << layer.getLayer() << "' (" << op->getName() << ") cannot be "
-           << stringifyParallelStyleKind(kind) << "; it takes "
-           << llvm::join(names, ", ") << " or replicate";
-  }
-  for (auto [what, layout, value] :
-       {std::tuple("input", input, op->getOperand(0)),
-        std::tuple("output", output, Value(op->getResult(0)))}) {
-    int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-    if (layout && layout->isShard() &&
-        (layout->getDim() < -rank || layout->getDim() >= rank))
-      return op->emitError("layer '")
-             << layer.getLayer() << "': " << what << " layout "
-             << describePlacement(*layout) << " is out of range for its rank-"
-             << rank << " " << what;
-  }
-  return success();
-}
-
 std::string mlir::tp::describeProducer(Value value) {
   if (auto argument = dyn_cast<BlockArgument>(value))
     return "input #" + std::to_string(argument.getArgNumber());
@@ -132,9 +103,43 @@ bool mlir::tp::isCollective(Operation *op) {
              LocalSliceOp>(op);
 }
 
-int64_t mlir::tp::getNumBytes(RankedTensorType type) {
-  return type.getNumElements() *
-         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+std::optional<int64_t> mlir::tp::getNumBytes(RankedTensorType type) {
+  std::optional<int64_t> bytes =
+      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  for (int64_t size : type.getShape())
+    if (bytes)
+      bytes = llvm::checkedMul(*bytes, size);
+  return bytes;
+}
+
+LogicalResult mlir::tp::checkByteSizes(func::FuncOp function) {
+  // 2^62 leaves room for the alignment and workspaces the buffer plan adds.
+  constexpr int64_t kLimit = int64_t(1) << 62;
+  std::optional<int64_t> total = 0;
+  auto check = [&](Value value, Operation *where) -> LogicalResult {
+    auto type = cast<RankedTensorType>(value.getType());
+    std::optional<int64_t> bytes = getNumBytes(type);
+    if (!bytes || *bytes >= kLimit)
+      return where->emitError() << describeProducer(value) << ": " << type
+                                << " holds 2^62 bytes or more on each rank";
+    total = llvm::checkedAdd<int64_t>(*total, llvm::alignTo(*bytes, 64));
+    if (!total || *total >= kLimit)
+      return where->emitError()
+             << "the tensors of the rank's program add up to 2^62 bytes or "
+                "more, at "
+             << describeProducer(value);
+    return success();
+  };
+  for (BlockArgument argument : function.getArguments())
+    if (failed(check(argument, function)))
+      return failure();
+  WalkResult walk = function.walk([&](Operation *op) {
+    for (Value result : op->getResults())
+      if (isa<RankedTensorType>(result.getType()) && failed(check(result, op)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
 }
 
 double mlir::tp::getReshardBytes(Placement from, Placement to, int64_t axisSize,
@@ -157,18 +162,6 @@ double mlir::tp::getReshardBytes(Placement from, Placement to, int64_t axisSize,
       return (n - 1) / n * bytes;
     // A split value cannot become a partial sum without first being whole.
     return std::numeric_limits<double>::infinity();
-  }
-  llvm_unreachable("unknown placement kind");
-}
-
-std::string mlir::tp::describePlacement(Placement placement) {
-  switch (placement.getKind()) {
-  case Placement::Kind::Replicate:
-    return "Replicate";
-  case Placement::Kind::Shard:
-    return "Shard(" + std::to_string(placement.getDim()) + ")";
-  case Placement::Kind::Partial:
-    return "Partial(sum)";
   }
   llvm_unreachable("unknown placement kind");
 }

@@ -42,6 +42,7 @@ def TP_Dialect : Dialect {
     mesh.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
 }
 
 class TP_Op<string mnemonic, list<Trait> traits = []>

@@ -23,6 +23,24 @@
 
 namespace mlir::tp {
 
+/// The style tp-apply-plan gives a layer (a StyleAttr).
+constexpr llvm::StringLiteral kStyleAttrName = "tp.style";
+/// On the module: the mesh axis the styles split over (a StringAttr).
+constexpr llvm::StringLiteral kTPAxisAttrName = "tp.tp_axis";
+
+/// Names a placement as DTensor does (`Replicate`, `Shard(1)`,
+/// `Partial(sum)`), for reports and reasons.
+std::string describePlacement(Placement placement);
+
+/// Checks that layer `layer` can take a style of `kind` with these input and
+/// output layouts (their shard dims may count from the end): the op takes
+/// the style (replicate or one of its getParallelStyles()) and the shard
+/// dims exist. tp-apply-plan checks plans with it, the dialect's verifier
+/// every `tp.style`.
+LogicalResult verifyStyleFits(LayerOpInterface layer, ParallelStyleKind kind,
+                              std::optional<Placement> input,
+                              std::optional<Placement> output);
+
 /// Checks that `layout` can describe a value of `type` on `mesh`: one
 /// placement per mesh axis, every shard dim below the rank, and every sharded
 /// dim divisible by the ranks that split it. Reports the first violation

@@ -177,7 +177,7 @@ def TP_EmbeddingOp : TP_Op<"embedding",
 
     Constraints:
     - the layer name is not empty;
-    - the table has rank 2.
+    - the table has rank 2 and at least one row.
 
     Example:
 
@@ -629,7 +629,7 @@ def TP_CrossEntropyOp : TP_Op<"cross_entropy",
     `[0, classes)` is a run-time error of the executable.
 
     Constraints:
-    - the logits have rank 1 or more;
+    - the logits have rank 1 or more and at least one class;
     - the labels' shape is the logits' shape without its last dim.
 
     Example:

@@ -49,8 +49,9 @@ struct RankReport {
   double collectiveBytes = 0;
 };
 
-/// Builds the report of the rank's program `function` on `mesh`.
-RankReport buildRankReport(MeshOp mesh, func::FuncOp function);
+/// Builds the report of the rank's program `function` on `mesh`; fails,
+/// naming the tensor, where sizes overflow (checkByteSizes).
+FailureOr<RankReport> buildRankReport(MeshOp mesh, func::FuncOp function);
 
 /// Prints the report as tp-report's table.
 void printRankReport(const RankReport &report, llvm::raw_ostream &os);

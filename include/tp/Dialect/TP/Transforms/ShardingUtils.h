@@ -16,10 +16,6 @@
 
 namespace mlir::tp {
 
-/// The style tp-apply-plan gives a layer (a StyleAttr).
-constexpr llvm::StringLiteral kStyleAttrName = "tp.style";
-/// On the module: the mesh axis the styles split over (a StringAttr).
-constexpr llvm::StringLiteral kTPAxisAttrName = "tp.tp_axis";
 /// On the module: an inline plan, the content of a JSON plan.
 constexpr llvm::StringLiteral kPlanAttrName = "tp.plan";
 /// On an op: the layouts of its tensor results (an ArrayAttr of LayoutAttr).
@@ -52,15 +48,6 @@ LayoutAttr getOperandLayout(Operation *user, unsigned operandIndex);
 /// The module path of a layer op (LayerOpInterface); none for other ops.
 std::optional<StringRef> getLayerName(Operation *op);
 
-/// Checks that layer `layer` can take a style of `kind` with these input and
-/// output layouts (their shard dims may count from the end): the op takes
-/// the style (replicate or one of its getParallelStyles()) and the shard
-/// dims exist. tp-apply-plan checks plans with it, tp-propagate styles
-/// written by hand.
-LogicalResult verifyStyleFits(LayerOpInterface layer, ParallelStyleKind kind,
-                              std::optional<Placement> input,
-                              std::optional<Placement> output);
-
 /// Names what produced `value` for a user: `layer 'w2'`, `parameter
 /// 'w1.weight'`, `input #0` or the op's name.
 std::string describeProducer(Value value);
@@ -68,8 +55,15 @@ std::string describeProducer(Value value);
 /// True for the ops that move data between ranks (and tp.local_slice).
 bool isCollective(Operation *op);
 
-/// The bytes of a tensor of `type`.
-int64_t getNumBytes(RankedTensorType type);
+/// The bytes of a tensor of `type`; none where they do not fit in int64_t
+/// (dims near 2^32 multiplied out).
+std::optional<int64_t> getNumBytes(RankedTensorType type);
+
+/// Checks that every tensor of `function`, and all of them together, hold
+/// fewer than 2^62 bytes, so that the sums and offsets of the buffer plan
+/// and the report cannot overflow; the error names the tensor. Those that
+/// compute sizes of a function call it first.
+LogicalResult checkByteSizes(func::FuncOp function);
 
 /// The bytes each rank sends to change placement `from` into `to` on a mesh
 /// axis of `axisSize` ranks, for a buffer of `bytes` bytes per rank before
@@ -77,10 +71,6 @@ int64_t getNumBytes(RankedTensorType type);
 /// (making a partial sum out of a split value).
 double getReshardBytes(Placement from, Placement to, int64_t axisSize,
                        double bytes);
-
-/// Names a placement as DTensor does (`Replicate`, `Shard(1)`,
-/// `Partial(sum)`), for reports and reasons.
-std::string describePlacement(Placement placement);
 
 } // namespace mlir::tp
 
