@@ -1,0 +1,34 @@
+//===- ManifestFuzzer.cpp - fuzz the manifest reader ----------------------===//
+//
+// This file fuzzes the reader of the manifest a compiled model carries: a
+// manifest is either refused with a message, or every rank's block of every
+// tensor lies inside the tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Manifest.h"
+
+#include <string>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  std::string text(reinterpret_cast<const char *>(data), size);
+  tprt::Manifest manifest;
+  if (!tprt::parseManifest(text.c_str(), manifest).empty())
+    return 0;
+  // The first and the last rank's blocks.
+  std::vector<int64_t> first(manifest.axisSizes.size(), 0), last;
+  for (int64_t size : manifest.axisSizes)
+    last.push_back(size - 1);
+  for (const auto *tensors :
+       {&manifest.parameters, &manifest.inputs, &manifest.outputs})
+    for (const tprt::ManifestTensor &tensor : *tensors)
+      for (const std::vector<int64_t> &coordinates : {first, last}) {
+        std::vector<int64_t> start =
+            tprt::blockStart(manifest, tensor, coordinates);
+        for (size_t d = 0; d < start.size(); ++d)
+          if (start[d] < 0 ||
+              start[d] + tensor.localShape[d] > tensor.shape[d])
+            __builtin_trap(); // an accepted manifest must fit its tensors
+      }
+  return 0;
+}
