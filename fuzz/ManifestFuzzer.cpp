@@ -26,8 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         std::vector<int64_t> start =
             tprt::blockStart(manifest, tensor, coordinates);
         for (size_t d = 0; d < start.size(); ++d)
-          if (start[d] < 0 ||
-              start[d] + tensor.localShape[d] > tensor.shape[d])
+          if (start[d] < 0 || start[d] + tensor.localShape[d] > tensor.shape[d])
             __builtin_trap(); // an accepted manifest must fit its tensors
       }
   return 0;
