@@ -41,7 +41,7 @@ for target in $targets; do
   corpus=$build/corpus/$target findings=$build/findings/$target
   mkdir -p "$corpus" "$findings"
   log=$build/fuzz-$target.log
-  "$build/bin/tp-fuzz-$target" -max_total_time="$seconds" -timeout=10 \
+  "$build/fuzz/tp-fuzz-$target" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$findings/" \
     "$corpus" "$root/test/fuzz/$target" >"$log" 2>&1 || status=1
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
