@@ -12,7 +12,8 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tp_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+# fuzz/ holds the fuzz targets' corpora, which ctest replays (fuzz-replay-*).
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "fuzz"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 # The examples live outside test/; tests reach them through %examples.

@@ -38,6 +38,9 @@
 // RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/unknown-style-plan.json" \
 // RUN:   2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // UNKNOWN: unknown-style-plan.json:5:7: error: plan pattern 'w2': unknown style 'diagonal'; expected colwise, rowwise, sequence_parallel or replicate
+// RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/no-tp-axis-plan.json" \
+// RUN:   2>&1 | FileCheck %s --check-prefix=NOTP
+// NOTP: no-tp-axis-plan.json:3:3: error: mesh axis 'tp' (the tensor-parallel axis, tp-axis=) is not in the mesh (axes: model)
 // RUN: tp-opt %t/missing.mlir --tp-apply-plan="plan=%S/Inputs/missing-plan.json" \
 // RUN:   --verify-diagnostics
 

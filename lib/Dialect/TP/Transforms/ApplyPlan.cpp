@@ -55,11 +55,15 @@ public:
   PlanLocator(ModuleOp module, StringRef file, StringRef text)
       : module(module), file(file), text(text) {}
 
-  /// An error at the first place `key` appears as a key of the plan file
-  /// (its start without one).
-  InFlightDiagnostic emitError(StringRef key = {}) const;
-  /// An error at `line`:`column` of the plan file.
-  InFlightDiagnostic emitErrorAt(unsigned line, unsigned column) const;
+  /// The first place `key` appears as a key of the plan file (its start
+  /// without one).
+  Location locate(StringRef key = {}) const;
+  /// `line`:`column` of the plan file.
+  Location locateAt(unsigned line, unsigned column) const;
+  /// An error at locate(key).
+  InFlightDiagnostic emitError(StringRef key = {}) const {
+    return mlir::emitError(locate(key));
+  }
 
 private:
   /// Mutable: ops hand out diagnostics and their context through non-const
@@ -92,15 +96,13 @@ static SmallVector<StringRef> getSortedKeys(const json::Object &object) {
   return keys;
 }
 
-InFlightDiagnostic PlanLocator::emitErrorAt(unsigned line,
-                                            unsigned column) const {
+Location PlanLocator::locateAt(unsigned line, unsigned column) const {
   if (text.empty())
-    return module.emitError();
-  return mlir::emitError(
-      FileLineColLoc::get(module.getContext(), file, line, column));
+    return module.getLoc();
+  return FileLineColLoc::get(module.getContext(), file, line, column);
 }
 
-InFlightDiagnostic PlanLocator::emitError(StringRef key) const {
+Location PlanLocator::locate(StringRef key) const {
   // A key is the quoted string followed by a colon.
   std::string quoted = ("\"" + key + "\"").str();
   size_t at = StringRef::npos;
@@ -115,10 +117,10 @@ InFlightDiagnostic PlanLocator::emitError(StringRef key) const {
     from = found + 1;
   }
   if (at == StringRef::npos)
-    return emitErrorAt(1, 1);
+    return locateAt(1, 1);
   StringRef before = text.take_front(at);
   size_t lineStart = before.rfind('\n') + 1; // npos + 1 == 0
-  return emitErrorAt(before.count('\n') + 1, at - lineStart + 1);
+  return locateAt(before.count('\n') + 1, at - lineStart + 1);
 }
 
 /// Converts the inline plan to JSON, so that both sources share one reader.
@@ -383,7 +385,8 @@ FailureOr<Plan> ApplyPlanPass::loadPlan(ModuleOp module) {
       if (what != StringRef::npos)
         message = rest.drop_front(what + 3).str();
     }
-    return locator->emitErrorAt(line, column) << "malformed plan: " << message;
+    return mlir::emitError(locator->locateAt(line, column))
+           << "malformed plan: " << message;
   }
   return readPlan(*root, tpAxis, *locator);
 }
@@ -413,13 +416,16 @@ FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
     return module.emitError("no mesh: the plan has no \"mesh\"; pass "
                             "mesh=<axes> or add one to the plan");
 
+  // A mesh from the plan file is wrong there, and is located there.
+  bool fromPlanFile = meshSpec.empty() && !plan.mesh.empty();
+  Location meshLoc = fromPlanFile ? locator->locate("mesh") : module.getLoc();
   // Built unlinked, so that the dialect's verifier checks the axes before
   // the module changes.
   OwningOpRef<MeshOp> planned;
   if (!axes.empty()) {
     OpBuilder builder(&getContext());
     planned = MeshOp::create(
-        builder, module.getLoc(), "mesh",
+        builder, meshLoc, "mesh",
         builder.getStrArrayAttr(llvm::map_to_vector(
             axes, [](const MeshAxis &axis) { return StringRef(axis.name); })),
         builder.getDenseI64ArrayAttr(llvm::map_to_vector(
@@ -429,8 +435,9 @@ FailureOr<MeshOp> ApplyPlanPass::getOrCreateMesh(ModuleOp module,
   }
   MeshOp mesh = planned ? *planned : existing;
   if (!mesh.getAxisIndex(tpAxis))
-    return module.emitError("mesh axis '")
-           << tpAxis << "' (the tensor-parallel axis, tp-axis=) is not in "
+    return mlir::emitError(meshLoc)
+           << "mesh axis '" << tpAxis
+           << "' (the tensor-parallel axis, tp-axis=) is not in "
            << "the mesh (axes: "
            << llvm::join(mesh.getAxisNames().getAsValueRange<StringAttr>(),
                          ", ")
