@@ -1,19 +1,23 @@
 //===- SafetensorsTest.cpp - safetensors reader and writer ----------------===//
 //
 // This file checks the safetensors writer and reader: a round trip with
-// metadata, the errors for truncated files, malformed headers, offsets
-// outside the file or inconsistent with the shape, a missing tensor, and the
-// sub-block copy that loads one rank's slice.
+// metadata, the errors for truncated files, malformed headers, duplicate
+// keys, offsets outside the file, inconsistent with the shape or not tiling
+// the data section, directories and files that shrink while mapped, a
+// missing tensor, the sub-block copy that loads one rank's slice, and that a
+// failed write leaves the file that stood before.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Safetensors.h"
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <fstream>
 #include <numeric>
+#include <unistd.h>
 
 using namespace tprt;
 
@@ -82,11 +86,13 @@ TEST(SafetensorsTest, RoundTripWithMetadata) {
 TEST(SafetensorsTest, StreamingWriterAndUnpaddedHeader) {
   std::vector<TensorDesc> tensors = {{"a", "F32", {3}}, {"b", "BF16", {2, 2}}};
   std::string path = tempPath("streaming");
-  ASSERT_EQ(writeSafetensors(path, tensors,
-                             [](size_t i, char *bytes) {
-                               std::memset(bytes, int(i) + 1, i ? 8 : 12);
-                             }),
-            "");
+  ASSERT_EQ(
+      writeSafetensors(path, tensors,
+                       [](size_t i, int64_t first, int64_t count, char *bytes) {
+                         EXPECT_EQ(first, 0);
+                         std::memset(bytes, int(i) + 1, count * (i ? 2 : 4));
+                       }),
+      "");
   std::unique_ptr<SafetensorsFile> file;
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
   EXPECT_EQ(file->find("b")->data[7], 2);
@@ -96,6 +102,37 @@ TEST(SafetensorsTest, StreamingWriterAndUnpaddedHeader) {
            4);
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
   EXPECT_EQ(file->find("x")->shape, std::vector<int64_t>{1});
+}
+
+TEST(SafetensorsTest, StreamingWriterHoldsBoundedChunks) {
+  // 36 MiB of I32 elements, each its own index: more than one chunk.
+  const int64_t count = 9 << 20;
+  std::string path = tempPath("chunks");
+  int64_t next = 0, largest = 0;
+  ASSERT_EQ(writeSafetensors(
+                path, {{"small", "I8", {3}}, {"big", "I32", {count}}},
+                [&](size_t i, int64_t first, int64_t n, char *bytes) {
+                  if (i == 0) {
+                    std::memset(bytes, 7, n);
+                    return;
+                  }
+                  EXPECT_EQ(first, next);
+                  next = first + n;
+                  largest = std::max(largest, n);
+                  for (int64_t j = 0; j < n; ++j)
+                    reinterpret_cast<int32_t *>(bytes)[j] = int32_t(first + j);
+                }),
+            "");
+  EXPECT_EQ(next, count);
+  EXPECT_LE(largest * 4, 32 << 20);
+  EXPECT_LT(largest, count);
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  std::vector<int32_t> values(count);
+  std::memcpy(values.data(), file->find("big")->data, count * 4);
+  for (int64_t j = 0; j < count; ++j)
+    ASSERT_EQ(values[j], j);
+  EXPECT_EQ(file->find("small")->data[2], 7);
 }
 
 TEST(SafetensorsTest, TruncatedFile) {
@@ -168,6 +205,141 @@ TEST(SafetensorsTest, OffsetsOutsideFileOrInconsistentWithShape) {
   writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
            16);
   EXPECT_NE(openError(path).find("0 <= begin <= end"), std::string::npos);
+}
+
+TEST(SafetensorsTest, OffsetsMustTileTheDataSection) {
+  std::string path = tempPath("tiling");
+  // Read one byte off: the tensor skips the first byte of the data section.
+  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[1,5]}})",
+           5);
+  std::string error = openError(path);
+  EXPECT_NE(error.find("bytes [0, 1) of the data section belong to no tensor "
+                       "(before tensor 'w')"),
+            std::string::npos)
+      << error;
+
+  writeRaw(path,
+           R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+           12);
+  error = openError(path);
+  EXPECT_NE(error.find("bytes [4, 8) of the data section belong to no tensor "
+                       "(before tensor 'b')"),
+            std::string::npos)
+      << error;
+
+  writeRaw(path,
+           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+           8);
+  error = openError(path);
+  EXPECT_NE(error.find("tensor 'b' at [4, 8) overlaps tensor 'a' at [0, 8)"),
+            std::string::npos)
+      << error;
+
+  // 8 + header length + the end of the last tensor must be the file size.
+  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+           5);
+  error = openError(path);
+  EXPECT_NE(error.find("the tensors end at byte 4 of the data section but it "
+                       "holds 5 bytes"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SafetensorsTest, ZeroByteTensorsAndPaddedHeaders) {
+  std::string path = tempPath("empty");
+  writeRaw(path,
+           R"({"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+           R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+           R"("z":{"dtype":"BF16","shape":[2,0],"data_offsets":[0,0]}}     )",
+           4);
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  EXPECT_EQ(file->tensors().size(), 3u);
+  EXPECT_EQ(file->find("z")->shape, (std::vector<int64_t>{2, 0}));
+
+  // Only the tensors themselves: an empty data section.
+  writeRaw(path, R"({"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}} )",
+           0);
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+}
+
+TEST(SafetensorsTest, DuplicateKeys) {
+  std::string path = tempPath("duplicates");
+  writeRaw(path,
+           R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+           R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+           8);
+  std::string error = openError(path);
+  EXPECT_NE(error.find(path + ": malformed header: key 'w' appears twice"),
+            std::string::npos)
+      << error;
+
+  writeRaw(path,
+           R"({"w":{"dtype":"F16","dtype":"F32","shape":[1],)"
+           R"("data_offsets":[0,4]}})",
+           4);
+  error = openError(path);
+  EXPECT_NE(error.find("key 'dtype' appears twice in 'w'"), std::string::npos)
+      << error;
+
+  writeRaw(path, R"({"__metadata__":{"a":"1","a":"2"}})", 0);
+  error = openError(path);
+  EXPECT_NE(error.find("key 'a' appears twice in '__metadata__'"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SafetensorsTest, DirectoryIsRejected) {
+  std::string error = openError(::testing::TempDir());
+  EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+}
+
+TEST(SafetensorsTest, FileThatShrinksWhileMappedIsAnError) {
+  std::string path = tempPath("shrinks");
+  std::vector<float> values(1 << 18, 1.0f);
+  TensorRef tensor;
+  tensor.name = "w";
+  tensor.dtype = "F32";
+  tensor.shape = {int64_t(values.size())};
+  tensor.data = reinterpret_cast<const char *>(values.data());
+  ASSERT_EQ(writeSafetensors(path, {tensor}), "");
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  // Another process truncates the checkpoint: the pages past the new end
+  // of the mapping are gone.
+  ASSERT_EQ(truncate(path.c_str(), 4096), 0);
+  std::string error =
+      copyBlock(*file->find("w"), {0}, tensor.shape, values.data());
+  EXPECT_NE(error.find("tensor 'w': the file shrank while it was read"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SafetensorsTest, FailedWriteKeepsTheFileThatStoodBefore) {
+  std::string dir = tprt_test::emptyDirectory("tprt-safetensors-failed-write");
+  std::string path = dir + "/w.safetensors";
+  std::vector<float> small = {1.0f, 2.0f}, large(1 << 20, 3.0f);
+  TensorRef tensor;
+  tensor.name = "w";
+  tensor.dtype = "F32";
+  tensor.shape = {2};
+  tensor.data = reinterpret_cast<const char *>(small.data());
+  ASSERT_EQ(writeSafetensors(path, {tensor}), "");
+  tensor.shape = {int64_t(large.size())};
+  tensor.data = reinterpret_cast<const char *>(large.data());
+  {
+    tprt_test::FileSizeLimit limit(64 * 1024);
+    std::string error = writeSafetensors(path, {tensor});
+    EXPECT_NE(error.find(path + ": write failed: File too large"),
+              std::string::npos)
+        << error;
+  }
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  EXPECT_EQ(file->find("w")->shape, std::vector<int64_t>{2});
+  EXPECT_EQ(tprt_test::filesIn(dir), std::vector<std::string>{"w.safetensors"});
 }
 
 TEST(SafetensorsTest, MissingTensor) {
