@@ -166,6 +166,9 @@ options:
                          and memory per rank
   --report               print the compile-time per-rank report and exit
   --help                 print this help and exit
+
+Options but --input and --output are given once. Every rank must be given
+the same model, weights, inputs and --bench: the ranks check this first.
 )",
       static_cast<long long>(manifest.rankCount()), program, mesh.c_str(),
       names(manifest.inputs).c_str(), names(manifest.outputs).c_str());

@@ -52,7 +52,20 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// Fails unless each of `options` was given once at most: cl::opt silently
+/// keeps the last of several values.
+static int checkGivenOnce(std::initializer_list<const cl::Option *> options) {
+  for (const cl::Option *option : options)
+    if (option->getNumOccurrences() > 1)
+      return fail((option->ArgStr.size() == 1 ? "-" : "--") + option->ArgStr +
+                  " is given " + llvm::Twine(option->getNumOccurrences()) +
+                  " times; give it once");
+  return 0;
+}
+
 static int runInit() {
+  if (int status = checkGivenOnce({&seed, &outputFile}))
+    return status;
   DialectRegistry registry;
   tp::registerAllDialects(registry);
   MLIRContext context(registry);
