@@ -575,6 +575,9 @@ int main(int argc, char **argv) {
       loadWeights(*ctx, manifest, *sources.checkpoint, params.data);
     std::vector<std::vector<char>> inputs =
         loadInputs(*ctx, manifest, options, sources);
+    // Closed once copied: the mapped checkpoint's pages would count towards
+    // the rank's memory while it computes.
+    sources = Sources();
 
     if (options.benchSteps) {
       bench(*ctx, manifest, options.benchSteps, inputs, arena.data,

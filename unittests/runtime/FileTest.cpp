@@ -48,6 +48,11 @@ TEST(FileTest, ReadsRegularFilesOnly) {
             "/dev/null: is not a regular file");
   EXPECT_EQ(readFile(dir + "/absent", contents),
             dir + "/absent: cannot open: No such file or directory");
+  // /proc files say they are empty and are not, like a file that grows
+  // while it is read.
+  EXPECT_EQ(readFile("/proc/self/status", contents),
+            "/proc/self/status: the file grew beyond 0 bytes while it was "
+            "read");
 }
 
 TEST(FileTest, WriteReplacesTheTargetWhenComplete) {

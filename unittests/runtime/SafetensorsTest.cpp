@@ -47,6 +47,16 @@ std::string openError(const std::string &path) {
   return error;
 }
 
+/// Writes a file with `header` and `dataBytes` zero bytes of data, and
+/// expects opening it to fail with a message containing `expected`.
+void expectOpenError(const std::string &header, size_t dataBytes,
+                     const std::string &expected) {
+  std::string path = tempPath("malformed");
+  writeRaw(path, header, dataBytes);
+  std::string error = openError(path);
+  EXPECT_NE(error.find(expected), std::string::npos) << error;
+}
+
 TEST(SafetensorsTest, RoundTripWithMetadata) {
   std::vector<float> weight(6);
   std::iota(weight.begin(), weight.end(), 0.5f);
@@ -185,66 +195,36 @@ TEST(SafetensorsTest, MalformedHeader) {
 }
 
 TEST(SafetensorsTest, OffsetsOutsideFileOrInconsistentWithShape) {
-  std::string path = tempPath("offsets");
-  writeRaw(path,
-           R"({"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}})", 16);
-  std::string error = openError(path);
-  EXPECT_NE(error.find("tensor 'w': data_offsets [0, 400) lie outside the 16 "
-                       "data bytes"),
-            std::string::npos)
-      << error;
-
-  writeRaw(path, R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
-           16);
-  error = openError(path);
-  EXPECT_NE(error.find("tensor 'w': data_offsets [0, 8) hold 8 bytes but "
-                       "shape [3] of F32 needs 12"),
-            std::string::npos)
-      << error;
-
-  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
-           16);
-  EXPECT_NE(openError(path).find("0 <= begin <= end"), std::string::npos);
+  expectOpenError(
+      R"({"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}})", 16,
+      "tensor 'w': data_offsets [0, 400) lie outside the 16 data bytes");
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                  16,
+                  "tensor 'w': data_offsets [0, 8) hold 8 bytes but shape [3] "
+                  "of F32 needs 12");
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
+                  16, "0 <= begin <= end");
 }
 
 TEST(SafetensorsTest, OffsetsMustTileTheDataSection) {
-  std::string path = tempPath("tiling");
   // Read one byte off: the tensor skips the first byte of the data section.
-  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[1,5]}})",
-           5);
-  std::string error = openError(path);
-  EXPECT_NE(error.find("bytes [0, 1) of the data section belong to no tensor "
-                       "(before tensor 'w')"),
-            std::string::npos)
-      << error;
-
-  writeRaw(path,
-           R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
-           12);
-  error = openError(path);
-  EXPECT_NE(error.find("bytes [4, 8) of the data section belong to no tensor "
-                       "(before tensor 'b')"),
-            std::string::npos)
-      << error;
-
-  writeRaw(path,
-           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-           8);
-  error = openError(path);
-  EXPECT_NE(error.find("tensor 'b' at [4, 8) overlaps tensor 'a' at [0, 8)"),
-            std::string::npos)
-      << error;
-
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[1,5]}})",
+                  5,
+                  "bytes [0, 1) of the data section belong to no tensor "
+                  "(before tensor 'w')");
+  expectOpenError(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                  12,
+                  "bytes [4, 8) of the data section belong to no tensor "
+                  "(before tensor 'b')");
+  expectOpenError(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  8, "tensor 'b' at [4, 8) overlaps tensor 'a' at [0, 8)");
   // 8 + header length + the end of the last tensor must be the file size.
-  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-           5);
-  error = openError(path);
-  EXPECT_NE(error.find("the tensors end at byte 4 of the data section but it "
-                       "holds 5 bytes"),
-            std::string::npos)
-      << error;
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                  5,
+                  "the tensors end at byte 4 of the data section but it holds "
+                  "5 bytes");
 }
 
 TEST(SafetensorsTest, ZeroByteTensorsAndPaddedHeaders) {
@@ -266,29 +246,14 @@ TEST(SafetensorsTest, ZeroByteTensorsAndPaddedHeaders) {
 }
 
 TEST(SafetensorsTest, DuplicateKeys) {
-  std::string path = tempPath("duplicates");
-  writeRaw(path,
-           R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-           R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-           8);
-  std::string error = openError(path);
-  EXPECT_NE(error.find(path + ": malformed header: key 'w' appears twice"),
-            std::string::npos)
-      << error;
-
-  writeRaw(path,
-           R"({"w":{"dtype":"F16","dtype":"F32","shape":[1],)"
-           R"("data_offsets":[0,4]}})",
-           4);
-  error = openError(path);
-  EXPECT_NE(error.find("key 'dtype' appears twice in 'w'"), std::string::npos)
-      << error;
-
-  writeRaw(path, R"({"__metadata__":{"a":"1","a":"2"}})", 0);
-  error = openError(path);
-  EXPECT_NE(error.find("key 'a' appears twice in '__metadata__'"),
-            std::string::npos)
-      << error;
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                  R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  8, "malformed header: key 'w' appears twice");
+  expectOpenError(R"({"w":{"dtype":"F16","dtype":"F32","shape":[1],)"
+                  R"("data_offsets":[0,4]}})",
+                  4, "malformed header: key 'dtype' appears twice in 'w'");
+  expectOpenError(R"({"__metadata__":{"a":"1","a":"2"}})", 0,
+                  "malformed header: key 'a' appears twice in '__metadata__'");
 }
 
 TEST(SafetensorsTest, DirectoryIsRejected) {
