@@ -36,12 +36,11 @@ std::string openRegularFile(const std::string &path, int &fd, size_t &bytes) {
   return {};
 }
 
-/// Reads up to `bytes` bytes of `fd` into `buffer`, fewer only at the end of
-/// the file. Returns the count, or -1 on a read error (errno says which).
-static ssize_t readUpTo(int fd, char *buffer, size_t bytes) {
+ssize_t readAt(int fd, uint64_t offset, void *buffer, size_t bytes) {
   size_t done = 0;
   while (done < bytes) {
-    ssize_t got = ::read(fd, buffer + done, bytes - done);
+    ssize_t got = ::pread(fd, static_cast<char *>(buffer) + done, bytes - done,
+                          static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR)
       continue;
     if (got < 0)
@@ -61,7 +60,7 @@ std::string readFile(const std::string &path, std::string &contents) {
     return error;
   // One byte more than the size, to notice a file that is still growing.
   contents.resize(bytes + 1);
-  ssize_t got = readUpTo(fd, contents.data(), bytes + 1);
+  ssize_t got = readAt(fd, 0, contents.data(), bytes + 1);
   if (got < 0)
     error = path + ": cannot read: " + std::strerror(errno);
   else if (static_cast<size_t>(got) < bytes)

@@ -16,9 +16,11 @@
 #ifndef TPRT_SRC_FILE_H
 #define TPRT_SRC_FILE_H
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <sys/types.h>
 
 namespace tprt {
 
@@ -27,6 +29,11 @@ namespace tprt {
 /// kind of file, a missing or unreadable one); `fd` is then closed.
 [[nodiscard]] std::string openRegularFile(const std::string &path, int &fd,
                                           size_t &bytes);
+
+/// Reads up to `bytes` bytes of the open file `fd` from `offset` into
+/// `buffer`, fewer only at the end of the file. Returns the count, or -1 on a
+/// read error (errno says which).
+ssize_t readAt(int fd, uint64_t offset, void *buffer, size_t bytes);
 
 /// Reads the regular file `path` whole into `contents`. Returns an empty
 /// string, or what is wrong, naming the file.

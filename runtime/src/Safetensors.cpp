@@ -4,8 +4,9 @@
 // writer. The header is checked completely before any tensor is handed out:
 // no key appears twice, every tensor's dtype is known, its data_offsets hold
 // exactly shape * dtype-size bytes, and the tensors tile the data section,
-// so later copies need no checks beyond the block bounds. A copy out of a
-// file that shrank after it was mapped is an error too, not a bus error.
+// so later copies need no checks beyond the block bounds. A file that
+// shrinks while it is opened or copied from is an error too, not a bus
+// error: the header is read rather than mapped, and copies catch SIGBUS.
 //
 //===----------------------------------------------------------------------===//
 
@@ -179,16 +180,14 @@ static std::string checkTiling(const std::vector<TensorRef> &tensors,
   return {};
 }
 
-std::string SafetensorsFile::parseHeader(const char *text, size_t textBytes,
-                                         size_t dataBytes) {
+std::string SafetensorsFile::parseHeader(const char *data, size_t dataBytes) {
   json header;
-  std::string error = parseJson(text, textBytes, header);
+  std::string error = parseJson(headerText.data(), headerText.size(), header);
   if (!error.empty())
     return "malformed header: " + error;
   if (!header.is_object())
     return std::string("malformed header: expected a JSON object, got ") +
            header.type_name();
-  const char *data = text + textBytes;
   // json objects iterate in key order, so the tensors end up sorted by name.
   for (const auto &[name, entry] : header.items()) {
     if (name != "__metadata__") {
@@ -209,6 +208,45 @@ std::string SafetensorsFile::parseHeader(const char *text, size_t textBytes,
   return checkTiling(entries, data, dataBytes);
 }
 
+/// The largest header length the reference implementation reads: a larger
+/// one is a damaged file, not a header worth reading.
+static const uint64_t maxHeaderBytes = 100'000'000;
+
+/// Reads the header of `fd`, an open file of `size` bytes, and maps the
+/// file. The header is read rather than mapped, so that a file shrinking
+/// meanwhile gives a short read, not a bus error.
+std::string SafetensorsFile::readHeaderAndMap(int fd, size_t size) {
+  if (size < 8)
+    return "truncated: " + std::to_string(size) +
+           " bytes, fewer than the 8-byte header length";
+  unsigned char length[8];
+  if (readAt(fd, 0, length, 8) != 8)
+    return "the file shrank while it was read";
+  uint64_t headerBytes = 0;
+  for (int i = 7; i >= 0; --i)
+    headerBytes = headerBytes << 8 | length[i];
+  if (headerBytes > size - 8)
+    return "truncated: the header length says " + std::to_string(headerBytes) +
+           " bytes but only " + std::to_string(size - 8) + " follow it";
+  if (headerBytes > maxHeaderBytes)
+    return "the header length says " + std::to_string(headerBytes) +
+           " bytes, more than the " + std::to_string(maxHeaderBytes) +
+           " a safetensors header may have";
+  headerText.resize(headerBytes);
+  ssize_t got = readAt(fd, 8, headerText.data(), headerBytes);
+  if (got < 0)
+    return std::string("cannot read: ") + std::strerror(errno);
+  if (static_cast<uint64_t>(got) != headerBytes)
+    return "the file shrank while it was read";
+  void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (mapped == MAP_FAILED)
+    return std::string("cannot map: ") + std::strerror(errno);
+  mapping = mapped;
+  mappingBytes = size;
+  return parseHeader(static_cast<const char *>(mapping) + 8 + headerBytes,
+                     size - 8 - headerBytes);
+}
+
 std::string SafetensorsFile::open(const std::string &path,
                                   std::unique_ptr<SafetensorsFile> &file) {
   int fd;
@@ -216,39 +254,20 @@ std::string SafetensorsFile::open(const std::string &path,
   std::string error = openRegularFile(path, fd, size);
   if (!error.empty())
     return error;
-  if (size < 8) {
-    ::close(fd);
-    return path + ": truncated: " + std::to_string(size) +
-           " bytes, fewer than the 8-byte header length";
-  }
-  void *mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int mapErrno = errno;
-  ::close(fd);
-  if (mapping == MAP_FAILED)
-    return path + ": cannot map: " + std::strerror(mapErrno);
-
   std::unique_ptr<SafetensorsFile> result(new SafetensorsFile);
   result->filePath = path;
-  result->mapping = mapping;
-  result->mappingBytes = size;
-  const auto *bytes = static_cast<const unsigned char *>(mapping);
-  uint64_t headerBytes = 0;
-  for (int i = 7; i >= 0; --i)
-    headerBytes = headerBytes << 8 | bytes[i];
-  if (headerBytes > size - 8)
-    return path + ": truncated: the header length says " +
-           std::to_string(headerBytes) + " bytes but only " +
-           std::to_string(size - 8) + " follow it";
-  result->headerBytes = 8 + headerBytes;
-  error = result->parseHeader(static_cast<const char *>(mapping) + 8,
-                              headerBytes, size - 8 - headerBytes);
+  error = result->readHeaderAndMap(fd, size);
+  ::close(fd);
   if (!error.empty())
     return path + ": " + error;
   file = std::move(result);
   return {};
 }
 
-SafetensorsFile::~SafetensorsFile() { munmap(mapping, mappingBytes); }
+SafetensorsFile::~SafetensorsFile() {
+  if (mapping)
+    munmap(mapping, mappingBytes);
+}
 
 const TensorRef *SafetensorsFile::find(const std::string &name) const {
   auto it =

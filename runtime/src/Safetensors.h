@@ -25,7 +25,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <string_view>
 
 namespace tprt {
 
@@ -44,11 +43,9 @@ public:
   const std::string &path() const { return filePath; }
   /// The size of the file in bytes.
   size_t size() const { return mappingBytes; }
-  /// The 8-byte header length and the header: what identifies a checkpoint
-  /// without reading its tensors.
-  std::string_view header() const {
-    return {static_cast<const char *>(mapping), headerBytes};
-  }
+  /// The header (the JSON text): what identifies a checkpoint without
+  /// reading its tensors.
+  const std::string &header() const { return headerText; }
   /// Every tensor, ordered by name.
   const std::vector<TensorRef> &tensors() const { return entries; }
   const std::map<std::string, std::string> &metadata() const { return meta; }
@@ -61,12 +58,13 @@ public:
 
 private:
   SafetensorsFile() = default;
-  std::string parseHeader(const char *json, size_t jsonBytes, size_t dataBytes);
+  std::string readHeaderAndMap(int fd, size_t size);
+  std::string parseHeader(const char *data, size_t dataBytes);
 
   std::string filePath;
   void *mapping = nullptr;
   size_t mappingBytes = 0;
-  size_t headerBytes = 0;
+  std::string headerText;
   std::vector<TensorRef> entries;
   std::map<std::string, std::string> meta;
 };

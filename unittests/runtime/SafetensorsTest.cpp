@@ -51,7 +51,9 @@ std::string openError(const std::string &path) {
 /// expects opening it to fail with a message containing `expected`.
 void expectOpenError(const std::string &header, size_t dataBytes,
                      const std::string &expected) {
-  std::string path = tempPath("malformed");
+  // Named after the test: ctest runs tests in parallel.
+  std::string path =
+      tempPath(::testing::UnitTest::GetInstance()->current_test_info()->name());
   writeRaw(path, header, dataBytes);
   std::string error = openError(path);
   EXPECT_NE(error.find(expected), std::string::npos) << error;
@@ -166,6 +168,16 @@ TEST(SafetensorsTest, TruncatedFile) {
   EXPECT_NE(error.find("header length says 64 bytes but only 2 follow"),
             std::string::npos)
       << error;
+}
+
+TEST(SafetensorsTest, HeaderLengthBeyondTheFormatsLimit) {
+  // A sparse file: the length is all that is read of it.
+  std::string path = tempPath("oversized");
+  std::ofstream(path, std::ios::binary).write("\x01\xe1\xf5\x05\0\0\0\0", 8);
+  ASSERT_EQ(truncate(path.c_str(), 8 + 100'000'001), 0);
+  EXPECT_EQ(openError(path),
+            path + ": the header length says 100000001 bytes, more than the "
+                   "100000000 a safetensors header may have");
 }
 
 TEST(SafetensorsTest, MalformedHeader) {
