@@ -7,15 +7,21 @@
 // and of the inputs (from .npy files, or random from a seed), runs the
 // forward step (or benchmarks it), and rank 0 assembles and writes the
 // global outputs. Inputs and outputs are always global tensors, so the same
-// files serve a model compiled for any mesh. The arena and the parameters
-// live in the backend's device memory (Backend.h): host memory filled in
-// place on cpu, GPU memory filled through pinned staging copies on cuda.
+// files serve a model compiled for any mesh. Before any of that, every rank
+// opens its checkpoint and reads its input files, and the ranks check that
+// they agree on the model, the weights, the inputs and the step count
+// (Agreement.h): each rank has its own command line. The arena and the
+// parameters live in the backend's device memory (Backend.h): host memory
+// filled in place on cpu, GPU memory filled through pinned staging copies on
+// cuda.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Agreement.h"
 #include "Backend.h"
 #include "Context.h"
 #include "DType.h"
+#include "File.h"
 #include "Manifest.h"
 #include "Npy.h"
 #include "Random.h"
@@ -27,6 +33,8 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <map>
 #include <sys/resource.h>
 
 using namespace tprt;
@@ -42,6 +50,14 @@ struct Options {
   uint64_t benchSteps = 0;
   bool report = false;
   bool help = false;
+};
+
+/// The files a run reads, opened (the checkpoint) and read (the inputs)
+/// before anything is done with them, so that the ranks compare them first.
+struct Sources {
+  std::unique_ptr<SafetensorsFile> checkpoint;
+  /// The bytes of each --input file.
+  std::vector<std::string> inputs;
 };
 
 /// A zeroed buffer of the backend's device memory.
@@ -150,6 +166,9 @@ options:
                          and memory per rank
   --report               print the compile-time per-rank report and exit
   --help                 print this help and exit
+
+Options but --input and --output are given once. Every rank must be given
+the same model, weights, inputs and --bench: the ranks check this first.
 )",
       static_cast<long long>(manifest.rankCount()), program, mesh.c_str(),
       names(manifest.inputs).c_str(), names(manifest.outputs).c_str());
@@ -169,6 +188,10 @@ static uint64_t parseNumber(const std::string &option,
 
 static Options parseOptions(int argc, char **argv) {
   Options options;
+  // The value of each option given so far but --input and --output, which
+  // are given once per model input and output: given twice, one value would
+  // silently win.
+  std::map<std::string, std::string> given;
   for (int i = 1; i < argc; ++i) {
     std::string option = argv[i], value;
     size_t equals = option.find('=');
@@ -197,6 +220,14 @@ static Options parseOptions(int argc, char **argv) {
       if (i + 1 == argc)
         fail(nullptr, option + " needs a value");
       value = argv[++i];
+    }
+    if (value.empty())
+      fail(nullptr, option + " needs a value");
+    if (option != "--input" && option != "--output") {
+      auto [previous, first] = given.emplace(option, value);
+      if (!first)
+        fail(nullptr, option + " is given twice ('" + previous->second +
+                          "' and '" + value + "'); give it once");
     }
     if (option == "--weights")
       options.weights = value;
@@ -234,18 +265,71 @@ static void checkOptions(const tprt_context &ctx, const Options &options,
                    " --output files were given");
 }
 
-/// Copies this rank's slice of every parameter out of the checkpoint `path`
-/// (memory-mapped) into `params`.
+/// Opens the checkpoint and reads the input files the options name.
+static Sources openSources(const tprt_context &ctx, const Options &options) {
+  Sources sources;
+  if (!options.weights.empty()) {
+    std::string error =
+        SafetensorsFile::open(options.weights, sources.checkpoint);
+    if (!error.empty())
+      fail(&ctx, "cannot load weights: " + error);
+  }
+  for (const std::string &path : options.inputs) {
+    std::string error = readFile(path, sources.inputs.emplace_back());
+    if (!error.empty())
+      fail(&ctx, "cannot load input: " + error);
+  }
+  return sources;
+}
+
+/// Fails on every rank unless all run the same model on the same weights and
+/// inputs, for as many steps: the model first, since the checks after it
+/// depend on it.
+static void checkRanksRunOneJob(const tprt_context &ctx, const char *program,
+                                const Manifest &manifest,
+                                const Options &options,
+                                const Sources &sources) {
+  size_t manifestBytes = std::strlen(tp_model_manifest);
+  checkRanksAgree(
+      ctx, fileFingerprint("executable '" + std::string(program) + "'",
+                           manifestBytes, {tp_model_manifest, manifestBytes}));
+  if (const SafetensorsFile *file = sources.checkpoint.get())
+    checkRanksAgree(ctx, fileFingerprint("checkpoint '" + file->path() + "' (" +
+                                             std::to_string(file->size()) +
+                                             " bytes)",
+                                         file->size(), file->header()));
+  else
+    checkRanksAgree(ctx,
+                    settingFingerprint("--random-weights " +
+                                       std::to_string(options.weightSeed)));
+  for (size_t i = 0; i < manifest.inputs.size(); ++i) {
+    std::string input = "input '" + manifest.inputs[i].name + "' ";
+    if (sources.inputs.empty()) {
+      checkRanksAgree(ctx, settingFingerprint(input + "of --seed " +
+                                              std::to_string(options.seed)));
+      continue;
+    }
+    const std::string &contents = sources.inputs[i];
+    checkRanksAgree(
+        ctx, fileFingerprint(input + "from '" + options.inputs[i] + "' (" +
+                                 std::to_string(contents.size()) + " bytes)",
+                             contents.size(), contents));
+  }
+  checkRanksAgree(ctx, settingFingerprint(
+                           options.benchSteps
+                               ? "--bench " + std::to_string(options.benchSteps)
+                               : std::string("no --bench")));
+}
+
+/// Copies this rank's slice of every parameter out of the (memory-mapped)
+/// checkpoint `file` into `params`.
 static void loadWeights(tprt_context &ctx, const Manifest &manifest,
-                        const std::string &path, char *params) {
+                        const SafetensorsFile &file, char *params) {
   Stager stager(ctx);
-  std::unique_ptr<SafetensorsFile> file;
-  std::string error = SafetensorsFile::open(path, file);
-  if (!error.empty())
-    fail(&ctx, "cannot load weights: " + error);
+  const std::string &path = file.path();
   for (const ManifestTensor &param : manifest.parameters) {
     const TensorRef *tensor;
-    error = file->lookup(param.name, tensor);
+    std::string error = file.lookup(param.name, tensor);
     if (!error.empty())
       fail(&ctx, error + ", but the model needs it");
     std::string what = path + ": tensor '" + param.name + "' ";
@@ -281,7 +365,8 @@ static void randomWeights(tprt_context &ctx, const Manifest &manifest,
 /// This rank's block of every input, from the .npy files or the seed.
 static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
                                                  const Manifest &manifest,
-                                                 const Options &options) {
+                                                 const Options &options,
+                                                 const Sources &sources) {
   std::vector<std::vector<char>> blocks;
   for (size_t i = 0; i < manifest.inputs.size(); ++i) {
     const ManifestTensor &input = manifest.inputs[i];
@@ -300,7 +385,7 @@ static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
     }
     const std::string &path = options.inputs[i];
     NpyArray array;
-    std::string error = readNpy(path, array);
+    std::string error = parseNpy(path, sources.inputs[i], array);
     if (!error.empty())
       fail(&ctx, error);
     std::string what = path + ": input '" + input.name + "' ";
@@ -478,6 +563,8 @@ int main(int argc, char **argv) {
   std::unique_ptr<tprt_context> ctx =
       createContext(manifest.axisNames, manifest.axisSizes);
   checkOptions(*ctx, options, manifest);
+  Sources sources = openSources(*ctx, options);
+  checkRanksRunOneJob(*ctx, argv[0], manifest, options, sources);
   backend().initialize(*ctx);
   {
     DeviceBuffer params(*ctx, manifest.paramBytes, "the parameters");
@@ -485,8 +572,12 @@ int main(int argc, char **argv) {
     if (options.randomWeights)
       randomWeights(*ctx, manifest, options.weightSeed, params.data);
     else
-      loadWeights(*ctx, manifest, options.weights, params.data);
-    std::vector<std::vector<char>> inputs = loadInputs(*ctx, manifest, options);
+      loadWeights(*ctx, manifest, *sources.checkpoint, params.data);
+    std::vector<std::vector<char>> inputs =
+        loadInputs(*ctx, manifest, options, sources);
+    // Closed once copied: the mapped checkpoint's pages would count towards
+    // the rank's memory while it computes.
+    sources = Sources();
 
     if (options.benchSteps) {
       bench(*ctx, manifest, options.benchSteps, inputs, arena.data,

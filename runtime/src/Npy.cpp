@@ -8,14 +8,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "Npy.h"
+#include "File.h"
 #include "Tensor.h"
 
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 namespace tprt {
 
@@ -147,16 +145,20 @@ static std::string dtypeOfDescr(const std::string &descr) {
 }
 
 std::string readNpy(const std::string &path, NpyArray &array) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return path + ": cannot open: " + std::strerror(errno);
-  std::string file((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  std::string contents;
+  std::string error = readFile(path, contents);
+  return error.empty() ? parseNpy(path, contents, array) : error;
+}
+
+std::string parseNpy(const std::string &path, const std::string &file,
+                     NpyArray &array) {
   if (file.size() < npyMagicBytes + 2 ||
       file.compare(0, npyMagicBytes, npyMagic) != 0)
     return path + ": not an .npy file (bad magic)";
+  // Versions 1 to 3 differ in the size of the header length (and the
+  // header's encoding, which the parser does not need).
   int major = static_cast<unsigned char>(file[npyMagicBytes]);
-  size_t lengthBytes = major == 1 ? 2 : major <= 3 ? 4 : 0;
+  size_t lengthBytes = major == 1 ? 2 : major == 2 || major == 3 ? 4 : 0;
   size_t prefix = npyMagicBytes + 2 + lengthBytes;
   if (lengthBytes == 0)
     return path + ": unsupported .npy version " + std::to_string(major);
@@ -232,16 +234,11 @@ std::string writeNpy(const std::string &path, const std::string &dtype,
     head += static_cast<char>(headerBytes >> (8 * i));
   head += dict;
 
-  FILE *out = std::fopen(path.c_str(), "wb");
-  if (!out)
-    return path + ": cannot create: " + std::strerror(errno);
   size_t bytes = static_cast<size_t>(count * dtypeBytes(dtype));
-  bool ok = std::fwrite(head.data(), 1, head.size(), out) == head.size() &&
-            std::fwrite(data, 1, bytes, out) == bytes;
-  ok = std::fclose(out) == 0 && ok;
-  if (!ok)
-    return path + ": write failed: " + std::strerror(errno);
-  return {};
+  return writeFileAtomically(path, [&](FILE *out) {
+    return std::fwrite(head.data(), 1, head.size(), out) == head.size() &&
+           std::fwrite(data, 1, bytes, out) == bytes;
+  });
 }
 
 } // namespace tprt

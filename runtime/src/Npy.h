@@ -31,9 +31,15 @@ struct NpyArray {
 /// Reads `path` into `array`. Returns an empty string, or what is wrong.
 [[nodiscard]] std::string readNpy(const std::string &path, NpyArray &array);
 
+/// Parses `file`, the bytes of the .npy file `path` (which messages name),
+/// into `array`. Returns an empty string, or what is wrong.
+[[nodiscard]] std::string parseNpy(const std::string &path,
+                                   const std::string &file, NpyArray &array);
+
 /// Writes a C-order array of `dtype` ("F32" or "I64") and `shape` whose
 /// bytes are `data` to `path` as a version 1 file (version 2 when the header
-/// needs more than 64 KiB), with the data aligned to 64 bytes.
+/// needs more than 64 KiB), with the data aligned to 64 bytes; all or
+/// nothing (writeFileAtomically).
 [[nodiscard]] std::string writeNpy(const std::string &path,
                                    const std::string &dtype,
                                    const std::vector<int64_t> &shape,

@@ -2,7 +2,8 @@
 //
 // This file implements the counter-based generator of Random.h. A block is
 // walked row by row: the global flat index of each row's first element is
-// computed once, and the row's elements follow it contiguously.
+// computed once, and the row's elements follow it contiguously, as a run of
+// elements does.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,20 +22,32 @@ uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-uint64_t tensorSeed(uint64_t seed, const std::string &name) {
+uint64_t fnv1a64(const void *data, size_t bytes) {
   uint64_t hash = 0xCBF29CE484222325ull;
-  for (unsigned char c : name)
-    hash = (hash ^ c) * 0x100000001B3ull;
-  return mix64(seed ^ hash);
+  for (size_t i = 0; i < bytes; ++i)
+    hash =
+        (hash ^ static_cast<const unsigned char *>(data)[i]) * 0x100000001B3ull;
+  return hash;
 }
 
-/// Calls `write(localIndex, randomBits)` for every element of the block at
-/// `start` of `sizes` of a tensor of `shape`, in row-major block order.
-template <typename Write>
-static void
-forEachBlockElement(uint64_t seed, const std::vector<int64_t> &shape,
-                    const std::vector<int64_t> &start,
-                    const std::vector<int64_t> &sizes, Write write) {
+uint64_t tensorSeed(uint64_t seed, const std::string &name) {
+  return mix64(seed ^ fnv1a64(name.data(), name.size()));
+}
+
+/// The random bits of element `index` of the flattened tensor of seed `seed`.
+static uint64_t elementBits(uint64_t seed, uint64_t index) {
+  return mix64(seed + (index + 1) * golden);
+}
+
+/// Calls `fillRow(offset, first, length)` for every row of the block at
+/// `start` of `sizes` of a tensor of `shape`, in row-major block order: the
+/// row's `length` elements are elements `offset` on of the block, and
+/// elements `first` on of the flattened tensor.
+template <typename FillRow>
+static void forEachBlockRow(const std::vector<int64_t> &shape,
+                            const std::vector<int64_t> &start,
+                            const std::vector<int64_t> &sizes,
+                            FillRow fillRow) {
   int64_t rank = static_cast<int64_t>(shape.size());
   int64_t count = 1;
   for (int64_t size : sizes)
@@ -44,14 +57,25 @@ forEachBlockElement(uint64_t seed, const std::vector<int64_t> &shape,
   int64_t rowLength = rank ? sizes[rank - 1] : 1;
   std::vector<int64_t> index(rank, 0);
   for (int64_t row = 0; row < count / rowLength; ++row) {
-    // Global flat index of the row's first element.
-    uint64_t first = 0;
+    int64_t first = 0;
     for (int64_t d = 0; d < rank; ++d)
       first = first * shape[d] + start[d] + index[d];
-    for (int64_t j = 0; j < rowLength; ++j)
-      write(row * rowLength + j, mix64(seed + (first + j + 1) * golden));
+    fillRow(row * rowLength, first, rowLength);
     for (int64_t d = rank - 2; d >= 0 && ++index[d] == sizes[d]; --d)
       index[d] = 0;
+  }
+}
+
+void fillRandomFloatElements(uint64_t seed, int64_t first, int64_t count,
+                             float scale, int32_t dtype, void *out) {
+  for (int64_t i = 0; i < count; ++i) {
+    // 24 random bits are exact in a float.
+    uint64_t bits = elementBits(seed, first + i);
+    float value = scale * (float(bits >> 40) * 0x1p-23f - 1.0f);
+    if (dtype == TPRT_F32)
+      static_cast<float *>(out)[i] = value;
+    else
+      narrow(dtype, &value, static_cast<uint16_t *>(out) + i, 1);
   }
 }
 
@@ -59,23 +83,25 @@ void fillRandomFloats(uint64_t seed, const std::vector<int64_t> &shape,
                       const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, float scale,
                       int32_t dtype, void *block) {
-  forEachBlockElement(seed, shape, start, sizes, [&](int64_t i, uint64_t bits) {
-    // 24 random bits are exact in a float.
-    float value = scale * (float(bits >> 40) * 0x1p-23f - 1.0f);
-    if (dtype == TPRT_F32)
-      static_cast<float *>(block)[i] = value;
-    else
-      narrow(dtype, &value, static_cast<uint16_t *>(block) + i, 1);
-  });
+  int64_t elementBytes = floatDTypeBytes(dtype);
+  forEachBlockRow(shape, start, sizes,
+                  [&](int64_t offset, int64_t first, int64_t length) {
+                    fillRandomFloatElements(seed, first, length, scale, dtype,
+                                            static_cast<char *>(block) +
+                                                offset * elementBytes);
+                  });
 }
 
 void fillRandomIntegers(uint64_t seed, const std::vector<int64_t> &shape,
                         const std::vector<int64_t> &start,
                         const std::vector<int64_t> &sizes, int64_t bound,
                         int64_t *block) {
-  forEachBlockElement(seed, shape, start, sizes, [&](int64_t i, uint64_t bits) {
-    block[i] = static_cast<int64_t>(bits % bound);
-  });
+  forEachBlockRow(
+      shape, start, sizes, [&](int64_t offset, int64_t first, int64_t length) {
+        for (int64_t j = 0; j < length; ++j)
+          block[offset + j] =
+              static_cast<int64_t>(elementBits(seed, first + j) % bound);
+      });
 }
 
 float parameterScale(const std::vector<int64_t> &shape) {

@@ -17,6 +17,7 @@
 #ifndef TPRT_SRC_RANDOM_H
 #define TPRT_SRC_RANDOM_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,14 +27,24 @@ namespace tprt {
 /// splitmix64's output function.
 uint64_t mix64(uint64_t x);
 
+/// The 64-bit FNV-1a hash of `bytes` bytes at `data`: what tensorSeed makes
+/// of a name, and what the ranks compare their files by.
+uint64_t fnv1a64(const void *data, size_t bytes);
+
 /// The seed of the tensor called `name`: independent of the order in which
 /// tensors are generated.
 uint64_t tensorSeed(uint64_t seed, const std::string &name);
 
-/// Writes `scale` times the floats of the block at `start` of `sizes` of the
-/// random tensor of global `shape` and seed `seed` into the row-major `block`,
-/// rounded to `dtype` (a tprt_dtype): the f16 and bf16 tensors of a seed are
-/// its f32 tensor rounded.
+/// Writes `scale` times the floats of elements [first, first + count) of the
+/// (flattened, row-major) random tensor of seed `seed` to `out`, rounded to
+/// `dtype` (a tprt_dtype): the f16 and bf16 tensors of a seed are its f32
+/// tensor rounded. A tensor written a chunk at a time holds exactly what it
+/// holds written at once.
+void fillRandomFloatElements(uint64_t seed, int64_t first, int64_t count,
+                             float scale, int32_t dtype, void *out);
+
+/// Like fillRandomFloatElements, for the block at `start` of `sizes` of the
+/// random tensor of global `shape`, into the row-major `block`.
 void fillRandomFloats(uint64_t seed, const std::vector<int64_t> &shape,
                       const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, float scale,

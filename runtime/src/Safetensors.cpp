@@ -2,23 +2,27 @@
 //
 // This file implements the safetensors reader (mmap + header validation) and
 // writer. The header is checked completely before any tensor is handed out:
-// every tensor's dtype is known, its data_offsets lie inside the data section
-// and hold exactly shape * dtype-size bytes, so later copies need no checks
-// beyond the block bounds.
+// no key appears twice, every tensor's dtype is known, its data_offsets hold
+// exactly shape * dtype-size bytes, and the tensors tile the data section,
+// so later copies need no checks beyond the block bounds. A file that
+// shrinks while it is opened or copied from is an error too, not a bus
+// error: the header is read rather than mapped, and copies catch SIGBUS.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Safetensors.h"
+#include "File.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
+#include <csetjmp>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
+#include <set>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tprt {
@@ -30,6 +34,48 @@ static std::string jsonReason(const json::exception &e) {
   std::string what = e.what();
   size_t tagEnd = what.find("] ");
   return tagEnd == std::string::npos ? what : what.substr(tagEnd + 2);
+}
+
+/// `[begin, end)`, a range of bytes in messages.
+static std::string formatRange(int64_t begin, int64_t end) {
+  std::string range = formatShape({begin, end});
+  range.back() = ')';
+  return range;
+}
+
+/// Parses the JSON `text` into `header`. A key that appears twice in an
+/// object is an error naming it: the format forbids it, and the parser would
+/// silently keep the last.
+static std::string parseJson(const char *text, size_t textBytes, json &header) {
+  // The keys seen so far in each object being parsed, and the last of them.
+  struct OpenObject {
+    std::set<std::string> keys;
+    std::string lastKey;
+  };
+  std::vector<OpenObject> objects;
+  std::string duplicate;
+  auto noteKeys = [&](int, json::parse_event_t event, json &parsed) {
+    if (event == json::parse_event_t::object_start) {
+      objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      objects.pop_back();
+    } else if (event == json::parse_event_t::key) {
+      OpenObject &object = objects.back();
+      object.lastKey = parsed.get<std::string>();
+      if (!object.keys.insert(object.lastKey).second && duplicate.empty())
+        duplicate = "key '" + object.lastKey + "' appears twice" +
+                    (objects.size() > 1
+                         ? " in '" + objects[objects.size() - 2].lastKey + "'"
+                         : "");
+    }
+    return true;
+  };
+  try {
+    header = json::parse(text, text + textBytes, noteKeys);
+  } catch (const json::exception &e) {
+    return jsonReason(e);
+  }
+  return duplicate;
 }
 
 /// Reads a non-negative integer that fits int64_t out of `value`.
@@ -73,8 +119,7 @@ static std::string parseTensor(const std::string &name, const json &entry,
       !getSize((*offsets)[0], begin) || !getSize((*offsets)[1], end) ||
       begin > end)
     return what + "data_offsets must be [begin, end] with 0 <= begin <= end";
-  std::string range =
-      "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
+  std::string range = formatRange(begin, end);
   if (static_cast<uint64_t>(end) > dataBytes)
     return what + "data_offsets " + range + " lie outside the " +
            std::to_string(dataBytes) +
@@ -92,18 +137,57 @@ static std::string parseTensor(const std::string &name, const json &entry,
   return {};
 }
 
-std::string SafetensorsFile::parseHeader(const char *text, size_t textBytes,
-                                         size_t dataBytes) {
-  json header;
-  try {
-    header = json::parse(text, text + textBytes);
-  } catch (const json::exception &e) {
-    return "malformed header: " + jsonReason(e);
+/// Checks that `tensors` tile the `dataBytes` bytes of the data section at
+/// `data` exactly, as the format requires: in offset order each tensor
+/// starts where the one before it ended, the first at 0, and the last ends
+/// the file. A hole or a spare byte is what a header edited without its
+/// offsets or its length looks like; read on, every tensor would be off.
+static std::string checkTiling(const std::vector<TensorRef> &tensors,
+                               const char *data, size_t dataBytes) {
+  struct Span {
+    int64_t begin, end;
+    const std::string *name;
+  };
+  std::vector<Span> spans;
+  for (const TensorRef &tensor : tensors) {
+    int64_t begin = tensor.data - data;
+    spans.push_back(
+        {begin, begin + elementCount(tensor.shape) * dtypeBytes(tensor.dtype),
+         &tensor.name});
   }
+  std::sort(spans.begin(), spans.end(), [](const Span &a, const Span &b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  const Span *previous = nullptr;
+  int64_t end = 0;
+  for (const Span &span : spans) {
+    if (span.begin > end)
+      return "bytes " + formatRange(end, span.begin) +
+             " of the data section belong to no tensor (before tensor '" +
+             *span.name + "')";
+    if (span.begin < end)
+      return "tensor '" + *span.name + "' at " +
+             formatRange(span.begin, span.end) + " overlaps tensor '" +
+             *previous->name + "' at " +
+             formatRange(previous->begin, previous->end);
+    end = span.end;
+    previous = &span;
+  }
+  if (static_cast<size_t>(end) != dataBytes)
+    return "the tensors end at byte " + std::to_string(end) +
+           " of the data section but it holds " + std::to_string(dataBytes) +
+           " bytes (is the header longer than its length says?)";
+  return {};
+}
+
+std::string SafetensorsFile::parseHeader(const char *data, size_t dataBytes) {
+  json header;
+  std::string error = parseJson(headerText.data(), headerText.size(), header);
+  if (!error.empty())
+    return "malformed header: " + error;
   if (!header.is_object())
     return std::string("malformed header: expected a JSON object, got ") +
            header.type_name();
-  const char *data = text + textBytes;
   // json objects iterate in key order, so the tensors end up sorted by name.
   for (const auto &[name, entry] : header.items()) {
     if (name != "__metadata__") {
@@ -121,54 +205,69 @@ std::string SafetensorsFile::parseHeader(const char *text, size_t textBytes,
       meta[key] = value.get<std::string>();
     }
   }
-  return {};
+  return checkTiling(entries, data, dataBytes);
+}
+
+/// The largest header length the reference implementation reads: a larger
+/// one is a damaged file, not a header worth reading.
+static const uint64_t maxHeaderBytes = 100'000'000;
+
+/// Reads the header of `fd`, an open file of `size` bytes, and maps the
+/// file. The header is read rather than mapped, so that a file shrinking
+/// meanwhile gives a short read, not a bus error.
+std::string SafetensorsFile::readHeaderAndMap(int fd, size_t size) {
+  if (size < 8)
+    return "truncated: " + std::to_string(size) +
+           " bytes, fewer than the 8-byte header length";
+  unsigned char length[8];
+  if (readAt(fd, 0, length, 8) != 8)
+    return "the file shrank while it was read";
+  uint64_t headerBytes = 0;
+  for (int i = 7; i >= 0; --i)
+    headerBytes = headerBytes << 8 | length[i];
+  if (headerBytes > size - 8)
+    return "truncated: the header length says " + std::to_string(headerBytes) +
+           " bytes but only " + std::to_string(size - 8) + " follow it";
+  if (headerBytes > maxHeaderBytes)
+    return "the header length says " + std::to_string(headerBytes) +
+           " bytes, more than the " + std::to_string(maxHeaderBytes) +
+           " a safetensors header may have";
+  headerText.resize(headerBytes);
+  ssize_t got = readAt(fd, 8, headerText.data(), headerBytes);
+  if (got < 0)
+    return std::string("cannot read: ") + std::strerror(errno);
+  if (static_cast<uint64_t>(got) != headerBytes)
+    return "the file shrank while it was read";
+  void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (mapped == MAP_FAILED)
+    return std::string("cannot map: ") + std::strerror(errno);
+  mapping = mapped;
+  mappingBytes = size;
+  return parseHeader(static_cast<const char *>(mapping) + 8 + headerBytes,
+                     size - 8 - headerBytes);
 }
 
 std::string SafetensorsFile::open(const std::string &path,
                                   std::unique_ptr<SafetensorsFile> &file) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return path + ": cannot open: " + std::strerror(errno);
-  struct stat status;
-  if (fstat(fd, &status) != 0) {
-    std::string error = path + ": cannot stat: " + std::strerror(errno);
-    ::close(fd);
+  int fd;
+  size_t size;
+  std::string error = openRegularFile(path, fd, size);
+  if (!error.empty())
     return error;
-  }
-  size_t size = static_cast<size_t>(status.st_size);
-  if (size < 8) {
-    ::close(fd);
-    return path + ": truncated: " + std::to_string(size) +
-           " bytes, fewer than the 8-byte header length";
-  }
-  void *mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int mapErrno = errno;
-  ::close(fd);
-  if (mapping == MAP_FAILED)
-    return path + ": cannot map: " + std::strerror(mapErrno);
-
   std::unique_ptr<SafetensorsFile> result(new SafetensorsFile);
   result->filePath = path;
-  result->mapping = mapping;
-  result->mappingBytes = size;
-  const auto *bytes = static_cast<const unsigned char *>(mapping);
-  uint64_t headerBytes = 0;
-  for (int i = 7; i >= 0; --i)
-    headerBytes = headerBytes << 8 | bytes[i];
-  if (headerBytes > size - 8)
-    return path + ": truncated: the header length says " +
-           std::to_string(headerBytes) + " bytes but only " +
-           std::to_string(size - 8) + " follow it";
-  std::string error =
-      result->parseHeader(static_cast<const char *>(mapping) + 8, headerBytes,
-                          size - 8 - headerBytes);
+  error = result->readHeaderAndMap(fd, size);
+  ::close(fd);
   if (!error.empty())
     return path + ": " + error;
   file = std::move(result);
   return {};
 }
 
-SafetensorsFile::~SafetensorsFile() { munmap(mapping, mappingBytes); }
+SafetensorsFile::~SafetensorsFile() {
+  if (mapping)
+    munmap(mapping, mappingBytes);
+}
 
 const TensorRef *SafetensorsFile::find(const std::string &name) const {
   auto it =
@@ -188,6 +287,13 @@ std::string SafetensorsFile::lookup(const std::string &name,
          std::to_string(entries.size()) + " tensors)";
 }
 
+/// Where a bus error during copyBlock returns to: reading a page of a mapped
+/// file that has shrunk since it was mapped raises SIGBUS, which would kill
+/// the process without a word.
+static thread_local sigjmp_buf *busErrorReturn = nullptr;
+
+static void returnFromBusError(int) { siglongjmp(*busErrorReturn, 1); }
+
 std::string copyBlock(const TensorRef &tensor,
                       const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, void *block) {
@@ -200,8 +306,20 @@ std::string copyBlock(const TensorRef &tensor,
     return "tensor '" + tensor.name + "' of shape " +
            formatShape(tensor.shape) + " has no block of sizes " +
            formatShape(sizes) + " at " + formatShape(start);
-  extractBlock(tensor.data, tensor.shape, dtypeBytes(tensor.dtype), start,
-               sizes, block);
+  sigjmp_buf jump;
+  struct sigaction guard = {}, previous;
+  guard.sa_handler = returnFromBusError;
+  sigemptyset(&guard.sa_mask);
+  busErrorReturn = &jump;
+  sigaction(SIGBUS, &guard, &previous);
+  bool shrank = sigsetjmp(jump, 1) != 0;
+  if (!shrank)
+    extractBlock(tensor.data, tensor.shape, dtypeBytes(tensor.dtype), start,
+                 sizes, block);
+  sigaction(SIGBUS, &previous, nullptr);
+  busErrorReturn = nullptr;
+  if (shrank)
+    return "tensor '" + tensor.name + "': the file shrank while it was read";
   return {};
 }
 
@@ -235,20 +353,16 @@ writeFile(const std::string &path, const std::vector<TensorDesc> &tensors,
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
 
-  FILE *out = std::fopen(path.c_str(), "wb");
-  if (!out)
-    return path + ": cannot create: " + std::strerror(errno);
   unsigned char length[8];
   for (int i = 0; i < 8; ++i)
     length[i] = static_cast<unsigned char>(uint64_t(text.size()) >> (8 * i));
-  bool ok = std::fwrite(length, 1, 8, out) == 8 &&
-            std::fwrite(text.data(), 1, text.size(), out) == text.size();
-  for (size_t i = 0; ok && i < tensors.size(); ++i)
-    ok = writeData(i, out, sizes[i]);
-  ok = std::fclose(out) == 0 && ok;
-  if (!ok)
-    return path + ": write failed: " + std::strerror(errno);
-  return {};
+  return writeFileAtomically(path, [&](FILE *out) {
+    bool ok = std::fwrite(length, 1, 8, out) == 8 &&
+              std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    for (size_t i = 0; ok && i < tensors.size(); ++i)
+      ok = writeData(i, out, sizes[i]);
+    return ok;
+  });
 }
 
 std::string
@@ -262,19 +376,28 @@ writeSafetensors(const std::string &path, const std::vector<TensorRef> &tensors,
                    });
 }
 
+/// The most bytes of a tensor the streaming writer holds at once: enough
+/// that each fwrite is large, small beside any tensor worth streaming.
+static const int64_t fillChunkBytes = int64_t(32) << 20;
+
 std::string
 writeSafetensors(const std::string &path,
-                 const std::vector<TensorDesc> &tensors,
-                 const std::function<void(size_t, char *)> &fill,
+                 const std::vector<TensorDesc> &tensors, const TensorFill &fill,
                  const std::map<std::string, std::string> &metadata) {
-  std::vector<char> buffer;
-  return writeFile(path, tensors, metadata,
-                   [&](size_t i, FILE *out, int64_t bytes) {
-                     buffer.resize(bytes);
-                     fill(i, buffer.data());
-                     return std::fwrite(buffer.data(), 1, bytes, out) ==
-                            static_cast<size_t>(bytes);
-                   });
+  std::vector<char> chunk;
+  return writeFile(
+      path, tensors, metadata, [&](size_t i, FILE *out, int64_t bytes) {
+        int64_t elementBytes = dtypeBytes(tensors[i].dtype);
+        int64_t count = bytes / elementBytes;
+        int64_t chunkCount = fillChunkBytes / elementBytes;
+        for (int64_t first = 0; first < count; first += chunkCount) {
+          chunk.resize(std::min(chunkCount, count - first) * elementBytes);
+          fill(i, first, chunk.size() / elementBytes, chunk.data());
+          if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size())
+            return false;
+        }
+        return true;
+      });
 }
 
 } // namespace tprt

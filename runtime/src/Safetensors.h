@@ -6,8 +6,11 @@
 // (counted from the end of the header), an optional "__metadata__" map of
 // strings, then the row-major little-endian data. The reader maps the file
 // and validates the whole header up front, so that a rank can copy out just
-// its slice of a tensor without reading the rest; the writer pads the header
-// with spaces to a multiple of 8 bytes, as the reference writer does.
+// its slice of a tensor without reading the rest: as the format requires, no
+// key appears twice and the tensors tile the data section exactly, which
+// ends the file. The writer pads the header with spaces to a multiple of 8
+// bytes, as the reference writer does, and writes through
+// writeFileAtomically (File.h).
 //
 // Every failure is returned as a message naming the file (and the tensor),
 // never by aborting: the same code serves the executables and the tools.
@@ -38,6 +41,11 @@ public:
   SafetensorsFile &operator=(const SafetensorsFile &) = delete;
 
   const std::string &path() const { return filePath; }
+  /// The size of the file in bytes.
+  size_t size() const { return mappingBytes; }
+  /// The header (the JSON text): what identifies a checkpoint without
+  /// reading its tensors.
+  const std::string &header() const { return headerText; }
   /// Every tensor, ordered by name.
   const std::vector<TensorRef> &tensors() const { return entries; }
   const std::map<std::string, std::string> &metadata() const { return meta; }
@@ -50,18 +58,21 @@ public:
 
 private:
   SafetensorsFile() = default;
-  std::string parseHeader(const char *json, size_t jsonBytes, size_t dataBytes);
+  std::string readHeaderAndMap(int fd, size_t size);
+  std::string parseHeader(const char *data, size_t dataBytes);
 
   std::string filePath;
   void *mapping = nullptr;
   size_t mappingBytes = 0;
+  std::string headerText;
   std::vector<TensorRef> entries;
   std::map<std::string, std::string> meta;
 };
 
 /// Copies the block of `tensor` at `start` with `sizes` elements per dim into
 /// the contiguous row-major `block`, touching no other part of the tensor.
-/// Returns an empty string, or why the block does not fit the tensor.
+/// Returns an empty string, or why the block does not fit the tensor or
+/// could not be read (the mapped file shrank).
 [[nodiscard]] std::string copyBlock(const TensorRef &tensor,
                                     const std::vector<int64_t> &start,
                                     const std::vector<int64_t> &sizes,
@@ -72,13 +83,17 @@ private:
 writeSafetensors(const std::string &path, const std::vector<TensorRef> &tensors,
                  const std::map<std::string, std::string> &metadata = {});
 
-/// Writes the tensors described by `tensors`, asking `fill(i, bytes)` for the
-/// bytes of tensor i one tensor at a time, so a file larger than memory can
-/// be generated.
+/// Asks for `count` elements of tensor `tensor`, from its (row-major) element
+/// `first` on, into `bytes`.
+using TensorFill = std::function<void(size_t tensor, int64_t first,
+                                      int64_t count, char *bytes)>;
+
+/// Writes the tensors described by `tensors`, asking `fill` for their bytes
+/// a bounded chunk at a time, so that a tensor larger than memory can be
+/// generated.
 [[nodiscard]] std::string
 writeSafetensors(const std::string &path,
-                 const std::vector<TensorDesc> &tensors,
-                 const std::function<void(size_t, char *)> &fill,
+                 const std::vector<TensorDesc> &tensors, const TensorFill &fill,
                  const std::map<std::string, std::string> &metadata = {});
 
 } // namespace tprt

@@ -3,7 +3,8 @@
 Compiles the example with tp-compile, runs it under mpirun on inputs made
 here, and compares its output with the independent numpy reference (and with
 the 1-rank build's output, when that test has run). With --corrupt it instead
-damages the weights and checks that every rank exits non-zero with the
+damages the weights, and with --mismatch gives ranks other than 0 other
+weights (MPMD launch), and checks that the job exits non-zero with the
 expected message. Run by ctest; prints what it compared.
 """
 
@@ -34,18 +35,54 @@ def corrupt(good, bad, kind):
     (header_len,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + header_len])
     body = data[8 + header_len :]
-    victim = sorted(k for k in header if k != "__metadata__")[0]
+    tensors = sorted(k for k in header if k != "__metadata__")
+    victim = tensors[0]
     if kind == "truncated":
         data = data[: len(data) - 1024]
-    elif kind in ("missing", "shape", "dtype"):
+    elif kind == "grown":
+        # The header one byte longer than its length says, as when an edit
+        # adds a byte: that byte is read as data, every tensor one byte off.
+        data = data[: 8 + header_len] + b" " + body
+    elif kind in ("missing", "shape", "dtype", "shifted", "overlap",
+                  "duplicate"):
+        text = None
         if kind == "missing":
-            del header[victim]
+            # Its bytes go too: the others must still tile the data.
+            begin, end = header.pop(victim)["data_offsets"]
+            body = body[:begin] + body[end:]
+            for name in tensors[1:]:
+                offsets = header[name]["data_offsets"]
+                if offsets[0] >= end:
+                    header[name]["data_offsets"] = [o - (end - begin)
+                                                    for o in offsets]
         elif kind == "shape":
             header[victim]["shape"] = list(reversed(header[victim]["shape"])) + [1]
-        else:
+        elif kind == "dtype":
             # The same bytes, read as another type of the same size.
             header[victim]["dtype"] = "I32"
-        text = json.dumps(header).encode()
+        elif kind == "shifted":
+            # Every tensor one byte later, behind a byte of no tensor: read
+            # as they are, all would be one byte off.
+            for name in tensors:
+                header[name]["data_offsets"] = [
+                    o + 1 for o in header[name]["data_offsets"]]
+            body = b"\0" + body
+        elif kind == "overlap":
+            # The victim's offsets become those of an earlier tensor of its
+            # size.
+            def offsets(name):
+                return header[name]["data_offsets"]
+            twin, victim = next(
+                (a, b) for a in tensors for b in tensors
+                if offsets(a)[0] < offsets(b)[0] and
+                offsets(a)[1] - offsets(a)[0] == offsets(b)[1] - offsets(b)[0])
+            header[victim]["data_offsets"] = offsets(twin)
+        else:
+            # The victim's entry again, last: a parser keeping the last of
+            # two keys would not notice.
+            text = json.dumps(header)[:-1] + ", " + json.dumps(
+                {victim: header[victim]})[1:]
+        text = (text or json.dumps(header)).encode()
         data = struct.pack("<Q", len(text)) + text + body
     with open(bad, "wb") as f:
         f.write(data)
@@ -104,7 +141,12 @@ def main():
     parser.add_argument("--sequence-parallel", action="store_true")
     parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--corrupt",
-                        choices=["missing", "shape", "dtype", "truncated"])
+                        choices=["missing", "shape", "dtype", "truncated",
+                                 "grown", "shifted", "overlap",
+                                 "duplicate"])
+    parser.add_argument("--mismatch", choices=["weights"],
+                        help="give ranks other than 0 weights of another "
+                        "seed")
     parser.add_argument("--expect-error", help="regex the failure must print")
     parser.add_argument("--dtype", choices=["f32", "f16", "bf16"],
                         default="f32",
@@ -139,15 +181,16 @@ def main():
     # Tests run in parallel: each gets its own executable and files.
     if args.corrupt:
         tag += f"-{args.corrupt}"
+    if args.mismatch:
+        tag += f"-mismatch-{args.mismatch}"
     if args.launch_ranks:
         tag += f"-np{args.launch_ranks}"
     weights = os.path.join(args.workdir, f"{name}.safetensors")
     if not os.path.exists(weights):
-        # Another test may be writing it: write aside, then rename.
-        partial = f"{weights}.{os.getpid()}"
+        # Another test may be writing it: tp-weights writes aside, then
+        # renames.
         run([os.path.join(args.bin, "tp-weights"), "init", model_file,
-             "--seed", "0", "-o", partial], check=True)
-        os.replace(partial, weights)
+             "--seed", "0", "-o", weights], check=True)
 
     executable = os.path.join(args.workdir, tag)
     compile_command = [os.path.join(args.bin, "tp-compile"),
@@ -171,8 +214,8 @@ def main():
         input_files += ["--input", path]
     outputs = [os.path.join(args.workdir, f"{tag}-output{i}.npy")
                for i in range(model.get("outputs", 1))]
-    launch = [args.mpirun, "-np", str(args.launch_ranks or args.ranks),
-              "--oversubscribe", "--bind-to", "none"]
+    ranks = args.launch_ranks or args.ranks
+    mpirun_options = ["--oversubscribe", "--bind-to", "none"]
 
     if args.corrupt:
         bad = os.path.join(args.workdir, f"{tag}.safetensors")
@@ -180,8 +223,19 @@ def main():
         weights = bad
         print(f"damaged tensor: {victim} ({args.corrupt})")
     output_flags = [flag for path in outputs for flag in ("--output", path)]
-    result = run(launch + [executable, "--weights", weights] + input_files +
-                 output_flags, capture_output=True, text=True)
+    arguments = ([executable, "--weights", weights] + input_files +
+                 output_flags)
+    command = [args.mpirun, "-np", str(ranks)] + mpirun_options + arguments
+    if args.mismatch:
+        # OpenMPI's MPMD syntax: rank 0, then the other ranks, each with
+        # their own arguments.
+        other = os.path.join(args.workdir, f"{tag}-seed1.safetensors")
+        run([os.path.join(args.bin, "tp-weights"), "init", model_file,
+             "--seed", "1", "-o", other], check=True)
+        command = ([args.mpirun] + mpirun_options + ["-np", "1"] + arguments +
+                   [":", "-np", str(ranks - 1), executable, "--weights",
+                    other] + input_files)
+    result = run(command, capture_output=True, text=True)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if args.expect_error:

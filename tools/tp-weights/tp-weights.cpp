@@ -4,7 +4,9 @@
 //   tp-weights init model.mlir --seed 0 -o w.safetensors
 // writes deterministic random weights for every tp.parameter of a model, in
 // the global shapes the model declares (the values an executable's
-// `--random-weights <seed>` uses), and
+// `--random-weights <seed>` uses), a bounded chunk at a time and all or
+// nothing, so that a parameter larger than memory can be written and a
+// failure leaves no partial file, and
 //   tp-weights ls w.safetensors
 // lists the tensors of a safetensors file.
 //
@@ -50,7 +52,20 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// Fails unless each of `options` was given once at most: cl::opt silently
+/// keeps the last of several values.
+static int checkGivenOnce(std::initializer_list<const cl::Option *> options) {
+  for (const cl::Option *option : options)
+    if (option->getNumOccurrences() > 1)
+      return fail((option->ArgStr.size() == 1 ? "-" : "--") + option->ArgStr +
+                  " is given " + llvm::Twine(option->getNumOccurrences()) +
+                  " times; give it once");
+  return 0;
+}
+
 static int runInit() {
+  if (int status = checkGivenOnce({&seed, &outputFile}))
+    return status;
   DialectRegistry registry;
   tp::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -78,15 +93,14 @@ static int runInit() {
     return fail("'" + modelFile + "' declares no tp.parameter");
   std::string error = tprt::writeSafetensors(
       outputFile, tensors,
-      [&](size_t index, char *bytes) {
+      [&](size_t index, int64_t first, int64_t count, char *bytes) {
         // The runtime's generator: the file holds exactly what
         // `--random-weights <seed>` gives an executable.
         const tprt::TensorDesc &tensor = tensors[index];
-        tprt::fillRandomFloats(tprt::tensorSeed(seed, tensor.name),
-                               tensor.shape,
-                               std::vector<int64_t>(tensor.shape.size(), 0),
-                               tensor.shape, tprt::parameterScale(tensor.shape),
-                               tprt::floatDType(tensor.dtype), bytes);
+        tprt::fillRandomFloatElements(tprt::tensorSeed(seed, tensor.name),
+                                      first, count,
+                                      tprt::parameterScale(tensor.shape),
+                                      tprt::floatDType(tensor.dtype), bytes);
       },
       {{"generator", "tp-weights init --seed " + std::to_string(seed)}});
   if (!error.empty())

@@ -1,12 +1,15 @@
 //===- NpyTest.cpp - .npy reader and writer -------------------------------===//
 //
 // This file checks .npy round trips for float32 and int64 (including 0-d and
-// 1-d shapes and the 64-byte data alignment), version 2 headers, and the
-// errors for a bad magic, Fortran order, other dtypes and truncated data.
+// 1-d shapes and the 64-byte data alignment), version 2 headers, the errors
+// for a bad magic, unknown versions, Fortran order, other dtypes, truncated
+// data and directories, and that a failed write leaves the file that stood
+// before.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Npy.h"
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -89,6 +92,44 @@ TEST(NpyTest, BadMagic) {
   std::string path = tempPath("magic");
   std::ofstream(path, std::ios::binary) << "PK\x03\x04 not numpy at all";
   EXPECT_EQ(readError(path), path + ": not an .npy file (bad magic)");
+}
+
+TEST(NpyTest, UnknownVersionsAreRejected) {
+  std::string path = tempPath("version");
+  for (int major : {0, 4}) {
+    writeRaw(path, major,
+             "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }",
+             std::string(4, '\0'));
+    EXPECT_EQ(readError(path),
+              path + ": unsupported .npy version " + std::to_string(major));
+  }
+}
+
+TEST(NpyTest, DirectoryIsRejected) {
+  std::string dir = tprt_test::emptyDirectory("tprt-npy-directory.npy");
+  EXPECT_EQ(readError(dir), dir + ": is a directory");
+}
+
+TEST(NpyTest, FailedWriteKeepsTheFileThatStoodBefore) {
+  std::string dir = tprt_test::emptyDirectory("tprt-npy-failed-write");
+  std::string path = dir + "/y.npy";
+  std::vector<float> small = {1.0f, 2.0f}, large(1 << 20, 3.0f);
+  ASSERT_EQ(writeNpy(path, "F32", {2}, small.data()), "");
+  {
+    tprt_test::FileSizeLimit limit(64 * 1024);
+    EXPECT_EQ(writeNpy(path, "F32", {int64_t(large.size())}, large.data()),
+              path + ": write failed: File too large");
+  }
+  NpyArray array;
+  ASSERT_EQ(readNpy(path, array), "");
+  EXPECT_EQ(array.shape, std::vector<int64_t>{2});
+  EXPECT_EQ(tprt_test::filesIn(dir), std::vector<std::string>{"y.npy"});
+
+  // Nothing is created where the directory cannot take a file.
+  EXPECT_EQ(writeNpy(dir + "/absent/y.npy", "F32", {2}, small.data()),
+            dir + "/absent/y.npy: cannot create: No such file or directory");
+  EXPECT_NE(writeNpy(dir, "F32", {2}, small.data()), "");
+  EXPECT_EQ(tprt_test::filesIn(dir), std::vector<std::string>{"y.npy"});
 }
 
 TEST(NpyTest, FortranOrderIsRejected) {

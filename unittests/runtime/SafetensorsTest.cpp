@@ -1,19 +1,23 @@
 //===- SafetensorsTest.cpp - safetensors reader and writer ----------------===//
 //
 // This file checks the safetensors writer and reader: a round trip with
-// metadata, the errors for truncated files, malformed headers, offsets
-// outside the file or inconsistent with the shape, a missing tensor, and the
-// sub-block copy that loads one rank's slice.
+// metadata, the errors for truncated files, malformed headers, duplicate
+// keys, offsets outside the file, inconsistent with the shape or not tiling
+// the data section, directories and files that shrink while mapped, a
+// missing tensor, the sub-block copy that loads one rank's slice, and that a
+// failed write leaves the file that stood before.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Safetensors.h"
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <fstream>
 #include <numeric>
+#include <unistd.h>
 
 using namespace tprt;
 
@@ -41,6 +45,18 @@ std::string openError(const std::string &path) {
   EXPECT_FALSE(error.empty());
   EXPECT_EQ(file, nullptr);
   return error;
+}
+
+/// Writes a file with `header` and `dataBytes` zero bytes of data, and
+/// expects opening it to fail with a message containing `expected`.
+void expectOpenError(const std::string &header, size_t dataBytes,
+                     const std::string &expected) {
+  // Named after the test: ctest runs tests in parallel.
+  std::string path =
+      tempPath(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  writeRaw(path, header, dataBytes);
+  std::string error = openError(path);
+  EXPECT_NE(error.find(expected), std::string::npos) << error;
 }
 
 TEST(SafetensorsTest, RoundTripWithMetadata) {
@@ -82,11 +98,13 @@ TEST(SafetensorsTest, RoundTripWithMetadata) {
 TEST(SafetensorsTest, StreamingWriterAndUnpaddedHeader) {
   std::vector<TensorDesc> tensors = {{"a", "F32", {3}}, {"b", "BF16", {2, 2}}};
   std::string path = tempPath("streaming");
-  ASSERT_EQ(writeSafetensors(path, tensors,
-                             [](size_t i, char *bytes) {
-                               std::memset(bytes, int(i) + 1, i ? 8 : 12);
-                             }),
-            "");
+  ASSERT_EQ(
+      writeSafetensors(path, tensors,
+                       [](size_t i, int64_t first, int64_t count, char *bytes) {
+                         EXPECT_EQ(first, 0);
+                         std::memset(bytes, int(i) + 1, count * (i ? 2 : 4));
+                       }),
+      "");
   std::unique_ptr<SafetensorsFile> file;
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
   EXPECT_EQ(file->find("b")->data[7], 2);
@@ -96,6 +114,37 @@ TEST(SafetensorsTest, StreamingWriterAndUnpaddedHeader) {
            4);
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
   EXPECT_EQ(file->find("x")->shape, std::vector<int64_t>{1});
+}
+
+TEST(SafetensorsTest, StreamingWriterHoldsBoundedChunks) {
+  // 36 MiB of I32 elements, each its own index: more than one chunk.
+  const int64_t count = 9 << 20;
+  std::string path = tempPath("chunks");
+  int64_t next = 0, largest = 0;
+  ASSERT_EQ(writeSafetensors(
+                path, {{"small", "I8", {3}}, {"big", "I32", {count}}},
+                [&](size_t i, int64_t first, int64_t n, char *bytes) {
+                  if (i == 0) {
+                    std::memset(bytes, 7, n);
+                    return;
+                  }
+                  EXPECT_EQ(first, next);
+                  next = first + n;
+                  largest = std::max(largest, n);
+                  for (int64_t j = 0; j < n; ++j)
+                    reinterpret_cast<int32_t *>(bytes)[j] = int32_t(first + j);
+                }),
+            "");
+  EXPECT_EQ(next, count);
+  EXPECT_LE(largest * 4, 32 << 20);
+  EXPECT_LT(largest, count);
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  std::vector<int32_t> values(count);
+  std::memcpy(values.data(), file->find("big")->data, count * 4);
+  for (int64_t j = 0; j < count; ++j)
+    ASSERT_EQ(values[j], j);
+  EXPECT_EQ(file->find("small")->data[2], 7);
 }
 
 TEST(SafetensorsTest, TruncatedFile) {
@@ -119,6 +168,16 @@ TEST(SafetensorsTest, TruncatedFile) {
   EXPECT_NE(error.find("header length says 64 bytes but only 2 follow"),
             std::string::npos)
       << error;
+}
+
+TEST(SafetensorsTest, HeaderLengthBeyondTheFormatsLimit) {
+  // A sparse file: the length is all that is read of it.
+  std::string path = tempPath("oversized");
+  std::ofstream(path, std::ios::binary).write("\x01\xe1\xf5\x05\0\0\0\0", 8);
+  ASSERT_EQ(truncate(path.c_str(), 8 + 100'000'001), 0);
+  EXPECT_EQ(openError(path),
+            path + ": the header length says 100000001 bytes, more than the "
+                   "100000000 a safetensors header may have");
 }
 
 TEST(SafetensorsTest, MalformedHeader) {
@@ -148,26 +207,116 @@ TEST(SafetensorsTest, MalformedHeader) {
 }
 
 TEST(SafetensorsTest, OffsetsOutsideFileOrInconsistentWithShape) {
-  std::string path = tempPath("offsets");
+  expectOpenError(
+      R"({"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}})", 16,
+      "tensor 'w': data_offsets [0, 400) lie outside the 16 data bytes");
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                  16,
+                  "tensor 'w': data_offsets [0, 8) hold 8 bytes but shape [3] "
+                  "of F32 needs 12");
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
+                  16, "0 <= begin <= end");
+}
+
+TEST(SafetensorsTest, OffsetsMustTileTheDataSection) {
+  // Read one byte off: the tensor skips the first byte of the data section.
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[1,5]}})",
+                  5,
+                  "bytes [0, 1) of the data section belong to no tensor "
+                  "(before tensor 'w')");
+  expectOpenError(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                  12,
+                  "bytes [4, 8) of the data section belong to no tensor "
+                  "(before tensor 'b')");
+  expectOpenError(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  8, "tensor 'b' at [4, 8) overlaps tensor 'a' at [0, 8)");
+  // 8 + header length + the end of the last tensor must be the file size.
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                  5,
+                  "the tensors end at byte 4 of the data section but it holds "
+                  "5 bytes");
+}
+
+TEST(SafetensorsTest, ZeroByteTensorsAndPaddedHeaders) {
+  std::string path = tempPath("empty");
   writeRaw(path,
-           R"({"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}})", 16);
-  std::string error = openError(path);
-  EXPECT_NE(error.find("tensor 'w': data_offsets [0, 400) lie outside the 16 "
-                       "data bytes"),
+           R"({"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+           R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+           R"("z":{"dtype":"BF16","shape":[2,0],"data_offsets":[0,0]}}     )",
+           4);
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  EXPECT_EQ(file->tensors().size(), 3u);
+  EXPECT_EQ(file->find("z")->shape, (std::vector<int64_t>{2, 0}));
+
+  // Only the tensors themselves: an empty data section.
+  writeRaw(path, R"({"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}} )",
+           0);
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+}
+
+TEST(SafetensorsTest, DuplicateKeys) {
+  expectOpenError(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                  R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  8, "malformed header: key 'w' appears twice");
+  expectOpenError(R"({"w":{"dtype":"F16","dtype":"F32","shape":[1],)"
+                  R"("data_offsets":[0,4]}})",
+                  4, "malformed header: key 'dtype' appears twice in 'w'");
+  expectOpenError(R"({"__metadata__":{"a":"1","a":"2"}})", 0,
+                  "malformed header: key 'a' appears twice in '__metadata__'");
+}
+
+TEST(SafetensorsTest, DirectoryIsRejected) {
+  std::string error = openError(::testing::TempDir());
+  EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+}
+
+TEST(SafetensorsTest, FileThatShrinksWhileMappedIsAnError) {
+  std::string path = tempPath("shrinks");
+  std::vector<float> values(1 << 18, 1.0f);
+  TensorRef tensor;
+  tensor.name = "w";
+  tensor.dtype = "F32";
+  tensor.shape = {int64_t(values.size())};
+  tensor.data = reinterpret_cast<const char *>(values.data());
+  ASSERT_EQ(writeSafetensors(path, {tensor}), "");
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  // Another process truncates the checkpoint: the pages past the new end
+  // of the mapping are gone.
+  ASSERT_EQ(truncate(path.c_str(), 4096), 0);
+  std::string error =
+      copyBlock(*file->find("w"), {0}, tensor.shape, values.data());
+  EXPECT_NE(error.find("tensor 'w': the file shrank while it was read"),
             std::string::npos)
       << error;
+}
 
-  writeRaw(path, R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
-           16);
-  error = openError(path);
-  EXPECT_NE(error.find("tensor 'w': data_offsets [0, 8) hold 8 bytes but "
-                       "shape [3] of F32 needs 12"),
-            std::string::npos)
-      << error;
-
-  writeRaw(path, R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
-           16);
-  EXPECT_NE(openError(path).find("0 <= begin <= end"), std::string::npos);
+TEST(SafetensorsTest, FailedWriteKeepsTheFileThatStoodBefore) {
+  std::string dir = tprt_test::emptyDirectory("tprt-safetensors-failed-write");
+  std::string path = dir + "/w.safetensors";
+  std::vector<float> small = {1.0f, 2.0f}, large(1 << 20, 3.0f);
+  TensorRef tensor;
+  tensor.name = "w";
+  tensor.dtype = "F32";
+  tensor.shape = {2};
+  tensor.data = reinterpret_cast<const char *>(small.data());
+  ASSERT_EQ(writeSafetensors(path, {tensor}), "");
+  tensor.shape = {int64_t(large.size())};
+  tensor.data = reinterpret_cast<const char *>(large.data());
+  {
+    tprt_test::FileSizeLimit limit(64 * 1024);
+    std::string error = writeSafetensors(path, {tensor});
+    EXPECT_NE(error.find(path + ": write failed: File too large"),
+              std::string::npos)
+        << error;
+  }
+  std::unique_ptr<SafetensorsFile> file;
+  ASSERT_EQ(SafetensorsFile::open(path, file), "");
+  EXPECT_EQ(file->find("w")->shape, std::vector<int64_t>{2});
+  EXPECT_EQ(tprt_test::filesIn(dir), std::vector<std::string>{"w.safetensors"});
 }
 
 TEST(SafetensorsTest, MissingTensor) {

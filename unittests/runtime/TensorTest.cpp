@@ -2,7 +2,8 @@
 //
 // This file checks the strided block copies that slice and assemble global
 // tensors, and that the random generator gives every rank exactly its block
-// of one global tensor, so 1-rank and N-rank runs see the same data.
+// of one global tensor, so 1-rank and N-rank runs see the same data, and a
+// writer streaming a tensor exactly its run of elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,6 +89,10 @@ TEST(TensorTest, RandomBlocksAreSlicesOfOneGlobalTensor) {
     EXPECT_GE(idBlock[r], 0);
     EXPECT_LT(idBlock[r], 5);
   }
+  // Any run of elements, as a writer streaming a tensor asks for it.
+  std::vector<float> run(7);
+  fillRandomFloatElements(seed, 9, 7, 0.5f, TPRT_F32, run.data());
+  EXPECT_EQ(run, std::vector<float>(global.begin() + 9, global.begin() + 16));
   EXPECT_FLOAT_EQ(parameterScale({8, 16}), 0.25f);
   EXPECT_EQ(parameterScale({16}), 1.0f);
 }

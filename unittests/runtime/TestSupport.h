@@ -4,7 +4,9 @@
 // test data, the dtypes the kernels are checked in and tensors rounded to
 // them and, for the tests run under mpirun, the meshes they run on and a
 // listener that reports failures with the rank that saw them, and their main
-// (runMpiTests).
+// (runMpiTests); for the tests of the file readers and writers, a limit on
+// the size of files written, to make writes fail part way, and the listing
+// of a directory, to see what a failed write left.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,10 +19,14 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 namespace tprt_test {
@@ -113,6 +119,47 @@ inline int runMpiTests(int argc, char **argv) {
   int failed = RUN_ALL_TESTS();
   MPI_Finalize();
   return failed;
+}
+
+/// While it lives, writes that would make a file of this process larger
+/// than `bytes` fail with EFBIG (instead of killing it with SIGXFSZ), as
+/// when the disk fills part way through a file.
+class FileSizeLimit {
+public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &previous);
+    rlimit limit = previous;
+    limit.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &limit);
+    previousHandler = std::signal(SIGXFSZ, SIG_IGN);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &previous);
+    std::signal(SIGXFSZ, previousHandler);
+  }
+  FileSizeLimit(const FileSizeLimit &) = delete;
+  FileSizeLimit &operator=(const FileSizeLimit &) = delete;
+
+private:
+  rlimit previous;
+  void (*previousHandler)(int);
+};
+
+/// The names of the entries of directory `dir`, sorted.
+inline std::vector<std::string> filesIn(const std::string &dir) {
+  std::vector<std::string> names;
+  for (const auto &entry : std::filesystem::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// An empty directory `name` under GoogleTest's temporary directory.
+inline std::string emptyDirectory(const std::string &name) {
+  std::string dir = ::testing::TempDir() + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  return dir;
 }
 
 } // namespace tprt_test
