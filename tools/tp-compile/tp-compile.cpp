@@ -12,6 +12,7 @@
 #include "tp/Conversion/Passes.h"
 #include "tp/Dialect/TP/Transforms/Passes.h"
 #include "tp/InitAll.h"
+#include "tp/Tools/CommandLine.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -142,6 +143,11 @@ int main(int argc, char **argv) {
       "tp-compile: a model (tp dialect) and a plan to a sharded executable\n\n"
       "  tp-compile model.mlir --mesh tp:2 --plan plan.json -o ff\n"
       "  mpirun -np 2 ./ff --weights w.safetensors --output y.npy\n");
+  std::string repeated = tp::findRepeatedOption();
+  if (!repeated.empty()) {
+    llvm::errs() << "tp-compile: error: " << repeated << "\n";
+    return 1;
+  }
   // Both targets share the generated code: the runtime library they are
   // linked with decides where tensors live and what computes them.
   if (target == Target::CUDA && kCUDALinkArgs[0] == nullptr)

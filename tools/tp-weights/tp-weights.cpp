@@ -15,6 +15,7 @@
 #include "tp/Conversion/TPToRuntime/Manifest.h"
 #include "tp/Dialect/TP/IR/TPOps.h"
 #include "tp/InitAll.h"
+#include "tp/Tools/CommandLine.h"
 
 #include "DType.h"
 #include "Random.h"
@@ -52,20 +53,10 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// Fails unless each of `options` was given once at most: cl::opt silently
-/// keeps the last of several values.
-static int checkGivenOnce(std::initializer_list<const cl::Option *> options) {
-  for (const cl::Option *option : options)
-    if (option->getNumOccurrences() > 1)
-      return fail((option->ArgStr.size() == 1 ? "-" : "--") + option->ArgStr +
-                  " is given " + llvm::Twine(option->getNumOccurrences()) +
-                  " times; give it once");
-  return 0;
-}
-
 static int runInit() {
-  if (int status = checkGivenOnce({&seed, &outputFile}))
-    return status;
+  std::string repeated = tp::findRepeatedOption(initCommand);
+  if (!repeated.empty())
+    return fail(repeated);
   DialectRegistry registry;
   tp::registerAllDialects(registry);
   MLIRContext context(registry);
