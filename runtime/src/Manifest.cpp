@@ -70,6 +70,30 @@ static std::string checkTensor(const Manifest &manifest,
   return {};
 }
 
+/// An integer of the manifest. nlohmann converts any number, and a float out
+/// of int64_t's range would convert with undefined behaviour: anything but
+/// an integer that fits is a type error.
+static int64_t getInteger(const json &value) {
+  if (!value.is_number_integer() ||
+      (value.is_number_unsigned() &&
+       value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
+    throw json::type_error::create(
+        302, "expected an integer that fits in 64 bits, got " + value.dump(),
+        &value);
+  return value.get<int64_t>();
+}
+
+/// An array of integers (getInteger) of the manifest.
+static std::vector<int64_t> getIntegers(const json &value) {
+  if (!value.is_array())
+    throw json::type_error::create(
+        302, "expected an array of integers, got " + value.dump(), &value);
+  std::vector<int64_t> integers;
+  for (const json &element : value)
+    integers.push_back(getInteger(element));
+  return integers;
+}
+
 /// Parses and checks the list `key` of tensors of `kind`.
 static std::string parseTensors(const json &root, const char *key,
                                 const std::string &kind,
@@ -80,11 +104,17 @@ static std::string parseTensors(const json &root, const char *key,
     try {
       tensor.name = entry.at("name").get<std::string>();
       tensor.dtype = entry.at("dtype").get<std::string>();
-      tensor.shape = entry.at("shape").get<std::vector<int64_t>>();
-      tensor.localShape = entry.at("local_shape").get<std::vector<int64_t>>();
-      tensor.split = entry.at("split").get<std::vector<std::vector<int64_t>>>();
-      tensor.offset = entry.at("offset").get<int64_t>();
-      tensor.idBound = entry.value("id_bound", int64_t(0));
+      tensor.shape = getIntegers(entry.at("shape"));
+      tensor.localShape = getIntegers(entry.at("local_shape"));
+      const json &split = entry.at("split");
+      if (!split.is_array())
+        throw json::type_error::create(
+            302, "split must be an array of arrays of mesh axes", &split);
+      for (const json &axes : split)
+        tensor.split.push_back(getIntegers(axes));
+      tensor.offset = getInteger(entry.at("offset"));
+      if (entry.contains("id_bound"))
+        tensor.idBound = getInteger(entry.at("id_bound"));
     } catch (const json::exception &e) {
       return "manifest: " + kind + " '" + tensor.name + "': " + e.what();
     }
@@ -107,7 +137,7 @@ std::string parseManifest(const char *text, Manifest &manifest) {
       return "manifest: no version: the model was compiled by an older "
              "tp-compile than this runtime (which reads version " +
              std::to_string(TPRT_MANIFEST_VERSION) + "); compile it again";
-    int64_t version = root.at("version").get<int64_t>();
+    int64_t version = getInteger(root.at("version"));
     if (version != TPRT_MANIFEST_VERSION)
       return "manifest: version " + std::to_string(version) +
              ", but this runtime reads version " +
@@ -115,9 +145,9 @@ std::string parseManifest(const char *text, Manifest &manifest) {
              "; compile the model again with the tp-compile of this runtime";
     const json &mesh = root.at("mesh");
     manifest.axisNames = mesh.at("axes").get<std::vector<std::string>>();
-    manifest.axisSizes = mesh.at("sizes").get<std::vector<int64_t>>();
-    manifest.arenaBytes = root.at("arena_bytes").get<int64_t>();
-    manifest.paramBytes = root.at("param_bytes").get<int64_t>();
+    manifest.axisSizes = getIntegers(mesh.at("sizes"));
+    manifest.arenaBytes = getInteger(root.at("arena_bytes"));
+    manifest.paramBytes = getInteger(root.at("param_bytes"));
     manifest.flops = root.value("flops", 0.0);
     manifest.report = root.value("report", std::string());
     if (manifest.axisNames.size() != manifest.axisSizes.size())

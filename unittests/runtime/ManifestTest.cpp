@@ -102,6 +102,12 @@ TEST(ManifestTest, InconsistentManifestsAreErrors) {
               "manifest: mesh axes and sizes differ in length");
   expectError(R"("arena_bytes": 4096,)", "", "manifest: ");
   expectError("{", "", "manifest: malformed JSON");
+  // A float where an integer belongs is refused before it is converted.
+  expectError(R"("offset": 256)", R"("offset": 1e300)",
+              "output 'y': [json.exception.type_error.302] expected an "
+              "integer that fits in 64 bits, got 1e+300");
+  expectError(R"("split": [[1], []])", R"("split": [[1.5], []])",
+              "expected an integer that fits in 64 bits, got 1.5");
   expectError(R"("version": 1)", R"("version": 2)",
               "manifest: version 2, but this runtime reads version 1; "
               "compile the model again");

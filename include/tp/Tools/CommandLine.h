@@ -23,9 +23,8 @@ inline std::string findRepeatedOption(
     llvm::cl::SubCommand &subCommand = llvm::cl::SubCommand::getTopLevel()) {
   for (const auto &entry : llvm::cl::getRegisteredOptions(subCommand)) {
     const llvm::cl::Option *option = entry.second;
-    bool singleValued =
-        option->getNumOccurrencesFlag() == llvm::cl::Optional ||
-        option->getNumOccurrencesFlag() == llvm::cl::Required;
+    bool singleValued = option->getNumOccurrencesFlag() == llvm::cl::Optional ||
+                        option->getNumOccurrencesFlag() == llvm::cl::Required;
     if (singleValued && option->getNumOccurrences() > 1)
       return ((option->ArgStr.size() == 1 ? "-" : "--") + option->ArgStr +
               " is given " + llvm::Twine(option->getNumOccurrences()) +
