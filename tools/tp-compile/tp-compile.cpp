@@ -62,6 +62,32 @@ static cl::opt<std::string> tpAxis("tp-axis",
 static cl::opt<bool>
     sequenceParallel("sequence-parallel",
                      cl::desc("shard norms and residuals on the sequence"));
+static cl::OptionCategory trainingCategory(
+    "Training (--train)",
+    "Compile a training step: forward, loss, backward, optimizer update");
+static cl::opt<bool>
+    train("train",
+          cl::desc("compile a training step instead of the forward pass"),
+          cl::cat(trainingCategory));
+static cl::opt<std::string>
+    loss("loss", cl::desc("the loss of the model's output: sum or cross_entropy"),
+         cl::init("sum"), cl::cat(trainingCategory));
+static cl::opt<std::string>
+    optimizer("optimizer", cl::desc("the parameter update: sgd or adamw"),
+              cl::init("adamw"), cl::cat(trainingCategory));
+static cl::opt<double> lr("lr", cl::desc("the learning rate (default 1e-3)"),
+                          cl::init(1e-3), cl::cat(trainingCategory));
+static cl::opt<double> beta1("beta1", cl::desc("AdamW's beta1 (default 0.9)"),
+                             cl::init(0.9), cl::cat(trainingCategory));
+static cl::opt<double> beta2("beta2",
+                             cl::desc("AdamW's beta2 (default 0.999)"),
+                             cl::init(0.999), cl::cat(trainingCategory));
+static cl::opt<double> eps("eps", cl::desc("AdamW's eps (default 1e-8)"),
+                           cl::init(1e-8), cl::cat(trainingCategory));
+static cl::opt<double> weightDecay(
+    "weight-decay",
+    cl::desc("the weight decay (default 0.01 for adamw, 0 for sgd)"),
+    cl::init(-1), cl::cat(trainingCategory));
 static cl::opt<Target>
     target("target", cl::desc("what the executable runs on"),
            cl::init(Target::CPU),
@@ -142,7 +168,9 @@ int main(int argc, char **argv) {
       argc, argv,
       "tp-compile: a model (tp dialect) and a plan to a sharded executable\n\n"
       "  tp-compile model.mlir --mesh tp:2 --plan plan.json -o ff\n"
-      "  mpirun -np 2 ./ff --weights w.safetensors --output y.npy\n");
+      "  mpirun -np 2 ./ff --weights w.safetensors --output y.npy\n"
+      "  tp-compile model.mlir --mesh tp:2 --plan plan.json --train -o ff-train\n"
+      "  mpirun -np 2 ./ff-train --weights w.safetensors --steps 10\n");
   std::string repeated = tp::findRepeatedOption();
   if (!repeated.empty()) {
     llvm::errs() << "tp-compile: error: " << repeated << "\n";
@@ -175,6 +203,24 @@ int main(int argc, char **argv) {
     return 1;
 
   PassManager pm(&context);
+  if (train) {
+    tp::AutodiffOptions autodiff;
+    autodiff.loss = loss;
+    autodiff.optimizer = optimizer;
+    autodiff.lr = lr;
+    autodiff.beta1 = beta1;
+    autodiff.beta2 = beta2;
+    autodiff.eps = eps;
+    autodiff.weightDecay = weightDecay;
+    pm.addPass(tp::createAutodiff(autodiff));
+  } else {
+    const cl::Option *trainingOptions[] = {&loss,  &optimizer, &lr,
+                                           &beta1, &beta2,     &eps,
+                                           &weightDecay};
+    for (const cl::Option *option : trainingOptions)
+      if (option->getNumOccurrences())
+        return fail("--" + option->ArgStr + " is an option of --train");
+  }
   tp::ParallelizeOptions options;
   options.mesh = meshSpec;
   options.plan = planFile;

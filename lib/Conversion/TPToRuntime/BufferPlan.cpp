@@ -122,10 +122,16 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
     return a.begin < b.begin;
   });
 
-  // Parameters: one shard after another.
+  // Parameters: one shard after another. The reads of a parameter in one
+  // layout share its shard, so that an update in place reaches all of them.
+  DenseMap<std::pair<Attribute, Attribute>, int64_t> shards;
   for (auto get : function.getOps<GetParameterOp>()) {
-    plan.slots[get.getResult()] = {true, plan.parameterBytes};
-    plan.parameterBytes += getAlignedBytes(get.getResult());
+    auto [shard, first] = shards.try_emplace(
+        {get.getNameAttr().getAttr(), get.getLayoutAttr()},
+        plan.parameterBytes);
+    plan.slots[get.getResult()] = {true, shard->second};
+    if (first)
+      plan.parameterBytes += getAlignedBytes(get.getResult());
   }
 
   // Activations: in order of definition, each at the lowest offset that does

@@ -98,9 +98,19 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
   };
 
   json::Array parameters, inputs, outputs;
-  for (auto get : function.getOps<GetParameterOp>())
-    parameters.push_back(
-        describe(get.getName().str(), get.getResult(), get.getLayoutAttr()));
+  ModuleOp module = function->getParentOfType<ModuleOp>();
+  DenseSet<int64_t> listed;
+  for (auto get : function.getOps<GetParameterOp>()) {
+    // Reads that share a shard (BufferPlan) load it once.
+    if (!listed.insert(plan.slots.lookup(get.getResult()).offset).second)
+      continue;
+    json::Object entry =
+        describe(get.getName().str(), get.getResult(), get.getLayoutAttr());
+    if (module.lookupSymbol<ParameterOp>(get.getNameAttr())
+            .getOptimizerState())
+      entry["state"] = true;
+    parameters.push_back(std::move(entry));
+  }
   for (BlockArgument argument : function.getArguments()) {
     json::Object entry =
         describe("input" + std::to_string(argument.getArgNumber()), argument,
@@ -141,6 +151,17 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
       {"inputs", std::move(inputs)},
       {"outputs", std::move(outputs)},
       {"report", report}};
+  // A training step says how it trains (tp-autodiff's tp.training).
+  if (auto training = function->getAttrOfType<DictionaryAttr>(kTrainingAttrName)) {
+    json::Object object;
+    for (NamedAttribute entry : training) {
+      if (auto text = dyn_cast<StringAttr>(entry.getValue()))
+        object[entry.getName().getValue()] = text.getValue();
+      else if (auto number = dyn_cast<FloatAttr>(entry.getValue()))
+        object[entry.getName().getValue()] = number.getValueAsDouble();
+    }
+    manifest["training"] = std::move(object);
+  }
   std::string text;
   llvm::raw_string_ostream(text) << json::Value(std::move(manifest));
   return text;

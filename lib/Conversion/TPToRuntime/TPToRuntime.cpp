@@ -70,6 +70,8 @@ private:
   void lowerOp(LinearOp op);
   void lowerOp(MatmulOp op);
   void lowerOp(EmbeddingOp op);
+  void lowerOp(LinearInputGradOp op);
+  void lowerOp(LinearWeightGradOp op);
   // Elementwise, layout and reductions.
   void lowerOp(AddOp op) { lowerBinary<runtime::add>(op); }
   void lowerOp(MulOp op);
@@ -80,6 +82,8 @@ private:
   void lowerOp(ScaleOp op);
   void lowerOp(TransposeOp op);
   void lowerOp(SumOp op);
+  void lowerOp(BroadcastOp op);
+  void lowerOp(FillOp op);
   // Normalization.
   void lowerOp(RMSNormOp op);
   void lowerOp(LayerNormOp op);
@@ -88,6 +92,10 @@ private:
   // Attention.
   void lowerOp(RoPEOp op);
   void lowerOp(AttentionOp op);
+  // Optimizer.
+  LogicalResult checkUpdatedOnce(ParameterUpdateOpInterface update);
+  void lowerOp(SGDOp op);
+  void lowerOp(AdamWOp op);
   // Collectives.
   void lowerOp(AllReduceOp op);
   void lowerOp(AllGatherOp op) {
@@ -155,6 +163,9 @@ private:
   Location loc = UnknownLoc::get(module.getContext());
   Type ptrType, i64Type, i32Type, i8Type, f64Type;
   Value context, arena, params;
+  /// The optimizer step number, fetched once per step where an update needs
+  /// it.
+  Value stepNumber;
   BufferPlan plan;
   llvm::StringMap<LLVM::GlobalOp> strings;
   unsigned numGlobals = 0;
@@ -269,15 +280,19 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
         if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
           if (fused->silu == silu)
             return success(); // runs inside the mul (tprt_silu_mul)
+  if (auto update = dyn_cast<ParameterUpdateOpInterface>(op))
+    if (failed(checkUpdatedOnce(update)))
+      return failure();
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case<LinearOp, MatmulOp, EmbeddingOp, AddOp, MulOp, SiLUOp, SiLUGradOp,
-            ReLUOp, GELUOp, ScaleOp, TransposeOp, SumOp, RMSNormOp, LayerNormOp,
-            SoftmaxOp, CrossEntropyOp, RoPEOp, AttentionOp, AllReduceOp,
-            AllGatherOp, ReduceScatterOp, AllToAllOp, LocalSliceOp>(
-          [&](auto op) {
-            lowerOp(op);
-            return success();
-          })
+      .Case<LinearOp, MatmulOp, EmbeddingOp, LinearInputGradOp,
+            LinearWeightGradOp, AddOp, MulOp, SiLUOp, SiLUGradOp, ReLUOp,
+            GELUOp, ScaleOp, TransposeOp, SumOp, BroadcastOp, FillOp, RMSNormOp,
+            LayerNormOp, SoftmaxOp, CrossEntropyOp, RoPEOp, AttentionOp, SGDOp,
+            AdamWOp, AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
+            LocalSliceOp>([&](auto op) {
+        lowerOp(op);
+        return success();
+      })
       .Default([](Operation *op) {
         return op->emitOpError("has no lowering to the runtime");
       });
@@ -344,6 +359,34 @@ void RuntimeEmitter::lowerOp(EmbeddingOp op) {
                               .dim = constant(table[1]),
                               .row_offset = rowOffset,
                               .total_rows = constant(totalRows)});
+}
+
+void RuntimeEmitter::lowerOp(LinearInputGradOp op) {
+  ArrayRef<int64_t> weight = shapeOf(op.getWeight());
+  int64_t m = product(shapeOf(op.getGrad()).drop_back());
+  flops += 2.0 * m * weight[0] * weight[1];
+  emitCall(runtime::linear_input_grad{.layer = layerName(op),
+                                      .dtype = dtypeOf(op.getResult()),
+                                      .dy = pointerTo(op.getGrad()),
+                                      .w = pointerTo(op.getWeight()),
+                                      .dx = pointerTo(op.getResult()),
+                                      .m = constant(m),
+                                      .n = constant(weight[0]),
+                                      .k = constant(weight[1])});
+}
+
+void RuntimeEmitter::lowerOp(LinearWeightGradOp op) {
+  ArrayRef<int64_t> weight = shapeOf(op.getResult());
+  int64_t m = product(shapeOf(op.getGrad()).drop_back());
+  flops += 2.0 * m * weight[0] * weight[1];
+  emitCall(runtime::linear_weight_grad{.layer = layerName(op),
+                                       .dtype = dtypeOf(op.getResult()),
+                                       .dy = pointerTo(op.getGrad()),
+                                       .x = pointerTo(op.getInput()),
+                                       .dw = pointerTo(op.getResult()),
+                                       .m = constant(m),
+                                       .n = constant(weight[0]),
+                                       .k = constant(weight[1])});
 }
 
 //===----------------------------------------------------------------------===//
@@ -432,6 +475,28 @@ void RuntimeEmitter::lowerOp(SumOp op) {
                         .rank = constant(shape.size()),
                         .shape = globalI64Array(shape),
                         .dim_mask = constant(dimMask)});
+}
+
+void RuntimeEmitter::lowerOp(BroadcastOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getResult());
+  int64_t dimMask = 0;
+  for (int64_t dim : op.getDims())
+    dimMask |= int64_t(1) << dim;
+  emitCall(runtime::broadcast{.layer = layerName(op),
+                              .dtype = dtypeOf(op.getResult()),
+                              .x = pointerTo(op.getInput()),
+                              .y = pointerTo(op.getResult()),
+                              .rank = constant(shape.size()),
+                              .shape = globalI64Array(shape),
+                              .dim_mask = constant(dimMask)});
+}
+
+void RuntimeEmitter::lowerOp(FillOp op) {
+  emitCall(runtime::fill{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .y = pointerTo(op.getResult()),
+                         .count = countOf(op.getResult()),
+                         .value = constantF64(op.getValue().convertToDouble())});
 }
 
 //===----------------------------------------------------------------------===//
@@ -529,6 +594,63 @@ void RuntimeEmitter::lowerOp(AttentionOp op) {
                          .head_dim = constant(q[3]),
                          .causal = constantI32(op.getCausal() ? 1 : 0),
                          .scale = constantF64(op.getEffectiveScale())});
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+RuntimeEmitter::checkUpdatedOnce(ParameterUpdateOpInterface update) {
+  // The update writes one shard; a read of the parameter in another layout
+  // has a shard of its own that would keep the old values.
+  auto param = update.getParam().getDefiningOp<GetParameterOp>();
+  for (auto read : function.getOps<GetParameterOp>())
+    if (read.getName() == param.getName() &&
+        read.getLayoutAttr() != param.getLayoutAttr())
+      return update->emitOpError("updates parameter '")
+             << param.getName() << "' in place, but the step also reads it in "
+             << "another layout, whose copy the update would not reach";
+  return success();
+}
+
+void RuntimeEmitter::lowerOp(SGDOp op) {
+  emitCall(runtime::sgd{
+      .layer = globalString(op.getParam()
+                                .getDefiningOp<GetParameterOp>()
+                                .getName()),
+      .dtype = dtypeOf(op.getParam()),
+      .param = pointerTo(op.getParam()),
+      .grad = pointerTo(op.getGrad()),
+      .count = countOf(op.getParam()),
+      .lr = constantF64(op.getLr().convertToDouble()),
+      .weight_decay = constantF64(op.getWeightDecay().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(AdamWOp op) {
+  Value name = globalString(
+      op.getParam().getDefiningOp<GetParameterOp>().getName());
+  if (!stepNumber) {
+    // Fetched at the start of the step, where it dominates every update.
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(builder.getInsertionBlock());
+    stepNumber =
+        emitCall(runtime::step_number{.layer = globalString("adamw")});
+  }
+  emitCall(runtime::adamw{
+      .layer = name,
+      .dtype = dtypeOf(op.getParam()),
+      .param = pointerTo(op.getParam()),
+      .grad = pointerTo(op.getGrad()),
+      .exp_avg = pointerTo(op.getExpAvg()),
+      .exp_avg_sq = pointerTo(op.getExpAvgSq()),
+      .count = countOf(op.getParam()),
+      .step = stepNumber,
+      .lr = constantF64(op.getLr().convertToDouble()),
+      .beta1 = constantF64(op.getBeta1().convertToDouble()),
+      .beta2 = constantF64(op.getBeta2().convertToDouble()),
+      .eps = constantF64(op.getEps().convertToDouble()),
+      .weight_decay = constantF64(op.getWeightDecay().convertToDouble())});
 }
 
 //===----------------------------------------------------------------------===//

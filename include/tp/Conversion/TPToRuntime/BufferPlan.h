@@ -37,7 +37,7 @@ struct BufferPlan {
   };
 
   /// Plans `function`: parameters (tp.get_parameter results) are packed one
-  /// after another; activations are placed first-fit over their live
+  /// after another, one shard per parameter and layout; activations are placed first-fit over their live
   /// intervals, 64-byte aligned. A reshape shares its input's slot. Inputs
   /// stay live for the whole step (the runtime writes them once per step,
   /// before it) and outputs from their definition to its end. An op's

@@ -621,6 +621,167 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
 }
 
 //===----------------------------------------------------------------------===//
+// Training: backward ops and optimizer updates
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearInputGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto grad = cast<RankedTensorType>(adaptor.getGrad().getType());
+  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+  if (weight.getRank() != 2 || grad.getRank() < 1)
+    return emitInferError<LinearInputGradOp>(
+        location, "layer '", adaptor.getLayer(),
+        "': the weight must have rank 2 and the gradient rank 1 or more");
+  SmallVector<int64_t> shape(grad.getShape());
+  shape.back() = weight.getDimSize(1);
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, grad.getElementType()));
+  return success();
+}
+
+LogicalResult LinearInputGradOp::verify() {
+  RankedTensorType grad = getGrad().getType();
+  RankedTensorType weight = getWeight().getType();
+  if (failed(verifyLayerName(*this, getLayer())))
+    return failure();
+  if (grad.getShape().back() != weight.getDimSize(0))
+    return emitOpError("layer '")
+           << getLayer() << "': the gradient has " << grad.getShape().back()
+           << " features but " << describeWeight(getWeight()) << " has "
+           << weight.getDimSize(0) << " output features";
+  if (grad.getElementType() != weight.getElementType())
+    return emitOpError("layer '")
+           << getLayer() << "': the gradient has element type "
+           << grad.getElementType() << " but " << describeWeight(getWeight())
+           << " has " << weight.getElementType();
+  return success();
+}
+
+LogicalResult LinearWeightGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto grad = cast<RankedTensorType>(adaptor.getGrad().getType());
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  if (grad.getRank() < 1 || grad.getRank() != input.getRank() ||
+      grad.getShape().drop_back() != input.getShape().drop_back())
+    return emitInferError<LinearWeightGradOp>(
+        location, "layer '", adaptor.getLayer(), "': the gradient ",
+        formatShape(grad.getShape()), " and the input ",
+        formatShape(input.getShape()),
+        " must have rank 1 or more and the same leading dims");
+  inferredReturnTypes.push_back(RankedTensorType::get(
+      {grad.getShape().back(), input.getShape().back()},
+      grad.getElementType()));
+  return success();
+}
+
+LogicalResult LinearWeightGradOp::verify() {
+  if (failed(verifyLayerName(*this, getLayer())))
+    return failure();
+  if (getGrad().getType().getElementType() !=
+      getInput().getType().getElementType())
+    return emitOpError("layer '")
+           << getLayer() << "': the gradient has element type "
+           << getGrad().getType().getElementType() << " but the input has "
+           << getInput().getType().getElementType();
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType result = getResult().getType();
+  ArrayRef<int64_t> dims = getDims();
+  if (input.getElementType() != result.getElementType())
+    return emitOpError("the result has element type ")
+           << result.getElementType() << " but the input has "
+           << input.getElementType();
+  if (input.getRank() + static_cast<int64_t>(dims.size()) != result.getRank())
+    return emitOpError("broadcasting a tensor of rank ")
+           << input.getRank() << " along " << dims.size()
+           << " new dims gives rank " << input.getRank() + dims.size()
+           << ", not " << result.getRank();
+  SmallVector<int64_t> kept;
+  for (auto [index, dim] : llvm::enumerate(dims)) {
+    if (failed(verifyDimInRange(*this, "broadcast dim", dim, result.getRank())))
+      return failure();
+    if (index > 0 && dim <= dims[index - 1])
+      return emitOpError("broadcast dims must be ascending, each once");
+  }
+  for (int64_t dim = 0; dim < result.getRank(); ++dim)
+    if (!llvm::is_contained(dims, dim))
+      kept.push_back(result.getDimSize(dim));
+  if (ArrayRef<int64_t>(kept) != input.getShape())
+    return emitOpError("the result's dims but the broadcast ones are ")
+           << formatShape(kept) << ", not the input's "
+           << formatShape(input.getShape());
+  return success();
+}
+
+/// Checks that an optimizer update's `operand` (named `what`) is a value
+/// tp.get_parameter read, of a parameter marked optimizer_state or not as
+/// `state` says: the update writes that parameter's storage.
+static LogicalResult verifyUpdated(Operation *op, Value operand, StringRef what,
+                                   bool state) {
+  auto get = operand.getDefiningOp<GetParameterOp>();
+  if (!get)
+    return op->emitOpError("writes its ")
+           << what << " in place, so it must be a value tp.get_parameter "
+           << "reads";
+  auto param = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
+      op, get.getNameAttr());
+  if (param && param.getOptimizerState() != state)
+    return op->emitOpError("its ")
+           << what << " '" << get.getName() << "' "
+           << (state ? "is not" : "is") << " a parameter marked "
+           << "optimizer_state";
+  return success();
+}
+
+/// The checks both optimizer updates share: what they write, the types and
+/// the learning rate and weight decay.
+static LogicalResult verifyUpdate(ParameterUpdateOpInterface update,
+                                  double lr, double weightDecay) {
+  Operation *op = update;
+  if (failed(verifyUpdated(op, update.getParam(), "parameter",
+                           /*state=*/false)))
+    return failure();
+  for (Value operand : op->getOperands())
+    if (operand.getType() != update.getParam().getType())
+      return op->emitOpError("operands must all have the parameter's type ")
+             << update.getParam().getType() << ", got " << operand.getType();
+  if (!(lr > 0.0))
+    return op->emitOpError("the learning rate must be positive, got ") << lr;
+  if (!(weightDecay >= 0.0))
+    return op->emitOpError("the weight decay must not be negative, got ")
+           << weightDecay;
+  return success();
+}
+
+LogicalResult SGDOp::verify() {
+  return verifyUpdate(*this, getLr().convertToDouble(),
+                      getWeightDecay().convertToDouble());
+}
+
+LogicalResult AdamWOp::verify() {
+  if (failed(verifyUpdate(*this, getLr().convertToDouble(),
+                          getWeightDecay().convertToDouble())) ||
+      failed(verifyUpdated(*this, getExpAvg(), "exp_avg", /*state=*/true)) ||
+      failed(verifyUpdated(*this, getExpAvgSq(), "exp_avg_sq",
+                           /*state=*/true)))
+    return failure();
+  for (auto [name, beta] : {std::pair{"beta1", getBeta1()},
+                            std::pair{"beta2", getBeta2()}})
+    if (!(beta.convertToDouble() >= 0.0 && beta.convertToDouble() < 1.0))
+      return emitOpError(name)
+             << " must be in [0, 1), got " << beta.convertToDouble();
+  if (!(getEps().convertToDouble() > 0.0))
+    return emitOpError("eps must be positive, got ")
+           << getEps().convertToDouble();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // AnnotateOp
 //===----------------------------------------------------------------------===//
 

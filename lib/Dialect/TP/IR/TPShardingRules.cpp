@@ -305,3 +305,77 @@ ShardingRule CrossEntropyOp::getShardingRule() {
   rule.resultDims.push_back({});
   return rule;
 }
+
+//===----------------------------------------------------------------------===//
+// Training ops
+//===----------------------------------------------------------------------===//
+
+ShardingRule LinearInputGradOp::getShardingRule() {
+  // dx[..., in] = sum over out of dy[..., out] W[out, in]: split output
+  // features (a column-wise layer) give partial sums of dx.
+  ShardingRule rule;
+  ArrayRef<int64_t> weight = shapeOf(getWeight());
+  auto leading =
+      addDims(rule, shapeOf(getGrad()).drop_back(), FactorKind::Parallel);
+  DimFactors out = {rule.addFactor(weight[0], FactorKind::Reduction)};
+  DimFactors in = {rule.addFactor(weight[1], FactorKind::Parallel)};
+  rule.operandDims.push_back(concat(leading, {out}));
+  rule.operandDims.push_back({out, in});
+  rule.resultDims.push_back(concat(leading, {in}));
+  rule.partialFlow = PartialFlow::OneOperand;
+  rule.linearOperands = {0};
+  return rule;
+}
+
+ShardingRule LinearWeightGradOp::getShardingRule() {
+  // dW[out, in] = sum over the leading positions of dy[.., out] x[.., in]:
+  // split positions (data parallelism) give partial sums of dW.
+  ShardingRule rule;
+  ArrayRef<int64_t> grad = shapeOf(getGrad());
+  auto leading = addDims(rule, grad.drop_back(), FactorKind::Reduction);
+  DimFactors out = {rule.addFactor(grad.back(), FactorKind::Parallel)};
+  DimFactors in = {
+      rule.addFactor(shapeOf(getInput()).back(), FactorKind::Parallel)};
+  rule.operandDims.push_back(concat(leading, {out}));
+  rule.operandDims.push_back(concat(leading, {in}));
+  rule.resultDims.push_back({out, in});
+  rule.partialFlow = PartialFlow::OneOperand;
+  rule.linearOperands = {0, 1};
+  return rule;
+}
+
+ShardingRule BroadcastOp::getShardingRule() {
+  ShardingRule rule;
+  SmallVector<DimFactors> dims, kept;
+  for (auto [dim, size] : llvm::enumerate(shapeOf(getResult()))) {
+    dims.push_back({rule.addFactor(size, FactorKind::Parallel)});
+    if (!llvm::is_contained(getDims(), static_cast<int64_t>(dim)))
+      kept.push_back(dims.back());
+  }
+  rule.operandDims.push_back(kept);
+  rule.resultDims.push_back(dims);
+  rule.partialFlow = PartialFlow::OneOperand;
+  rule.linearOperands = {0};
+  return rule;
+}
+
+ShardingRule FillOp::getShardingRule() {
+  // Every rank can fill any block of the result.
+  ShardingRule rule;
+  rule.resultDims.push_back(
+      addDims(rule, shapeOf(getResult()), FactorKind::Parallel));
+  return rule;
+}
+
+/// An optimizer update is elementwise over the parameter, its gradient and
+/// its state, all of the parameter's shape; it has no results.
+static ShardingRule getUpdateRule(ParameterUpdateOpInterface update) {
+  ShardingRule rule;
+  SmallVector<DimFactors> dims =
+      addDims(rule, shapeOf(update.getParam()), FactorKind::Parallel);
+  rule.operandDims.assign(update->getNumOperands(), dims);
+  return rule;
+}
+
+ShardingRule SGDOp::getShardingRule() { return getUpdateRule(*this); }
+ShardingRule AdamWOp::getShardingRule() { return getUpdateRule(*this); }

@@ -471,9 +471,8 @@ void ApplyPlanPass::runOnOperation() {
 
   // A layer applied twice is one module path on several ops.
   llvm::MapVector<StringRef, SmallVector<Operation *>> layers;
-  model->walk([&](Operation *op) {
-    if (std::optional<StringRef> name = getLayerName(op))
-      layers[*name].push_back(op);
+  model->walk([&](LayerOpInterface layer) {
+    layers[layer.getLayer()].push_back(layer);
   });
 
   SmallVector<StringRef> layerNames =

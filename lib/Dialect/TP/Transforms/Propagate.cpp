@@ -259,6 +259,13 @@ LogicalResult LayoutPropagation::visit(Operation *op) {
     layouts[annotate.getResult()] = pinned;
     return success();
   }
+  if (auto update = dyn_cast<ParameterUpdateOpInterface>(op)) {
+    // An update writes its operands' storage in place: every operand takes
+    // the parameter's layout, and the gradient is redistributed to it.
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      needOf(op, i) = layouts[update.getParam()];
+    return success();
+  }
   if (auto ruleOp = dyn_cast<ShardingRuleOpInterface>(op))
     return visitWithRule(op, ruleOp);
   // An op without a rule is computed where all its data is.
@@ -282,6 +289,14 @@ LogicalResult LayoutPropagation::visitParameter(GetParameterOp op) {
       return a->getOperandNumber() < b->getOperandNumber();
     return a->getOwner()->isBeforeInBlock(b->getOwner());
   });
+  // Optimizer state is laid out as its parameter, which the update reads
+  // before it (tp-autodiff reads the state at the update).
+  for (OpOperand *use : uses)
+    if (auto update = dyn_cast<ParameterUpdateOpInterface>(use->getOwner()))
+      if (update.getParam() != op.getResult()) {
+        placements = Placements(layouts.lookup(update.getParam()));
+        return success();
+      }
   for (unsigned axis = 0; axis < numAxes; ++axis) {
     if (!isTPAxis(axis))
       continue;

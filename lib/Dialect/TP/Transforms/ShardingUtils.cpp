@@ -84,6 +84,8 @@ LayoutAttr mlir::tp::getOperandLayout(Operation *user, unsigned operandIndex) {
 std::optional<StringRef> mlir::tp::getLayerName(Operation *op) {
   if (auto layer = dyn_cast<LayerOpInterface>(op))
     return layer.getLayer();
+  if (auto gradient = dyn_cast<LayerGradientOpInterface>(op))
+    return gradient.getLayer();
   return std::nullopt;
 }
 
@@ -91,6 +93,10 @@ std::string mlir::tp::describeProducer(Value value) {
   if (auto argument = dyn_cast<BlockArgument>(value))
     return "input #" + std::to_string(argument.getArgNumber());
   Operation *producer = value.getDefiningOp();
+  if (auto gradient = dyn_cast<LayerGradientOpInterface>(producer))
+    return (producer->getName().stripDialect() + " of layer '" +
+            gradient.getLayer() + "'")
+        .str();
   if (std::optional<StringRef> layer = getLayerName(producer))
     return "layer '" + layer->str() + "'";
   if (auto get = dyn_cast<GetParameterOp>(producer))

@@ -17,6 +17,16 @@
 #include "tp/Dialect/TP/IR/TPAttrs.h"
 #include "tp/Dialect/TP/IR/TPDialect.h"
 #include "tp/Dialect/TP/Interfaces/ShardingRuleInterface.h"
+#include "tp/Dialect/TP/Interfaces/TrainingInterfaces.h"
+
+namespace mlir::tp {
+/// The memory of the parameters and optimizer state, which tp.get_parameter
+/// reads and optimizer updates write in place.
+struct ParameterStorageResource
+    : public SideEffects::Resource::Base<ParameterStorageResource> {
+  StringRef getName() final { return "tp::ParameterStorage"; }
+};
+} // namespace mlir::tp
 
 #define GET_OP_CLASSES
 #include "tp/Dialect/TP/IR/TPOps.h.inc"

@@ -12,9 +12,14 @@
 include "tp/Dialect/TP/IR/TPBase.td"
 include "tp/Dialect/TP/IR/TPAttrs.td"
 include "tp/Dialect/TP/Interfaces/ShardingRuleInterface.td"
+include "tp/Dialect/TP/Interfaces/TrainingInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+
+// The storage of the parameters (and optimizer state): tp.get_parameter reads
+// it, optimizer updates write it in place.
+def TP_ParameterStorage : Resource<"::mlir::tp::ParameterStorageResource">;
 
 //===----------------------------------------------------------------------===//
 // Mesh and parameters
@@ -65,6 +70,10 @@ def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
     so that a checkpoint can be checked against the model before any compute.
     Ops read the weight with `tp.get_parameter`.
 
+    A parameter marked `optimizer_state` is not a weight of the model but
+    state a training step keeps beside one (AdamW's moments): it starts at
+    zero and is saved and resumed with the weights.
+
     Constraints:
     - the type is a statically shaped tensor of floating-point values.
 
@@ -72,11 +81,14 @@ def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
 
     ```mlir
     tp.parameter @"w1.weight" : tensor<8192x8192xf32>
+    tp.parameter @"optimizer.w1.weight.exp_avg" : tensor<8192x8192xf32>
+        {optimizer_state}
     ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name,
-    TypeAttrOf<TP_FloatTensor>:$type
+    TypeAttrOf<TP_FloatTensor>:$type,
+    UnitAttr:$optimizer_state
   );
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let extraClassDeclaration = [{
@@ -87,7 +99,8 @@ def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
 }
 
 def TP_GetParameterOp : TP_Op<"get_parameter",
-    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    [MemoryEffects<[MemRead<TP_ParameterStorage>]>,
+     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Reads a named model weight, or this rank's slice of it";
   let description = [{
     Yields the value of the weight declared by `tp.parameter`. In the global
@@ -124,7 +137,7 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
 //===----------------------------------------------------------------------===//
 
 def TP_LinearOp : TP_Op<"linear",
-    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Linear: y = x W^T + b";
@@ -294,7 +307,7 @@ def TP_LayerNormOp : TP_Op<"layer_norm",
 //===----------------------------------------------------------------------===//
 
 class TP_BinaryOp<string mnemonic, string what> : TP_Op<mnemonic,
-    [Pure, Commutative, AllTypesMatch<["lhs", "rhs", "result"]>,
+    [Pure, Commutative, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>, AllTypesMatch<["lhs", "rhs", "result"]>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Elementwise " # what;
   let description = [{
@@ -337,7 +350,8 @@ class TP_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def TP_SiLUOp : TP_UnaryOp<"silu", "silu(x) = x * sigmoid(x)">;
+def TP_SiLUOp : TP_UnaryOp<"silu", "silu(x) = x * sigmoid(x)",
+                           [DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>]>;
 def TP_ReLUOp : TP_UnaryOp<"relu", "relu(x) = max(x, 0)">;
 
 def TP_SiLUGradOp : TP_Op<"silu_grad", [Pure,
@@ -382,6 +396,7 @@ def TP_GELUOp : TP_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>,
 }
 
 def TP_ScaleOp : TP_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Multiplies every element by a constant";
   let description = [{
@@ -403,7 +418,7 @@ def TP_ScaleOp : TP_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>,
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def TP_ReshapeOp : TP_Op<"reshape", [Pure,
+def TP_ReshapeOp : TP_Op<"reshape", [Pure, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Reshapes a row-major tensor";
   let description = [{
@@ -428,7 +443,7 @@ def TP_ReshapeOp : TP_Op<"reshape", [Pure,
 }
 
 def TP_TransposeOp : TP_Op<"transpose",
-    [Pure, InferTypeOpAdaptor,
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Permutes the dims of a tensor";
   let description = [{
@@ -454,7 +469,7 @@ def TP_TransposeOp : TP_Op<"transpose",
 //===----------------------------------------------------------------------===//
 
 def TP_MatmulOp : TP_Op<"matmul",
-    [Pure, InferTypeOpAdaptor,
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Batched matrix product";
   let description = [{
@@ -591,7 +606,7 @@ def TP_AttentionOp : TP_Op<"attention",
 //===----------------------------------------------------------------------===//
 
 def TP_SumOp : TP_Op<"sum",
-    [Pure, InferTypeOpAdaptor,
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Sum over some dims, or all of them";
   let description = [{
@@ -647,10 +662,196 @@ def TP_CrossEntropyOp : TP_Op<"cross_entropy",
 }
 
 //===----------------------------------------------------------------------===//
+// Training: backward ops and optimizer updates
+//===----------------------------------------------------------------------===//
+
+def TP_LinearInputGradOp : TP_Op<"linear_input_grad",
+    [Pure, InferTypeOpAdaptor, TP_LayerGradientOpInterface,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of a linear layer for its input: dx = dy W";
+  let description = [{
+    Given the gradient `dy` of a `tp.linear`'s result (`[..., out_features]`)
+    and its weight `[out_features, in_features]`, yields the gradient of its
+    input, `[..., in_features]`. Where the layer's output features are split
+    (column-wise), each rank holds part of the sum over them: the result is
+    a partial sum, reduced once where a replicated value needs it.
+
+    Constraints:
+    - the layer name is not empty;
+    - the weight has rank 2 and the gradient rank 1 or more;
+    - the gradient's last dim equals the weight's out_features (dim 0);
+    - both have the same element type.
+
+    Example:
+
+    ```mlir
+    %dx = tp.linear_input_grad "w1" %dy, %w1
+        : tensor<8x8192xf32>, tensor<8192x8192xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$layer, TP_FloatTensor:$grad,
+                       TP_FloatTensor:$weight);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $grad `,` $weight attr-dict `:` type($grad) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_LinearWeightGradOp : TP_Op<"linear_weight_grad",
+    [Pure, InferTypeOpAdaptor, TP_LayerGradientOpInterface,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of a linear layer for its weight: dW = dy^T x";
+  let description = [{
+    Given the gradient `dy` of a `tp.linear`'s result (`[..., out_features]`)
+    and its input (`[..., in_features]`), yields the gradient of its weight,
+    `[out_features, in_features]`, summed over every leading (batch,
+    sequence) position. Where those positions are split (data parallelism),
+    each rank holds part of the sum.
+
+    Constraints:
+    - the layer name is not empty;
+    - gradient and input have rank 1 or more and the same leading dims;
+    - both have the same element type.
+
+    Example:
+
+    ```mlir
+    %dw = tp.linear_weight_grad "w1" %dy, %x
+        : tensor<8x8192xf32>, tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$layer, TP_FloatTensor:$grad,
+                       TP_FloatTensor:$input);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $grad `,` $input attr-dict `:` type($grad) `,` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_BroadcastOp : TP_Op<"broadcast", [Pure,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "Repeats a tensor along new dims (the backward of tp.sum)";
+  let description = [{
+    Inserts the result dims listed in `dims` and repeats the input along
+    them: `result[i] = input[i without dims]`. It is `tp.sum`'s backward:
+    the gradient of a sum reaches every summed element.
+
+    Constraints:
+    - `dims` are in `[0, result rank)`, ascending, each once;
+    - the result's other dims are the input's dims, in order;
+    - input and result have the same element type.
+
+    Example:
+
+    ```mlir
+    %g = tp.broadcast %dloss dims [0, 1] : tensor<f32> -> tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `dims` $dims attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_FillOp : TP_Op<"fill", [Pure,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "A tensor with every element set to one value";
+  let description = [{
+    Yields a tensor of the result type whose elements are all `value`: the
+    1 that seeds the backward pass of a training step, `d loss / d loss`.
+
+    Example:
+
+    ```mlir
+    %one = tp.fill 1.000000e+00 : tensor<f32>
+    ```
+  }];
+  let arguments = (ins F64Attr:$value);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$value attr-dict `:` type($result)";
+}
+
+// What the two optimizer updates share: they write the parameter and the
+// state they are given in place, which therefore must be what
+// tp.get_parameter read, all of one type.
+class TP_UpdateOp<string mnemonic, list<string> operands> : TP_Op<mnemonic,
+    [MemoryEffects<[MemRead<TP_ParameterStorage>,
+                    MemWrite<TP_ParameterStorage>]>,
+     AllTypesMatch<operands>, TP_ParameterUpdateOpInterface,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let hasVerifier = 1;
+}
+
+def TP_SGDOp : TP_UpdateOp<"sgd", ["param", "grad"]> {
+  let summary = "Updates a parameter in place by SGD";
+  let description = [{
+    `param -= lr * (grad + weight_decay * param)`, as `torch.optim.SGD`
+    without momentum.
+
+    Constraints:
+    - the parameter is a value read by `tp.get_parameter`;
+    - parameter and gradient have the same type;
+    - lr is positive and weight_decay is not negative.
+
+    Example:
+
+    ```mlir
+    tp.sgd %w, %dw lr 1.0e-03 weight_decay 0.0 : tensor<8192x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$param, TP_FloatTensor:$grad,
+                       F64Attr:$lr, F64Attr:$weight_decay);
+  let assemblyFormat = [{
+    $param `,` $grad `lr` $lr `weight_decay` $weight_decay attr-dict
+    `:` type($param)
+  }];
+}
+
+def TP_AdamWOp : TP_UpdateOp<"adamw",
+    ["param", "grad", "exp_avg", "exp_avg_sq"]> {
+  let summary = "Updates a parameter and its moments in place by AdamW";
+  let description = [{
+    One step of `torch.optim.AdamW` (the step number comes from the
+    runtime): the parameter decays by `lr * weight_decay`, the moments
+    `exp_avg` and `exp_avg_sq` (parameters marked `optimizer_state`) move
+    towards the gradient and its square, and the parameter moves by the
+    bias-corrected ratio of the two.
+
+    Constraints:
+    - the parameter and both moments are values read by `tp.get_parameter`,
+      the moments of parameters marked `optimizer_state`;
+    - parameter, gradient and moments have the same type;
+    - lr and eps are positive, the betas are in [0, 1), weight_decay is not
+      negative.
+
+    Example:
+
+    ```mlir
+    tp.adamw %w, %dw, %m, %v lr 1.0e-03 betas(9.0e-01, 9.99e-01)
+        eps 1.0e-08 weight_decay 1.0e-02 : tensor<8192x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$param, TP_FloatTensor:$grad,
+                       TP_FloatTensor:$exp_avg, TP_FloatTensor:$exp_avg_sq,
+                       F64Attr:$lr, F64Attr:$beta1, F64Attr:$beta2,
+                       F64Attr:$eps, F64Attr:$weight_decay);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `lr` $lr
+    `betas` `(` $beta1 `,` $beta2 `)` `eps` $eps `weight_decay` $weight_decay
+    attr-dict `:` type($param)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Layouts and collectives
 //===----------------------------------------------------------------------===//
 
 def TP_AnnotateOp : TP_Op<"annotate", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Pins a value to a layout";
   let description = [{

@@ -11,6 +11,53 @@
 
 include "mlir/Pass/PassBase.td"
 
+def Autodiff : Pass<"tp-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Turns a forward function into a training step";
+  let description = [{
+    Differentiates the global, unsharded model in reverse mode and builds one
+    training step from it, `@train_step`, which replaces `@forward`:
+
+    1. the forward, then the loss of its one result: `sum` (the seed's
+       `output.sum()`) or `cross_entropy` against labels, a new last
+       argument of the step (`i64`, the result's shape without its last
+       dim);
+    2. the backward: starting from `d loss / d loss = 1` (`tp.fill`), each op
+       the loss depends on through a parameter builds its operands' gradients
+       by its own derivative rule (DifferentiableOpInterface); gradients of
+       a value used twice are added. No gradient is built for the inputs;
+    3. the update of every parameter with a gradient, in place, by `sgd` or
+       `adamw` (PyTorch's formulas and defaults); AdamW's moments are new
+       parameters `optimizer.<name>.exp_avg` and `.exp_avg_sq` marked
+       `optimizer_state`.
+
+    The step returns the loss. The sharding passes then shard forward,
+    backward and update together, so the backward's collectives follow from
+    the layouts.
+
+    Errors: a model whose function does not return one float tensor, an op
+    on the way from a parameter to the loss with no derivative rule, a model
+    with no parameter the loss depends on.
+  }];
+  let dependentDialects = ["::mlir::tp::TPDialect"];
+  let options = [
+    Option<"loss", "loss", "std::string", /*default=*/"\"sum\"",
+           "the loss of the forward's result: sum or cross_entropy">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
+           "the parameter update: sgd or adamw">,
+    Option<"lr", "lr", "double", /*default=*/"1e-3", "the learning rate">,
+    Option<"beta1", "beta1", "double", /*default=*/"0.9", "AdamW's beta1">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.999", "AdamW's beta2">,
+    Option<"eps", "eps", "double", /*default=*/"1e-8", "AdamW's eps">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"-1",
+           "the weight decay (default: 0.01 for adamw, 0 for sgd, as "
+           "PyTorch's)">
+  ];
+  let statistics = [
+    Statistic<"numGradientOps", "gradients", "gradient terms the backward builds">,
+    Statistic<"numUpdates", "updates", "parameters updated">
+  ];
+}
+
 def ApplyPlan : Pass<"tp-apply-plan", "::mlir::ModuleOp"> {
   let summary = "Attaches a parallelization plan's styles to the layers it names";
   let description = [{

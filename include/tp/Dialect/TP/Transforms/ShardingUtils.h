@@ -24,6 +24,9 @@ constexpr llvm::StringLiteral kResultLayoutsAttrName = "tp.result_layouts";
 constexpr llvm::StringLiteral kOperandLayoutsAttrName = "tp.operand_layouts";
 /// On a function argument or result: its layout.
 constexpr llvm::StringLiteral kLayoutAttrName = "tp.layout";
+/// On a training step (tp-autodiff): how it trains, a dictionary of the
+/// loss, the optimizer and its hyperparameters, for the manifest.
+constexpr llvm::StringLiteral kTrainingAttrName = "tp.training";
 /// On an inserted collective: why it is there.
 constexpr llvm::StringLiteral kReasonAttrName = "tp.reason";
 
@@ -45,7 +48,8 @@ LayoutAttr getLayout(Value value);
 /// none was assigned.
 LayoutAttr getOperandLayout(Operation *user, unsigned operandIndex);
 
-/// The module path of a layer op (LayerOpInterface); none for other ops.
+/// The module path of a layer op (LayerOpInterface) or of the layer a
+/// backward op belongs to (LayerGradientOpInterface); none for other ops.
 std::optional<StringRef> getLayerName(Operation *op);
 
 /// Names what produced `value` for a user: `layer 'w2'`, `parameter
