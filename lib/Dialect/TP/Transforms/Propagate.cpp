@@ -187,6 +187,19 @@ double LayoutPropagation::getCost(Value operand, Placement need,
                                   unsigned axis) {
   auto type = cast<RankedTensorType>(operand.getType());
   const Placements &current = layouts[operand];
+  // A redistribution an earlier user already needs is made once and shared
+  // (tp-reshard reuses it): the input gradient of a row-wise layer and its
+  // weight gradient read one all-reduced output gradient.
+  if (current[axis] != need)
+    for (Operation *user : operand.getUsers()) {
+      auto needs = operandNeeds.find(user);
+      if (needs == operandNeeds.end())
+        continue;
+      for (OpOperand &use : user->getOpOperands())
+        if (use.get() == operand &&
+            needs->second[use.getOperandNumber()][axis] == need)
+          return 0.0;
+    }
   // Sizes too large for the buffer plan cost the most; tp-report and the
   // lowering reject them.
   double bytes = getNumBytes(type).value_or(

@@ -31,6 +31,8 @@ static std::string describeUser(Operation *user, unsigned index) {
       return why.str();
     return "the layout tp.annotate pins";
   }
+  if (isa<LayerGradientOpInterface>(user))
+    return describeProducer(user->getResult(0));
   if (std::optional<StringRef> layer = getLayerName(user))
     return "layer '" + layer->str() + "'";
   return user->getName().getStringRef().str();
