@@ -168,3 +168,59 @@ MODELS = {
         "forward": lambda w, t: llama(w, t, 2, 8, 4, 500000.0, 1e-5),
     },
 }
+
+
+def feed_forward_grads(w, x):
+    """The FeedForward's loss `output.sum()` and the gradient of every weight,
+    by hand-derived backward formulas (the chain rule written out, not the
+    compiler's rules)."""
+    w1, w2, w3 = w["w1.weight"], w["w2.weight"], w["w3.weight"]
+    h1, h3 = x @ w1.T, x @ w3.T
+    s = 1.0 / (1.0 + np.exp(-h1))
+    a = h1 * s
+    g = a * h3
+    y = g @ w2.T
+    dy = np.ones_like(y)
+    dg = dy @ w2
+    dh1 = dg * h3 * s * (1.0 + h1 * (1.0 - s))
+    dh3 = dg * a
+    return y.sum(), {"w1.weight": dh1.T @ x, "w2.weight": dy.T @ g,
+                     "w3.weight": dh3.T @ x}
+
+
+def train(w, grads_of, steps, optimizer, lr, betas=(0.9, 0.999), eps=1e-8,
+          weight_decay=None):
+    """Runs `steps` steps of torch.optim's SGD (no momentum) or AdamW on the
+    weights `w` (updated in place), with the loss and gradients of
+    `grads_of(w)`; returns the loss of each step and the optimizer state by
+    its checkpoint names (optimizer.<name>.exp_avg, ...)."""
+    if weight_decay is None:
+        weight_decay = 0.01 if optimizer == "adamw" else 0.0
+    state = {}
+    losses = []
+    for step in range(1, steps + 1):
+        loss, grads = grads_of(w)
+        losses.append(loss)
+        for name, grad in grads.items():
+            if optimizer == "sgd":
+                w[name] = w[name] - lr * (grad + weight_decay * w[name])
+                continue
+            m = state.setdefault(f"optimizer.{name}.exp_avg",
+                                 np.zeros_like(grad))
+            v = state.setdefault(f"optimizer.{name}.exp_avg_sq",
+                                 np.zeros_like(grad))
+            w[name] = w[name] * (1.0 - lr * weight_decay)
+            m[...] = betas[0] * m + (1.0 - betas[0]) * grad
+            v[...] = betas[1] * v + (1.0 - betas[1]) * grad * grad
+            step_size = lr / (1.0 - betas[0] ** step)
+            denom = np.sqrt(v) / math.sqrt(1.0 - betas[1] ** step) + eps
+            w[name] = w[name] - step_size * m / denom
+    return losses, state
+
+
+TRAINING = {
+    "feedforward": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (8, 64)).astype(np.float32)],
+        "grads": lambda w, x: feed_forward_grads(w, x),
+    },
+}
