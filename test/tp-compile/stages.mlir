@@ -7,6 +7,7 @@
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json 2>&1 | FileCheck %s --check-prefix=NOOUT
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:3 --plan %examples/llama-layer/plan.json --emit=tp 2>&1 | FileCheck %s --check-prefix=UNEVEN
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --plan %examples/feedforward/plan.json -o %t.x 2>&1 | FileCheck %s --check-prefix=TWICE
+// RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %t.missing.json --emit=tp 2>&1 | FileCheck %s --check-prefix=NOPLAN
 
 // TP: func.func @forward(%{{.*}}: tensor<2x16x256xf32> {tp.layout = #tp.layout<@mesh, [R]>})
 // TP-COUNT-2: tp.all_reduce
@@ -27,6 +28,7 @@
 // OBJ-DAG: U tprt_attention
 
 // NOOUT: tp-compile: error: an object file or executable needs -o <path>
+// NOPLAN: {{^}}tp-compile: error: cannot read plan file '{{.*}}.missing.json': No such file or directory
 // UNEVEN: error: {{.*}}layer 'attention.wq' is colwise over mesh axis 'tp' (3 ranks) but its 256 output features do not divide evenly
 // TWICE: tp-compile: error: --plan is given 2 times; give it once
 // UNEVEN-NOT: see current operation

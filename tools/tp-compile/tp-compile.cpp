@@ -29,6 +29,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
@@ -186,6 +187,16 @@ int main(int argc, char **argv) {
       emitStage == Stage::Object || emitStage == Stage::Executable;
   if (binaryOutput && outputFile == "-")
     return fail("an object file or executable needs -o <path>");
+
+  // Checked here, where the message needs no location: the pass that reads
+  // the plan can only point at the model.
+  if (!planFile.empty()) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> plan =
+        llvm::MemoryBuffer::getFile(planFile);
+    if (!plan)
+      return fail("cannot read plan file '" + planFile +
+                  "': " + plan.getError().message());
+  }
 
   DialectRegistry registry;
   tp::registerAllDialects(registry);
