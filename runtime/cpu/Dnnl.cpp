@@ -24,12 +24,12 @@ namespace {
 struct MatmulKey {
   int32_t dtype;
   int64_t batch, m, n, k;
-  bool transposeB, bias;
+  bool transposeA, transposeB, bias;
 
   bool operator<(const MatmulKey &other) const {
-    return std::tie(dtype, batch, m, n, k, transposeB, bias) <
+    return std::tie(dtype, batch, m, n, k, transposeA, transposeB, bias) <
            std::tie(other.dtype, other.batch, other.m, other.n, other.k,
-                    other.transposeB, other.bias);
+                    other.transposeA, other.transposeB, other.bias);
   }
 };
 
@@ -61,7 +61,8 @@ const Matmul *getMatmul(DnnlState &state, const MatmulKey &key) {
   using dnnl::memory;
   memory::data_type type =
       key.dtype == TPRT_BF16 ? memory::data_type::bf16 : memory::data_type::f16;
-  // Batched products are 3-D; a transposed b is b's last two dims swapped.
+  // Batched products are 3-D; a transposed operand is its last two dims
+  // swapped.
   bool batched = key.batch > 1;
   auto dims = [&](int64_t rows, int64_t cols) {
     return batched ? memory::dims{key.batch, rows, cols}
@@ -72,7 +73,8 @@ const Matmul *getMatmul(DnnlState &state, const MatmulKey &key) {
   memory::format_tag transposed =
       batched ? memory::format_tag::acb : memory::format_tag::ba;
   Matmul matmul;
-  matmul.a = memory::desc(dims(key.m, key.k), type, rowMajor);
+  matmul.a = memory::desc(dims(key.m, key.k), type,
+                          key.transposeA ? transposed : rowMajor);
   matmul.b = memory::desc(dims(key.k, key.n), type,
                           key.transposeB ? transposed : rowMajor);
   matmul.c = memory::desc(dims(key.m, key.n), type, rowMajor);
@@ -98,13 +100,13 @@ const Matmul *getMatmul(DnnlState &state, const MatmulKey &key) {
 bool tprt::dnnlMatmul(tprt_context &ctx, const char *call, const char *layer,
                       int32_t dtype, const void *a, const void *b,
                       const void *bias, void *c, int64_t batch, int64_t m,
-                      int64_t n, int64_t k, bool transposeB) {
+                      int64_t n, int64_t k, bool transposeA, bool transposeB) {
   if (dtype == TPRT_F32)
     return false;
   try {
     DnnlState &state = dnnlState(ctx);
-    const Matmul *matmul =
-        getMatmul(state, {dtype, batch, m, n, k, transposeB, bias != nullptr});
+    const Matmul *matmul = getMatmul(state, {dtype, batch, m, n, k, transposeA,
+                                             transposeB, bias != nullptr});
     if (!matmul)
       return false;
     // oneDNN takes non-const handles; it only reads the inputs.

@@ -17,15 +17,17 @@
 
 namespace tprt {
 
-/// c[i] = a[i] * b[i] (+ bias) for i < batch, row-major: a [m, k], c [m, n],
-/// b [k, n], or [n, k] read transposed when `transposeB` (a linear layer's
-/// weight), bias [n] or null. Returns false, having done nothing, where
-/// oneDNN has no implementation for `dtype` on this CPU; the caller then
-/// computes in f32. The primitive of each shape is made once per context.
+/// c[i] = a[i] * b[i] (+ bias) for i < batch, row-major: a [m, k], or
+/// [k, m] read transposed when `transposeA` (the gradient of a linear's
+/// output, for its weight's), c [m, n], b [k, n], or [n, k] read transposed
+/// when `transposeB` (a linear layer's weight), bias [n] or null. Returns
+/// false, having done nothing, where oneDNN has no implementation for `dtype`
+/// on this CPU; the caller then computes in f32. The primitive of each shape is
+/// made once per context.
 bool dnnlMatmul(tprt_context &ctx, const char *call, const char *layer,
                 int32_t dtype, const void *a, const void *b, const void *bias,
                 void *c, int64_t batch, int64_t m, int64_t n, int64_t k,
-                bool transposeB);
+                bool transposeA, bool transposeB);
 
 } // namespace tprt
 

@@ -1,16 +1,19 @@
 //===- Elementwise.cpp - elementwise, layout and reduction kernels --------===//
 //
 // This file implements the elementwise kernels (add, mul, activations,
-// scale), the layout kernels (copy, transpose) and the dim-mask sum. The
-// elementwise ones are a function of one or two f32 values each, run by one
-// loop the compiler vectorises (16-bit calls run it on f32 copies); the
-// layout kernels go through the strided copy shared with the loaders.
+// scale, fill), the layout kernels (copy, transpose, broadcast) and the
+// dim-mask sum. The elementwise ones are a function of one or two f32 values
+// each, run by one loop the compiler vectorises (16-bit calls run it on f32
+// copies); the layout kernels go through the strided copy shared with the
+// loaders.
 //
 //===----------------------------------------------------------------------===//
 
+#include "DType.h"
 #include "Kernels.h"
 #include "Tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -125,7 +128,7 @@ void cpu::transpose(tprt_context *ctx, const char *layer, const void *x,
 void cpu::sum(tprt_context *ctx, const char *layer, int32_t dtype,
               const void *input, void *output, int64_t rank,
               const int64_t *shape, int64_t dim_mask) {
-  checkDimMask(ctx, layer, rank, dim_mask);
+  checkDimMask(ctx, "tprt_sum", layer, "x", rank, dim_mask);
   // The y offset of each x dim: y's row-major stride for kept dims, 0 for
   // summed ones.
   std::vector<int64_t> yStride(rank, 0);
@@ -168,4 +171,43 @@ void cpu::sum(tprt_context *ctx, const char *layer, int32_t dtype,
   }
   for (int64_t i = 0; i < yCount; ++i)
     y[i] = static_cast<float>(total[i]);
+}
+
+void cpu::broadcast(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *x, void *y, int64_t rank, const int64_t *shape,
+                    int64_t dim_mask) {
+  const char *call = "tprt_broadcast";
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
+  checkDimMask(ctx, call, layer, "y", rank, dim_mask);
+  // A copy of elements, whatever the dtype: y walked in order reads x with
+  // stride 0 along the repeated dims.
+  std::vector<int64_t> sizes(shape, shape + rank), xStrides(rank, 0);
+  int64_t stride = elementBytes;
+  for (int64_t d = rank; d-- > 0;) {
+    if (dim_mask >> d & 1)
+      continue;
+    xStrides[d] = stride;
+    stride *= shape[d];
+  }
+  std::vector<int64_t> yStrides = rowMajorStrides(sizes, elementBytes);
+  copyStrided(static_cast<const char *>(x), xStrides.data(),
+              static_cast<char *>(y), yStrides.data(), sizes.data(), rank,
+              elementBytes);
+}
+
+void cpu::fill(tprt_context *ctx, const char *layer, int32_t dtype, void *y,
+               int64_t count, double value) {
+  int64_t elementBytes = dtypeSize(ctx, "tprt_fill", layer, dtype);
+  if (count <= 0)
+    return;
+  // The value rounded to f32 as every kernel's scalars are, then to the
+  // dtype, and repeated.
+  float rounded = static_cast<float>(value);
+  if (elementBytes == sizeof(float)) {
+    std::fill_n(static_cast<float *>(y), count, rounded);
+    return;
+  }
+  uint16_t element;
+  narrow(dtype, &rounded, &element, 1);
+  std::fill_n(static_cast<uint16_t *>(y), count, element);
 }

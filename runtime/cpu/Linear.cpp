@@ -1,12 +1,14 @@
 //===- Linear.cpp - GEMM-based kernels and embedding ----------------------===//
 //
-// This file implements the cpu kernels that are matrix products, each one
-// cblas_sgemm call per matrix for f32 so that the runtime adds nothing to
-// BLAS's own time, and the embedding lookup. bf16 products (and f16 ones on
-// CPUs with f16 instructions) are oneDNN matmuls on the 16-bit operands
-// (Dnnl.h); elsewhere f16 ones run the same sgemm on f32 copies, a linear
-// widening its weight a block of rows at a time, so that a 16-bit model
-// never holds an f32 copy of a whole weight.
+// This file implements the cpu kernels that are matrix products (linear,
+// matmul and the two backwards of linear), each one cblas_sgemm call per
+// matrix for f32 so that the runtime adds nothing to BLAS's own time, and
+// the embedding lookup. bf16 products (and f16 ones on CPUs with f16
+// instructions) are oneDNN matmuls on the 16-bit operands (Dnnl.h);
+// elsewhere f16 ones run the same sgemm on f32 copies, a block of weight
+// rows at a time (widened from the weight, or rounded into the weight's
+// gradient), so that a 16-bit model never holds an f32 copy of a whole
+// weight.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,7 +55,7 @@ void cpu::linear(tprt_context *ctx, const char *layer, int32_t dtype,
   if (rows == 0 || outputs == 0)
     return;
   if (inputs > 0 && dnnlMatmul(*ctx, call, layer, dtype, x, w, bias, y, 1, m, n,
-                               k, /*transposeB=*/true))
+                               k, /*transposeA=*/false, /*transposeB=*/true))
     return;
   F32Scope f32(*ctx, call, layer, dtype);
   const float *x32 = f32.input(x, m * k);
@@ -81,7 +83,7 @@ void cpu::matmul(tprt_context *ctx, const char *layer, int32_t dtype,
   int rows = sizes.m, cols = sizes.n, inner = sizes.k;
   if (batch > 0 && rows > 0 && cols > 0 && inner > 0 &&
       dnnlMatmul(*ctx, call, layer, dtype, a, b, nullptr, c, batch, m, n, k,
-                 /*transposeB=*/false))
+                 /*transposeA=*/false, /*transposeB=*/false))
     return;
   F32Scope f32(*ctx, call, layer, dtype);
   float *c32 = f32.output(c, batch * m * n);
@@ -97,6 +99,85 @@ void cpu::matmul(tprt_context *ctx, const char *layer, int32_t dtype,
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, cols, inner,
                 1.0f, a32 + i * m * k, inner, b32 + i * k * n, cols, 0.0f,
                 c32 + i * m * n, cols);
+}
+
+/// Zeroes `count` elements of `dtype` (every dtype's zero is all-zero bits).
+static void zero(void *y, int64_t count, int64_t elementBytes) {
+  std::memset(y, 0, count * elementBytes);
+}
+
+void cpu::linear_input_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                            const void *dy, const void *w, void *dx, int64_t m,
+                            int64_t n, int64_t k) {
+  const char *call = "tprt_linear_input_grad";
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
+  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
+  if (rows == 0 || inputs == 0)
+    return;
+  if (outputs == 0)
+    return zero(dx, m * k, sizes.elementBytes);
+  // dx[m, k] = dy[m, n] w[n, k]: w as it is stored, not transposed.
+  if (dnnlMatmul(*ctx, call, layer, dtype, dy, w, nullptr, dx, 1, m, k, n,
+                 /*transposeA=*/false, /*transposeB=*/false))
+    return;
+  F32Scope f32(*ctx, call, layer, dtype);
+  const float *dy32 = f32.input(dy, m * n);
+  float *dx32 = f32.output(dx, m * k);
+  if (dtype == TPRT_F32) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, inputs,
+                outputs, 1.0f, dy32, outputs, static_cast<const float *>(w),
+                inputs, 0.0f, dx32, inputs);
+    return;
+  }
+  // A block of weight rows is a block of the sum over n: each block adds its
+  // product to dx (beta = 1 after the first), in f32.
+  float *block = f32.temporary(std::min(n, weightBlockRows) * k);
+  int64_t rowBytes = k * sizes.elementBytes;
+  for (int64_t first = 0; first < n; first += weightBlockRows) {
+    int64_t count = std::min(weightBlockRows, n - first);
+    widen(dtype, static_cast<const char *>(w) + first * rowBytes, block,
+          count * k);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, inputs,
+                static_cast<int>(count), 1.0f, dy32 + first, outputs, block,
+                inputs, first == 0 ? 0.0f : 1.0f, dx32, inputs);
+  }
+}
+
+void cpu::linear_weight_grad(tprt_context *ctx, const char *layer,
+                             int32_t dtype, const void *dy, const void *x,
+                             void *dw, int64_t m, int64_t n, int64_t k) {
+  const char *call = "tprt_linear_weight_grad";
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
+  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
+  if (outputs == 0 || inputs == 0)
+    return;
+  if (rows == 0)
+    return zero(dw, n * k, sizes.elementBytes);
+  // dw[n, k] = dy[m, n]^T x[m, k]: dy read transposed.
+  if (dnnlMatmul(*ctx, call, layer, dtype, dy, x, nullptr, dw, 1, n, k, m,
+                 /*transposeA=*/true, /*transposeB=*/false))
+    return;
+  if (dtype == TPRT_F32) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, outputs, inputs, rows,
+                1.0f, static_cast<const float *>(dy), outputs,
+                static_cast<const float *>(x), inputs, 0.0f,
+                static_cast<float *>(dw), inputs);
+    return;
+  }
+  // The gradient is computed a block of weight rows at a time, each rounded
+  // into dw once complete.
+  F32Scope f32(*ctx, call, layer, dtype);
+  const float *dy32 = f32.input(dy, m * n);
+  const float *x32 = f32.input(x, m * k);
+  float *block = f32.temporary(std::min(n, weightBlockRows) * k);
+  int64_t rowBytes = k * sizes.elementBytes;
+  for (int64_t first = 0; first < n; first += weightBlockRows) {
+    int64_t count = std::min(weightBlockRows, n - first);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                static_cast<int>(count), inputs, rows, 1.0f, dy32 + first,
+                outputs, x32, inputs, 0.0f, block, inputs);
+    narrow(dtype, block, static_cast<char *>(dw) + first * rowBytes, count * k);
+  }
 }
 
 void cpu::embedding(tprt_context *ctx, const char *layer, int32_t dtype,

@@ -9,9 +9,9 @@
 // The kernels, cuda::linear ... on device pointers, are declared with the cpu
 // backend's from tprt_calls.def (Backend.h, included here) and defined by
 // family, as the cpu ones: Linear.cu, Elementwise.cu, Normalization.cu,
-// Attention.cu, Collectives.cpp. Backend.cpp puts them in the table main and
-// the C API use; the tests call them next to the cpu backend's in one
-// binary, to compare them.
+// Attention.cu, Optimizer.cu, Collectives.cpp. Backend.cpp puts them in the
+// table main and the C API use; the tests call them next to the cpu backend's
+// in one binary, to compare them.
 //
 // Every call is issued on the rank's stream and returns without waiting,
 // except where the host needs a result: the MPI fallback of the collectives

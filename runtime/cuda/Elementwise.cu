@@ -2,11 +2,13 @@
 //
 // This file implements the cuda backend's Elementwise family: the
 // elementwise calls (add, mul, activations, scale), one kernel per arity
-// whose op is a switch case, the layout calls (copy, transpose) and the
-// dim-mask sum. Elementwise kernels and copies are grid-stride loops over
-// 64-bit indices; the sum is one block per element of y, reduced in double
-// as the cpu backend does. The strided copy behind tprt_transpose also
-// rearranges the pieces of the collectives (Collectives.cpp).
+// whose op is a switch case, and fill, the layout calls (copy, transpose,
+// broadcast) and the dim-mask sum. Elementwise kernels and copies are
+// grid-stride loops over 64-bit indices; the sum is one block per element of
+// y, reduced in double as the cpu backend does. The strided copy behind
+// tprt_transpose and tprt_broadcast (which reads x with stride 0 along the
+// repeated dims) also rearranges the pieces of the collectives
+// (Collectives.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,6 +112,13 @@ __global__ void sumKernel(const T *x, T *y, SumShape shape) {
     y[blockIdx.x] = fromFloat<T>(static_cast<float>(total));
 }
 
+template <typename T>
+__global__ void fillKernel(T *y, int64_t count, float value) {
+  T rounded = fromFloat<T>(value);
+  for (int64_t i = firstIndex(); i < count; i += gridStride())
+    y[i] = rounded;
+}
+
 /// The box of a strided copy, in units of the copied type.
 struct CopyShape {
   int rank = 0;
@@ -190,6 +199,19 @@ cudaError_t launchSum(cudaStream_t stream, int32_t dtype, const void *x,
     using T = typename decltype(storage)::Type;
     sumKernel<<<unsigned(outputs), kThreads, 0, stream>>>(
         static_cast<const T *>(x), static_cast<T *>(y), sum);
+    return cudaGetLastError();
+  });
+}
+
+/// y[i] = value rounded to the dtype, for i < count.
+cudaError_t launchFill(cudaStream_t stream, int32_t dtype, void *y,
+                       int64_t count, float value) {
+  if (count <= 0)
+    return cudaSuccess;
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    fillKernel<<<gridFor(count), kThreads, 0, stream>>>(static_cast<T *>(y),
+                                                        count, value);
     return cudaGetLastError();
   });
 }
@@ -336,7 +358,7 @@ void sum(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
          void *y, int64_t rank, const int64_t *shape, int64_t dim_mask) {
   const char *call = "tprt_sum";
   dtypeSize(ctx, call, layer, dtype);
-  checkDimMask(ctx, layer, rank, dim_mask);
+  checkDimMask(ctx, "tprt_sum", layer, "x", rank, dim_mask);
   if (rank > kMaxDims)
     fail(ctx,
          callName(call, layer) + ": the cuda backend sums tensors of at most " +
@@ -348,6 +370,41 @@ void sum(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
   checkGrid(ctx, call, layer, "the element count of y", outputs);
   check(ctx, launchSum(state(ctx).stream, dtype, x, y, rank, shape, dim_mask),
         call, layer, "the kernel launch");
+}
+
+void broadcast(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *x, void *y, int64_t rank, const int64_t *shape,
+               int64_t dim_mask) {
+  const char *call = "tprt_broadcast";
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
+  checkDimMask(ctx, call, layer, "y", rank, dim_mask);
+  if (rank >= kMaxDims)
+    fail(ctx, callName(call, layer) +
+                  ": the cuda backend broadcasts to at most " +
+                  std::to_string(kMaxDims - 1) + " dims, not " +
+                  std::to_string(rank));
+  // y walked in order reads x with stride 0 along the repeated dims.
+  int64_t xStrides[kMaxDims], stride = elementBytes;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    bool repeated = dim_mask >> d & 1;
+    xStrides[d] = repeated ? 0 : stride;
+    if (!repeated)
+      stride *= shape[d];
+  }
+  check(ctx,
+        launchStridedCopy(state(ctx).stream, x, xStrides, y, shape, rank,
+                          elementBytes),
+        call, layer, "the kernel launch");
+}
+
+void fill(tprt_context *ctx, const char *layer, int32_t dtype, void *y,
+          int64_t count, double value) {
+  const char *call = "tprt_fill";
+  dtypeSize(ctx, call, layer, dtype);
+  check(
+      ctx,
+      launchFill(state(ctx).stream, dtype, y, count, static_cast<float>(value)),
+      call, layer, "the kernel launch");
 }
 
 } // namespace cuda

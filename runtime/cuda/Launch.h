@@ -1,13 +1,13 @@
 //===- Launch.h - what the cuda backend's kernels share ---------*- C++ -*-===//
 //
 // This file holds the device code that the CUDA kernels of every op family
-// (Linear.cu, Elementwise.cu, Normalization.cu, Attention.cu) share, and
-// the launch helpers around it: the block size, the grid of a grid-stride
-// loop, the storage types and the one place that maps a dtype to one, and
-// the block reduction. Each float kernel is a template on the storage type T
-// (float, __half or __nv_bfloat16): it widens what it loads to f32, computes
-// in f32 (or double where the cpu kernels do) and rounds each result to T
-// once, on its store. Only .cu files include this.
+// (Linear.cu, Elementwise.cu, Normalization.cu, Attention.cu, Optimizer.cu)
+// share, and the launch helpers around it: the block size, the grid of a
+// grid-stride loop, the storage types and the one place that maps a dtype to
+// one, and the block reduction. Each float kernel is a template on the storage
+// type T (float, __half or __nv_bfloat16): it widens what it loads to f32,
+// computes in f32 (or double where the cpu kernels do) and rounds each result
+// to T once, on its store. Only .cu files include this.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,6 +1,7 @@
 //===- Linear.cu - GEMMs and the embedding lookup -------------------------===//
 //
-// This file implements the cuda backend's Linear family: tprt_linear and
+// This file implements the cuda backend's Linear family: tprt_linear, its
+// backwards (tprt_linear_input_grad, tprt_linear_weight_grad) and
 // tprt_matmul through cuBLAS and cuBLASLt, and tprt_embedding with a kernel
 // of its own, which leaves the position of an id out of range in a slot of
 // the state that is read when the step is waited for (checkIndices). Each
@@ -20,7 +21,13 @@
 // with op = transpose: gemm(T, N, n, m, k, w, lda k, x, ldb k, y, ldc n);
 // and c[m, n] = a[m, k] b[k, n] is C^T[n, m] = B^T[n, k] A^T[k, m]:
 // gemm(N, N, n, m, k, b, ldb n, a, lda k, c, ldc n). The bias of a linear,
-// bias[n], is a column vector of Y^T: cuBLASLt's bias along D's rows.
+// bias[n], is a column vector of Y^T: cuBLASLt's bias along D's rows. The
+// backwards of a linear:
+//   dx[m, k] = dy[m, n] w[n, k]     is  DX^T[k, m] = W^T[k, n] DY^T[n, m]:
+//     gemm(N, N, k, m, n, w, lda k, dy, ldb n, dx, ldc k);
+//   dw[n, k] = dy[m, n]^T x[m, k]   is  DW^T[k, n] = X^T[k, m] op(DY^T[n, m])
+//     with op = transpose: gemm(N, T, k, n, m, x, lda k, dy, ldb n, dw,
+//     ldc k).
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,16 +97,16 @@ cudaError_t launchEmbedding(cudaStream_t stream, int32_t dtype,
   });
 }
 
-/// C = op(A) B + beta C, column-major, on `dtype` storage: the GEMM of a
-/// linear.
+/// C = op(A) op(B) + beta C, column-major, on `dtype` storage: the GEMM of
+/// a linear or of its backwards.
 void gemm(tprt_context *ctx, State &s, const char *call, const char *layer,
-          int32_t dtype, cublasOperation_t opA, int m, int n, int k,
-          const void *a, int lda, const void *b, int ldb, float beta, void *c,
-          int ldc) {
+          int32_t dtype, cublasOperation_t opA, cublasOperation_t opB, int m,
+          int n, int k, const void *a, int lda, const void *b, int ldb,
+          float beta, void *c, int ldc) {
   float alpha = 1.0f;
   if (dtype == TPRT_F32) {
     checkBlas(ctx,
-              cublasSgemm(s.blas, opA, CUBLAS_OP_N, m, n, k, &alpha,
+              cublasSgemm(s.blas, opA, opB, m, n, k, &alpha,
                           static_cast<const float *>(a), lda,
                           static_cast<const float *>(b), ldb, &beta,
                           static_cast<float *>(c), ldc),
@@ -108,9 +115,9 @@ void gemm(tprt_context *ctx, State &s, const char *call, const char *layer,
   }
   cudaDataType type = blasType(dtype);
   checkBlas(ctx,
-            cublasGemmEx(s.blas, opA, CUBLAS_OP_N, m, n, k, &alpha, a, type,
-                         lda, b, type, ldb, &beta, c, type, ldc,
-                         CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+            cublasGemmEx(s.blas, opA, opB, m, n, k, &alpha, a, type, lda, b,
+                         type, ldb, &beta, c, type, ldc, CUBLAS_COMPUTE_32F,
+                         CUBLAS_GEMM_DEFAULT),
             call, layer, "cublasGemmEx");
 }
 
@@ -259,8 +266,8 @@ void linear(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
     check(ctx, launchFillRows(s.stream, dtype, bias, y, m, n), call, layer,
           "the bias kernel");
   }
-  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_T, outputs, rows, inputs, w,
-       inputs, x, inputs, bias ? 1.0f : 0.0f, y, outputs);
+  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_T, CUBLAS_OP_N, outputs, rows,
+       inputs, w, inputs, x, inputs, bias ? 1.0f : 0.0f, y, outputs);
 }
 
 void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
@@ -296,6 +303,42 @@ void matmul(tprt_context *ctx, const char *layer, int32_t dtype, const void *a,
                 type, cols, k * n, a, type, inner, m * k, &beta, c, type, cols,
                 m * n, count, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
             call, layer, "cublasGemmStridedBatchedEx");
+}
+
+void linear_input_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                       const void *dy, const void *w, void *dx, int64_t m,
+                       int64_t n, int64_t k) {
+  const char *call = "tprt_linear_input_grad";
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
+  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
+  if (rows == 0 || inputs == 0)
+    return;
+  State &s = state(ctx);
+  if (outputs == 0) {
+    check(ctx, cudaMemsetAsync(dx, 0, m * k * sizes.elementBytes, s.stream),
+          call, layer, "cudaMemsetAsync");
+    return;
+  }
+  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_N, CUBLAS_OP_N, inputs, rows,
+       outputs, w, inputs, dy, outputs, 0.0f, dx, inputs);
+}
+
+void linear_weight_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                        const void *dy, const void *x, void *dw, int64_t m,
+                        int64_t n, int64_t k) {
+  const char *call = "tprt_linear_weight_grad";
+  GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
+  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
+  if (outputs == 0 || inputs == 0)
+    return;
+  State &s = state(ctx);
+  if (rows == 0) {
+    check(ctx, cudaMemsetAsync(dw, 0, n * k * sizes.elementBytes, s.stream),
+          call, layer, "cudaMemsetAsync");
+    return;
+  }
+  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_N, CUBLAS_OP_T, inputs, outputs,
+       rows, x, inputs, dy, outputs, 0.0f, dw, inputs);
 }
 
 void embedding(tprt_context *ctx, const char *layer, int32_t dtype,

@@ -9,6 +9,7 @@
 #include "Tensor.h"
 
 #include <climits>
+#include <cmath>
 #include <limits>
 
 namespace tprt {
@@ -105,12 +106,34 @@ TransposeCopy checkTranspose(const tprt_context *ctx, const char *layer,
   return copy;
 }
 
-void checkDimMask(const tprt_context *ctx, const char *layer, int64_t rank,
-                  int64_t dimMask) {
-  if (dimMask < 0 || dimMask >> rank != 0)
-    fail(ctx, callName("tprt_sum", layer) + ": dim mask " +
-                  std::to_string(dimMask) + " names dims beyond the " +
-                  std::to_string(rank) + " of x");
+void checkDimMask(const tprt_context *ctx, const char *call, const char *layer,
+                  const char *tensor, int64_t rank, int64_t dimMask) {
+  // A mask is an int64_t: bit 63 would make it negative.
+  bool beyond = rank < 0 || dimMask < 0 || (rank < 63 && dimMask >> rank != 0);
+  if (beyond)
+    fail(ctx, callName(call, layer) + ": dim mask " + std::to_string(dimMask) +
+                  " names dims beyond the " + std::to_string(rank) + " of " +
+                  tensor);
+}
+
+AdamWFactors checkAdamW(const tprt_context *ctx, const char *layer,
+                        int64_t step, double lr, double beta1, double beta2,
+                        double eps, double weightDecay) {
+  if (step < 1)
+    fail(ctx, callName("tprt_adamw", layer) + ": step " + std::to_string(step) +
+                  " is not counted from 1");
+  double count = static_cast<double>(step);
+  AdamWFactors factors;
+  factors.decay = static_cast<float>(1 - lr * weightDecay);
+  factors.beta1 = static_cast<float>(beta1);
+  factors.beta2 = static_cast<float>(beta2);
+  factors.oneMinusBeta1 = static_cast<float>(1 - beta1);
+  factors.oneMinusBeta2 = static_cast<float>(1 - beta2);
+  factors.stepSize = static_cast<float>(lr / (1 - std::pow(beta1, count)));
+  factors.correction2Sqrt =
+      static_cast<float>(std::sqrt(1 - std::pow(beta2, count)));
+  factors.eps = static_cast<float>(eps);
+  return factors;
 }
 
 std::vector<int64_t> allToAllPiece(const tprt_context *ctx, const char *layer,

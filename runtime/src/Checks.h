@@ -74,10 +74,25 @@ TransposeCopy checkTranspose(const tprt_context *ctx, const char *layer,
                              int64_t elementBytes, int64_t rank,
                              const int64_t *shape, const int64_t *perm);
 
-/// Fails unless every bit of tprt_sum's `dimMask` names one of x's `rank`
-/// dims.
-void checkDimMask(const tprt_context *ctx, const char *layer, int64_t rank,
-                  int64_t dimMask);
+/// Fails unless every bit of `dimMask` names one of the `rank` dims of
+/// `tensor`: x of tprt_sum, y of tprt_broadcast (`call`).
+void checkDimMask(const tprt_context *ctx, const char *call, const char *layer,
+                  const char *tensor, int64_t rank, int64_t dimMask);
+
+/// The factors of one tprt_adamw update, in f32 as the kernels apply them
+/// to each element in torch.optim.AdamW's order:
+///   p = p * decay - stepSize * m / (sqrt(v) / correction2Sqrt + eps)
+/// with m and v updated from beta1, beta2 and their complements first.
+struct AdamWFactors {
+  float decay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, stepSize,
+      correction2Sqrt, eps;
+};
+
+/// Checks tprt_adamw's step (counted from 1: the bias corrections divide by
+/// 1 - beta^step), and computes its factors in double, rounded once.
+AdamWFactors checkAdamW(const tprt_context *ctx, const char *layer,
+                        int64_t step, double lr, double beta1, double beta2,
+                        double eps, double weightDecay);
 
 /// Checks the arguments of tprt_all_to_all and returns the shape of one
 /// piece (the split dim divided by the group size).

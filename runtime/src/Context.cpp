@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Context.h"
+#include "Manifest.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -56,12 +57,7 @@ std::string formatMesh(const std::vector<std::string> &axisNames,
 }
 
 std::vector<int64_t> meshCoordinates(const tprt_context &ctx, int64_t rank) {
-  std::vector<int64_t> coordinates(ctx.axisSizes.size());
-  for (size_t i = coordinates.size(); i-- > 0;) {
-    coordinates[i] = rank % ctx.axisSizes[i];
-    rank /= ctx.axisSizes[i];
-  }
-  return coordinates;
+  return rankCoordinates(ctx.axisSizes, rank);
 }
 
 std::unique_ptr<tprt_context>

@@ -63,6 +63,10 @@ struct tprt_context {
   /// The f32 copies the cpu backend computes f16 and bf16 calls on
   /// (cpu/Kernels.h), kept between calls for the same reason.
   std::vector<std::vector<float>> f32Copies;
+  /// The number of the optimizer step the program runs now, counted from 1
+  /// (tprt_step_number): set by main before each step of a training
+  /// executable, continuing from a checkpoint's count under --resume.
+  int64_t step = 1;
   /// The backend's device state, created by the backend on first use; null
   /// on the cpu backend.
   std::unique_ptr<tprt::DeviceState> device;

@@ -15,10 +15,18 @@
 // filled in place on cpu, GPU memory filled through pinned staging copies on
 // cuda.
 //
+// A training step (a manifest with "training") runs --steps times on the
+// same inputs, each step numbered for the optimizer (tprt_step_number), and
+// rank 0 prints each step's loss, output 0. Its optimizer state starts at
+// zero; --save writes every parameter and state tensor in its global shape,
+// with the step count, to one safetensors file (Checkpoint.h), which
+// --resume continues from on any mesh.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Agreement.h"
 #include "Backend.h"
+#include "Checkpoint.h"
 #include "Context.h"
 #include "DType.h"
 #include "File.h"
@@ -48,13 +56,21 @@ struct Options {
   std::vector<std::string> inputs, outputs;
   uint64_t seed = 0;
   uint64_t benchSteps = 0;
+  /// Training steps only: --steps (0 where not given: one step), --save and
+  /// --resume.
+  uint64_t steps = 0;
+  std::string save, resume;
   bool report = false;
   bool help = false;
+
+  /// The training steps to run (but for --bench).
+  uint64_t stepCount() const { return steps ? steps : 1; }
 };
 
 /// The files a run reads, opened (the checkpoint) and read (the inputs)
 /// before anything is done with them, so that the ranks compare them first.
 struct Sources {
+  /// The --weights or --resume checkpoint.
   std::unique_ptr<SafetensorsFile> checkpoint;
   /// The bytes of each --input file.
   std::vector<std::string> inputs;
@@ -145,10 +161,32 @@ static std::string names(const std::vector<ManifestTensor> &tensors) {
   return text;
 }
 
+/// The help of a training step's options.
+static void printTrainingHelp(const Training &training) {
+  std::printf(R"(
+This executable is a training step (tp-compile --train): %s loss, %s with
+lr %g and weight decay %g. Each step runs forward, backward and the update
+on the same inputs, and rank 0 prints "step S: loss L". Its options:
+  --steps N              run N steps (default 1)
+  --resume FILE          instead of --weights: continue from a checkpoint
+                         written by --save (parameters, optimizer state and
+                         the step count), saved on any mesh
+  --save FILE            after the steps, write every parameter and the
+                         optimizer state in its global shape, with the step
+                         count, to FILE (safetensors), replacing it whole
+  --bench N              time N steps instead (after a warm-up step; both
+                         update the parameters and count as steps)
+Optimizer state starts at zero under --weights and --random-weights.
+--output is for forward executables: a training step writes no outputs.
+)",
+              training.loss.c_str(), training.optimizer.c_str(), training.lr,
+              training.weightDecay);
+}
+
 static void printHelp(const char *program, const Manifest &manifest) {
   std::string mesh = formatMesh(manifest.axisNames, manifest.axisSizes);
   std::printf(
-      R"(usage: mpirun -np %lld %s (--weights FILE | --random-weights SEED) [options]
+      R"(usage: mpirun -np %lld %s (--weights FILE | --random-weights SEED%s) [options]
 
 Runs the compiled model, one process per rank of its mesh %s.
 
@@ -168,10 +206,14 @@ options:
   --help                 print this help and exit
 
 Options but --input and --output are given once. Every rank must be given
-the same model, weights, inputs and --bench: the ranks check this first.
+the same model, weights, inputs and --bench (and --steps, --save, --resume):
+the ranks check this first.
 )",
-      static_cast<long long>(manifest.rankCount()), program, mesh.c_str(),
+      static_cast<long long>(manifest.rankCount()), program,
+      manifest.training ? " | --resume FILE" : "", mesh.c_str(),
       names(manifest.inputs).c_str(), names(manifest.outputs).c_str());
+  if (manifest.training)
+    printTrainingHelp(*manifest.training);
 }
 
 /// `text` as the unsigned value of `option`.
@@ -209,9 +251,9 @@ static Options parseOptions(int argc, char **argv) {
       options.report = true;
       continue;
     }
-    static const char *const valued[] = {"--weights", "--random-weights",
-                                         "--input",   "--seed",
-                                         "--output",  "--bench"};
+    static const char *const valued[] = {
+        "--weights", "--random-weights", "--input", "--seed",  "--output",
+        "--bench",   "--steps",          "--save",  "--resume"};
     if (std::find_if(std::begin(valued), std::end(valued), [&](const char *o) {
           return option == o;
         }) == std::end(valued))
@@ -240,8 +282,16 @@ static Options parseOptions(int argc, char **argv) {
       options.seed = parseNumber(option, value);
     else if (option == "--output")
       options.outputs.push_back(value);
-    else
+    else if (option == "--bench")
       options.benchSteps = parseNumber(option, value);
+    else if (option == "--steps") {
+      options.steps = parseNumber(option, value);
+      if (options.steps == 0)
+        fail(nullptr, "--steps expects at least 1 step, got '" + value + "'");
+    } else if (option == "--save")
+      options.save = value;
+    else
+      options.resume = value;
   }
   return options;
 }
@@ -249,8 +299,32 @@ static Options parseOptions(int argc, char **argv) {
 /// Checks the options that depend on the model.
 static void checkOptions(const tprt_context &ctx, const Options &options,
                          const Manifest &manifest) {
-  if (options.weights.empty() == !options.randomWeights)
-    fail(&ctx, "give exactly one of --weights FILE and --random-weights SEED");
+  if (!manifest.training) {
+    const std::pair<const char *, bool> trainingOptions[] = {
+        {"--steps", options.steps != 0},
+        {"--save", !options.save.empty()},
+        {"--resume", !options.resume.empty()}};
+    for (const auto &[option, given] : trainingOptions)
+      if (given)
+        fail(&ctx, std::string(option) +
+                       " needs an executable compiled with tp-compile --train");
+    if (options.weights.empty() == !options.randomWeights)
+      fail(&ctx,
+           "give exactly one of --weights FILE and --random-weights SEED");
+  } else {
+    if (int(!options.weights.empty()) + int(options.randomWeights) +
+            int(!options.resume.empty()) !=
+        1)
+      fail(&ctx, "give exactly one of --weights FILE, --random-weights SEED "
+                 "and --resume FILE");
+    if (!options.outputs.empty())
+      fail(&ctx, "--output is for forward executables: a training step "
+                 "prints the loss of each step, and --save FILE writes its "
+                 "parameters");
+    if (options.steps && options.benchSteps)
+      fail(&ctx, "--steps and --bench both say how many steps to run; give "
+                 "one");
+  }
   if (!options.inputs.empty() &&
       options.inputs.size() != manifest.inputs.size())
     fail(&ctx, "the model has " + std::to_string(manifest.inputs.size()) +
@@ -273,6 +347,12 @@ static Sources openSources(const tprt_context &ctx, const Options &options) {
         SafetensorsFile::open(options.weights, sources.checkpoint);
     if (!error.empty())
       fail(&ctx, "cannot load weights: " + error);
+  }
+  if (!options.resume.empty()) {
+    std::string error =
+        SafetensorsFile::open(options.resume, sources.checkpoint);
+    if (!error.empty())
+      fail(&ctx, "cannot resume: " + error);
   }
   for (const std::string &path : options.inputs) {
     std::string error = readFile(path, sources.inputs.emplace_back());
@@ -319,15 +399,31 @@ static void checkRanksRunOneJob(const tprt_context &ctx, const char *program,
                            options.benchSteps
                                ? "--bench " + std::to_string(options.benchSteps)
                                : std::string("no --bench")));
+  if (!manifest.training)
+    return;
+  // The checkpoint is compared above; whether it is resumed from is not.
+  checkRanksAgree(ctx, settingFingerprint(options.resume.empty()
+                                              ? std::string("no --resume")
+                                              : "--resume"));
+  checkRanksAgree(ctx, settingFingerprint("--steps " +
+                                          std::to_string(options.stepCount())));
+  checkRanksAgree(ctx,
+                  settingFingerprint(options.save.empty()
+                                         ? std::string("no --save")
+                                         : "--save '" + options.save + "'"));
 }
 
 /// Copies this rank's slice of every parameter out of the (memory-mapped)
-/// checkpoint `file` into `params`.
+/// checkpoint `file` into `params`: the optimizer state too with
+/// `withState` (--resume); otherwise it is left as allocated, zero.
 static void loadWeights(tprt_context &ctx, const Manifest &manifest,
-                        const SafetensorsFile &file, char *params) {
+                        const SafetensorsFile &file, char *params,
+                        bool withState) {
   Stager stager(ctx);
   const std::string &path = file.path();
   for (const ManifestTensor &param : manifest.parameters) {
+    if (param.state && !withState)
+      continue;
     const TensorRef *tensor;
     std::string error = file.lookup(param.name, tensor);
     if (!error.empty())
@@ -348,11 +444,14 @@ static void loadWeights(tprt_context &ctx, const Manifest &manifest,
   }
 }
 
-/// Fills this rank's slice of every parameter with random values.
+/// Fills this rank's slice of every parameter but the optimizer state (left
+/// as allocated, zero) with random values.
 static void randomWeights(tprt_context &ctx, const Manifest &manifest,
                           uint64_t seed, char *params) {
   Stager stager(ctx);
   for (const ManifestTensor &param : manifest.parameters) {
+    if (param.state)
+      continue;
     char *block = stager.begin(params + param.offset, param.localBytes());
     fillRandomFloats(tensorSeed(seed, param.name), param.shape,
                      blockStart(manifest, param, ctx.coordinates),
@@ -411,33 +510,59 @@ static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
   return blocks;
 }
 
-/// Places the inputs in the arena before each step: the planner may reuse
-/// their memory within a step.
-static void placeInputs(tprt_context &ctx, const Manifest &manifest,
-                        const std::vector<std::vector<char>> &inputs,
-                        char *arena) {
-  for (size_t i = 0; i < inputs.size(); ++i)
-    backend().copyToDevice(ctx, arena + manifest.inputs[i].offset,
-                           inputs[i].data(), inputs[i].size());
-}
-
 /// `bytes` in MiB for the benchmark's memory lines.
 static double mebibytes(double bytes) { return bytes / (1024.0 * 1024.0); }
+
+/// Runs one step of the model: places the inputs, numbers the step for the
+/// optimizer (counting on from the previous one) and runs it, without
+/// waiting for it to finish.
+class Stepper {
+public:
+  Stepper(tprt_context &ctx, const Manifest &manifest,
+          const std::vector<std::vector<char>> &inputs, char *arena,
+          char *params, int64_t firstStep)
+      : ctx(ctx), manifest(manifest), inputs(inputs), arena(arena),
+        params(params), next(firstStep) {}
+
+  /// Places the inputs: the planner may reuse their memory within a step.
+  void placeInputs() {
+    for (size_t i = 0; i < inputs.size(); ++i)
+      backend().copyToDevice(ctx, arena + manifest.inputs[i].offset,
+                             inputs[i].data(), inputs[i].size());
+  }
+  /// Runs the step, once the inputs are placed.
+  void run() {
+    ctx.step = next++;
+    tp_model_forward(&ctx, arena, params);
+  }
+  void operator()() {
+    placeInputs();
+    run();
+  }
+  /// The number of the last step run (of the one before the first, before
+  /// any).
+  int64_t lastStep() const { return next - 1; }
+
+private:
+  tprt_context &ctx;
+  const Manifest &manifest;
+  const std::vector<std::vector<char>> &inputs;
+  char *arena, *params;
+  int64_t next;
+};
 
 /// Runs a warm-up step and `steps` timed steps, and prints the time per step,
 /// the throughput and every rank's memory on rank 0.
 static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
-                  const std::vector<std::vector<char>> &inputs, char *arena,
-                  char *params) {
-  placeInputs(ctx, manifest, inputs, arena);
-  tp_model_forward(&ctx, arena, params);
+                  Stepper &step) {
+  step();
   backend().synchronize(ctx);
   double total = 0, best = 0;
   for (uint64_t s = 0; s < steps; ++s) {
-    placeInputs(ctx, manifest, inputs, arena);
+    step.placeInputs();
     MPI_Barrier(MPI_COMM_WORLD);
     double begin = MPI_Wtime();
-    tp_model_forward(&ctx, arena, params);
+    step.run();
     backend().synchronize(ctx);
     MPI_Barrier(MPI_COMM_WORLD);
     double seconds = MPI_Wtime() - begin;
@@ -538,6 +663,118 @@ static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
   std::fflush(stdout);
 }
 
+/// Waits for the step, then prints its loss (output 0) on rank 0.
+static void printLoss(tprt_context &ctx, const Manifest &manifest,
+                      const char *arena, int64_t step) {
+  backend().synchronize(ctx);
+  if (ctx.rank != 0)
+    return;
+  const ManifestTensor &loss = manifest.outputs.front();
+  std::vector<char> value(loss.localBytes());
+  backend().copyToHost(ctx, value.data(), arena + loss.offset, value.size());
+  std::printf("step %lld: loss %.6e\n", static_cast<long long>(step),
+              toFloats(value, loss.dtype)[0]);
+  std::fflush(stdout);
+}
+
+/// The most bytes of one MPI message: counts are ints.
+static const int64_t kMessageBytes = int64_t(1) << 30;
+/// The tag of the messages that bring checkpoint blocks to rank 0.
+static const int kCheckpointTag = 0x7470;
+
+static void sendBytes(const char *data, int64_t bytes, int to) {
+  for (int64_t first = 0; first < bytes; first += kMessageBytes)
+    MPI_Send(data + first,
+             static_cast<int>(std::min(kMessageBytes, bytes - first)), MPI_BYTE,
+             to, kCheckpointTag, MPI_COMM_WORLD);
+}
+
+static void receiveBytes(char *data, int64_t bytes, int from) {
+  for (int64_t first = 0; first < bytes; first += kMessageBytes)
+    MPI_Recv(data + first,
+             static_cast<int>(std::min(kMessageBytes, bytes - first)), MPI_BYTE,
+             from, kCheckpointTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
+/// Writes the checkpoint of --save: every parameter (and optimizer state
+/// tensor) in its global shape and the number of steps done, `steps`, to
+/// `path`, through rank 0, one tensor at a time. For each tensor in turn
+/// the ranks that hold the first copy of a block send it to rank 0, which
+/// assembles the tensor and streams it into the file; the file is written
+/// under a temporary name and renamed when complete (writeFileAtomically).
+/// Collective: every rank fails if the write fails.
+static void saveCheckpoint(tprt_context &ctx, const Manifest &manifest,
+                           const std::string &path, const char *params,
+                           int64_t steps) {
+  backend().synchronize(ctx);
+  std::vector<char> block, received, global;
+  // This rank's block of `param`, in host memory.
+  auto localBlock = [&](const ManifestTensor &param) -> const char * {
+    if (backend().hostMemory)
+      return params + param.offset;
+    block.resize(param.localBytes());
+    backend().copyToHost(ctx, block.data(), params + param.offset,
+                         block.size());
+    return block.data();
+  };
+  // Brings parameter i together in `global` on rank 0. Collective, and
+  // called for every parameter in order on every rank.
+  size_t gathered = 0;
+  auto gatherNext = [&]() {
+    const ManifestTensor &param = manifest.parameters[gathered++];
+    if (ctx.rank != 0) {
+      if (holdsFirstCopy(param, ctx.coordinates))
+        sendBytes(localBlock(param), param.localBytes(), 0);
+      return;
+    }
+    global.resize(elementCount(param.shape) * dtypeBytes(param.dtype));
+    assembleTensor(
+        manifest, param,
+        [&](int64_t rank) -> const char * {
+          if (rank == 0)
+            return localBlock(param);
+          received.resize(param.localBytes());
+          receiveBytes(received.data(), param.localBytes(),
+                       static_cast<int>(rank));
+          return received.data();
+        },
+        global.data());
+  };
+  std::string error;
+  if (ctx.rank == 0) {
+    std::vector<TensorDesc> tensors = checkpointTensors(manifest);
+    error = writeSafetensors(
+        path, tensors, [&](size_t i, int64_t first, int64_t count, char *out) {
+          if (i == manifest.parameters.size()) {
+            std::memcpy(out, &steps, sizeof steps);
+            return;
+          }
+          // The file asks for no bytes of an empty tensor: those before
+          // tensor i may still be due.
+          while (gathered <= i)
+            gatherNext();
+          int64_t elementBytes = dtypeBytes(tensors[i].dtype);
+          std::memcpy(out, global.data() + first * elementBytes,
+                      count * elementBytes);
+        });
+  }
+  // Where rank 0's write stopped early, it still takes every block sent.
+  while (gathered < manifest.parameters.size())
+    gatherNext();
+  int64_t length = static_cast<int64_t>(error.size());
+  MPI_Bcast(&length, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+  error.resize(length);
+  MPI_Bcast(error.data(), static_cast<int>(length), MPI_CHAR, 0,
+            MPI_COMM_WORLD);
+  if (!error.empty())
+    fail(&ctx, "cannot save the checkpoint: " + error);
+  if (ctx.rank == 0) {
+    std::printf("saved: %s (step %lld)\n", path.c_str(),
+                static_cast<long long>(steps));
+    std::fflush(stdout);
+  }
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   Manifest manifest;
@@ -565,29 +802,49 @@ int main(int argc, char **argv) {
   checkOptions(*ctx, options, manifest);
   Sources sources = openSources(*ctx, options);
   checkRanksRunOneJob(*ctx, argv[0], manifest, options, sources);
+  // The steps done before this run: those of the checkpoint resumed from.
+  int64_t stepsDone = 0;
+  if (!options.resume.empty()) {
+    error = readResumeStep(manifest, *sources.checkpoint, stepsDone);
+    if (!error.empty())
+      fail(ctx.get(), error);
+  }
   backend().initialize(*ctx);
   {
+    // Allocated zeroed: the optimizer state starts at zero unless resumed.
     DeviceBuffer params(*ctx, manifest.paramBytes, "the parameters");
     DeviceBuffer arena(*ctx, manifest.arenaBytes, "the activation arena");
     if (options.randomWeights)
       randomWeights(*ctx, manifest, options.weightSeed, params.data);
     else
-      loadWeights(*ctx, manifest, *sources.checkpoint, params.data);
+      loadWeights(*ctx, manifest, *sources.checkpoint, params.data,
+                  /*withState=*/!options.resume.empty());
     std::vector<std::vector<char>> inputs =
         loadInputs(*ctx, manifest, options, sources);
     // Closed once copied: the mapped checkpoint's pages would count towards
     // the rank's memory while it computes.
     sources = Sources();
 
+    Stepper step(*ctx, manifest, inputs, arena.data, params.data,
+                 stepsDone + 1);
     if (options.benchSteps) {
-      bench(*ctx, manifest, options.benchSteps, inputs, arena.data,
-            params.data);
+      bench(*ctx, manifest, options.benchSteps, step);
+      if (manifest.training)
+        printLoss(*ctx, manifest, arena.data, step.lastStep());
+    } else if (manifest.training) {
+      for (uint64_t i = 0; i < options.stepCount(); ++i) {
+        step();
+        printLoss(*ctx, manifest, arena.data, step.lastStep());
+      }
     } else {
-      placeInputs(*ctx, manifest, inputs, arena.data);
-      tp_model_forward(ctx.get(), arena.data, params.data);
+      step();
       backend().synchronize(*ctx);
     }
-    writeOutputs(*ctx, manifest, options, arena.data);
+    if (!manifest.training)
+      writeOutputs(*ctx, manifest, options, arena.data);
+    else if (!options.save.empty())
+      saveCheckpoint(*ctx, manifest, options.save, params.data,
+                     step.lastStep());
   }
 
   ctx.reset();

@@ -13,6 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <set>
+
 namespace tprt {
 
 using nlohmann::json;
@@ -115,6 +119,16 @@ static std::string parseTensors(const json &root, const char *key,
       tensor.offset = getInteger(entry.at("offset"));
       if (entry.contains("id_bound"))
         tensor.idBound = getInteger(entry.at("id_bound"));
+      if (entry.contains("state")) {
+        if (kind != "parameter")
+          return "manifest: " + kind + " '" + tensor.name +
+                 "': only a parameter can be optimizer state";
+        const json &state = entry.at("state");
+        if (!state.is_boolean())
+          throw json::type_error::create(
+              302, "state must be true or false, got " + state.dump(), &state);
+        tensor.state = state.get<bool>();
+      }
     } catch (const json::exception &e) {
       return "manifest: " + kind + " '" + tensor.name + "': " + e.what();
     }
@@ -126,7 +140,104 @@ static std::string parseTensors(const json &root, const char *key,
   return {};
 }
 
+/// Parses and checks the training step's "training" object.
+static std::string parseTraining(const json &object, Training &training) {
+  const std::string what = "manifest: training: ";
+  if (!object.is_object())
+    return what + "expected an object, got " + object.dump();
+  for (const char *key : {"loss", "optimizer"})
+    if (!object.contains(key) || !object.at(key).is_string())
+      return what + "'" + key + "' must be a string";
+  training.loss = object.at("loss").get<std::string>();
+  training.optimizer = object.at("optimizer").get<std::string>();
+  if (training.loss != "sum" && training.loss != "cross_entropy")
+    return what + "unknown loss '" + training.loss +
+           "' (expected sum or cross_entropy)";
+  if (training.optimizer != "sgd" && training.optimizer != "adamw")
+    return what + "unknown optimizer '" + training.optimizer +
+           "' (expected sgd or adamw)";
+  bool adamw = training.optimizer == "adamw";
+  // Each hyperparameter, whether SGD takes it too, and its range as
+  // torch.optim checks it: [0, high), high 1 or infinity.
+  struct Field {
+    const char *name;
+    double *value;
+    bool sgd;
+    double high;
+  };
+  const double unbounded = std::numeric_limits<double>::infinity();
+  const Field fields[] = {
+      {"lr", &training.lr, true, unbounded},
+      {"beta1", &training.beta1, false, 1.0},
+      {"beta2", &training.beta2, false, 1.0},
+      {"eps", &training.eps, false, unbounded},
+      {"weight_decay", &training.weightDecay, true, unbounded}};
+  for (const auto &[key, value] : object.items()) {
+    if (key == "loss" || key == "optimizer")
+      continue;
+    const Field *field =
+        std::find_if(std::begin(fields), std::end(fields),
+                     [&](const Field &f) { return key == f.name; });
+    if (field == std::end(fields) || (!adamw && !field->sgd))
+      return what + training.optimizer + " has no hyperparameter '" + key + "'";
+  }
+  for (const Field &field : fields) {
+    if (!adamw && !field.sgd)
+      continue;
+    std::string name = std::string("'") + field.name + "'";
+    if (!object.contains(field.name))
+      return what + training.optimizer + " needs " + name;
+    const json &value = object.at(field.name);
+    if (!value.is_number())
+      return what + name + " must be a number, got " + value.dump();
+    *field.value = value.get<double>();
+    if (!(*field.value >= 0 && *field.value < field.high))
+      return what + name + " = " + value.dump() + " is outside [0, " +
+             (field.high == unbounded ? "infinity" : "1") + ")";
+  }
+  return {};
+}
+
+/// Checks what the runtime assumes of all parameters together: distinct
+/// names, none the step count of a checkpoint, state only in a training step.
+static std::string checkParameters(const Manifest &manifest) {
+  std::set<std::string> names;
+  for (const ManifestTensor &param : manifest.parameters) {
+    std::string what = "manifest: parameter '" + param.name + "': ";
+    if (!names.insert(param.name).second)
+      return what + "listed twice";
+    if (param.name == kCheckpointStepName)
+      return what + "the name is that of a checkpoint's step count";
+    if (param.state && !manifest.training)
+      return what + "optimizer state in a manifest without 'training'";
+  }
+  return {};
+}
+
+/// Checks the inputs and outputs of a training step against its loss.
+static std::string checkTrainingStep(const Manifest &manifest) {
+  const std::string what = "manifest: training: ";
+  const Training &training = *manifest.training;
+  if (manifest.outputs.empty())
+    return what + "a training step has no output; output 0 must be the loss";
+  const ManifestTensor &loss = manifest.outputs.front();
+  if (!loss.shape.empty() || floatDType(loss.dtype) < 0)
+    return what + "output 0, the loss, must be a rank-0 float tensor, not " +
+           loss.dtype + " " + formatShape(loss.shape);
+  if (training.loss == "cross_entropy" &&
+      (manifest.inputs.empty() || manifest.inputs.back().dtype != "I64"))
+    return what +
+           "a cross_entropy loss takes its labels as the last input, "
+           "an I64 tensor" +
+           (manifest.inputs.empty()
+                ? std::string(", but the step has no input")
+                : ", not " + manifest.inputs.back().dtype + " '" +
+                      manifest.inputs.back().name + "'");
+  return {};
+}
+
 std::string parseManifest(const char *text, Manifest &manifest) {
+  manifest = Manifest();
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded())
     return "manifest: malformed JSON";
@@ -163,10 +274,26 @@ std::string parseManifest(const char *text, Manifest &manifest) {
     if (error.empty())
       error = parseTensors(root, "outputs", "output", manifest,
                            manifest.arenaBytes, manifest.outputs);
+    if (error.empty() && root.contains("training"))
+      error = parseTraining(root.at("training"), manifest.training.emplace());
+    if (error.empty())
+      error = checkParameters(manifest);
+    if (error.empty() && manifest.training)
+      error = checkTrainingStep(manifest);
     return error;
   } catch (const json::exception &e) {
     return std::string("manifest: ") + e.what();
   }
+}
+
+std::vector<int64_t> rankCoordinates(const std::vector<int64_t> &axisSizes,
+                                     int64_t rank) {
+  std::vector<int64_t> coordinates(axisSizes.size());
+  for (size_t i = coordinates.size(); i-- > 0;) {
+    coordinates[i] = rank % axisSizes[i];
+    rank /= axisSizes[i];
+  }
+  return coordinates;
 }
 
 std::vector<int64_t> blockStart(const Manifest &manifest,

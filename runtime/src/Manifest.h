@@ -4,20 +4,27 @@
 // that tp-compile embeds in every compiled model to tell the runtime's main
 // what to load, allocate and write:
 //
-//   {"mesh": {"axes": ["dp", "tp"], "sizes": [2, 2]},
+//   {"version": 2, "mesh": {"axes": ["dp", "tp"], "sizes": [2, 2]},
 //    "arena_bytes": 123, "param_bytes": 456, "flops": 789.0,
 //    "parameters": [{"name": "w1.weight", "dtype": "F32",
 //                    "shape": [8192, 8192], "local_shape": [4096, 8192],
-//                    "split": [[1], []], "offset": 0}],
+//                    "split": [[1], []], "offset": 0},
+//                   {"name": "optimizer.w1.weight.exp_avg", ...,
+//                    "state": true}],
 //    "inputs":  [{... same fields ..., "id_bound": 128 (I64 only)}],
 //    "outputs": [{... same fields ...}],
+//    "training": {"loss": "sum", "optimizer": "adamw", "lr": 1e-3,
+//                 "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+//                 "weight_decay": 0.01},
 //    "report": "<the per-rank report table>"}
 //
 // "split"[d] lists the mesh axes (in mesh order) that split tensor dim d.
 // The piece of dim d a rank holds is its row-major index over its
 // coordinates on those axes, so its block starts at piece * local size.
 // "flops" counts one rank's step; offsets are into the parameter buffer
-// (parameters) or the activation arena (inputs, outputs).
+// (parameters) or the activation arena (inputs, outputs). A model with
+// "training" is a training step: output 0 is the loss, and parameters marked
+// "state" are optimizer state, which starts at zero (docs/Manifest.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,15 +32,21 @@
 #define TPRT_SRC_MANIFEST_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace tprt {
 
+/// The tensor of a training step's checkpoint (--save, --resume) that
+/// holds the number of optimizer steps done: I64, shape []. No parameter
+/// may take the name.
+inline constexpr const char *kCheckpointStepName = "optimizer.step";
+
 /// A parameter, input or output of a compiled model.
 struct ManifestTensor {
   std::string name;
-  /// "F32" or "I64" (inputs only).
+  /// "F32", "F16", "BF16", or "I64" (inputs and outputs only).
   std::string dtype;
   std::vector<int64_t> shape;
   std::vector<int64_t> localShape;
@@ -42,9 +55,24 @@ struct ManifestTensor {
   int64_t offset = 0;
   /// I64 inputs: random ids are drawn from [0, idBound).
   int64_t idBound = 0;
+  /// Parameters of a training step: optimizer state (exp_avg ...), not a
+  /// model weight. It starts at zero and is read and written only with the
+  /// optimizer's checkpoints (--resume, --save).
+  bool state = false;
 
   /// The byte size of one rank's block.
   int64_t localBytes() const;
+};
+
+/// What a training step computes (the manifest's "training"): the loss,
+/// output 0 of the step, and the optimizer's update and hyperparameters
+/// (beta1, beta2 and eps are AdamW's; zero for SGD).
+struct Training {
+  /// "sum" or "cross_entropy" (whose labels are the last input, I64).
+  std::string loss;
+  /// "sgd" or "adamw".
+  std::string optimizer;
+  double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weightDecay = 0;
 };
 
 /// A parsed and validated manifest.
@@ -55,6 +83,8 @@ struct Manifest {
   int64_t paramBytes = 0;
   double flops = 0;
   std::vector<ManifestTensor> parameters, inputs, outputs;
+  /// Present for a training step.
+  std::optional<Training> training;
   std::string report;
 
   /// The number of ranks of the mesh.
@@ -62,9 +92,15 @@ struct Manifest {
 };
 
 /// Parses `text` into `manifest` and checks it: known dtypes, consistent
-/// shapes and splits, blocks inside their buffers. Returns an empty string,
-/// or what is wrong.
+/// shapes and splits, blocks inside their buffers, distinct parameter names,
+/// the training step's hyperparameters, loss and labels. Returns an empty
+/// string, or what is wrong.
 [[nodiscard]] std::string parseManifest(const char *text, Manifest &manifest);
+
+/// The coordinates of `rank` on a mesh of `axisSizes`: row-major, the last
+/// axis varying fastest.
+std::vector<int64_t> rankCoordinates(const std::vector<int64_t> &axisSizes,
+                                     int64_t rank);
 
 /// Where the block of `tensor` held by the rank at mesh `coordinates`
 /// starts.

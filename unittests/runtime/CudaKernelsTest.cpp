@@ -128,6 +128,32 @@ TEST_F(CudaKernelsTest, LinearBiasPlansServeEveryBiasAndAlignment) {
   }
 }
 
+TEST_F(CudaKernelsTest, LinearBackwards) {
+  struct Case {
+    int64_t m, n, k;
+  };
+  for (const TestType &type : kTypes)
+    for (Case c :
+         {Case{37, 29, 53}, Case{1, 300, 7}, Case{5, 0, 3}, Case{0, 4, 6}}) {
+      SCOPED_TRACE(std::string(type.name) + " m " + std::to_string(c.m) +
+                   " n " + std::to_string(c.n) + " k " + std::to_string(c.k));
+      Tensor dy(type.dtype, randomFloats(c.m * c.n, 30)),
+          w(type.dtype, randomFloats(c.n * c.k, 31)),
+          x(type.dtype, randomFloats(c.m * c.k, 32)), dx(type.dtype, c.m * c.k),
+          dw(type.dtype, c.n * c.k);
+      cpu::linear_input_grad(&ctx, "proj", type.dtype, dy.cpu(), w.cpu(),
+                             dx.cpu(), c.m, c.n, c.k);
+      cuda::linear_input_grad(&ctx, "proj", type.dtype, dy.gpu(), w.gpu(),
+                              dx.gpu(), c.m, c.n, c.k);
+      cpu::linear_weight_grad(&ctx, "proj", type.dtype, dy.cpu(), x.cpu(),
+                              dw.cpu(), c.m, c.n, c.k);
+      cuda::linear_weight_grad(&ctx, "proj", type.dtype, dy.gpu(), x.gpu(),
+                               dw.gpu(), c.m, c.n, c.k);
+      expectSame(type, dx);
+      expectSame(type, dw);
+    }
+}
+
 TEST_F(CudaKernelsTest, BatchedMatmul) {
   const int64_t batch = 3, m = 7, n = 5, k = 9;
   for (const TestType &type : kTypes) {
@@ -366,6 +392,72 @@ TEST_F(CudaKernelsTest, SumOverDimMask) {
     }
 }
 
+TEST_F(CudaKernelsTest, BroadcastOverDimMask) {
+  for (const TestType &type : kTypes)
+    for (const std::vector<int64_t> &shape :
+         {std::vector<int64_t>{2, 3, 4}, std::vector<int64_t>{3, 5, 70},
+          std::vector<int64_t>{}}) {
+      int64_t rank = shape.size(), count = 1;
+      for (int64_t size : shape)
+        count *= size;
+      for (int64_t mask = 0; mask < int64_t(1) << rank; ++mask) {
+        int64_t inputs = 1;
+        for (int64_t d = 0; d < rank; ++d)
+          if (!(mask >> d & 1))
+            inputs *= shape[d];
+        Tensor x(type.dtype, randomFloats(inputs, 33)), y(type.dtype, count);
+        cpu::broadcast(&ctx, "test", type.dtype, x.cpu(), y.cpu(), rank,
+                       shape.data(), mask);
+        cuda::broadcast(&ctx, "test", type.dtype, x.gpu(), y.gpu(), rank,
+                        shape.data(), mask);
+        SCOPED_TRACE(std::string(type.name) + " rank " + std::to_string(rank) +
+                     " dim mask " + std::to_string(mask));
+        EXPECT_EQ(y.cudaValues(), y.cpuValues());
+      }
+    }
+}
+
+TEST_F(CudaKernelsTest, Fill) {
+  for (const TestType &type : kTypes)
+    for (double value : {1.0, 0.1, -2.5}) {
+      SCOPED_TRACE(std::string(type.name) + " " + std::to_string(value));
+      Tensor y(type.dtype, std::vector<float>(1001, 7.0f));
+      cpu::fill(&ctx, "seed", type.dtype, y.cpu(), 1000, value);
+      cuda::fill(&ctx, "seed", type.dtype, y.gpu(), 1000, value);
+      // The element past the count stays 7 on both.
+      EXPECT_EQ(y.cudaValues(), y.cpuValues());
+    }
+}
+
+TEST_F(CudaKernelsTest, OptimizersOverThreeSteps) {
+  const int64_t count = 1001;
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    Tensor sgdParam(type.dtype, randomFloats(count, 34)),
+        param(type.dtype, randomFloats(count, 40)),
+        expAvg(type.dtype, std::vector<float>(count, 0.0f)),
+        expAvgSq(type.dtype, std::vector<float>(count, 0.0f));
+    for (int64_t step = 1; step <= 3; ++step) {
+      SCOPED_TRACE("step " + std::to_string(step));
+      Tensor grad(type.dtype, randomFloats(count, 41 + step));
+      cpu::sgd(&ctx, "w", type.dtype, sgdParam.cpu(), grad.cpu(), count, 0.1,
+               0.05);
+      cuda::sgd(&ctx, "w", type.dtype, sgdParam.gpu(), grad.gpu(), count, 0.1,
+                0.05);
+      cpu::adamw(&ctx, "w", type.dtype, param.cpu(), grad.cpu(), expAvg.cpu(),
+                 expAvgSq.cpu(), count, step, 0.01, 0.9, 0.999, 1e-8, 0.05);
+      cuda::adamw(&ctx, "w", type.dtype, param.gpu(), grad.gpu(), expAvg.gpu(),
+                  expAvgSq.gpu(), count, step, 0.01, 0.9, 0.999, 1e-8, 0.05);
+      expectSame(type, sgdParam);
+      expectSame(type, param);
+      expectSame(type, expAvg);
+      expectSame(type, expAvgSq);
+    }
+  }
+  ctx.step = 7;
+  EXPECT_EQ(cuda::step_number(&ctx, "step"), 7);
+}
+
 TEST_F(CudaKernelsTest, CrossEntropy) {
   const int64_t positions = 7, classes = 1000;
   std::vector<float> values = randomFloats(positions * classes, 18);
@@ -452,6 +544,13 @@ TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
   EXPECT_EXIT(cuda::sum(&ctx, "s", TPRT_F32, y, y, 2, shape, 4),
               ::testing::ExitedWithCode(1),
               "tprt_sum 's': dim mask 4 names dims beyond the 2 of x");
+  EXPECT_EXIT(cuda::broadcast(&ctx, "b", TPRT_F32, y, y, 2, shape, 4),
+              ::testing::ExitedWithCode(1),
+              "tprt_broadcast 'b': dim mask 4 names dims beyond the 2 of y");
+  EXPECT_EXIT(cuda::adamw(&ctx, "w", TPRT_F32, y, y, y, y, 1, 0, 0.1, 0.9,
+                          0.999, 1e-8, 0.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_adamw 'w': step 0 is not counted from 1");
   // An unknown dtype, named with the call and the layer.
   EXPECT_EXIT(cuda::linear(&ctx, "proj", 3, y, y, y, y, 1, 1, 1),
               ::testing::ExitedWithCode(1),

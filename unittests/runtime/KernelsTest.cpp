@@ -60,6 +60,50 @@ TEST_F(KernelsTest, LinearWithAndWithoutBias) {
   }
 }
 
+struct GemmCase {
+  int64_t m, n, k;
+};
+
+TEST_F(KernelsTest, LinearBackwardsInEveryDtype) {
+  // n past the 256 weight rows a 16-bit product without oneDNN takes at a
+  // time; the empty sum of each product (n = 0, m = 0) gives zeros.
+  for (const TestType &type : kTypes)
+    for (GemmCase c : {GemmCase{3, 5, 7}, GemmCase{4, 300, 9},
+                       GemmCase{2, 0, 3}, GemmCase{0, 3, 2}}) {
+      SCOPED_TRACE(std::string(type.name) + " m " + std::to_string(c.m) +
+                   " n " + std::to_string(c.n) + " k " + std::to_string(c.k));
+      std::vector<unsigned char> dy = narrowed(type.dtype,
+                                               randomFloats(c.m * c.n, 30)),
+                                 w = narrowed(type.dtype,
+                                              randomFloats(c.n * c.k, 31)),
+                                 x = narrowed(type.dtype,
+                                              randomFloats(c.m * c.k, 32));
+      std::vector<float> dy32 = widened(type.dtype, dy),
+                         w32 = widened(type.dtype, w),
+                         x32 = widened(type.dtype, x);
+      std::vector<double> dxExpected(c.m * c.k, 0.0),
+          dwExpected(c.n * c.k, 0.0);
+      for (int64_t i = 0; i < c.m; ++i)
+        for (int64_t j = 0; j < c.n; ++j)
+          for (int64_t l = 0; l < c.k; ++l) {
+            dxExpected[i * c.k + l] +=
+                double(dy32[i * c.n + j]) * w32[j * c.k + l];
+            dwExpected[j * c.k + l] +=
+                double(dy32[i * c.n + j]) * x32[i * c.k + l];
+          }
+      // NaN bytes, so that elements left unwritten show.
+      std::vector<unsigned char> dx(
+          c.m * c.k * tprt::floatDTypeBytes(type.dtype), 0xff),
+          dw(c.n * c.k * tprt::floatDTypeBytes(type.dtype), 0xff);
+      tprt_linear_input_grad(&ctx, "proj", type.dtype, dy.data(), w.data(),
+                             dx.data(), c.m, c.n, c.k);
+      tprt_linear_weight_grad(&ctx, "proj", type.dtype, dy.data(), x.data(),
+                              dw.data(), c.m, c.n, c.k);
+      expectNear(widened(type.dtype, dx), dxExpected, type.tolerance);
+      expectNear(widened(type.dtype, dw), dwExpected, type.tolerance);
+    }
+}
+
 TEST_F(KernelsTest, BatchedMatmul) {
   const int64_t batch = 2, m = 3, n = 5, k = 4;
   std::vector<float> a = randomFloats(batch * m * k, 4),
@@ -323,6 +367,156 @@ TEST_F(KernelsTest, SumOverDimMask) {
   }
 }
 
+TEST_F(KernelsTest, BroadcastIsTheInverseShapeOfSum) {
+  // y [2, 3, 4] from x of the dims a mask leaves: x repeated along the
+  // others, in every dtype (a copy: exact); summing y over the same mask
+  // gives x times the number of copies.
+  const int64_t shape[] = {2, 3, 4};
+  for (const TestType &type : kTypes)
+    for (int64_t mask = 0; mask < 8; ++mask) {
+      SCOPED_TRACE(std::string(type.name) + " dim mask " +
+                   std::to_string(mask));
+      int64_t count = 1, copies = 1;
+      for (int64_t d = 0; d < 3; ++d)
+        (mask >> d & 1 ? copies : count) *= shape[d];
+      std::vector<unsigned char> x =
+          narrowed(type.dtype, randomFloats(count, 33));
+      std::vector<float> x32 = widened(type.dtype, x);
+      std::vector<unsigned char> y(24 * tprt::floatDTypeBytes(type.dtype));
+      tprt_broadcast(&ctx, "test", type.dtype, x.data(), y.data(), 3, shape,
+                     mask);
+      std::vector<float> y32 = widened(type.dtype, y);
+      for (int64_t a = 0; a < 2; ++a)
+        for (int64_t b = 0; b < 3; ++b)
+          for (int64_t c = 0; c < 4; ++c) {
+            int64_t index[] = {a, b, c}, at = 0;
+            for (int64_t d = 0; d < 3; ++d)
+              if (!(mask >> d & 1))
+                at = at * shape[d] + index[d];
+            EXPECT_EQ(y32[(a * 3 + b) * 4 + c], x32[at])
+                << "at " << a << ", " << b << ", " << c;
+          }
+      std::vector<unsigned char> summed(x.size());
+      tprt_sum(&ctx, "test", type.dtype, y.data(), summed.data(), 3, shape,
+               mask);
+      std::vector<double> expected(x32.begin(), x32.end());
+      for (double &value : expected)
+        value *= copies;
+      expectNear(widened(type.dtype, summed), expected, type.tolerance);
+    }
+  // A scalar to a scalar.
+  float one = 3.0f, out = 0.0f;
+  tprt_broadcast(&ctx, "test", TPRT_F32, &one, &out, 0, nullptr, 0);
+  EXPECT_EQ(out, 3.0f);
+}
+
+TEST_F(KernelsTest, Fill) {
+  for (const TestType &type : kTypes)
+    for (double value : {1.0, 0.1, -2.5}) {
+      SCOPED_TRACE(std::string(type.name) + " " + std::to_string(value));
+      // One element past the count must stay as it was.
+      std::vector<unsigned char> y =
+          narrowed(type.dtype, std::vector<float>(6, 7.0f));
+      tprt_fill(&ctx, "seed", type.dtype, y.data(), 5, value);
+      std::vector<float> expected =
+          widened(type.dtype, narrowed(type.dtype, {float(value)}));
+      std::vector<float> filled = widened(type.dtype, y);
+      for (int64_t i = 0; i < 5; ++i)
+        EXPECT_EQ(filled[i], expected[0]) << "at element " << i;
+      EXPECT_EQ(filled[5], 7.0f);
+    }
+}
+
+/// A parameter with its optimizer state, in double, updated by
+/// torch.optim's formulas (tprt_calls.def) and rounded to `dtype` after
+/// each step, as the kernels store them.
+struct ReferenceParameter {
+  std::vector<double> param, expAvg, expAvgSq;
+
+  void round(int32_t dtype) {
+    for (std::vector<double> *values : {&param, &expAvg, &expAvgSq})
+      for (double &value : *values)
+        value = widened(dtype, narrowed(dtype, {float(value)}))[0];
+  }
+};
+
+/// The hyperparameters of the optimizer tests.
+const double kLr = 0.01, kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8,
+             kWeightDecay = 0.05;
+
+TEST_F(KernelsTest, SgdOverThreeSteps) {
+  const int64_t count = 37;
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    std::vector<unsigned char> param =
+        narrowed(type.dtype, randomFloats(count, 34));
+    ReferenceParameter reference;
+    std::vector<float> start = widened(type.dtype, param);
+    reference.param.assign(start.begin(), start.end());
+    for (int64_t step = 1; step <= 3; ++step) {
+      std::vector<unsigned char> grad =
+          narrowed(type.dtype, randomFloats(count, 35 + step));
+      std::vector<float> g = widened(type.dtype, grad);
+      for (int64_t i = 0; i < count; ++i)
+        reference.param[i] -=
+            kLr * 10 * (g[i] + kWeightDecay * reference.param[i]);
+      reference.round(type.dtype);
+      tprt_sgd(&ctx, "w", type.dtype, param.data(), grad.data(), count,
+               kLr * 10, kWeightDecay);
+      SCOPED_TRACE("step " + std::to_string(step));
+      expectNear(widened(type.dtype, param), reference.param, type.tolerance);
+    }
+  }
+}
+
+TEST_F(KernelsTest, AdamWOverThreeSteps) {
+  const int64_t count = 37;
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    std::vector<unsigned char> param =
+        narrowed(type.dtype, randomFloats(count, 40));
+    size_t bytes = param.size();
+    // The state starts at zero, as main starts it.
+    std::vector<unsigned char> expAvg(bytes, 0), expAvgSq(bytes, 0);
+    ReferenceParameter reference;
+    std::vector<float> start = widened(type.dtype, param);
+    reference.param.assign(start.begin(), start.end());
+    reference.expAvg.assign(count, 0.0);
+    reference.expAvgSq.assign(count, 0.0);
+    for (int64_t step = 1; step <= 3; ++step) {
+      std::vector<unsigned char> grad =
+          narrowed(type.dtype, randomFloats(count, 41 + step));
+      std::vector<float> g = widened(type.dtype, grad);
+      double correction1 = 1 - std::pow(kBeta1, step),
+             correction2 = 1 - std::pow(kBeta2, step);
+      for (int64_t i = 0; i < count; ++i) {
+        double &p = reference.param[i], &m = reference.expAvg[i],
+               &v = reference.expAvgSq[i];
+        p *= 1 - kLr * kWeightDecay;
+        m = kBeta1 * m + (1 - kBeta1) * g[i];
+        v = kBeta2 * v + (1 - kBeta2) * double(g[i]) * g[i];
+        p -= kLr / correction1 * m /
+             (std::sqrt(v) / std::sqrt(correction2) + kEps);
+      }
+      reference.round(type.dtype);
+      tprt_adamw(&ctx, "w", type.dtype, param.data(), grad.data(),
+                 expAvg.data(), expAvgSq.data(), count, step, kLr, kBeta1,
+                 kBeta2, kEps, kWeightDecay);
+      SCOPED_TRACE("step " + std::to_string(step));
+      expectNear(widened(type.dtype, param), reference.param, type.tolerance);
+      expectNear(widened(type.dtype, expAvg), reference.expAvg, type.tolerance);
+      expectNear(widened(type.dtype, expAvgSq), reference.expAvgSq,
+                 type.tolerance);
+    }
+  }
+}
+
+TEST_F(KernelsTest, StepNumberIsTheContexts) {
+  EXPECT_EQ(tprt_step_number(&ctx, "step"), 1);
+  ctx.step = 42;
+  EXPECT_EQ(tprt_step_number(&ctx, "step"), 42);
+}
+
 TEST_F(KernelsTest, CrossEntropy) {
   const int64_t positions = 3, classes = 5;
   std::vector<float> logits = randomFloats(positions * classes, 18);
@@ -392,6 +586,27 @@ TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
   EXPECT_EXIT(tprt_sum(&ctx, "s", TPRT_F32, y.data(), y.data(), 2, shape, 4),
               ::testing::ExitedWithCode(1),
               "tprt_sum 's': dim mask 4 names dims beyond the 2 of x");
+  EXPECT_EXIT(
+      tprt_broadcast(&ctx, "b", TPRT_F32, y.data(), y.data(), 2, shape, 4),
+      ::testing::ExitedWithCode(1),
+      "tprt_broadcast 'b': dim mask 4 names dims beyond the 2 of y");
+  EXPECT_EXIT(tprt_linear_input_grad(&ctx, "proj", TPRT_F32, y.data(), y.data(),
+                                     y.data(), -1, 1, 1),
+              ::testing::ExitedWithCode(1),
+              "tprt_linear_input_grad 'proj': m = -1 is outside");
+  EXPECT_EXIT(tprt_linear_weight_grad(&ctx, "proj", 5, y.data(), y.data(),
+                                      y.data(), 1, 1, 1),
+              ::testing::ExitedWithCode(1),
+              "tprt_linear_weight_grad 'proj': dtype 5 is not one of");
+  EXPECT_EXIT(tprt_fill(&ctx, "seed", 3, y.data(), 1, 1.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_fill 'seed': dtype 3 is not one of");
+  EXPECT_EXIT(tprt_sgd(&ctx, "w", -1, y.data(), y.data(), 1, 0.1, 0.0),
+              ::testing::ExitedWithCode(1), "tprt_sgd 'w': dtype -1");
+  EXPECT_EXIT(tprt_adamw(&ctx, "w", TPRT_F32, y.data(), y.data(), y.data(),
+                         y.data(), 1, 0, 0.1, 0.9, 0.999, 1e-8, 0.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_adamw 'w': step 0 is not counted from 1");
   EXPECT_EXIT(
       tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 5, 10000.0),
       ::testing::ExitedWithCode(1), "tprt_rope 'r': head_dim 5 must be even");

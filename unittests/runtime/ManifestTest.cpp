@@ -1,7 +1,8 @@
 //===- ManifestTest.cpp - the manifest of a compiled model ----------------===//
 //
-// This file checks manifest parsing and validation, and which block of a
-// tensor each rank of a 2-D mesh holds.
+// This file checks manifest parsing and validation (of a forward step and
+// of a training step), and which block of a tensor each rank of a 2-D mesh
+// holds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +15,7 @@ using namespace tprt;
 namespace {
 
 const char *const manifestText = R"({
-  "version": 1,
+  "version": 2,
   "mesh": {"axes": ["dp", "tp"], "sizes": [2, 2]},
   "arena_bytes": 4096, "param_bytes": 256, "flops": 1.5e3,
   "parameters": [{"name": "w1.weight", "dtype": "F32", "shape": [8, 4],
@@ -70,16 +71,55 @@ TEST(ManifestTest, BlocksOfEachRank) {
   EXPECT_TRUE(holdsFirstCopy(y, {1, 1}));
 }
 
-/// Parses the manifest with `from` replaced by `to`, expecting `error`.
-void expectError(const std::string &from, const std::string &to,
-                 const std::string &error) {
-  std::string text = manifestText;
+/// A training step's manifest: AdamW with the state of w1.weight, and a
+/// cross-entropy loss whose labels are the last input.
+const char *const trainingText = R"({
+  "version": 2,
+  "mesh": {"axes": ["dp", "tp"], "sizes": [2, 2]},
+  "arena_bytes": 4096, "param_bytes": 256, "flops": 1.5e3,
+  "parameters": [{"name": "w1.weight", "dtype": "F32", "shape": [8, 4],
+                  "local_shape": [4, 4], "split": [[1], []], "offset": 0},
+                 {"name": "optimizer.w1.weight.exp_avg", "dtype": "F32",
+                  "shape": [8, 4], "local_shape": [4, 4],
+                  "split": [[1], []], "offset": 64, "state": true},
+                 {"name": "optimizer.w1.weight.exp_avg_sq", "dtype": "F32",
+                  "shape": [8, 4], "local_shape": [4, 4],
+                  "split": [[1], []], "offset": 128, "state": true}],
+  "inputs": [{"name": "input0", "dtype": "F32", "shape": [4, 4],
+              "local_shape": [2, 4], "split": [[0], []], "offset": 0},
+             {"name": "input1", "dtype": "I64", "shape": [4],
+              "local_shape": [2], "split": [[0]], "offset": 64,
+              "id_bound": 8}],
+  "outputs": [{"name": "output0", "dtype": "F32", "shape": [],
+               "local_shape": [], "split": [], "offset": 256}],
+  "training": {"loss": "cross_entropy", "optimizer": "adamw", "lr": 1e-3,
+               "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+               "weight_decay": 0.01}
+})";
+
+/// Parses `base` with `from` replaced by `to`, expecting `error`.
+void expectErrorIn(const char *base, const std::string &from,
+                   const std::string &to, const std::string &error) {
+  std::string text = base;
   size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos) << from;
   text.replace(at, from.size(), to);
   Manifest manifest;
   std::string actual = parseManifest(text.c_str(), manifest);
   EXPECT_NE(actual.find(error), std::string::npos) << actual;
+}
+
+/// Parses the forward manifest with `from` replaced by `to`, expecting
+/// `error`.
+void expectError(const std::string &from, const std::string &to,
+                 const std::string &error) {
+  expectErrorIn(manifestText, from, to, error);
+}
+
+/// The same for the training step's manifest.
+void expectTrainingError(const std::string &from, const std::string &to,
+                         const std::string &error) {
+  expectErrorIn(trainingText, from, to, error);
 }
 
 TEST(ManifestTest, InconsistentManifestsAreErrors) {
@@ -108,12 +148,125 @@ TEST(ManifestTest, InconsistentManifestsAreErrors) {
               "integer that fits in 64 bits, got 1e+300");
   expectError(R"("split": [[1], []])", R"("split": [[1.5], []])",
               "expected an integer that fits in 64 bits, got 1.5");
-  expectError(R"("version": 1)", R"("version": 2)",
-              "manifest: version 2, but this runtime reads version 1; "
+  expectError(R"("version": 2)", R"("version": 1)",
+              "manifest: version 1, but this runtime reads version 2; "
               "compile the model again");
-  expectError(R"("version": 1,)", "",
+  expectError(R"("version": 2,)", "",
               "manifest: no version: the model was compiled by an older "
               "tp-compile");
+}
+
+} // namespace
+
+namespace {
+
+TEST(ManifestTest, ParsesATrainingStep) {
+  Manifest manifest;
+  ASSERT_EQ(parseManifest(trainingText, manifest), "");
+  ASSERT_TRUE(manifest.training.has_value());
+  const Training &training = *manifest.training;
+  EXPECT_EQ(training.loss, "cross_entropy");
+  EXPECT_EQ(training.optimizer, "adamw");
+  EXPECT_EQ(training.lr, 1e-3);
+  EXPECT_EQ(training.beta1, 0.9);
+  EXPECT_EQ(training.beta2, 0.999);
+  EXPECT_EQ(training.eps, 1e-8);
+  EXPECT_EQ(training.weightDecay, 0.01);
+  ASSERT_EQ(manifest.parameters.size(), 3u);
+  EXPECT_FALSE(manifest.parameters[0].state);
+  EXPECT_TRUE(manifest.parameters[1].state);
+  EXPECT_TRUE(manifest.parameters[2].state);
+  EXPECT_TRUE(manifest.outputs[0].shape.empty());
+  EXPECT_EQ(manifest.outputs[0].localBytes(), 4);
+
+  // SGD takes lr and weight_decay alone; integers are numbers too.
+  std::string sgd = trainingText;
+  std::string adamw = R"("optimizer": "adamw", "lr": 1e-3,
+               "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+               "weight_decay": 0.01})";
+  sgd.replace(sgd.find(adamw), adamw.size(),
+              R"("optimizer": "sgd", "lr": 1, "weight_decay": 0})");
+  ASSERT_EQ(parseManifest(sgd.c_str(), manifest), "");
+  EXPECT_EQ(manifest.training->optimizer, "sgd");
+  EXPECT_EQ(manifest.training->lr, 1.0);
+  EXPECT_EQ(manifest.training->beta1, 0.0);
+
+  // A forward step has no training and no state.
+  Manifest forward;
+  ASSERT_EQ(parseManifest(manifestText, forward), "");
+  EXPECT_FALSE(forward.training.has_value());
+  EXPECT_FALSE(forward.parameters[0].state);
+}
+
+TEST(ManifestTest, InconsistentTrainingStepsAreErrors) {
+  expectTrainingError(R"("loss": "cross_entropy")", R"("loss": "mse")",
+                      "manifest: training: unknown loss 'mse' (expected sum "
+                      "or cross_entropy)");
+  expectTrainingError(R"("optimizer": "adamw")", R"("optimizer": "adam")",
+                      "manifest: training: unknown optimizer 'adam' "
+                      "(expected sgd or adamw)");
+  expectTrainingError(R"("optimizer": "adamw")", R"("optimizer": "sgd")",
+                      "manifest: training: sgd has no hyperparameter 'beta1'");
+  expectTrainingError(R"("eps": 1e-8,)", "",
+                      "manifest: training: adamw needs 'eps'");
+  expectTrainingError(R"("loss": "cross_entropy", )", "",
+                      "manifest: training: 'loss' must be a string");
+  expectTrainingError(R"("lr": 1e-3)", R"("lr": -1e-3)",
+                      "manifest: training: 'lr' = -0.001 is outside [0, "
+                      "infinity)");
+  expectTrainingError(R"("beta1": 0.9)", R"("beta1": 1)",
+                      "manifest: training: 'beta1' = 1 is outside [0, 1)");
+  expectTrainingError(
+      R"("lr": 1e-3)", R"("lr": "fast")",
+      "manifest: training: 'lr' must be a number, got \"fast\"");
+  expectTrainingError(R"("weight_decay": 0.01)",
+                      R"("weight_decay": 0.01, "momentum": 0.9)",
+                      "manifest: training: adamw has no hyperparameter "
+                      "'momentum'");
+  expectTrainingError(R"("training": {)", R"("training": [], "x": {)",
+                      "manifest: training: expected an object, got []");
+  // The loss and the labels.
+  expectTrainingError(R"("shape": [],
+               "local_shape": [], "split": [])",
+                      R"("shape": [1],
+               "local_shape": [1], "split": [[]])",
+                      "manifest: training: output 0, the loss, must be a "
+                      "rank-0 float tensor, not F32 [1]");
+  expectTrainingError(R"("dtype": "I64", "shape": [4])",
+                      R"("dtype": "F32", "shape": [4])",
+                      "manifest: training: a cross_entropy loss takes its "
+                      "labels as the last input, an I64 tensor, not F32 "
+                      "'input1'");
+  // Optimizer state.
+  expectTrainingError(R"("offset": 64, "state": true)",
+                      R"("offset": 64, "state": 1)",
+                      "manifest: parameter 'optimizer.w1.weight.exp_avg': "
+                      "[json.exception.type_error.302] state must be true or "
+                      "false, got 1");
+  expectTrainingError(R"("offset": 0},
+             {"name": "input1")",
+                      R"("offset": 0, "state": false},
+             {"name": "input1")",
+                      "manifest: input 'input0': only a parameter can be "
+                      "optimizer state");
+  expectTrainingError("optimizer.w1.weight.exp_avg_sq", "w1.weight",
+                      "manifest: parameter 'w1.weight': listed twice");
+  expectTrainingError("optimizer.w1.weight.exp_avg_sq", "optimizer.step",
+                      "manifest: parameter 'optimizer.step': the name is "
+                      "that of a checkpoint's step count");
+  expectError(R"("offset": 0}],
+  "inputs")",
+              R"("offset": 0, "state": true}],
+  "inputs")",
+              "manifest: parameter 'w1.weight': optimizer state in a "
+              "manifest without 'training'");
+}
+
+TEST(ManifestTest, RankCoordinatesAreRowMajor) {
+  EXPECT_EQ(rankCoordinates({2, 3}, 0), (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(rankCoordinates({2, 3}, 4), (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(rankCoordinates({2, 3}, 5), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(rankCoordinates({}, 0), std::vector<int64_t>{});
 }
 
 } // namespace

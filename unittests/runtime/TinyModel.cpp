@@ -30,7 +30,7 @@ using namespace tiny;
 
 // Arena: x [3, 5] at 0, this rank's y block [3, 6/TP] at 64, y [3, 6] at 192.
 extern "C" const char tp_model_manifest[] =
-    R"({"version": 1, "mesh": {"axes": ["tp"], "sizes": [)" STRINGIFY(TP) R"(]},
+    R"({"version": 2, "mesh": {"axes": ["tp"], "sizes": [)" STRINGIFY(TP) R"(]},
   "arena_bytes": 320, "param_bytes": )" STRINGIFY(TP_PARAM_BYTES) R"(,
   "flops": )" STRINGIFY(TP_FLOPS) R"(,
   "parameters": [{"name": "proj.weight", "dtype": "F32", "shape": [6, 5],

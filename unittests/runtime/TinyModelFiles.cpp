@@ -4,10 +4,15 @@
 //   write DIR      writes DIR/weights.safetensors (the tiny model's W and an
 //                  unrelated tensor), DIR/bad-weights.safetensors (W with a
 //                  wrong shape), DIR/x.npy and DIR/wrong-x.npy (W as an
-//                  input: a wrong shape)
+//                  input: a wrong shape), and DIR/train-weights.safetensors
+//                  (the tiny training step's parameters, no optimizer state)
 //   check Y        checks that the .npy file Y holds x W^T exactly
 //   compare A B    checks that two .npy files hold the same values (within
 //                  float rounding), e.g. a 1-rank and a 2-rank run
+//   check-train C S
+//                  checks that the checkpoint C, written by the tiny
+//                  training step's --save, holds the reference's parameters
+//                  and AdamW state after S steps, and the step count S
 // and exits non-zero with a message when a check fails.
 //
 //===----------------------------------------------------------------------===//
@@ -15,10 +20,12 @@
 #include "Npy.h"
 #include "Safetensors.h"
 #include "TinyModel.h"
+#include "TinyTrainModel.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 using namespace tprt;
@@ -67,6 +74,16 @@ static int write(const std::string &dir) {
     error = writeNpy(dir + "/x.npy", "F32", {rows, inputs}, x.data());
   if (error.empty())
     error = writeNpy(dir + "/wrong-x.npy", "F32", {outputs, inputs}, w.data());
+  std::vector<float> b(outputs), s(inputs);
+  for (int64_t n = 0; n < outputs; ++n)
+    b[n] = bias(n);
+  for (int64_t k = 0; k < inputs; ++k)
+    s[k] = shift(k);
+  if (error.empty())
+    error = writeSafetensors(dir + "/train-weights.safetensors",
+                             {tensor("proj.bias", {outputs}, b),
+                              tensor("proj.weight", {outputs, inputs}, w),
+                              tensor("shift", {inputs}, s)});
   return error.empty() ? 0 : failure(error);
 }
 
@@ -116,6 +133,62 @@ static int compare(const std::string &first, const std::string &second) {
   return 0;
 }
 
+/// Compares the tensor `name` of `file` with `expected`.
+static int checkTensor(const SafetensorsFile &file, const std::string &name,
+                       const std::vector<double> &expected) {
+  const TensorRef *tensor;
+  std::string error = file.lookup(name, tensor);
+  if (!error.empty())
+    return failure(error);
+  if (tensor->dtype != "F32" ||
+      elementCount(tensor->shape) != int64_t(expected.size()))
+    return failure(file.path() + ": '" + name + "' is " + tensor->dtype + " " +
+                   formatShape(tensor->shape));
+  std::vector<float> values(expected.size());
+  std::memcpy(values.data(), tensor->data, values.size() * sizeof(float));
+  for (size_t i = 0; i < values.size(); ++i)
+    if (std::abs(values[i] - expected[i]) >
+        1e-4 * std::max(1.0, std::abs(expected[i])))
+      return failure(file.path() + ": " + name + "[" + std::to_string(i) +
+                     "] = " + std::to_string(values[i]) + ", expected " +
+                     std::to_string(expected[i]));
+  return 0;
+}
+
+static int checkTrain(const std::string &path, int64_t steps) {
+  std::unique_ptr<SafetensorsFile> file;
+  std::string error = SafetensorsFile::open(path, file);
+  if (!error.empty())
+    return failure(error);
+  ReferenceTraining reference;
+  reference.run(steps);
+  const std::pair<const char *, const ReferenceParameter *> parameters[] = {
+      {"proj.weight", &reference.weight},
+      {"proj.bias", &reference.bias},
+      {"shift", &reference.shift}};
+  for (const auto &[name, parameter] : parameters) {
+    std::string state = std::string("optimizer.") + name;
+    if (int status = checkTensor(*file, name, parameter->value))
+      return status;
+    if (int status = checkTensor(*file, state + ".exp_avg", parameter->expAvg))
+      return status;
+    if (int status =
+            checkTensor(*file, state + ".exp_avg_sq", parameter->expAvgSq))
+      return status;
+  }
+  const TensorRef *count = file->find("optimizer.step");
+  int64_t saved = -1;
+  if (count && count->dtype == "I64" && count->shape.empty())
+    std::memcpy(&saved, count->data, sizeof saved);
+  if (saved != steps)
+    return failure(path + ": the step count is " + std::to_string(saved) +
+                   ", expected " + std::to_string(steps));
+  if (file->tensors().size() != 10)
+    return failure(path + ": " + std::to_string(file->tensors().size()) +
+                   " tensors, expected 10");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && !std::strcmp(argv[1], "write"))
     return write(argv[2]);
@@ -123,5 +196,8 @@ int main(int argc, char **argv) {
     return check(argv[2]);
   if (argc == 4 && !std::strcmp(argv[1], "compare"))
     return compare(argv[2], argv[3]);
-  return failure("usage: write DIR | check Y.npy | compare A.npy B.npy");
+  if (argc == 4 && !std::strcmp(argv[1], "check-train"))
+    return checkTrain(argv[2], std::atoll(argv[3]));
+  return failure("usage: write DIR | check Y.npy | compare A.npy B.npy | "
+                 "check-train CHECKPOINT STEPS");
 }

@@ -52,18 +52,21 @@ typedef enum tprt_dtype {
 
 /* A JSON description of the compiled model: mesh, parameters (state-dict
  * name, dtype, global and local shape, layout, offset in the parameter
- * arena), inputs and outputs (shape, layout, offset in the activation arena),
- * the arena sizes and the per-rank report; docs/Manifest.md is its schema.
- * Defined by the generated object. */
+ * arena, whether it is optimizer state), inputs and outputs (shape, layout,
+ * offset in the activation arena), the arena sizes, the per-rank report and,
+ * for a training step, its loss and optimizer; docs/Manifest.md is its
+ * schema. Defined by the generated object. */
 extern const char tp_model_manifest[];
 
 /* The version of the manifest's schema that tp-compile writes and the
  * runtime reads; it changes with every change of the schema. */
-#define TPRT_MANIFEST_VERSION 1
+#define TPRT_MANIFEST_VERSION 2
 
-/* Runs one forward step. `arena` holds the inputs (at the offsets the
- * manifest gives) and receives the outputs; `params` holds this rank's
- * parameter shards. Defined by the generated object. */
+/* Runs one forward step (or, for a training step, forward, backward and the
+ * optimizer's update of `params`, the loss being output 0). `arena` holds
+ * the inputs (at the offsets the manifest gives) and receives the outputs;
+ * `params` holds this rank's parameter shards (and optimizer state). Defined
+ * by the generated object. */
 void tp_model_forward(tprt_context *ctx, char *arena, char *params);
 
 /*===--- The calls --------------------------------------------------------===*/
