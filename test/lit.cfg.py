@@ -13,7 +13,7 @@ config.suffixes = [".mlir"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tp_obj_root, "test")
 # fuzz/ holds the fuzz targets' corpora, which ctest replays (fuzz-replay-*).
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "fuzz"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "fuzz", "models"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 # The examples live outside test/; tests reach them through %examples.

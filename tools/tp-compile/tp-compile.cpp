@@ -71,7 +71,8 @@ static cl::opt<bool>
           cl::desc("compile a training step instead of the forward pass"),
           cl::cat(trainingCategory));
 static cl::opt<std::string>
-    loss("loss", cl::desc("the loss of the model's output: sum or cross_entropy"),
+    loss("loss",
+         cl::desc("the loss of the model's output: sum or cross_entropy"),
          cl::init("sum"), cl::cat(trainingCategory));
 static cl::opt<std::string>
     optimizer("optimizer", cl::desc("the parameter update: sgd or adamw"),
@@ -80,8 +81,7 @@ static cl::opt<double> lr("lr", cl::desc("the learning rate (default 1e-3)"),
                           cl::init(1e-3), cl::cat(trainingCategory));
 static cl::opt<double> beta1("beta1", cl::desc("AdamW's beta1 (default 0.9)"),
                              cl::init(0.9), cl::cat(trainingCategory));
-static cl::opt<double> beta2("beta2",
-                             cl::desc("AdamW's beta2 (default 0.999)"),
+static cl::opt<double> beta2("beta2", cl::desc("AdamW's beta2 (default 0.999)"),
                              cl::init(0.999), cl::cat(trainingCategory));
 static cl::opt<double> eps("eps", cl::desc("AdamW's eps (default 1e-8)"),
                            cl::init(1e-8), cl::cat(trainingCategory));
@@ -170,7 +170,8 @@ int main(int argc, char **argv) {
       "tp-compile: a model (tp dialect) and a plan to a sharded executable\n\n"
       "  tp-compile model.mlir --mesh tp:2 --plan plan.json -o ff\n"
       "  mpirun -np 2 ./ff --weights w.safetensors --output y.npy\n"
-      "  tp-compile model.mlir --mesh tp:2 --plan plan.json --train -o ff-train\n"
+      "  tp-compile model.mlir --mesh tp:2 --plan plan.json --train -o "
+      "ff-train\n"
       "  mpirun -np 2 ./ff-train --weights w.safetensors --steps 10\n");
   std::string repeated = tp::findRepeatedOption();
   if (!repeated.empty()) {
@@ -225,9 +226,8 @@ int main(int argc, char **argv) {
     autodiff.weightDecay = weightDecay;
     pm.addPass(tp::createAutodiff(autodiff));
   } else {
-    const cl::Option *trainingOptions[] = {&loss,  &optimizer, &lr,
-                                           &beta1, &beta2,     &eps,
-                                           &weightDecay};
+    const cl::Option *trainingOptions[] = {
+        &loss, &optimizer, &lr, &beta1, &beta2, &eps, &weightDecay};
     for (const cl::Option *option : trainingOptions)
       if (option->getNumOccurrences())
         return fail("--" + option->ArgStr + " is an option of --train");

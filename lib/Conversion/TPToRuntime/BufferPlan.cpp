@@ -126,9 +126,9 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
   // layout share its shard, so that an update in place reaches all of them.
   DenseMap<std::pair<Attribute, Attribute>, int64_t> shards;
   for (auto get : function.getOps<GetParameterOp>()) {
-    auto [shard, first] = shards.try_emplace(
-        {get.getNameAttr().getAttr(), get.getLayoutAttr()},
-        plan.parameterBytes);
+    auto [shard, first] =
+        shards.try_emplace({get.getNameAttr().getAttr(), get.getLayoutAttr()},
+                           plan.parameterBytes);
     plan.slots[get.getResult()] = {true, shard->second};
     if (first)
       plan.parameterBytes += getAlignedBytes(get.getResult());

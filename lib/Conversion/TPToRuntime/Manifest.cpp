@@ -106,8 +106,7 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
       continue;
     json::Object entry =
         describe(get.getName().str(), get.getResult(), get.getLayoutAttr());
-    if (module.lookupSymbol<ParameterOp>(get.getNameAttr())
-            .getOptimizerState())
+    if (module.lookupSymbol<ParameterOp>(get.getNameAttr()).getOptimizerState())
       entry["state"] = true;
     parameters.push_back(std::move(entry));
   }
@@ -152,7 +151,8 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
       {"outputs", std::move(outputs)},
       {"report", report}};
   // A training step says how it trains (tp-autodiff's tp.training).
-  if (auto training = function->getAttrOfType<DictionaryAttr>(kTrainingAttrName)) {
+  if (auto training =
+          function->getAttrOfType<DictionaryAttr>(kTrainingAttrName)) {
     json::Object object;
     for (NamedAttribute entry : training) {
       if (auto text = dyn_cast<StringAttr>(entry.getValue()))

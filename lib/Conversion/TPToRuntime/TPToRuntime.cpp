@@ -492,11 +492,12 @@ void RuntimeEmitter::lowerOp(BroadcastOp op) {
 }
 
 void RuntimeEmitter::lowerOp(FillOp op) {
-  emitCall(runtime::fill{.layer = layerName(op),
-                         .dtype = dtypeOf(op.getResult()),
-                         .y = pointerTo(op.getResult()),
-                         .count = countOf(op.getResult()),
-                         .value = constantF64(op.getValue().convertToDouble())});
+  emitCall(
+      runtime::fill{.layer = layerName(op),
+                    .dtype = dtypeOf(op.getResult()),
+                    .y = pointerTo(op.getResult()),
+                    .count = countOf(op.getResult()),
+                    .value = constantF64(op.getValue().convertToDouble())});
 }
 
 //===----------------------------------------------------------------------===//
@@ -616,9 +617,8 @@ RuntimeEmitter::checkUpdatedOnce(ParameterUpdateOpInterface update) {
 
 void RuntimeEmitter::lowerOp(SGDOp op) {
   emitCall(runtime::sgd{
-      .layer = globalString(op.getParam()
-                                .getDefiningOp<GetParameterOp>()
-                                .getName()),
+      .layer =
+          globalString(op.getParam().getDefiningOp<GetParameterOp>().getName()),
       .dtype = dtypeOf(op.getParam()),
       .param = pointerTo(op.getParam()),
       .grad = pointerTo(op.getGrad()),
@@ -628,14 +628,13 @@ void RuntimeEmitter::lowerOp(SGDOp op) {
 }
 
 void RuntimeEmitter::lowerOp(AdamWOp op) {
-  Value name = globalString(
-      op.getParam().getDefiningOp<GetParameterOp>().getName());
+  Value name =
+      globalString(op.getParam().getDefiningOp<GetParameterOp>().getName());
   if (!stepNumber) {
     // Fetched at the start of the step, where it dominates every update.
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(builder.getInsertionBlock());
-    stepNumber =
-        emitCall(runtime::step_number{.layer = globalString("adamw")});
+    stepNumber = emitCall(runtime::step_number{.layer = globalString("adamw")});
   }
   emitCall(runtime::adamw{
       .layer = name,

@@ -37,11 +37,11 @@ struct BufferPlan {
   };
 
   /// Plans `function`: parameters (tp.get_parameter results) are packed one
-  /// after another, one shard per parameter and layout; activations are placed first-fit over their live
-  /// intervals, 64-byte aligned. A reshape shares its input's slot. Inputs
-  /// stay live for the whole step (the runtime writes them once per step,
-  /// before it) and outputs from their definition to its end. An op's
-  /// workspace lives in the arena during that op only. Fails, naming the
+  /// after another, one shard per parameter and layout; activations are placed
+  /// first-fit over their live intervals, 64-byte aligned. A reshape shares its
+  /// input's slot. Inputs stay live for the whole step (the runtime writes them
+  /// once per step, before it) and outputs from their definition to its end. An
+  /// op's workspace lives in the arena during that op only. Fails, naming the
   /// tensor, where sizes would overflow (checkByteSizes).
   static FailureOr<BufferPlan> build(func::FuncOp function);
 

@@ -75,8 +75,8 @@ LogicalResult SiLUOp::buildGradients(OpBuilder &builder, ValueRange resultGrads,
 LogicalResult ScaleOp::buildGradients(OpBuilder &builder,
                                       ValueRange resultGrads, ArrayRef<bool>,
                                       SmallVectorImpl<Value> &grads) {
-  grads.assign({ScaleOp::create(builder, getLoc(), resultGrads[0],
-                                getFactorAttr())});
+  grads.assign(
+      {ScaleOp::create(builder, getLoc(), resultGrads[0], getFactorAttr())});
   return success();
 }
 

@@ -670,9 +670,9 @@ LogicalResult LinearWeightGradOp::inferReturnTypes(
         formatShape(grad.getShape()), " and the input ",
         formatShape(input.getShape()),
         " must have rank 1 or more and the same leading dims");
-  inferredReturnTypes.push_back(RankedTensorType::get(
-      {grad.getShape().back(), input.getShape().back()},
-      grad.getElementType()));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({grad.getShape().back(), input.getShape().back()},
+                            grad.getElementType()));
   return success();
 }
 
@@ -728,20 +728,20 @@ static LogicalResult verifyUpdated(Operation *op, Value operand, StringRef what,
     return op->emitOpError("writes its ")
            << what << " in place, so it must be a value tp.get_parameter "
            << "reads";
-  auto param = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
-      op, get.getNameAttr());
+  auto param =
+      SymbolTable::lookupNearestSymbolFrom<ParameterOp>(op, get.getNameAttr());
   if (param && param.getOptimizerState() != state)
     return op->emitOpError("its ")
-           << what << " '" << get.getName() << "' "
-           << (state ? "is not" : "is") << " a parameter marked "
+           << what << " '" << get.getName() << "' " << (state ? "is not" : "is")
+           << " a parameter marked "
            << "optimizer_state";
   return success();
 }
 
 /// The checks both optimizer updates share: what they write, the types and
 /// the learning rate and weight decay.
-static LogicalResult verifyUpdate(ParameterUpdateOpInterface update,
-                                  double lr, double weightDecay) {
+static LogicalResult verifyUpdate(ParameterUpdateOpInterface update, double lr,
+                                  double weightDecay) {
   Operation *op = update;
   if (failed(verifyUpdated(op, update.getParam(), "parameter",
                            /*state=*/false)))
@@ -770,8 +770,8 @@ LogicalResult AdamWOp::verify() {
       failed(verifyUpdated(*this, getExpAvgSq(), "exp_avg_sq",
                            /*state=*/true)))
     return failure();
-  for (auto [name, beta] : {std::pair{"beta1", getBeta1()},
-                            std::pair{"beta2", getBeta2()}})
+  for (auto [name, beta] :
+       {std::pair{"beta1", getBeta1()}, std::pair{"beta2", getBeta2()}})
     if (!(beta.convertToDouble() >= 0.0 && beta.convertToDouble() < 1.0))
       return emitOpError(name)
              << " must be in [0, 1), got " << beta.convertToDouble();

@@ -180,8 +180,7 @@ LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
   SmallVector<Value, 2> moments;
   Operation *previous = param;
   for (StringRef moment : {"exp_avg", "exp_avg_sq"}) {
-    std::string name =
-        ("optimizer." + read.getName() + "." + moment).str();
+    std::string name = ("optimizer." + read.getName() + "." + moment).str();
     if (module.lookupSymbol(name))
       return param.emitError("the optimizer state '")
              << name << "' would shadow a symbol of that name";
@@ -221,8 +220,7 @@ void AutodiffPass::runOnOperation() {
   }
 
   OpBuilder builder(ret);
-  FailureOr<Value> lossValue =
-      buildLoss(builder, function, ret.getOperand(0));
+  FailureOr<Value> lossValue = buildLoss(builder, function, ret.getOperand(0));
   if (failed(lossValue))
     return signalPassFailure();
   if (failed(buildBackward(builder, function, *lossValue)))
@@ -234,15 +232,14 @@ void AutodiffPass::runOnOperation() {
       builder.getNamedAttr("weight_decay",
                            builder.getF64FloatAttr(getWeightDecay()))};
   if (optimizer == "adamw")
-    for (auto [name, value] : {std::pair{"beta1", double(beta1)},
-                               std::pair{"beta2", double(beta2)},
-                               std::pair{"eps", double(eps)}})
+    for (auto [name, value] :
+         {std::pair{"beta1", double(beta1)}, std::pair{"beta2", double(beta2)},
+          std::pair{"eps", double(eps)}})
       training.push_back(
           builder.getNamedAttr(name, builder.getF64FloatAttr(value)));
   function->setAttr(kTrainingAttrName, builder.getDictionaryAttr(training));
   ret->setOperands(*lossValue);
-  function.setType(FunctionType::get(&getContext(),
-                                     function.getArgumentTypes(),
+  function.setType(FunctionType::get(&getContext(), function.getArgumentTypes(),
                                      {lossValue->getType()}));
   function.setSymName("train_step");
 }
