@@ -2,7 +2,8 @@
 //
 // This file fuzzes the reader of the manifest a compiled model carries: a
 // manifest is either refused with a message, or every rank's block of every
-// tensor lies inside the tensor.
+// tensor lies inside the tensor, and a training step has the scalar loss
+// main reads as output 0.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tprt::Manifest manifest;
   if (!tprt::parseManifest(text.c_str(), manifest).empty())
     return 0;
+  if (manifest.training &&
+      (manifest.outputs.empty() || !manifest.outputs.front().shape.empty() ||
+       manifest.outputs.front().localBytes() <= 0))
+    __builtin_trap(); // main reads the loss from output 0
   // The first and the last rank's blocks.
   std::vector<int64_t> first(manifest.axisSizes.size(), 0), last;
   for (int64_t size : manifest.axisSizes)

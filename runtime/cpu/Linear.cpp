@@ -101,9 +101,17 @@ void cpu::matmul(tprt_context *ctx, const char *layer, int32_t dtype,
                 c32 + i * m * n, cols);
 }
 
-/// Zeroes `count` elements of `dtype` (every dtype's zero is all-zero bits).
-static void zero(void *y, int64_t count, int64_t elementBytes) {
-  std::memset(y, 0, count * elementBytes);
+/// Handles a linear backward whose output out[rows, cols] is empty, or the
+/// empty sum (`terms` = 0: zeros, all-zero bits in every dtype). Returns
+/// whether it did.
+static bool emptyProduct(void *out, int64_t rows, int64_t cols, int64_t terms,
+                         int64_t elementBytes) {
+  if (rows == 0 || cols == 0)
+    return true;
+  if (terms != 0)
+    return false;
+  std::memset(out, 0, rows * cols * elementBytes);
+  return true;
 }
 
 void cpu::linear_input_grad(tprt_context *ctx, const char *layer, int32_t dtype,
@@ -112,10 +120,8 @@ void cpu::linear_input_grad(tprt_context *ctx, const char *layer, int32_t dtype,
   const char *call = "tprt_linear_input_grad";
   GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
   int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
-  if (rows == 0 || inputs == 0)
+  if (emptyProduct(dx, m, k, n, sizes.elementBytes))
     return;
-  if (outputs == 0)
-    return zero(dx, m * k, sizes.elementBytes);
   // dx[m, k] = dy[m, n] w[n, k]: w as it is stored, not transposed.
   if (dnnlMatmul(*ctx, call, layer, dtype, dy, w, nullptr, dx, 1, m, k, n,
                  /*transposeA=*/false, /*transposeB=*/false))
@@ -149,10 +155,8 @@ void cpu::linear_weight_grad(tprt_context *ctx, const char *layer,
   const char *call = "tprt_linear_weight_grad";
   GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
   int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
-  if (outputs == 0 || inputs == 0)
+  if (emptyProduct(dw, n, k, m, sizes.elementBytes))
     return;
-  if (rows == 0)
-    return zero(dw, n * k, sizes.elementBytes);
   // dw[n, k] = dy[m, n]^T x[m, k]: dy read transposed.
   if (dnnlMatmul(*ctx, call, layer, dtype, dy, x, nullptr, dw, 1, n, k, m,
                  /*transposeA=*/true, /*transposeB=*/false))

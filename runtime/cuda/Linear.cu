@@ -121,6 +121,26 @@ void gemm(tprt_context *ctx, State &s, const char *call, const char *layer,
             call, layer, "cublasGemmEx");
 }
 
+/// C = A op(B), column-major, the GEMM of a linear's backward (the header
+/// says which): A [m x k] with leading dim m, B with leading dim ldb, C
+/// [m x n] with leading dim m. Nothing where C is empty; zeros where the sum
+/// has no term (k = 0).
+void backwardGemm(tprt_context *ctx, const char *call, const char *layer,
+                  int32_t dtype, int64_t elementBytes, cublasOperation_t opB,
+                  int m, int n, int k, const void *a, const void *b, int ldb,
+                  void *c) {
+  if (m == 0 || n == 0)
+    return;
+  State &s = state(ctx);
+  if (k == 0) {
+    check(ctx, cudaMemsetAsync(c, 0, int64_t(m) * n * elementBytes, s.stream),
+          call, layer, "cudaMemsetAsync");
+    return;
+  }
+  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_N, opB, m, n, k, a, m, b, ldb,
+       0.0f, c, m);
+}
+
 /// The largest power of two up to 256 that divides `pointer`'s address.
 uint32_t alignment(const void *pointer) {
   uintptr_t address = reinterpret_cast<uintptr_t>(pointer);
@@ -310,17 +330,8 @@ void linear_input_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                        int64_t n, int64_t k) {
   const char *call = "tprt_linear_input_grad";
   GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
-  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
-  if (rows == 0 || inputs == 0)
-    return;
-  State &s = state(ctx);
-  if (outputs == 0) {
-    check(ctx, cudaMemsetAsync(dx, 0, m * k * sizes.elementBytes, s.stream),
-          call, layer, "cudaMemsetAsync");
-    return;
-  }
-  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_N, CUBLAS_OP_N, inputs, rows,
-       outputs, w, inputs, dy, outputs, 0.0f, dx, inputs);
+  backwardGemm(ctx, call, layer, dtype, sizes.elementBytes, CUBLAS_OP_N,
+               sizes.k, sizes.m, sizes.n, w, dy, sizes.n, dx);
 }
 
 void linear_weight_grad(tprt_context *ctx, const char *layer, int32_t dtype,
@@ -328,17 +339,8 @@ void linear_weight_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                         int64_t n, int64_t k) {
   const char *call = "tprt_linear_weight_grad";
   GemmSizes sizes = checkGemm(ctx, call, layer, dtype, 1, m, n, k);
-  int rows = sizes.m, outputs = sizes.n, inputs = sizes.k;
-  if (outputs == 0 || inputs == 0)
-    return;
-  State &s = state(ctx);
-  if (rows == 0) {
-    check(ctx, cudaMemsetAsync(dw, 0, n * k * sizes.elementBytes, s.stream),
-          call, layer, "cudaMemsetAsync");
-    return;
-  }
-  gemm(ctx, s, call, layer, dtype, CUBLAS_OP_N, CUBLAS_OP_T, inputs, outputs,
-       rows, x, inputs, dy, outputs, 0.0f, dw, inputs);
+  backwardGemm(ctx, call, layer, dtype, sizes.elementBytes, CUBLAS_OP_T,
+               sizes.k, sizes.n, sizes.m, x, dy, sizes.n, dw);
 }
 
 void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
