@@ -19,6 +19,18 @@ static void resetGrads(Operation *op, SmallVectorImpl<Value> &grads) {
   grads.assign(op->getNumOperands(), Value());
 }
 
+/// The sum of `grad` over every dim but the last: a per-feature parameter's
+/// gradient.
+static Value sumLeading(OpBuilder &builder, Location loc, Value grad) {
+  int64_t rank = cast<RankedTensorType>(grad.getType()).getRank();
+  if (rank == 1)
+    return grad;
+  return SumOp::create(
+      builder, loc, grad,
+      builder.getDenseI64ArrayAttr(
+          llvm::to_vector(llvm::seq<int64_t>(0, rank - 1))));
+}
+
 LogicalResult LinearOp::buildGradients(OpBuilder &builder,
                                        ValueRange resultGrads,
                                        ArrayRef<bool> needed,
@@ -32,16 +44,9 @@ LogicalResult LinearOp::buildGradients(OpBuilder &builder,
   if (needed[1])
     grads[1] =
         LinearWeightGradOp::create(builder, loc, getLayer(), dy, getInput());
-  if (getBias() && needed[2]) {
-    // The bias is added at every leading position: its gradient sums them.
-    int64_t rank = getInput().getType().getRank();
-    grads[2] = rank == 1
-                   ? dy
-                   : SumOp::create(builder, loc, dy,
-                                   builder.getDenseI64ArrayAttr(llvm::to_vector(
-                                       llvm::seq<int64_t>(0, rank - 1))))
-                         .getResult();
-  }
+  // The bias is added at every leading position: its gradient sums them.
+  if (getBias() && needed[2])
+    grads[2] = sumLeading(builder, loc, dy);
   return success();
 }
 
@@ -145,5 +150,108 @@ LogicalResult AnnotateOp::buildGradients(OpBuilder &, ValueRange resultGrads,
                                          SmallVectorImpl<Value> &grads) {
   // A layout pin changes no values; the backward finds its own layouts.
   grads.assign({resultGrads[0]});
+  return success();
+}
+
+LogicalResult ReLUOp::buildGradients(OpBuilder &builder, ValueRange resultGrads,
+                                     ArrayRef<bool>,
+                                     SmallVectorImpl<Value> &grads) {
+  grads.assign(
+      {ReLUGradOp::create(builder, getLoc(), getInput(), resultGrads[0])});
+  return success();
+}
+
+LogicalResult GELUOp::buildGradients(OpBuilder &builder, ValueRange resultGrads,
+                                     ArrayRef<bool>,
+                                     SmallVectorImpl<Value> &grads) {
+  grads.assign({GELUGradOp::create(builder, getLoc(), getInput(),
+                                   resultGrads[0], getTanhAttr())});
+  return success();
+}
+
+LogicalResult EmbeddingOp::buildGradients(OpBuilder &builder,
+                                          ValueRange resultGrads,
+                                          ArrayRef<bool> needed,
+                                          SmallVectorImpl<Value> &grads) {
+  // Token ids have no gradient.
+  resetGrads(*this, grads);
+  if (needed[1])
+    grads[1] = EmbeddingGradOp::create(builder, getLoc(), getTable().getType(),
+                                       getLayer(), getIds(), resultGrads[0]);
+  return success();
+}
+
+LogicalResult RMSNormOp::buildGradients(OpBuilder &builder,
+                                        ValueRange resultGrads,
+                                        ArrayRef<bool> needed,
+                                        SmallVectorImpl<Value> &grads) {
+  resetGrads(*this, grads);
+  Value dy = resultGrads[0];
+  if (needed[0])
+    grads[0] = RMSNormInputGradOp::create(builder, getLoc(), getLayerAttr(),
+                                          getInput(), getWeight(), dy,
+                                          getEpsilonAttr());
+  if (needed[1])
+    grads[1] = RMSNormWeightGradOp::create(builder, getLoc(),
+                                           getWeight().getType(), getLayerAttr(),
+                                           getInput(), dy, getEpsilonAttr());
+  return success();
+}
+
+LogicalResult LayerNormOp::buildGradients(OpBuilder &builder,
+                                          ValueRange resultGrads,
+                                          ArrayRef<bool> needed,
+                                          SmallVectorImpl<Value> &grads) {
+  resetGrads(*this, grads);
+  Value dy = resultGrads[0];
+  if (needed[0])
+    grads[0] = LayerNormInputGradOp::create(builder, getLoc(), getLayerAttr(),
+                                            getInput(), getWeight(), dy,
+                                            getEpsilonAttr());
+  if (needed[1])
+    grads[1] = LayerNormWeightGradOp::create(builder, getLoc(),
+                                             getWeight().getType(), getLayerAttr(),
+                                             getInput(), dy, getEpsilonAttr());
+  if (getBias() && needed[2])
+    grads[2] = sumLeading(builder, getLoc(), dy);
+  return success();
+}
+
+LogicalResult SoftmaxOp::buildGradients(OpBuilder &builder,
+                                        ValueRange resultGrads, ArrayRef<bool>,
+                                        SmallVectorImpl<Value> &grads) {
+  grads.assign({SoftmaxGradOp::create(builder, getLoc(), getResult(),
+                                      resultGrads[0], getNormalizedDim())});
+  return success();
+}
+
+LogicalResult CrossEntropyOp::buildGradients(OpBuilder &builder,
+                                             ValueRange resultGrads,
+                                             ArrayRef<bool> needed,
+                                             SmallVectorImpl<Value> &grads) {
+  // Labels have no gradient.
+  resetGrads(*this, grads);
+  if (needed[0])
+    grads[0] = CrossEntropyGradOp::create(builder, getLoc(), getLogits(),
+                                          getLabels(), resultGrads[0]);
+  return success();
+}
+
+LogicalResult RoPEOp::buildGradients(OpBuilder &builder, ValueRange resultGrads,
+                                     ArrayRef<bool>,
+                                     SmallVectorImpl<Value> &grads) {
+  grads.assign({RoPEGradOp::create(builder, getLoc(), resultGrads[0],
+                                   getThetaAttr())});
+  return success();
+}
+
+LogicalResult AttentionOp::buildGradients(OpBuilder &builder,
+                                          ValueRange resultGrads,
+                                          ArrayRef<bool>,
+                                          SmallVectorImpl<Value> &grads) {
+  auto backward = AttentionGradOp::create(
+      builder, getLoc(), getQuery(), getKey(), getValue(), resultGrads[0],
+      getCausalAttr(), getScaleAttr());
+  grads.assign(backward->getResults().begin(), backward->getResults().end());
   return success();
 }

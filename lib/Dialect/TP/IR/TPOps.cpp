@@ -688,6 +688,53 @@ LogicalResult LinearWeightGradOp::verify() {
   return success();
 }
 
+LogicalResult EmbeddingGradOp::verify() {
+  if (failed(verifyLayerName(*this, getLayer())))
+    return failure();
+  ArrayRef<int64_t> ids = getIds().getType().getShape();
+  RankedTensorType grad = getGrad().getType();
+  RankedTensorType table = getResult().getType();
+  if (table.getRank() != 2 || grad.getRank() != ids.size() + 1 ||
+      grad.getShape().drop_back() != ids ||
+      grad.getShape().back() != table.getDimSize(1))
+    return emitOpError("layer '")
+           << getLayer() << "': the gradient " << formatShape(grad.getShape())
+           << " must be the ids' shape " << formatShape(ids)
+           << " followed by the table's " << table.getDimSize(1)
+           << " columns, and the table rank 2";
+  if (grad.getElementType() != table.getElementType())
+    return emitOpError("layer '")
+           << getLayer() << "': the gradient has element type "
+           << grad.getElementType() << " but the table has "
+           << table.getElementType();
+  return success();
+}
+
+/// Checks a norm's weight gradient: one value per feature of the input.
+static LogicalResult verifyNormWeightGrad(Operation *op, StringRef layer,
+                                          RankedTensorType input,
+                                          RankedTensorType result) {
+  if (failed(verifyLayerName(op, layer)))
+    return failure();
+  if (input.getRank() < 1 || result.getRank() != 1 ||
+      result.getDimSize(0) != input.getShape().back() ||
+      result.getElementType() != input.getElementType())
+    return op->emitOpError("layer '")
+           << layer << "': the weight gradient " << result
+           << " must hold one value per feature of the input " << input;
+  return success();
+}
+
+LogicalResult RMSNormWeightGradOp::verify() {
+  return verifyNormWeightGrad(*this, getLayer(), getInput().getType(),
+                              getResult().getType());
+}
+
+LogicalResult LayerNormWeightGradOp::verify() {
+  return verifyNormWeightGrad(*this, getLayer(), getInput().getType(),
+                              getResult().getType());
+}
+
 LogicalResult BroadcastOp::verify() {
   RankedTensorType input = getInput().getType();
   RankedTensorType result = getResult().getType();

@@ -116,26 +116,29 @@ ShardingRule EmbeddingOp::getShardingRule() {
 }
 
 /// A norm over the last dim: its features cannot be split, the other dims
-/// (batch, sequence) can.
-static ShardingRule getNormRule(Value input, unsigned numParams) {
+/// (batch, sequence) can. `operands` lists, per operand, whether it has the
+/// input's shape (else it is a per-feature weight or bias); the result has
+/// the input's shape.
+static ShardingRule getNormRule(Value input, ArrayRef<bool> operands) {
   ShardingRule rule;
   ArrayRef<int64_t> shape = shapeOf(input);
   auto leading = addDims(rule, shape.drop_back(), FactorKind::Parallel);
   DimFactors features = {rule.addFactor(shape.back(), FactorKind::Blocked)};
   SmallVector<DimFactors> dims = concat(leading, {features});
-  rule.operandDims.push_back(dims);
-  for (unsigned i = 0; i < numParams; ++i)
-    rule.operandDims.push_back({features});
+  for (bool full : operands)
+    rule.operandDims.push_back(full ? dims : SmallVector<DimFactors>{features});
   rule.resultDims.push_back(dims);
   return rule;
 }
 
 ShardingRule RMSNormOp::getShardingRule() {
-  return getNormRule(getInput(), /*numParams=*/1);
+  return getNormRule(getInput(), {true, false});
 }
 
 ShardingRule LayerNormOp::getShardingRule() {
-  return getNormRule(getInput(), /*numParams=*/getBias() ? 2 : 1);
+  if (getBias())
+    return getNormRule(getInput(), {true, false, false});
+  return getNormRule(getInput(), {true, false});
 }
 
 ShardingRule AddOp::getShardingRule() {
@@ -236,27 +239,34 @@ ShardingRule MatmulOp::getShardingRule() {
   return rule;
 }
 
-ShardingRule SoftmaxOp::getShardingRule() {
-  ShardingRule rule = ShardingRule::elementwise(*this, PartialFlow::None);
-  int64_t blocked = rule.resultDims[0][getNormalizedDim()][0];
-  rule.factorKinds[blocked] = FactorKind::Blocked;
+/// An elementwise rule whose factors of `dims` cannot be split.
+static ShardingRule getElementwiseBlocked(Operation *op,
+                                          ArrayRef<int64_t> dims) {
+  ShardingRule rule = ShardingRule::elementwise(op, PartialFlow::None);
+  for (int64_t dim : dims)
+    rule.factorKinds[rule.resultDims[0][dim][0]] = FactorKind::Blocked;
   return rule;
+}
+
+ShardingRule SoftmaxOp::getShardingRule() {
+  return getElementwiseBlocked(*this, {getNormalizedDim()});
 }
 
 ShardingRule RoPEOp::getShardingRule() {
   // Positions count along the sequence and features rotate in pairs: both
   // must be whole on every rank; batch and heads split freely.
-  ShardingRule rule = ShardingRule::elementwise(*this, PartialFlow::None);
-  for (int64_t dim : {1, 3})
-    rule.factorKinds[rule.resultDims[0][dim][0]] = FactorKind::Blocked;
-  return rule;
+  return getElementwiseBlocked(*this, {1, 3});
 }
 
-ShardingRule AttentionOp::getShardingRule() {
+/// The factors of attention over `query` and `key`/value tensors: the dims
+/// of a query-shaped and of a key-shaped tensor.
+static ShardingRule getAttentionFactors(Value queryValue, Value keyValue,
+                                        SmallVector<DimFactors> &query,
+                                        SmallVector<DimFactors> &key) {
   // Query head h uses key/value head h / group: splitting the key/value heads
   // over ranks splits the query heads (their major factor) consistently.
   ShardingRule rule;
-  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey());
+  ArrayRef<int64_t> q = shapeOf(queryValue), k = shapeOf(keyValue);
   DimFactors batch = {rule.addFactor(q[0], FactorKind::Parallel)};
   DimFactors querySeq = {rule.addFactor(q[1], FactorKind::Blocked)};
   DimFactors keySeq = {rule.addFactor(k[1], FactorKind::Blocked)};
@@ -268,10 +278,26 @@ ShardingRule AttentionOp::getShardingRule() {
   DimFactors queryHeads = {group};
   if (k[2] != 1)
     queryHeads.insert(queryHeads.begin(), kvHeads);
-  SmallVector<DimFactors> query = {batch, querySeq, queryHeads, headDim};
-  SmallVector<DimFactors> keyValue = {batch, keySeq, {kvHeads}, headDim};
-  rule.operandDims = {query, keyValue, keyValue};
+  query = {batch, querySeq, queryHeads, headDim};
+  key = {batch, keySeq, {kvHeads}, headDim};
+  return rule;
+}
+
+ShardingRule AttentionOp::getShardingRule() {
+  SmallVector<DimFactors> query, key;
+  ShardingRule rule = getAttentionFactors(getQuery(), getKey(), query, key);
+  rule.operandDims = {query, key, key};
   rule.resultDims = {query};
+  return rule;
+}
+
+ShardingRule AttentionGradOp::getShardingRule() {
+  // Split heads keep their query heads with their key/value head, so each
+  // rank's key and value gradients are complete.
+  SmallVector<DimFactors> query, key;
+  ShardingRule rule = getAttentionFactors(getQuery(), getKey(), query, key);
+  rule.operandDims = {query, key, key, query};
+  rule.resultDims = {query, key, key};
   return rule;
 }
 
@@ -379,3 +405,69 @@ static ShardingRule getUpdateRule(ParameterUpdateOpInterface update) {
 
 ShardingRule SGDOp::getShardingRule() { return getUpdateRule(*this); }
 ShardingRule AdamWOp::getShardingRule() { return getUpdateRule(*this); }
+
+ShardingRule EmbeddingGradOp::getShardingRule() {
+  // A rank holding some rows sums into those rows only (the ids select
+  // them); a rank holding some positions holds a partial sum.
+  ShardingRule rule;
+  ArrayRef<int64_t> table = shapeOf(getResult());
+  auto positions = addDims(rule, shapeOf(getIds()), FactorKind::Reduction);
+  DimFactors rows = {rule.addFactor(table[0], FactorKind::Parallel)};
+  DimFactors features = {rule.addFactor(table[1], FactorKind::Parallel)};
+  rule.operandDims.push_back(positions);
+  rule.operandDims.push_back(concat(positions, {features}));
+  rule.resultDims.push_back({rows, features});
+  return rule;
+}
+
+ShardingRule RMSNormInputGradOp::getShardingRule() {
+  return getNormRule(getInput(), {true, false, true});
+}
+
+ShardingRule LayerNormInputGradOp::getShardingRule() {
+  return getNormRule(getInput(), {true, false, true});
+}
+
+/// A norm's weight gradient sums over the rows: split rows give partial
+/// sums; the features cannot be split (each row's norm needs them all).
+static ShardingRule getNormWeightGradRule(Value input) {
+  ShardingRule rule;
+  ArrayRef<int64_t> shape = shapeOf(input);
+  auto leading = addDims(rule, shape.drop_back(), FactorKind::Reduction);
+  DimFactors features = {rule.addFactor(shape.back(), FactorKind::Blocked)};
+  SmallVector<DimFactors> dims = concat(leading, {features});
+  rule.operandDims = {dims, dims};
+  rule.resultDims.push_back({features});
+  return rule;
+}
+
+ShardingRule RMSNormWeightGradOp::getShardingRule() {
+  return getNormWeightGradRule(getInput());
+}
+
+ShardingRule LayerNormWeightGradOp::getShardingRule() {
+  return getNormWeightGradRule(getInput());
+}
+
+ShardingRule SoftmaxGradOp::getShardingRule() {
+  int64_t rank = getResult().getType().getRank();
+  return getElementwiseBlocked(*this, {getDim() < 0 ? getDim() + rank
+                                                    : getDim()});
+}
+
+ShardingRule RoPEGradOp::getShardingRule() {
+  return getElementwiseBlocked(*this, {1, 3});
+}
+
+ShardingRule CrossEntropyGradOp::getShardingRule() {
+  // Each position's gradient needs the whole softmax over its classes.
+  ShardingRule rule;
+  ArrayRef<int64_t> logits = shapeOf(getLogits());
+  auto positions = addDims(rule, logits.drop_back(), FactorKind::Parallel);
+  DimFactors classes = {rule.addFactor(logits.back(), FactorKind::Blocked)};
+  rule.operandDims.push_back(concat(positions, {classes}));
+  rule.operandDims.push_back(positions);
+  rule.operandDims.push_back({});
+  rule.resultDims.push_back(concat(positions, {classes}));
+  return rule;
+}

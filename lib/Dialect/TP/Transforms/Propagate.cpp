@@ -163,6 +163,10 @@ private:
   void writeAttributes();
 
   double getCost(Value operand, Placement need, unsigned axis);
+  /// Per result of `op`, the placement on `axis` its users are known to need
+  /// before they are visited: a gradient's, its parameter's.
+  SmallVector<std::optional<Placement>> getKnownNeeds(Operation *op,
+                                                      unsigned axis);
   /// The placements `op` needs of operand `index` (one per axis).
   Placements &needOf(Operation *op, unsigned index) {
     auto &needs = operandNeeds[op];
@@ -182,6 +186,17 @@ private:
 };
 
 } // namespace
+
+SmallVector<std::optional<Placement>>
+LayoutPropagation::getKnownNeeds(Operation *op, unsigned axis) {
+  SmallVector<std::optional<Placement>> known(op->getNumResults());
+  for (auto [index, result] : llvm::enumerate(op->getResults()))
+    for (Operation *user : result.getUsers())
+      if (auto update = dyn_cast<ParameterUpdateOpInterface>(user))
+        if (update.getGrad() == result)
+          known[index] = layouts.lookup(update.getParam())[axis];
+  return known;
+}
 
 double LayoutPropagation::getCost(Value operand, Placement need,
                                   unsigned axis) {
@@ -397,6 +412,15 @@ LayoutPropagation::chooseCandidate(Operation *op, const ShardingRule &rule,
       if (std::optional<int64_t> factor =
               getMajorFactor(rule.operandDims[index][placement.getDim()]))
         suggested.push_back(*factor);
+  // A gradient's layout is known before it is computed: its parameter's,
+  // which the update needs. Splitting the factor that gives it is a
+  // candidate, and every candidate pays for redistributing its result to it.
+  SmallVector<std::optional<Placement>> known = getKnownNeeds(op, axis);
+  for (auto [index, need] : llvm::enumerate(known))
+    if (need && need->isShard())
+      if (std::optional<int64_t> factor =
+              getMajorFactor(rule.resultDims[index][need->getDim()]))
+        suggested.push_back(*factor);
   llvm::sort(suggested);
   suggested.erase(llvm::unique(suggested), suggested.end());
   for (int64_t factor : suggested)
@@ -411,6 +435,12 @@ LayoutPropagation::chooseCandidate(Operation *op, const ShardingRule &rule,
     double cost = 0.0;
     for (auto [index, operand] : llvm::enumerate(op->getOperands()))
       cost += getCost(operand, candidate.operands[index], axis);
+    for (auto [index, need] : llvm::enumerate(known))
+      if (need)
+        cost += getReshardBytes(
+            candidate.results[index], *need, axisSize(axis),
+            getNumBytes(cast<RankedTensorType>(op->getResult(index).getType()))
+                .value_or(0));
     LLVM_DEBUG(llvm::dbgs() << op->getName() << " axis " << axis << ": cost "
                             << cost << "\n");
     if (cost < bestCost) {

@@ -179,7 +179,7 @@ def TP_LinearOp : TP_Op<"linear",
 }
 
 def TP_EmbeddingOp : TP_Op<"embedding",
-    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>,
+    [Pure, DeclareOpInterfaceMethods<TP_LayerOpInterface>, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "PyTorch's nn.Embedding: a table lookup by token id";
@@ -225,7 +225,7 @@ defvar TP_NormStyles = [{
 }];
 
 def TP_RMSNormOp : TP_Op<"rms_norm",
-    [Pure, TP_LayerOpInterface,
+    [Pure, TP_LayerOpInterface, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      AllTypesMatch<["input", "result"]>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "RMSNorm over the last dim, with a learned scale";
@@ -263,7 +263,7 @@ def TP_RMSNormOp : TP_Op<"rms_norm",
 }
 
 def TP_LayerNormOp : TP_Op<"layer_norm",
-    [Pure, TP_LayerOpInterface,
+    [Pure, TP_LayerOpInterface, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      AllTypesMatch<["input", "result"]>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "LayerNorm over the last dim, with a learned scale and shift";
@@ -352,7 +352,8 @@ class TP_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
 
 def TP_SiLUOp : TP_UnaryOp<"silu", "silu(x) = x * sigmoid(x)",
                            [DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>]>;
-def TP_ReLUOp : TP_UnaryOp<"relu", "relu(x) = max(x, 0)">;
+def TP_ReLUOp : TP_UnaryOp<"relu", "relu(x) = max(x, 0)",
+                           [DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>]>;
 
 def TP_SiLUGradOp : TP_Op<"silu_grad", [Pure,
     AllTypesMatch<["input", "grad", "result"]>, TP_ShardingRuleOpInterface]> {
@@ -377,6 +378,7 @@ def TP_SiLUGradOp : TP_Op<"silu_grad", [Pure,
 }
 
 def TP_GELUOp : TP_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
     TP_ShardingRuleOpInterface]> {
   let summary = "Elementwise GELU";
   let description = [{
@@ -496,6 +498,7 @@ def TP_MatmulOp : TP_Op<"matmul",
 }
 
 def TP_SoftmaxOp : TP_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Softmax along one dim";
   let description = [{
@@ -528,6 +531,7 @@ def TP_SoftmaxOp : TP_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>,
 }
 
 def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Rotary position embedding, as in Llama";
   let description = [{
@@ -554,7 +558,7 @@ def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>,
 }
 
 def TP_AttentionOp : TP_Op<"attention",
-    [Pure, InferTypeOpAdaptor,
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Fused scaled-dot-product attention with grouped-query heads";
   let description = [{
@@ -634,7 +638,7 @@ def TP_SumOp : TP_Op<"sum",
 }
 
 def TP_CrossEntropyOp : TP_Op<"cross_entropy",
-    [Pure, InferTypeOpAdaptor,
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<TP_DifferentiableOpInterface>,
      DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Mean cross-entropy loss of logits against class labels";
   let description = [{
@@ -728,6 +732,228 @@ def TP_LinearWeightGradOp : TP_Op<"linear_weight_grad",
     $layer $grad `,` $input attr-dict `:` type($grad) `,` type($input)
   }];
   let hasVerifier = 1;
+}
+
+def TP_EmbeddingGradOp : TP_Op<"embedding_grad",
+    [Pure, TP_LayerGradientOpInterface,
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of an embedding for its table";
+  let description = [{
+    Given the ids a `tp.embedding` looked up and the gradient of its result,
+    yields the gradient of its table `[num_embeddings, embedding_dim]`: row
+    `r` is the sum of the gradients at the positions whose id is `r`. A rank
+    holding some rows of the table (row-wise) sums into those rows only; a
+    rank holding some positions (data parallelism) holds a partial sum.
+
+    Constraints:
+    - the layer name is not empty;
+    - the gradient's shape is the ids' shape followed by embedding_dim;
+    - the result has rank 2, the gradient's element type, and
+      `embedding_dim` columns.
+
+    Example:
+
+    ```mlir
+    %dt = tp.embedding_grad "tok_embeddings" %ids, %dy
+        : tensor<2x16xi64>, tensor<2x16x64xf32> -> tensor<256x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$layer, TP_IndexTensor:$ids,
+                       TP_FloatTensor:$grad);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $ids `,` $grad attr-dict `:` type($ids) `,` type($grad) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class TP_ActivationGradOp<string mnemonic, string what>
+    : TP_Op<mnemonic, [Pure, AllTypesMatch<["input", "grad", "result"]>,
+                       TP_ShardingRuleOpInterface]> {
+  let summary = "The backward of " # what # ": dy * " # what # "'(x)";
+  let description = [{
+    Given the input `x` of `tp.}] # what # [{` and the gradient `dy` of its
+    result, yields the gradient of its input.
+
+    Example:
+
+    ```mlir
+    %dx = tp.}] # mnemonic # [{ %x, %dy : tensor<8x8192xf32>
+    ```
+  }];
+}
+
+def TP_ReLUGradOp : TP_ActivationGradOp<"relu_grad", "relu"> {
+  let arguments = (ins TP_FloatTensor:$input, TP_FloatTensor:$grad);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
+}
+
+def TP_GELUGradOp : TP_ActivationGradOp<"gelu_grad", "gelu"> {
+  let arguments = (ins TP_FloatTensor:$input, TP_FloatTensor:$grad,
+                       UnitAttr:$tanh);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad (`tanh` $tanh^)? attr-dict `:` type($result)
+  }];
+}
+
+// The backward ops of a norm layer: the gradient of its input (which needs
+// the weight) and of its weight (a sum over the rows), as two ops, since
+// split rows make the first split and the second a partial sum.
+class TP_NormInputGradOp<string mnemonic, string norm>
+    : TP_Op<mnemonic, [Pure, TP_LayerGradientOpInterface,
+                       AllTypesMatch<["input", "grad", "result"]>,
+        DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of " # norm # " for its input";
+  let description = [{
+    Given the input `x` of `tp.}] # norm # [{`, its weight and the gradient
+    of its result, yields the gradient of its input.
+
+    Example:
+
+    ```mlir
+    %dx = tp.}] # mnemonic # [{ "norm" %x, %w, %dy eps 1.0e-05
+        : tensor<2x16x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$layer, TP_FloatTensor:$input,
+                       TP_FloatTensor:$weight, TP_FloatTensor:$grad,
+                       F64Attr:$epsilon);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $input `,` $weight `,` $grad `eps` $epsilon attr-dict
+    `:` type($input) `,` type($weight)
+  }];
+}
+
+class TP_NormWeightGradOp<string mnemonic, string norm>
+    : TP_Op<mnemonic, [Pure, TP_LayerGradientOpInterface,
+                       AllTypesMatch<["input", "grad"]>,
+        DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of " # norm # " for its weight";
+  let description = [{
+    Given the input `x` of `tp.}] # norm # [{` and the gradient of its
+    result, yields the gradient of its weight: one value per feature, summed
+    over the rows.
+
+    Example:
+
+    ```mlir
+    %dw = tp.}] # mnemonic # [{ "norm" %x, %dy eps 1.0e-05
+        : tensor<2x16x64xf32> -> tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$layer, TP_FloatTensor:$input,
+                       TP_FloatTensor:$grad, F64Attr:$epsilon);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layer $input `,` $grad `eps` $epsilon attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_RMSNormInputGradOp : TP_NormInputGradOp<"rms_norm_input_grad", "rms_norm">;
+def TP_RMSNormWeightGradOp : TP_NormWeightGradOp<"rms_norm_weight_grad", "rms_norm">;
+def TP_LayerNormInputGradOp : TP_NormInputGradOp<"layer_norm_input_grad", "layer_norm">;
+def TP_LayerNormWeightGradOp : TP_NormWeightGradOp<"layer_norm_weight_grad", "layer_norm">;
+
+def TP_SoftmaxGradOp : TP_Op<"softmax_grad", [Pure,
+    AllTypesMatch<["output", "grad", "result"]>,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of softmax, from its output";
+  let description = [{
+    Given the output `y` of `tp.softmax` along `dim` and the gradient of it,
+    yields the gradient of its input: `y * (dy - sum(dy * y, dim))`.
+
+    Example:
+
+    ```mlir
+    %dx = tp.softmax_grad %y, %dy dim 3 : tensor<2x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$output, TP_FloatTensor:$grad,
+                       I64Attr:$dim);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$output `,` $grad `dim` $dim attr-dict `:` type($result)";
+}
+
+def TP_CrossEntropyGradOp : TP_Op<"cross_entropy_grad", [Pure,
+    AllTypesMatch<["logits", "result"]>,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of the cross-entropy loss for its logits";
+  let description = [{
+    Given the logits and labels of `tp.cross_entropy` and the gradient of the
+    loss (rank 0), yields the gradient of the logits:
+    `(softmax(logits) - onehot(labels)) * dloss / positions`, with
+    `positions` every position of the global logits (the loss is their mean).
+
+    Example:
+
+    ```mlir
+    %dl = tp.cross_entropy_grad %logits, %labels, %dloss
+        : tensor<2x16x256xf32>, tensor<2x16xi64>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$logits, TP_IndexTensor:$labels,
+                       TP_FloatTensor:$loss_grad);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $loss_grad attr-dict
+    `:` type($logits) `,` type($labels) `,` type($loss_grad)
+  }];
+}
+
+def TP_RoPEGradOp : TP_Op<"rope_grad", [Pure, AllTypesMatch<["grad", "result"]>,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of rope: the rotation by the opposite angle";
+  let description = [{
+    Given the gradient of `tp.rope`'s result, yields the gradient of its
+    input: each pair is rotated back by the angle the forward rotated it by.
+
+    Example:
+
+    ```mlir
+    %dx = tp.rope_grad %dy theta 5.000000e+05 : tensor<2x16x4x16xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$grad, F64Attr:$theta);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$grad `theta` $theta attr-dict `:` type($result)";
+}
+
+def TP_AttentionGradOp : TP_Op<"attention_grad", [Pure,
+    AllTypesMatch<["query", "grad", "query_grad"]>,
+    AllTypesMatch<["key", "key_grad"]>,
+    AllTypesMatch<["value", "value_grad"]>,
+    DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+  let summary = "The backward of attention for its query, key and value";
+  let description = [{
+    Given the operands of `tp.attention` (with its `causal` and `scale`) and
+    the gradient of its result, yields the gradients of the query, key and
+    value, recomputing the attention probabilities rather than keeping them
+    from the forward. A key/value head's gradient sums over the query heads
+    that read it.
+
+    Example:
+
+    ```mlir
+    %dq, %dk, %dv = tp.attention_grad %q, %k, %v, %do causal
+        : tensor<2x16x8x16xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$query, TP_FloatTensor:$key,
+                       TP_FloatTensor:$value, TP_FloatTensor:$grad,
+                       UnitAttr:$causal, OptionalAttr<F64Attr>:$scale);
+  let results = (outs TP_FloatTensor:$query_grad, TP_FloatTensor:$key_grad,
+                      TP_FloatTensor:$value_grad);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $grad (`causal` $causal^)?
+    (`scale` $scale^)? attr-dict `:` type($query) `,` type($key) `,`
+    type($value)
+  }];
 }
 
 def TP_BroadcastOp : TP_Op<"broadcast", [Pure,
