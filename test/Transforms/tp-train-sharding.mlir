@@ -2,10 +2,12 @@
 // collectives follow from the layouts, as Megatron writes them by hand.
 // RUN: tp-opt %s --tp-autodiff \
 // RUN:   --tp-parallelize="mesh=tp:2 plan=%S/Inputs/mlp2-plan.json" \
-// RUN:   | FileCheck %s --check-prefix=TP
+// RUN:   | FileCheck %s --check-prefix=TP --implicit-check-not=tp.all_gather \
+// RUN:       --implicit-check-not=tp.reduce_scatter --implicit-check-not=tp.local_slice
 // RUN: tp-opt %s --tp-autodiff \
 // RUN:   --tp-parallelize="mesh=dp:2,tp:2 plan=%S/Inputs/mlp2-plan.json" \
-// RUN:   | FileCheck %s --check-prefix=DP
+// RUN:   | FileCheck %s --check-prefix=DP --implicit-check-not=tp.all_gather \
+// RUN:       --implicit-check-not=tp.reduce_scatter --implicit-check-not=tp.local_slice
 
 // Two column-then-row blocks. Forward: one all-reduce after each row-wise
 // layer. Backward: the row-wise layers' partial outputs need nothing (their
@@ -28,12 +30,19 @@
 // TP: return
 
 // DP: func.func @train_step(%{{.*}}: tensor<2x8xf32> {tp.layout = #tp.layout<@mesh, [S(0), R]>})
+// On tp, the same three all-reduces as without dp.
+// DP: tp.all_reduce {{.*}} on @mesh ["tp"] {{.*}}after layer 'down1'
+// DP: tp.all_reduce {{.*}} on @mesh ["tp"] {{.*}}after layer 'down2'
 // The loss sums over the batch split on dp.
 // DP: tp.all_reduce {{.*}} on @mesh ["dp"] {{.*}}after tp.sum
 // Every weight gradient is a partial sum over dp, all-reduced before its
 // update; on tp it stays split like its weight.
-// DP-COUNT-4: tp.all_reduce {{.*}} on @mesh ["dp"] {{.*}}after linear_weight_grad of layer {{.*}} needed by tp.adamw
-// DP-NOT: ["dp"]
+// DP: tp.all_reduce {{.*}} on @mesh ["dp"] {{.*}}after linear_weight_grad of layer 'down2'{{.*}} needed by tp.adamw
+// DP: tp.all_reduce {{.*}} on @mesh ["tp"] {{.*}}after linear_input_grad of layer 'up2'
+// DP: tp.all_reduce {{.*}} on @mesh ["dp"] {{.*}}after linear_weight_grad of layer 'up2'{{.*}} needed by tp.adamw
+// DP: tp.all_reduce {{.*}} on @mesh ["dp"] {{.*}}after linear_weight_grad of layer 'down1'{{.*}} needed by tp.adamw
+// DP: tp.all_reduce {{.*}} on @mesh ["dp"] {{.*}}after linear_weight_grad of layer 'up1'{{.*}} needed by tp.adamw
+// DP-NOT: tp.all_reduce
 // DP: return
 
 module {

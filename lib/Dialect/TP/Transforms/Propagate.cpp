@@ -162,7 +162,8 @@ private:
   void propagateBackward();
   void writeAttributes();
 
-  double getCost(Value operand, Placement need, unsigned axis);
+  /// What redistributing `operand` of `op` to `need` on `axis` moves.
+  double getCost(Operation *op, Value operand, Placement need, unsigned axis);
   /// Per result of `op`, the placement on `axis` its users are known to need
   /// before they are visited: a gradient's, its parameter's.
   SmallVector<std::optional<Placement>> getKnownNeeds(Operation *op,
@@ -190,6 +191,12 @@ private:
 SmallVector<std::optional<Placement>>
 LayoutPropagation::getKnownNeeds(Operation *op, unsigned axis) {
   SmallVector<std::optional<Placement>> known(op->getNumResults());
+  // Only on the tensor-parallel axis: on a data-parallel one the gradients
+  // stay partial sums over the split batch and are all-reduced, as DDP does;
+  // gathering the batch instead may move fewer bytes but would compute every
+  // gradient on every rank.
+  if (!isTPAxis(axis))
+    return known;
   for (auto [index, result] : llvm::enumerate(op->getResults()))
     for (Operation *user : result.getUsers())
       if (auto update = dyn_cast<ParameterUpdateOpInterface>(user))
@@ -198,8 +205,8 @@ LayoutPropagation::getKnownNeeds(Operation *op, unsigned axis) {
   return known;
 }
 
-double LayoutPropagation::getCost(Value operand, Placement need,
-                                  unsigned axis) {
+double LayoutPropagation::getCost(Operation *op, Value operand,
+                                  Placement need, unsigned axis) {
   auto type = cast<RankedTensorType>(operand.getType());
   const Placements &current = layouts[operand];
   // A redistribution an earlier user already needs is made once and shared
@@ -207,7 +214,10 @@ double LayoutPropagation::getCost(Value operand, Placement need,
   // weight gradient read one all-reduced output gradient.
   if (current[axis] != need)
     for (Operation *user : operand.getUsers()) {
+      // `op`'s own needs on this axis are what is being decided.
       auto needs = operandNeeds.find(user);
+      if (user == op)
+        continue;
       if (needs == operandNeeds.end())
         continue;
       for (OpOperand &use : user->getOpOperands())
@@ -434,7 +444,7 @@ LayoutPropagation::chooseCandidate(Operation *op, const ShardingRule &rule,
   for (const Candidate &candidate : candidates) {
     double cost = 0.0;
     for (auto [index, operand] : llvm::enumerate(op->getOperands()))
-      cost += getCost(operand, candidate.operands[index], axis);
+      cost += getCost(op, operand, candidate.operands[index], axis);
     for (auto [index, need] : llvm::enumerate(known))
       if (need)
         cost += getReshardBytes(
