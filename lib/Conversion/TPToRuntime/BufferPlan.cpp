@@ -36,14 +36,14 @@ static Value getStorageRoot(Value value) {
 }
 
 int64_t mlir::tp::getWorkspaceBytes(Operation *op) {
-  auto attention = dyn_cast<AttentionOp>(op);
-  if (!attention)
+  // The attention's scores, recomputed by its backward too.
+  if (!isa<AttentionOp, AttentionGradOp>(op))
     return 0;
   ArrayRef<int64_t> query =
-      cast<RankedTensorType>(attention.getQuery().getType()).getShape();
+      cast<RankedTensorType>(op->getOperand(0).getType()).getShape();
   int64_t batch = query[0], querySeq = query[1], queryHeads = query[2];
   int64_t keySeq =
-      cast<RankedTensorType>(attention.getKey().getType()).getShape()[1];
+      cast<RankedTensorType>(op->getOperand(1).getType()).getShape()[1];
   // As many query rows at once as fit in this much scratch, so that long
   // sequences take a few large GEMMs, not many small ones.
   const int64_t budget = int64_t(256) << 20;

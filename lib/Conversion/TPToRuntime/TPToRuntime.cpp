@@ -72,12 +72,22 @@ private:
   void lowerOp(EmbeddingOp op);
   void lowerOp(LinearInputGradOp op);
   void lowerOp(LinearWeightGradOp op);
+  void lowerOp(EmbeddingGradOp op);
+  /// Where a table's rows lie: this rank's first row (computed at run time
+  /// from its mesh coordinates) and the rows of the whole table.
+  struct TableRows {
+    Value offset;
+    int64_t total;
+  };
+  TableRows getTableRows(Operation *op, Value table, LayoutAttr layout);
   // Elementwise, layout and reductions.
   void lowerOp(AddOp op) { lowerBinary<runtime::add>(op); }
   void lowerOp(MulOp op);
   void lowerOp(SiLUOp op) { lowerUnary<runtime::silu>(op); }
   void lowerOp(SiLUGradOp op);
   void lowerOp(ReLUOp op) { lowerUnary<runtime::relu>(op); }
+  void lowerOp(ReLUGradOp op);
+  void lowerOp(GELUGradOp op);
   void lowerOp(GELUOp op);
   void lowerOp(ScaleOp op);
   void lowerOp(TransposeOp op);
@@ -89,9 +99,20 @@ private:
   void lowerOp(LayerNormOp op);
   void lowerOp(SoftmaxOp op);
   void lowerOp(CrossEntropyOp op);
+  void lowerOp(RMSNormInputGradOp op);
+  void lowerOp(RMSNormWeightGradOp op);
+  void lowerOp(LayerNormInputGradOp op);
+  void lowerOp(LayerNormWeightGradOp op);
+  void lowerOp(SoftmaxGradOp op);
+  void lowerOp(CrossEntropyGradOp op);
+  /// Lowers a norm's backward for its input or weight: the same arguments.
+  template <typename Call, typename Op> void lowerNormInputGrad(Op op);
+  template <typename Call, typename Op> void lowerNormWeightGrad(Op op);
   // Attention.
   void lowerOp(RoPEOp op);
   void lowerOp(AttentionOp op);
+  void lowerOp(RoPEGradOp op);
+  void lowerOp(AttentionGradOp op);
   // Optimizer.
   LogicalResult checkUpdatedOnce(ParameterUpdateOpInterface update);
   void lowerOp(SGDOp op);
@@ -285,11 +306,14 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
       return failure();
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case<LinearOp, MatmulOp, EmbeddingOp, LinearInputGradOp,
-            LinearWeightGradOp, AddOp, MulOp, SiLUOp, SiLUGradOp, ReLUOp,
-            GELUOp, ScaleOp, TransposeOp, SumOp, BroadcastOp, FillOp, RMSNormOp,
-            LayerNormOp, SoftmaxOp, CrossEntropyOp, RoPEOp, AttentionOp, SGDOp,
-            AdamWOp, AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
-            LocalSliceOp>([&](auto op) {
+            LinearWeightGradOp, EmbeddingGradOp, AddOp, MulOp, SiLUOp,
+            SiLUGradOp, ReLUOp, ReLUGradOp, GELUOp, GELUGradOp, ScaleOp,
+            TransposeOp, SumOp, BroadcastOp, FillOp, RMSNormOp, LayerNormOp,
+            SoftmaxOp, CrossEntropyOp, RMSNormInputGradOp, RMSNormWeightGradOp,
+            LayerNormInputGradOp, LayerNormWeightGradOp, SoftmaxGradOp,
+            CrossEntropyGradOp, RoPEOp, AttentionOp, RoPEGradOp,
+            AttentionGradOp, SGDOp, AdamWOp, AllReduceOp, AllGatherOp,
+            ReduceScatterOp, AllToAllOp, LocalSliceOp>([&](auto op) {
         lowerOp(op);
         return success();
       })
@@ -334,21 +358,25 @@ void RuntimeEmitter::lowerOp(MatmulOp op) {
                            .k = constant(k)});
 }
 
-void RuntimeEmitter::lowerOp(EmbeddingOp op) {
-  ArrayRef<int64_t> table = shapeOf(op.getTable());
+RuntimeEmitter::TableRows
+RuntimeEmitter::getTableRows(Operation *op, Value table, LayoutAttr layout) {
   // The rank's rows start at its index among the ranks splitting them.
   int64_t rowMask = 0;
-  LayoutAttr tableLayout = getOperandLayout(op, 1);
-  if (tableLayout)
-    for (auto [axis, placement] : llvm::enumerate(tableLayout.getPlacements()))
+  if (layout)
+    for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
       if (placement == Placement::shard(0))
         rowMask |= int64_t(1) << axis;
-  int64_t totalRows =
-      getGlobalShape(mesh, tableLayout, op.getTable().getType())[0];
+  auto type = cast<RankedTensorType>(table.getType());
   Value groupIndex = emitCall(runtime::group_index{
       .layer = layerName(op), .axis_mask = constant(rowMask)});
-  Value rowOffset =
-      LLVM::MulOp::create(builder, loc, groupIndex, constant(table[0]));
+  return {LLVM::MulOp::create(builder, loc, groupIndex,
+                              constant(type.getDimSize(0))),
+          getGlobalShape(mesh, layout, type)[0]};
+}
+
+void RuntimeEmitter::lowerOp(EmbeddingOp op) {
+  ArrayRef<int64_t> table = shapeOf(op.getTable());
+  TableRows rows = getTableRows(op, op.getTable(), getOperandLayout(op, 1));
   emitCall(runtime::embedding{.layer = layerName(op),
                               .dtype = dtypeOf(op.getResult()),
                               .ids = pointerTo(op.getIds()),
@@ -357,8 +385,23 @@ void RuntimeEmitter::lowerOp(EmbeddingOp op) {
                               .count = countOf(op.getIds()),
                               .rows = constant(table[0]),
                               .dim = constant(table[1]),
-                              .row_offset = rowOffset,
-                              .total_rows = constant(totalRows)});
+                              .row_offset = rows.offset,
+                              .total_rows = constant(rows.total)});
+}
+
+void RuntimeEmitter::lowerOp(EmbeddingGradOp op) {
+  ArrayRef<int64_t> table = shapeOf(op.getResult());
+  TableRows rows = getTableRows(op, op.getResult(), getLayout(op.getResult()));
+  emitCall(runtime::embedding_grad{.layer = layerName(op),
+                                   .dtype = dtypeOf(op.getResult()),
+                                   .ids = pointerTo(op.getIds()),
+                                   .dy = pointerTo(op.getGrad()),
+                                   .dtable = pointerTo(op.getResult()),
+                                   .count = countOf(op.getIds()),
+                                   .rows = constant(table[0]),
+                                   .dim = constant(table[1]),
+                                   .row_offset = rows.offset,
+                                   .total_rows = constant(rows.total)});
 }
 
 void RuntimeEmitter::lowerOp(LinearInputGradOp op) {
@@ -421,6 +464,25 @@ void RuntimeEmitter::lowerOp(MulOp op) {
     return;
   }
   lowerBinary<runtime::mul>(op);
+}
+
+void RuntimeEmitter::lowerOp(ReLUGradOp op) {
+  emitCall(runtime::relu_grad{.layer = layerName(op),
+                              .dtype = dtypeOf(op.getResult()),
+                              .x = pointerTo(op.getInput()),
+                              .dy = pointerTo(op.getGrad()),
+                              .dx = pointerTo(op.getResult()),
+                              .count = countOf(op.getResult())});
+}
+
+void RuntimeEmitter::lowerOp(GELUGradOp op) {
+  emitCall(runtime::gelu_grad{.layer = layerName(op),
+                              .dtype = dtypeOf(op.getResult()),
+                              .x = pointerTo(op.getInput()),
+                              .dy = pointerTo(op.getGrad()),
+                              .dx = pointerTo(op.getResult()),
+                              .count = countOf(op.getResult()),
+                              .tanh_approx = constantI32(op.getTanh() ? 1 : 0)});
 }
 
 void RuntimeEmitter::lowerOp(SiLUGradOp op) {
@@ -556,6 +618,77 @@ void RuntimeEmitter::lowerOp(CrossEntropyOp op) {
                              .classes = constant(logits.back())});
 }
 
+template <typename Call, typename Op>
+void RuntimeEmitter::lowerNormInputGrad(Op op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  emitCall(Call{.layer = layerName(op),
+                .dtype = dtypeOf(op.getResult()),
+                .x = pointerTo(op.getInput()),
+                .weight = pointerTo(op.getWeight()),
+                .dy = pointerTo(op.getGrad()),
+                .dx = pointerTo(op.getResult()),
+                .rows = constant(product(shape.drop_back())),
+                .features = constant(shape.back()),
+                .epsilon = constantF64(op.getEpsilon().convertToDouble())});
+}
+
+template <typename Call, typename Op>
+void RuntimeEmitter::lowerNormWeightGrad(Op op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getInput());
+  emitCall(Call{.layer = layerName(op),
+                .dtype = dtypeOf(op.getResult()),
+                .x = pointerTo(op.getInput()),
+                .dy = pointerTo(op.getGrad()),
+                .dweight = pointerTo(op.getResult()),
+                .rows = constant(product(shape.drop_back())),
+                .features = constant(shape.back()),
+                .epsilon = constantF64(op.getEpsilon().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(RMSNormInputGradOp op) {
+  lowerNormInputGrad<runtime::rms_norm_input_grad>(op);
+}
+void RuntimeEmitter::lowerOp(RMSNormWeightGradOp op) {
+  lowerNormWeightGrad<runtime::rms_norm_weight_grad>(op);
+}
+void RuntimeEmitter::lowerOp(LayerNormInputGradOp op) {
+  lowerNormInputGrad<runtime::layer_norm_input_grad>(op);
+}
+void RuntimeEmitter::lowerOp(LayerNormWeightGradOp op) {
+  lowerNormWeightGrad<runtime::layer_norm_weight_grad>(op);
+}
+
+void RuntimeEmitter::lowerOp(SoftmaxGradOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getResult());
+  int64_t dim = op.getDim();
+  emitCall(runtime::softmax_grad{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .y = pointerTo(op.getOutput()),
+      .dy = pointerTo(op.getGrad()),
+      .dx = pointerTo(op.getResult()),
+      .outer = constant(product(shape.take_front(dim))),
+      .dim = constant(shape[dim]),
+      .inner = constant(product(shape.drop_front(dim + 1)))});
+}
+
+void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
+  ArrayRef<int64_t> logits = shapeOf(op.getLogits());
+  // The loss is the mean over every rank's positions.
+  SmallVector<int64_t> global = getGlobalShape(
+      mesh, getOperandLayout(op, 0), op.getLogits().getType());
+  emitCall(runtime::cross_entropy_grad{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .logits = pointerTo(op.getLogits()),
+      .labels = pointerTo(op.getLabels()),
+      .dloss = pointerTo(op.getLossGrad()),
+      .dlogits = pointerTo(op.getResult()),
+      .positions = constant(product(logits.drop_back())),
+      .classes = constant(logits.back()),
+      .total_positions = constant(product(ArrayRef(global).drop_back()))});
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
@@ -595,6 +728,47 @@ void RuntimeEmitter::lowerOp(AttentionOp op) {
                          .head_dim = constant(q[3]),
                          .causal = constantI32(op.getCausal() ? 1 : 0),
                          .scale = constantF64(op.getEffectiveScale())});
+}
+
+void RuntimeEmitter::lowerOp(RoPEGradOp op) {
+  ArrayRef<int64_t> shape = shapeOf(op.getGrad());
+  emitCall(runtime::rope_grad{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .dy = pointerTo(op.getGrad()),
+      .dx = pointerTo(op.getResult()),
+      .batch = constant(shape[0]),
+      .seq = constant(shape[1]),
+      .heads = constant(shape[2]),
+      .head_dim = constant(shape[3]),
+      .theta = constantF64(op.getTheta().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(AttentionGradOp op) {
+  ArrayRef<int64_t> q = shapeOf(op.getQuery());
+  ArrayRef<int64_t> k = shapeOf(op.getKey());
+  // Recomputing the scores and the four products of the backward.
+  flops += 10.0 * q[0] * q[2] * q[1] * k[1] * q[3];
+  emitCall(runtime::attention_grad{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getQueryGrad()),
+      .q = pointerTo(op.getQuery()),
+      .k = pointerTo(op.getKey()),
+      .v = pointerTo(op.getValue()),
+      .dout = pointerTo(op.getGrad()),
+      .dq = pointerTo(op.getQueryGrad()),
+      .dk = pointerTo(op.getKeyGrad()),
+      .dv = pointerTo(op.getValueGrad()),
+      .workspace = workspaceOf(op),
+      .workspace_bytes = constant(getWorkspaceBytes(op)),
+      .batch = constant(q[0]),
+      .q_seq = constant(q[1]),
+      .kv_seq = constant(k[1]),
+      .q_heads = constant(q[2]),
+      .kv_heads = constant(k[2]),
+      .head_dim = constant(q[3]),
+      .causal = constantI32(op.getCausal() ? 1 : 0),
+      .scale = constantF64(op.getEffectiveScale())});
 }
 
 //===----------------------------------------------------------------------===//

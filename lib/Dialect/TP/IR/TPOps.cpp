@@ -554,11 +554,20 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
-double AttentionOp::getEffectiveScale() {
-  if (std::optional<APFloat> scale = getScale())
+/// The softmax scale of attention: `scale`, or 1/sqrt(head_dim).
+static double getAttentionScale(std::optional<APFloat> scale,
+                                RankedTensorType query) {
+  if (scale)
     return scale->convertToDouble();
-  return 1.0 /
-         std::sqrt(static_cast<double>(getQuery().getType().getDimSize(3)));
+  return 1.0 / std::sqrt(static_cast<double>(query.getDimSize(3)));
+}
+
+double AttentionOp::getEffectiveScale() {
+  return getAttentionScale(getScale(), getQuery().getType());
+}
+
+double AttentionGradOp::getEffectiveScale() {
+  return getAttentionScale(getScale(), getQuery().getType());
 }
 
 //===----------------------------------------------------------------------===//

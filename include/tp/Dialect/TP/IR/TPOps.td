@@ -949,6 +949,10 @@ def TP_AttentionGradOp : TP_Op<"attention_grad", [Pure,
                        UnitAttr:$causal, OptionalAttr<F64Attr>:$scale);
   let results = (outs TP_FloatTensor:$query_grad, TP_FloatTensor:$key_grad,
                       TP_FloatTensor:$value_grad);
+  let extraClassDeclaration = [{
+    /// The softmax scale: the given one or 1/sqrt(head_dim).
+    double getEffectiveScale();
+  }];
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $grad (`causal` $causal^)?
     (`scale` $scale^)? attr-dict `:` type($query) `,` type($key) `,`
