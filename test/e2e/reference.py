@@ -224,3 +224,55 @@ TRAINING = {
         "grads": lambda w, x: feed_forward_grads(w, x),
     },
 }
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) *
+                                    (x + 0.044715 * x ** 3)))
+
+
+def cross_entropy(logits, labels):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)
+    return -picked.mean()
+
+
+def grad_dense(w, x):
+    h = linear(x, w["lin.weight"]) + w["lin.bias"]
+    u = gelu(h) * gelu_tanh(h) + np.maximum(h, 0.0)
+    n = layer_norm(u, w["ln.weight"], w["ln.bias"], 1e-5)
+    y = softmax(n) * n
+    return 0.5 * y.transpose(0, 2, 1).reshape(2, 18)
+
+
+def grad_attention(w, x):
+    h = rms_norm(x, w["norm.weight"], 1e-5)
+    q = linear(h, w["wq.weight"]).reshape(1, 4, 4, 4)
+    k = linear(h, w["wk.weight"]).reshape(1, 4, 2, 4)
+    v = linear(h, w["wv.weight"]).reshape(1, 4, 2, 4)
+    o = attention(rope(q, 1e4), rope(k, 1e4), v).reshape(1, 4, 16)
+    return silu(linear(o, w["wo.weight"])) @ w["proj"]
+
+
+# The gradient-check models (test/e2e/models/grad-*.mlir): their inputs, the
+# loss tp-compile takes of their output, and their numpy forward.
+GRADCHECK = {
+    "grad-dense": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (2, 3, 8)).astype(np.float32)],
+        "loss": "sum",
+        "loss_of": lambda w, x: grad_dense(w, x).sum(),
+    },
+    "grad-attention": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (1, 4, 16)).astype(np.float32)],
+        "loss": "sum",
+        "loss_of": lambda w, x: grad_attention(w, x).sum(),
+    },
+    "grad-embedding": {
+        "inputs": lambda rng: [rng.integers(0, 10, (2, 3), dtype=np.int64),
+                               rng.integers(0, 12, (2, 3), dtype=np.int64)],
+        "loss": "cross_entropy",
+        "loss_of": lambda w, ids, labels: cross_entropy(
+            linear(w["tok.weight"][ids], w["out.weight"]), labels),
+    },
+}
