@@ -52,7 +52,7 @@ def main():
     run([os.path.join(args.bin, "tp-weights"), "init", model_file, "--seed",
          "3", "-o", f"{tag}.safetensors"])
     run([os.path.join(args.bin, "tp-compile"), model_file, "--mesh", "tp:1",
-         "--train", "--loss", spec["loss"], "--optimizer", "sgd", "--lr", "1",
+         "--plan", os.path.join(args.models, "replicate-plan.json"), "--train", "--loss", spec["loss"], "--optimizer", "sgd", "--lr", "1",
          "--weight-decay", "0", "-o", tag])
     inputs = spec["inputs"](np.random.default_rng(1))
     options = []
