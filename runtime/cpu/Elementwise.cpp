@@ -100,6 +100,33 @@ void cpu::gelu(tprt_context *ctx, const char *layer, int32_t dtype,
   });
 }
 
+void cpu::gelu_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *x, const void *dy, void *dx, int64_t count,
+                    int32_t tanh_approx) {
+  const char *call = "tprt_gelu_grad";
+  // The derivatives of gelu's two forms, as cpu::gelu computes them.
+  if (tanh_approx)
+    return binary(
+        ctx, call, layer, dtype, x, dy, dx, count, [](float v, float g) {
+          const float sqrt2OverPi = 0.7978845608028654f;
+          float t = std::tanh(sqrt2OverPi * (v + 0.044715f * v * v * v));
+          float inner = sqrt2OverPi * (1.0f + 0.134145f * v * v);
+          return g * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * inner);
+        });
+  binary(ctx, call, layer, dtype, x, dy, dx, count, [](float v, float g) {
+    const float inverseSqrt2 = 0.7071067811865476f;
+    const float inverseSqrt2Pi = 0.3989422804014327f;
+    return g * (0.5f * (1.0f + std::erf(v * inverseSqrt2)) +
+                v * inverseSqrt2Pi * std::exp(-0.5f * v * v));
+  });
+}
+
+void cpu::relu_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *x, const void *dy, void *dx, int64_t count) {
+  binary(ctx, "tprt_relu_grad", layer, dtype, x, dy, dx, count,
+         [](float v, float g) { return v > 0.0f ? g : 0.0f; });
+}
+
 void cpu::scale(tprt_context *ctx, const char *layer, int32_t dtype,
                 const void *x, void *y, int64_t count, double factor) {
   float f = static_cast<float>(factor);

@@ -3,8 +3,8 @@
 // This file implements the cpu kernels that are matrix products (linear,
 // matmul and the two backwards of linear), each one cblas_sgemm call per
 // matrix for f32 so that the runtime adds nothing to BLAS's own time, and
-// the embedding lookup. bf16 products (and f16 ones on CPUs with f16
-// instructions) are oneDNN matmuls on the 16-bit operands (Dnnl.h);
+// the embedding lookup and its backward. bf16 products (and f16 ones on CPUs
+// with f16 instructions) are oneDNN matmuls on the 16-bit operands (Dnnl.h);
 // elsewhere f16 ones run the same sgemm on f32 copies, a block of weight
 // rows at a time (widened from the weight, or rounded into the weight's
 // gradient), so that a 16-bit model never holds an f32 copy of a whole
@@ -193,9 +193,7 @@ void cpu::embedding(tprt_context *ctx, const char *layer, int32_t dtype,
   for (int64_t i = 0; i < count; ++i) {
     int64_t id = ids[i];
     if (id < 0 || id >= total_rows)
-      fail(ctx, callName("tprt_embedding", layer) + ": id " +
-                    std::to_string(id) + " at position " + std::to_string(i) +
-                    " is outside [0, " + std::to_string(total_rows) + ")");
+      failIndex(ctx, "tprt_embedding", layer, "id", id, i, total_rows);
     char *out = static_cast<char *>(y) + i * rowBytes;
     int64_t row = id - row_offset;
     if (row >= 0 && row < rows)
@@ -203,5 +201,28 @@ void cpu::embedding(tprt_context *ctx, const char *layer, int32_t dtype,
                   rowBytes);
     else
       std::memset(out, 0, rowBytes);
+  }
+}
+
+void cpu::embedding_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                         const int64_t *ids, const void *dy, void *dtable,
+                         int64_t count, int64_t rows, int64_t dim,
+                         int64_t row_offset, int64_t total_rows) {
+  const char *call = "tprt_embedding_grad";
+  F32Scope f32(*ctx, call, layer, dtype);
+  const float *dy32 = f32.input(dy, count * dim);
+  float *dtable32 = f32.output(dtable, rows * dim);
+  std::fill(dtable32, dtable32 + rows * dim, 0.0f);
+  // Positions in order, in f32, as the cuda kernel adds them.
+  for (int64_t i = 0; i < count; ++i, dy32 += dim) {
+    int64_t id = ids[i];
+    if (id < 0 || id >= total_rows)
+      failIndex(ctx, call, layer, "id", id, i, total_rows);
+    int64_t row = id - row_offset;
+    if (row < 0 || row >= rows)
+      continue;
+    float *out = dtable32 + row * dim;
+    for (int64_t d = 0; d < dim; ++d)
+      out[d] += dy32[d];
   }
 }

@@ -1,8 +1,10 @@
 //===- Normalization.cpp - norm, softmax and loss kernels -----------------===//
 //
 // This file implements the row-wise kernels whose accuracy depends on the
-// reduction: RMS and layer norm, softmax and cross-entropy. Each reduces in
-// double so that long rows (hidden sizes, vocabularies) lose no precision.
+// reduction: RMS and layer norm, softmax and cross-entropy, and their
+// backwards. Each reduces in double so that long rows (hidden sizes,
+// vocabularies) lose no precision; a norm's backward recomputes the row's
+// scale as its forward does (rmsScale, layerScale).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,91 @@
 
 using namespace tprt;
 
+namespace {
+
+/// What rms_norm and layer_norm normalize a row by, in f32 as they apply it:
+/// y = (x - center) * inverse * weight (+ bias), center 0 for rms_norm.
+struct RowScale {
+  float center, inverse;
+};
+
+RowScale rmsScale(const float *x, int64_t features, double epsilon) {
+  double squares = 0;
+  for (int64_t i = 0; i < features; ++i)
+    squares += double(x[i]) * x[i];
+  return {0.0f,
+          static_cast<float>(1.0 / std::sqrt(squares / features + epsilon))};
+}
+
+RowScale layerScale(const float *x, int64_t features, double epsilon) {
+  double sum = 0;
+  for (int64_t i = 0; i < features; ++i)
+    sum += x[i];
+  double mean = sum / features, squares = 0;
+  // Two passes: the variance from centred values does not cancel.
+  for (int64_t i = 0; i < features; ++i)
+    squares += (x[i] - mean) * (x[i] - mean);
+  return {static_cast<float>(mean),
+          static_cast<float>(1.0 / std::sqrt(squares / features + epsilon))};
+}
+
+/// The backward of rms_norm or layer_norm (`scaleOf`) for its input:
+/// with xhat = (x - center) * r and g = dy * weight,
+///   dx = r * (g - mean(g) - xhat * mean(g * xhat)),
+/// where layer_norm's mean(g) is the derivative through its centre and
+/// rms_norm has none (its xhat * mean(g * xhat) is x * r^2 * mean(g * x)).
+template <typename ScaleOf>
+void normInputGrad(tprt_context *ctx, const char *call, const char *layer,
+                   int32_t dtype, const void *input, const void *weightInput,
+                   const void *dyInput, void *output, int64_t rows,
+                   int64_t features, double epsilon, bool centered,
+                   ScaleOf scaleOf) {
+  F32Scope f32(*ctx, call, layer, dtype);
+  const float *x = f32.input(input, rows * features);
+  const float *weight = f32.input(weightInput, features);
+  const float *dy = f32.input(dyInput, rows * features);
+  float *dx = f32.output(output, rows * features);
+  for (int64_t r = 0; r < rows;
+       ++r, x += features, dy += features, dx += features) {
+    RowScale scale = scaleOf(x, features, epsilon);
+    double gSum = 0, gxSum = 0;
+    for (int64_t i = 0; i < features; ++i) {
+      double g = double(dy[i]) * weight[i];
+      gSum += g;
+      gxSum += g * ((x[i] - scale.center) * scale.inverse);
+    }
+    float gMean = centered ? static_cast<float>(gSum / features) : 0.0f;
+    float gxMean = static_cast<float>(gxSum / features);
+    for (int64_t i = 0; i < features; ++i) {
+      float xhat = (x[i] - scale.center) * scale.inverse;
+      dx[i] = scale.inverse * (dy[i] * weight[i] - gMean - xhat * gxMean);
+    }
+  }
+}
+
+/// The backward of rms_norm or layer_norm (`scaleOf`) for its weight:
+/// dweight[f] = the sum over rows of dy[row, f] * xhat[row, f].
+template <typename ScaleOf>
+void normWeightGrad(tprt_context *ctx, const char *call, const char *layer,
+                    int32_t dtype, const void *input, const void *dyInput,
+                    void *output, int64_t rows, int64_t features,
+                    double epsilon, ScaleOf scaleOf) {
+  F32Scope f32(*ctx, call, layer, dtype);
+  const float *x = f32.input(input, rows * features);
+  const float *dy = f32.input(dyInput, rows * features);
+  float *dweight = f32.output(output, features);
+  std::vector<double> sums(features, 0.0);
+  for (int64_t r = 0; r < rows; ++r, x += features, dy += features) {
+    RowScale scale = scaleOf(x, features, epsilon);
+    for (int64_t i = 0; i < features; ++i)
+      sums[i] += double(dy[i]) * ((x[i] - scale.center) * scale.inverse);
+  }
+  for (int64_t i = 0; i < features; ++i)
+    dweight[i] = static_cast<float>(sums[i]);
+}
+
+} // namespace
+
 void cpu::rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
                    const void *input, const void *weightInput, void *output,
                    int64_t rows, int64_t features, double epsilon) {
@@ -23,11 +110,7 @@ void cpu::rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
   const float *weight = f32.input(weightInput, features);
   float *y = f32.output(output, rows * features);
   for (int64_t r = 0; r < rows; ++r, x += features, y += features) {
-    double squares = 0;
-    for (int64_t i = 0; i < features; ++i)
-      squares += double(x[i]) * x[i];
-    float inverse =
-        static_cast<float>(1.0 / std::sqrt(squares / features + epsilon));
+    float inverse = rmsScale(x, features, epsilon).inverse;
     for (int64_t i = 0; i < features; ++i)
       y[i] = x[i] * inverse * weight[i];
   }
@@ -43,19 +126,43 @@ void cpu::layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
   const float *bias = f32.optionalInput(biasInput, features);
   float *y = f32.output(output, rows * features);
   for (int64_t r = 0; r < rows; ++r, x += features, y += features) {
-    double sum = 0;
-    for (int64_t i = 0; i < features; ++i)
-      sum += x[i];
-    double mean = sum / features, squares = 0;
-    // Two passes: the variance from centred values does not cancel.
-    for (int64_t i = 0; i < features; ++i)
-      squares += (x[i] - mean) * (x[i] - mean);
-    float inverse =
-        static_cast<float>(1.0 / std::sqrt(squares / features + epsilon));
-    float center = static_cast<float>(mean);
+    auto [center, inverse] = layerScale(x, features, epsilon);
     for (int64_t i = 0; i < features; ++i)
       y[i] = (x[i] - center) * inverse * weight[i] + (bias ? bias[i] : 0.0f);
   }
+}
+
+void cpu::rms_norm_input_grad(tprt_context *ctx, const char *layer,
+                              int32_t dtype, const void *x, const void *weight,
+                              const void *dy, void *dx, int64_t rows,
+                              int64_t features, double epsilon) {
+  normInputGrad(ctx, "tprt_rms_norm_input_grad", layer, dtype, x, weight, dy,
+                dx, rows, features, epsilon, /*centered=*/false, rmsScale);
+}
+
+void cpu::rms_norm_weight_grad(tprt_context *ctx, const char *layer,
+                               int32_t dtype, const void *x, const void *dy,
+                               void *dweight, int64_t rows, int64_t features,
+                               double epsilon) {
+  normWeightGrad(ctx, "tprt_rms_norm_weight_grad", layer, dtype, x, dy, dweight,
+                 rows, features, epsilon, rmsScale);
+}
+
+void cpu::layer_norm_input_grad(tprt_context *ctx, const char *layer,
+                                int32_t dtype, const void *x,
+                                const void *weight, const void *dy, void *dx,
+                                int64_t rows, int64_t features,
+                                double epsilon) {
+  normInputGrad(ctx, "tprt_layer_norm_input_grad", layer, dtype, x, weight, dy,
+                dx, rows, features, epsilon, /*centered=*/true, layerScale);
+}
+
+void cpu::layer_norm_weight_grad(tprt_context *ctx, const char *layer,
+                                 int32_t dtype, const void *x, const void *dy,
+                                 void *dweight, int64_t rows, int64_t features,
+                                 double epsilon) {
+  normWeightGrad(ctx, "tprt_layer_norm_weight_grad", layer, dtype, x, dy,
+                 dweight, rows, features, epsilon, layerScale);
 }
 
 void cpu::softmax(tprt_context *ctx, const char *layer, int32_t dtype,
@@ -106,10 +213,7 @@ void cpu::cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
   for (int64_t p = 0; p < positions; ++p, logits += classes) {
     int64_t label = labels[p];
     if (label < 0 || label >= classes)
-      fail(ctx, callName("tprt_cross_entropy", layer) + ": label " +
-                    std::to_string(label) + " at position " +
-                    std::to_string(p) + " is outside [0, " +
-                    std::to_string(classes) + ")");
+      failIndex(ctx, "tprt_cross_entropy", layer, "label", label, p, classes);
     float max = *std::max_element(logits, logits + classes);
     double sum = 0;
     for (int64_t c = 0; c < classes; ++c)
@@ -118,4 +222,55 @@ void cpu::cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
     total += max + std::log(sum) - logits[label];
   }
   loss[0] = positions ? static_cast<float>(total / positions) : 0.0f;
+}
+
+void cpu::softmax_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                       const void *output, const void *dyInput, void *dxOutput,
+                       int64_t outer, int64_t dim, int64_t inner) {
+  F32Scope f32(*ctx, "tprt_softmax_grad", layer, dtype);
+  int64_t count = outer * dim * inner;
+  const float *y = f32.input(output, count);
+  const float *dy = f32.input(dyInput, count);
+  float *dx = f32.output(dxOutput, count);
+  // As softmax, whole rows of `inner` contiguous values at a time, each
+  // updating `inner` running sums of dy * y.
+  std::vector<double> sums(inner);
+  int64_t step = dim * inner;
+  for (int64_t o = 0; o < outer; ++o, y += step, dy += step, dx += step) {
+    std::fill(sums.begin(), sums.end(), 0.0);
+    for (int64_t d = 0; d < dim; ++d)
+      for (int64_t i = 0; i < inner; ++i)
+        sums[i] += double(dy[d * inner + i]) * y[d * inner + i];
+    for (int64_t d = 0; d < dim; ++d)
+      for (int64_t i = 0; i < inner; ++i)
+        dx[d * inner + i] = y[d * inner + i] *
+                            (dy[d * inner + i] - static_cast<float>(sums[i]));
+  }
+}
+
+void cpu::cross_entropy_grad(tprt_context *ctx, const char *layer,
+                             int32_t dtype, const void *logitsInput,
+                             const int64_t *labels, const void *dlossInput,
+                             void *dlogitsOutput, int64_t positions,
+                             int64_t classes, int64_t total_positions) {
+  const char *call = "tprt_cross_entropy_grad";
+  checkTotalPositions(ctx, layer, positions, total_positions);
+  F32Scope f32(*ctx, call, layer, dtype);
+  const float *logits = f32.input(logitsInput, positions * classes);
+  float dloss = f32.input(dlossInput, 1)[0];
+  float *dlogits = f32.output(dlogitsOutput, positions * classes);
+  // The loss is the mean over every rank's positions.
+  float factor =
+      positions ? static_cast<float>(double(dloss) / total_positions) : 0.0f;
+  for (int64_t p = 0; p < positions;
+       ++p, logits += classes, dlogits += classes) {
+    int64_t label = labels[p];
+    if (label < 0 || label >= classes)
+      failIndex(ctx, call, layer, "label", label, p, classes);
+    std::copy(logits, logits + classes, dlogits);
+    softmaxRow(dlogits, classes);
+    dlogits[label] -= 1.0f;
+    for (int64_t c = 0; c < classes; ++c)
+      dlogits[c] *= factor;
+  }
 }

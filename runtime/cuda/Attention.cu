@@ -1,9 +1,10 @@
 //===- Attention.cu - rotary embedding and attention ----------------------===//
 //
 // This file implements the cuda backend's Attention family: Llama's rotary
-// embedding, a grid-stride loop, and scaled dot-product attention. Attention
-// over few keys is one fused kernel: one block per (batch, head, query
-// row), keys in tiles of the block size with an online (rescaled) softmax.
+// embedding, a grid-stride loop, scaled dot-product attention, and their
+// backwards. Attention over few keys is one fused kernel: one block per
+// (batch, head, query row), keys in tiles of the block size with an online
+// (rescaled) softmax.
 // Over many keys it runs as PyTorch's SDPA math backend does, per block of
 // `rows` query rows: f32 scores S = scale * Q K^T, a masked row softmax into
 // probabilities P in the dtype, O = P V. The heads are read and written in
@@ -17,6 +18,14 @@
 //     gemm(T, N, cols, rows, d, K, lda kvStride, Q, ldb qStride, S, ldc ld);
 //   O[rows, d] = P[rows, cols] V[cols, d] is c = a b (a = P, b = V):
 //     gemm(N, N, d, rows, cols, V, lda kvStride, P, ldb ld, O, ldc qStride).
+//
+// The backward is two plain kernels, for correctness rather than speed: one
+// block per query row recomputes the row's probabilities P, dP = dO V^T and
+// dS = P * (dP - rowsum(dP * P)), and writes dq = scale * dS K; then one
+// block per key row recomputes P and dS of the query rows that see it from
+// the first pass's per-row statistics (device scratch) and writes dk =
+// scale * dS^T Q and dv = P^T dO, summed over the query heads of its group,
+// without atomics.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,9 +70,12 @@ enum AttentionArray {
   kAttentionArrays
 };
 
+/// tprt_rope, or where `inverse` tprt_rope_grad: the rotation by the
+/// opposite angle.
 template <typename T>
 __global__ void ropeKernel(const T *x, T *y, int64_t batch, int64_t seq,
-                           int64_t heads, int64_t headDim, double theta) {
+                           int64_t heads, int64_t headDim, double theta,
+                           bool inverse) {
   int64_t pairs = headDim / 2, count = batch * seq * heads * pairs;
   for (int64_t index = firstIndex(); index < count; index += gridStride()) {
     // index = ((b * seq + p) * heads + h) * pairs + i.
@@ -71,12 +83,35 @@ __global__ void ropeKernel(const T *x, T *y, int64_t batch, int64_t seq,
     int64_t p = vector / heads % seq;
     int64_t at = vector * headDim + 2 * i;
     double angle = p * pow(theta, -2.0 * i / headDim);
+    if (inverse)
+      angle = -angle;
     float cosine = static_cast<float>(cos(angle));
     float sine = static_cast<float>(sin(angle));
     float even = toFloat(x[at]), odd = toFloat(x[at + 1]);
     y[at] = fromFloat<T>(even * cosine - odd * sine);
     y[at + 1] = fromFloat<T>(even * sine + odd * cosine);
   }
+}
+
+/// Where the query row of a block of a grid of one block per (batch b,
+/// query head h, query row i), block ((b * qHeads) + h) * qSeq + i, lies:
+/// its offset in q (o, dq, dout), the offset of the first row of its key
+/// and value head in k and v, and how many keys it sees.
+struct QueryRowBlock {
+  int64_t rowOffset, headOffset, visible;
+};
+
+__device__ inline QueryRowBlock queryRowBlock(int64_t block, int64_t qSeq,
+                                              int64_t kvSeq, int64_t qHeads,
+                                              int64_t kvHeads, int64_t headDim,
+                                              bool causal) {
+  int64_t i = block % qSeq, h = block / qSeq % qHeads,
+          b = block / qSeq / qHeads;
+  int64_t g = h / (qHeads / kvHeads);
+  // PyTorch's is_causal: query i sees keys j <= i (top-left aligned).
+  return {((b * qSeq + i) * qHeads + h) * headDim,
+          (b * kvSeq * kvHeads + g) * headDim,
+          causal ? smaller(kvSeq, i + 1) : kvSeq};
 }
 
 /// One block of kAttentionThreads threads per (batch, query head, query
@@ -94,17 +129,12 @@ __global__ void attentionKernel(const T *q, const T *k, const T *v, T *o,
   float *query = memory, *accumulator = memory + headDim,
         *probabilities = memory + 2 * headDim;
 
-  int64_t block = blockIdx.x;
-  int64_t i = block % qSeq, h = block / qSeq % qHeads,
-          b = block / qSeq / qHeads;
-  int64_t g = h / (qHeads / kvHeads);
-  int64_t qStride = qHeads * headDim, kvStride = kvHeads * headDim;
-  const T *qRow = q + (b * qSeq + i) * qStride + h * headDim;
-  T *oRow = o + (b * qSeq + i) * qStride + h * headDim;
-  const T *kHead = k + b * kvSeq * kvStride + g * headDim;
-  const T *vHead = v + b * kvSeq * kvStride + g * headDim;
-  // PyTorch's is_causal: query i sees keys j <= i (top-left aligned).
-  int64_t visible = causal ? smaller(kvSeq, i + 1) : kvSeq;
+  QueryRowBlock row =
+      queryRowBlock(blockIdx.x, qSeq, kvSeq, qHeads, kvHeads, headDim, causal);
+  int64_t kvStride = kvHeads * headDim, visible = row.visible;
+  const T *qRow = q + row.rowOffset;
+  T *oRow = o + row.rowOffset;
+  const T *kHead = k + row.headOffset, *vHead = v + row.headOffset;
 
   for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
     query[d] = toFloat(qRow[d]);
@@ -206,10 +236,221 @@ __global__ void attentionSoftmaxKernel(const float *scores, T *probabilities,
     out[j] = fromFloat<T>(j < visible ? expf(in[j] - max) * inverse : 0.0f);
 }
 
+/// The largest head_dim the kernels of attention's backward take (their
+/// shared memory: up to four rows of head_dim floats).
+constexpr int64_t kMaxGradHeadDim = 2048;
+
+/// What the backward's second pass needs of a query row's probabilities
+/// P = exp(score - max) * inverse and of their gradient: rowSum =
+/// sum_j P_j dP_j.
+struct RowStatistics {
+  float max, inverse, rowSum;
+};
+
+/// sum_d a[d] * b[d] in f32, in order: a in shared memory, b a row of T.
+template <typename T>
+__device__ float rowDot(const float *a, const T *b, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t d = 0; d < n; ++d)
+    sum += a[d] * toFloat(b[d]);
+  return sum;
+}
+
+/// The backward's first pass: one block of kAttentionThreads threads per
+/// (batch, query head, query row), block index ((b * qHeads) + h) * qSeq +
+/// i, as attentionKernel. It recomputes the row's probabilities P over the
+/// keys it sees (one thread per key, a tile of keys at a time), dP = dO V^T
+/// and dS = P * (dP - rowsum(dP * P)), writes dq = scale * dS K and leaves
+/// the row's RowStatistics in statistics[block]. Dynamic shared memory: the
+/// query row, the output gradient's row and dq's accumulator (headDim floats
+/// each) and the dS of one key tile (blockDim.x floats).
+template <typename T>
+__global__ void
+attentionQueryGradKernel(const T *q, const T *k, const T *v, const T *dout,
+                         T *dq, RowStatistics *statistics, int64_t qSeq,
+                         int64_t kvSeq, int64_t qHeads, int64_t kvHeads,
+                         int64_t headDim, bool causal, float scale) {
+  extern __shared__ float memory[];
+  __shared__ float reduction[33];
+  __shared__ double reductionSum[33];
+  float *query = memory, *outputGrad = memory + headDim,
+        *accumulator = memory + 2 * headDim, *scoreGrads = memory + 3 * headDim;
+
+  QueryRowBlock row =
+      queryRowBlock(blockIdx.x, qSeq, kvSeq, qHeads, kvHeads, headDim, causal);
+  int64_t kvStride = kvHeads * headDim, visible = row.visible;
+  int64_t rowOffset = row.rowOffset;
+  const T *kHead = k + row.headOffset, *vHead = v + row.headOffset;
+
+  for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+    query[d] = toFloat(q[rowOffset + d]);
+    outputGrad[d] = toFloat(dout[rowOffset + d]);
+    accumulator[d] = 0.0f;
+  }
+  __syncthreads();
+
+  // The forward's softmax, as the cpu's softmaxRow computes it.
+  float max = -CUDART_INF_F;
+  for (int64_t j = threadIdx.x; j < visible; j += blockDim.x)
+    max = MaxOp()(max, rowDot(query, kHead + j * kvStride, headDim) * scale);
+  max = blockReduce(max, -CUDART_INF_F, MaxOp(), reduction);
+  double sum = 0;
+  for (int64_t j = threadIdx.x; j < visible; j += blockDim.x)
+    sum += expf(rowDot(query, kHead + j * kvStride, headDim) * scale - max);
+  float inverse =
+      static_cast<float>(1.0 / blockReduce(sum, 0.0, SumOp(), reductionSum));
+  auto probability = [&](int64_t j) {
+    return expf(rowDot(query, kHead + j * kvStride, headDim) * scale - max) *
+           inverse;
+  };
+  double products = 0;
+  for (int64_t j = threadIdx.x; j < visible; j += blockDim.x)
+    products += double(probability(j)) *
+                rowDot(outputGrad, vHead + j * kvStride, headDim);
+  float rowSum =
+      static_cast<float>(blockReduce(products, 0.0, SumOp(), reductionSum));
+
+  for (int64_t first = 0; first < visible; first += blockDim.x) {
+    int64_t j = first + threadIdx.x;
+    float scoreGrad = 0.0f;
+    if (j < visible)
+      scoreGrad = probability(j) *
+                  (rowDot(outputGrad, vHead + j * kvStride, headDim) - rowSum);
+    scoreGrads[threadIdx.x] = scoreGrad;
+    __syncthreads();
+    int64_t keys = smaller(blockDim.x, visible - first);
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+      float value = accumulator[d];
+      for (int64_t t = 0; t < keys; ++t)
+        value += scoreGrads[t] * toFloat(kHead[(first + t) * kvStride + d]);
+      accumulator[d] = value;
+    }
+    // The next tile overwrites `scoreGrads`.
+    __syncthreads();
+  }
+  for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
+    dq[rowOffset + d] = fromFloat<T>(accumulator[d] * scale);
+  if (threadIdx.x == 0)
+    statistics[blockIdx.x] = {max, inverse, rowSum};
+}
+
+/// The backward's second pass: one block of kAttentionThreads threads per
+/// (batch, key/value head, key row), block index ((b * kvHeads) + g) * kvSeq
+/// + j, summing over the (query head, query row) pairs that see key j, a
+/// tile of them at a time (one thread each): dv = sum P dO and dk = scale *
+/// sum dS q, with P and dS recomputed from the first pass's statistics.
+/// Each block writes its rows of dk and dv whole: no atomics, and no zeroing
+/// first. Dynamic shared memory: the key and value rows and the two
+/// accumulators (headDim floats each), then P and dS of a tile (blockDim.x
+/// floats each).
+template <typename T>
+__global__ void
+attentionKeyGradKernel(const T *q, const T *k, const T *v, const T *dout,
+                       const RowStatistics *statistics, T *dk, T *dv,
+                       int64_t qSeq, int64_t kvSeq, int64_t qHeads,
+                       int64_t kvHeads, int64_t headDim, bool causal,
+                       float scale) {
+  extern __shared__ float memory[];
+  __shared__ int64_t rowOffsets[kAttentionThreads];
+  float *key = memory, *value = memory + headDim,
+        *keyGrad = memory + 2 * headDim, *valueGrad = memory + 3 * headDim,
+        *probabilities = memory + 4 * headDim,
+        *scoreGrads = probabilities + blockDim.x;
+
+  int64_t block = blockIdx.x;
+  int64_t j = block % kvSeq, g = block / kvSeq % kvHeads,
+          b = block / kvSeq / kvHeads;
+  int64_t groupSize = qHeads / kvHeads;
+  int64_t qStride = qHeads * headDim, kvStride = kvHeads * headDim;
+  int64_t kvOffset = (b * kvSeq + j) * kvStride + g * headDim;
+  // Under PyTorch's is_causal, key j is seen by the queries i >= j.
+  int64_t firstQuery = causal ? j : 0;
+  int64_t queries = firstQuery < qSeq ? qSeq - firstQuery : 0;
+  int64_t pairs = groupSize * queries;
+
+  for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+    key[d] = toFloat(k[kvOffset + d]);
+    value[d] = toFloat(v[kvOffset + d]);
+    keyGrad[d] = 0.0f;
+    valueGrad[d] = 0.0f;
+  }
+  __syncthreads();
+
+  for (int64_t first = 0; first < pairs; first += blockDim.x) {
+    int64_t pair = first + threadIdx.x;
+    float probability = 0.0f, scoreGrad = 0.0f;
+    if (pair < pairs) {
+      int64_t h = g * groupSize + pair / queries;
+      int64_t i = firstQuery + pair % queries;
+      int64_t offset = (b * qSeq + i) * qStride + h * headDim;
+      RowStatistics row = statistics[(b * qHeads + h) * qSeq + i];
+      probability = expf(rowDot(key, q + offset, headDim) * scale - row.max) *
+                    row.inverse;
+      scoreGrad =
+          probability * (rowDot(value, dout + offset, headDim) - row.rowSum);
+      rowOffsets[threadIdx.x] = offset;
+    }
+    probabilities[threadIdx.x] = probability;
+    scoreGrads[threadIdx.x] = scoreGrad;
+    __syncthreads();
+    int64_t count = smaller(blockDim.x, pairs - first);
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+      float keySum = keyGrad[d], valueSum = valueGrad[d];
+      for (int64_t t = 0; t < count; ++t) {
+        valueSum += probabilities[t] * toFloat(dout[rowOffsets[t] + d]);
+        keySum += scoreGrads[t] * toFloat(q[rowOffsets[t] + d]);
+      }
+      keyGrad[d] = keySum;
+      valueGrad[d] = valueSum;
+    }
+    // The next tile overwrites the tile's values.
+    __syncthreads();
+  }
+  for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+    dk[kvOffset + d] = fromFloat<T>(keyGrad[d] * scale);
+    dv[kvOffset + d] = fromFloat<T>(valueGrad[d]);
+  }
+}
+
+/// Both passes of attention's backward; kvSeq > 0, qSeq > 0, 0 < headDim
+/// <= kMaxGradHeadDim, qHeads a positive multiple of kvHeads, `statistics`
+/// device scratch for batch * qHeads * qSeq rows.
+cudaError_t launchAttentionGrad(cudaStream_t stream, int32_t dtype,
+                                const void *q, const void *k, const void *v,
+                                const void *dout, void *dq, void *dk, void *dv,
+                                RowStatistics *statistics, int64_t batch,
+                                int64_t qSeq, int64_t kvSeq, int64_t qHeads,
+                                int64_t kvHeads, int64_t headDim, bool causal,
+                                float scale) {
+  int64_t queryBlocks = batch * qHeads * qSeq,
+          keyBlocks = batch * kvHeads * kvSeq;
+  size_t queryShared = (3 * headDim + kAttentionThreads) * sizeof(float);
+  size_t keyShared = (4 * headDim + 2 * kAttentionThreads) * sizeof(float);
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    attentionQueryGradKernel<<<unsigned(queryBlocks), kAttentionThreads,
+                               queryShared, stream>>>(
+        static_cast<const T *>(q), static_cast<const T *>(k),
+        static_cast<const T *>(v), static_cast<const T *>(dout),
+        static_cast<T *>(dq), statistics, qSeq, kvSeq, qHeads, kvHeads, headDim,
+        causal, scale);
+    cudaError_t error = cudaGetLastError();
+    if (error != cudaSuccess)
+      return error;
+    attentionKeyGradKernel<<<unsigned(keyBlocks), kAttentionThreads, keyShared,
+                             stream>>>(
+        static_cast<const T *>(q), static_cast<const T *>(k),
+        static_cast<const T *>(v), static_cast<const T *>(dout), statistics,
+        static_cast<T *>(dk), static_cast<T *>(dv), qSeq, kvSeq, qHeads,
+        kvHeads, headDim, causal, scale);
+    return cudaGetLastError();
+  });
+}
+
 /// headDim is even.
 cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
                        void *y, int64_t batch, int64_t seq, int64_t heads,
-                       int64_t headDim, double theta) {
+                       int64_t headDim, double theta, bool inverse) {
   int64_t count = batch * seq * heads * (headDim / 2);
   if (count == 0)
     return cudaSuccess;
@@ -217,7 +458,7 @@ cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
     using T = typename decltype(storage)::Type;
     ropeKernel<<<gridFor(count), kThreads, 0, stream>>>(
         static_cast<const T *>(x), static_cast<T *>(y), batch, seq, heads,
-        headDim, theta);
+        headDim, theta, inverse);
     return cudaGetLastError();
   });
 }
@@ -280,18 +521,35 @@ cudaError_t launchAttentionSoftmax(cudaStream_t stream, int32_t dtype,
   });
 }
 
+/// Checks and enqueues tprt_rope or, where `inverse`, tprt_rope_grad
+/// (`call`).
+void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
+                 int32_t dtype, const void *x, void *y, int64_t batch,
+                 int64_t seq, int64_t heads, int64_t headDim, double theta,
+                 bool inverse) {
+  dtypeSize(ctx, call, layer, dtype);
+  checkRope(ctx, call, layer, headDim);
+  check(ctx,
+        launchRope(state(ctx).stream, dtype, x, y, batch, seq, heads, headDim,
+                   theta, inverse),
+        call, layer, "the kernel launch");
+}
+
 } // namespace
 
 void rope(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
           void *y, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
           double theta) {
-  const char *call = "tprt_rope";
-  dtypeSize(ctx, call, layer, dtype);
-  checkRope(ctx, layer, head_dim);
-  check(ctx,
-        launchRope(state(ctx).stream, dtype, x, y, batch, seq, heads, head_dim,
-                   theta),
-        call, layer, "the kernel launch");
+  rotatePairs(ctx, "tprt_rope", layer, dtype, x, y, batch, seq, heads, head_dim,
+              theta, /*inverse=*/false);
+}
+
+void rope_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *dy, void *dx, int64_t batch, int64_t seq,
+               int64_t heads, int64_t head_dim, double theta) {
+  // A rotation's transpose is the rotation by the opposite angle.
+  rotatePairs(ctx, "tprt_rope_grad", layer, dtype, dy, dx, batch, seq, heads,
+              head_dim, theta, /*inverse=*/true);
 }
 
 void attention(tprt_context *ctx, const char *layer, int32_t dtype,
@@ -302,7 +560,7 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
   const char *call = "tprt_attention";
   int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
   auto [dim, qStride, kvStride] =
-      checkAttention(ctx, layer, q_heads, kv_heads, head_dim, kv_seq);
+      checkAttention(ctx, call, layer, q_heads, kv_heads, head_dim, kv_seq);
   checkGrid(ctx, call, layer, "batch * q_heads * q_seq",
             batch * q_heads * q_seq);
   if (dim == 0 || q_seq <= 0 || batch * q_heads == 0)
@@ -316,8 +574,8 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
           call, layer, "cudaMemsetAsync");
     return;
   }
-  int64_t workspaceRows = attentionWorkspaceRows(ctx, layer, workspace_bytes,
-                                                 batch, q_heads, kv_seq);
+  int64_t workspaceRows = attentionWorkspaceRows(
+      ctx, call, layer, workspace_bytes, batch, q_heads, kv_seq);
   // cublasGemmBatchedEx cannot see the alignment of the matrices behind its
   // pointer arrays and may assume 16 bytes: heads whose rows are not
   // multiples of that take the fused kernel at any length.
@@ -406,6 +664,54 @@ void attention(tprt_context *ctx, const char *layer, int32_t dtype,
                   CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
               call, layer, "cublasGemmBatchedEx");
   }
+}
+
+void attention_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const void *q, const void *k, const void *v,
+                    const void *dout, void *dq, void *dk, void *dv,
+                    void * /*workspace*/, int64_t workspace_bytes,
+                    int64_t batch, int64_t q_seq, int64_t kv_seq,
+                    int64_t q_heads, int64_t kv_heads, int64_t head_dim,
+                    int32_t causal, double scale) {
+  const char *call = "tprt_attention_grad";
+  int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
+  checkAttention(ctx, call, layer, q_heads, kv_heads, head_dim, kv_seq);
+  checkGrid(ctx, call, layer, "batch * q_heads * q_seq",
+            batch * q_heads * q_seq);
+  checkGrid(ctx, call, layer, "batch * kv_heads * kv_seq",
+            batch * kv_heads * kv_seq);
+  if (head_dim == 0 || batch == 0)
+    return;
+  State &s = state(ctx);
+  int64_t qBytes = batch * q_seq * q_heads * head_dim * elementBytes;
+  int64_t kvBytes = batch * kv_seq * kv_heads * head_dim * elementBytes;
+  if (q_seq <= 0 || q_heads == 0) {
+    // No query reads the keys and values.
+    for (void *gradient : {dk, dv})
+      check(ctx, cudaMemsetAsync(gradient, 0, kvBytes, s.stream), call, layer,
+            "cudaMemsetAsync");
+    return;
+  }
+  if (kv_seq == 0) {
+    check(ctx, cudaMemsetAsync(dq, 0, qBytes, s.stream), call, layer,
+          "cudaMemsetAsync");
+    return;
+  }
+  // Checked as the cpu backend uses it; the kernels recompute the
+  // probabilities where they need them instead of keeping them there.
+  attentionWorkspaceRows(ctx, call, layer, workspace_bytes, batch, q_heads,
+                         kv_seq);
+  if (head_dim > kMaxGradHeadDim)
+    fail(ctx, callName(call, layer) + ": head_dim " + std::to_string(head_dim) +
+                  " is beyond the cuda attention backward's " +
+                  std::to_string(kMaxGradHeadDim));
+  auto *statistics = static_cast<RowStatistics *>(
+      deviceScratch(ctx, 0, batch * q_heads * q_seq * sizeof(RowStatistics)));
+  check(ctx,
+        launchAttentionGrad(s.stream, dtype, q, k, v, dout, dq, dk, dv,
+                            statistics, batch, q_seq, kv_seq, q_heads, kv_heads,
+                            head_dim, causal != 0, static_cast<float>(scale)),
+        call, layer, "the attention backward kernels");
 }
 
 } // namespace cuda

@@ -25,7 +25,15 @@ namespace {
 
 /// The ops of unaryKernel and binaryKernel: a switch case each.
 enum class Unary { Silu, Relu, GeluErf, GeluTanh, Scale };
-enum class Binary { Add, Mul, SiluMul, SiluGrad };
+enum class Binary {
+  Add,
+  Mul,
+  SiluMul,
+  SiluGrad,
+  GeluErfGrad,
+  GeluTanhGrad,
+  ReluGrad
+};
 
 template <typename T>
 __global__ void unaryKernel(Unary op, const T *x, T *y, int64_t count,
@@ -71,6 +79,20 @@ __global__ void binaryKernel(Binary op, const T *a, const T *b, T *y,
       r = right * s * (1.0f + left * (1.0f - s));
       break;
     }
+    case Binary::GeluErfGrad:
+      r = right * (0.5f * (1.0f + erff(left * 0.7071067811865476f)) +
+                   left * 0.3989422804014327f * expf(-0.5f * left * left));
+      break;
+    case Binary::GeluTanhGrad: {
+      const float sqrt2OverPi = 0.7978845608028654f;
+      float t = tanhf(sqrt2OverPi * (left + 0.044715f * left * left * left));
+      float inner = sqrt2OverPi * (1.0f + 0.134145f * left * left);
+      r = right * (0.5f * (1.0f + t) + 0.5f * left * (1.0f - t * t) * inner);
+      break;
+    }
+    case Binary::ReluGrad:
+      r = left > 0.0f ? right : 0.0f;
+      break;
     default:
       r = left / (1.0f + expf(-left)) * right;
       break;
@@ -303,6 +325,20 @@ void silu_mul(tprt_context *ctx, const char *layer, int32_t dtype,
 void silu_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *x, const void *dy, void *dx, int64_t count) {
   binary(ctx, "tprt_silu_grad", layer, dtype, Binary::SiluGrad, x, dy, dx,
+         count);
+}
+
+void gelu_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *x, const void *dy, void *dx, int64_t count,
+               int32_t tanh_approx) {
+  binary(ctx, "tprt_gelu_grad", layer, dtype,
+         tanh_approx ? Binary::GeluTanhGrad : Binary::GeluErfGrad, x, dy, dx,
+         count);
+}
+
+void relu_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+               const void *x, const void *dy, void *dx, int64_t count) {
+  binary(ctx, "tprt_relu_grad", layer, dtype, Binary::ReluGrad, x, dy, dx,
          count);
 }
 

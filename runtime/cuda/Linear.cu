@@ -2,9 +2,10 @@
 //
 // This file implements the cuda backend's Linear family: tprt_linear, its
 // backwards (tprt_linear_input_grad, tprt_linear_weight_grad) and
-// tprt_matmul through cuBLAS and cuBLASLt, and tprt_embedding with a kernel
-// of its own, which leaves the position of an id out of range in a slot of
-// the state that is read when the step is waited for (checkIndices). Each
+// tprt_matmul through cuBLAS and cuBLASLt, and tprt_embedding and its
+// backward with kernels of their own, which leave the position of an id out
+// of range in a slot of the state that is read when the step is waited for
+// (checkIndices). Each
 // checks its arguments as the cpu kernel does (Checks.h), then enqueues its
 // work on the rank's stream; none waits for it.
 //
@@ -34,6 +35,7 @@
 #include "Cuda.h"
 #include "Launch.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace tprt {
@@ -93,6 +95,75 @@ cudaError_t launchEmbedding(cudaStream_t stream, int32_t dtype,
     embeddingKernel<<<unsigned(count), kThreads, 0, stream>>>(
         ids, static_cast<const T *>(table), static_cast<T *>(y), rows, dim,
         rowOffset, totalRows, badIndex);
+    return cudaGetLastError();
+  });
+}
+
+/// The width of the part of a gradient row embeddingGradKernel sums at a
+/// time, in f32 shared memory.
+constexpr int64_t kEmbeddingGradChunk = 2048;
+
+/// One block per row of this rank's table (and one where it holds none):
+/// the row's gradient sums dy over the positions whose id is the row, in
+/// position order and in f32, as the cpu kernel adds them, without atomics.
+/// Block 0 also checks every id against [0, totalRows), leaving the
+/// smallest bad position in *badIndex (atomicMin).
+template <typename T>
+__global__ void embeddingGradKernel(const int64_t *ids, const T *dy, T *dtable,
+                                    int64_t count, int64_t rows, int64_t dim,
+                                    int64_t rowOffset, int64_t totalRows,
+                                    unsigned long long *badIndex) {
+  __shared__ float accumulator[kEmbeddingGradChunk];
+  __shared__ bool matches[kThreads];
+  if (blockIdx.x == 0)
+    for (int64_t i = threadIdx.x; i < count; i += blockDim.x)
+      if (ids[i] < 0 || ids[i] >= totalRows)
+        atomicMin(badIndex, static_cast<unsigned long long>(i));
+  int64_t row = blockIdx.x;
+  if (row >= rows)
+    return;
+  T *out = dtable + row * dim;
+  for (int64_t chunk = 0; chunk < dim; chunk += kEmbeddingGradChunk) {
+    // Each thread owns the columns d = threadIdx.x + j * blockDim.x.
+    int64_t width = smaller(kEmbeddingGradChunk, dim - chunk);
+    for (int64_t d = threadIdx.x; d < width; d += blockDim.x)
+      accumulator[d] = 0.0f;
+    for (int64_t first = 0; first < count; first += blockDim.x) {
+      int64_t i = first + threadIdx.x;
+      int64_t id = i < count ? ids[i] : -1;
+      bool match = id >= 0 && id < totalRows && id - rowOffset == row;
+      matches[threadIdx.x] = match;
+      // A barrier that also says whether any position of the tile matches.
+      if (!__syncthreads_or(match))
+        continue;
+      int64_t tile = smaller(blockDim.x, count - first);
+      for (int64_t t = 0; t < tile; ++t)
+        if (matches[t]) {
+          const T *source = dy + (first + t) * dim + chunk;
+          for (int64_t d = threadIdx.x; d < width; d += blockDim.x)
+            accumulator[d] += toFloat(source[d]);
+        }
+      // The next tile overwrites `matches`.
+      __syncthreads();
+    }
+    for (int64_t d = threadIdx.x; d < width; d += blockDim.x)
+      out[chunk + d] = fromFloat<T>(accumulator[d]);
+  }
+}
+
+/// tprt_embedding_grad; rows >= 0.
+cudaError_t launchEmbeddingGrad(cudaStream_t stream, int32_t dtype,
+                                const int64_t *ids, const void *dy,
+                                void *dtable, int64_t count, int64_t rows,
+                                int64_t dim, int64_t rowOffset,
+                                int64_t totalRows,
+                                unsigned long long *badIndex) {
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    embeddingGradKernel<<<unsigned(std::max<int64_t>(rows, 1)), kThreads, 0,
+                          stream>>>(ids, static_cast<const T *>(dy),
+                                    static_cast<T *>(dtable), count, rows, dim,
+                                    rowOffset, totalRows, badIndex);
     return cudaGetLastError();
   });
 }
@@ -360,6 +431,25 @@ void embedding(tprt_context *ctx, const char *layer, int32_t dtype,
                         row_offset, total_rows, badIndex),
         call, layer, "the embedding kernel");
   keepBadValue(ctx, s, call, layer, ids, badIndex);
+}
+
+void embedding_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                    const int64_t *ids, const void *dy, void *dtable,
+                    int64_t count, int64_t rows, int64_t dim,
+                    int64_t row_offset, int64_t total_rows) {
+  const char *call = "tprt_embedding_grad";
+  dtypeSize(ctx, call, layer, dtype);
+  checkGrid(ctx, call, layer, "rows", rows);
+  State &s = state(ctx);
+  unsigned long long *badIndex =
+      count > 0 ? deferIndexCheck(ctx, s, call, layer, "id", total_rows)
+                : nullptr;
+  check(ctx,
+        launchEmbeddingGrad(s.stream, dtype, ids, dy, dtable, count, rows, dim,
+                            row_offset, total_rows, badIndex),
+        call, layer, "the embedding gradient kernel");
+  if (badIndex)
+    keepBadValue(ctx, s, call, layer, ids, badIndex);
 }
 
 } // namespace cuda

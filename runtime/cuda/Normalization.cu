@@ -1,11 +1,13 @@
 //===- Normalization.cu - norm, softmax and loss kernels ------------------===//
 //
 // This file implements the cuda backend's Normalization family: RMS and
-// layer norm, softmax and cross-entropy, each one block per row (or per
-// position) with a shuffle-then-shared-memory block reduction in double, as
-// the cpu kernels reduce. Cross-entropy leaves the position of a label out
-// of range in a slot of the state that is read when the step is waited for
-// (checkIndices).
+// layer norm, softmax and cross-entropy and their backwards, each one block
+// per row (or per position) with a shuffle-then-shared-memory block
+// reduction in double, as the cpu kernels reduce. A norm's weight gradient,
+// a sum over rows, is the exception: the rows' scales first, then one
+// thread per feature and warp of rows. Cross-entropy and its backward leave
+// the position of a label out of range in a slot of the state that is read
+// when the step is waited for (checkIndices).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,7 @@
 
 #include <math_constants.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace tprt {
@@ -21,46 +24,126 @@ namespace cuda {
 
 namespace {
 
-template <typename T>
-__global__ void rmsNormKernel(const T *x, const T *weight, T *y,
-                              int64_t features, double epsilon) {
-  __shared__ double shared[33];
-  const T *row = x + int64_t(blockIdx.x) * features;
-  T *out = y + int64_t(blockIdx.x) * features;
-  double squares = 0;
-  for (int64_t i = threadIdx.x; i < features; i += blockDim.x) {
-    double value = toFloat(row[i]);
-    squares += value * value;
-  }
-  squares = blockReduce(squares, 0.0, SumOp(), shared);
-  float inverse = static_cast<float>(1.0 / sqrt(squares / features + epsilon));
-  for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    out[i] = fromFloat<T>(toFloat(row[i]) * inverse * toFloat(weight[i]));
-}
+/// What rms_norm and layer_norm normalize a row by, in f32 as they apply
+/// it: y = (x - center) * inverse * weight (+ bias), center 0 for rms_norm.
+struct RowScale {
+  float center, inverse;
+};
 
+/// The RowScale of `row`: layer_norm's where `centered`, else rms_norm's.
+/// Every thread of the block calls it and gets it; `shared` as
+/// blockReduce's.
 template <typename T>
-__global__ void layerNormKernel(const T *x, const T *weight, const T *bias,
-                                T *y, int64_t features, double epsilon) {
-  __shared__ double shared[33];
-  const T *row = x + int64_t(blockIdx.x) * features;
-  T *out = y + int64_t(blockIdx.x) * features;
-  double sum = 0;
-  for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
-    sum += toFloat(row[i]);
-  double mean = blockReduce(sum, 0.0, SumOp(), shared) / features;
-  // Two passes, as on the cpu: the variance of centred values.
+__device__ RowScale rowScale(const T *row, int64_t features, double epsilon,
+                             bool centered, double *shared) {
+  double mean = 0;
+  if (centered) {
+    double sum = 0;
+    for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
+      sum += toFloat(row[i]);
+    mean = blockReduce(sum, 0.0, SumOp(), shared) / features;
+  }
+  // Two passes for layer_norm, as on the cpu: the variance of centred
+  // values.
   double squares = 0;
   for (int64_t i = threadIdx.x; i < features; i += blockDim.x) {
     double centred = toFloat(row[i]) - mean;
     squares += centred * centred;
   }
   squares = blockReduce(squares, 0.0, SumOp(), shared);
-  float inverse = static_cast<float>(1.0 / sqrt(squares / features + epsilon));
-  float center = static_cast<float>(mean);
+  return {static_cast<float>(mean),
+          static_cast<float>(1.0 / sqrt(squares / features + epsilon))};
+}
+
+/// One block per row; `bias` may be null.
+template <typename T>
+__global__ void normKernel(const T *x, const T *weight, const T *bias, T *y,
+                           int64_t features, double epsilon, bool centered) {
+  __shared__ double shared[33];
+  const T *row = x + int64_t(blockIdx.x) * features;
+  T *out = y + int64_t(blockIdx.x) * features;
+  auto [center, inverse] = rowScale(row, features, epsilon, centered, shared);
   for (int64_t i = threadIdx.x; i < features; i += blockDim.x)
     out[i] =
         fromFloat<T>((toFloat(row[i]) - center) * inverse * toFloat(weight[i]) +
                      (bias ? toFloat(bias[i]) : 0.0f));
+}
+
+/// One block per row: the backward of normKernel for its input, with
+/// xhat = (x - center) * inverse and g = dy * weight,
+///   dx = inverse * (g - mean(g) - xhat * mean(g * xhat)),
+/// mean(g) only where the norm is centred (layer_norm).
+template <typename T>
+__global__ void normInputGradKernel(const T *x, const T *weight, const T *dy,
+                                    T *dx, int64_t features, double epsilon,
+                                    bool centered) {
+  __shared__ double shared[33];
+  int64_t offset = int64_t(blockIdx.x) * features;
+  const T *row = x + offset, *rowGrad = dy + offset;
+  auto [center, inverse] = rowScale(row, features, epsilon, centered, shared);
+  double gSum = 0, gxSum = 0;
+  for (int64_t i = threadIdx.x; i < features; i += blockDim.x) {
+    double g = double(toFloat(rowGrad[i])) * toFloat(weight[i]);
+    gSum += g;
+    gxSum += g * ((toFloat(row[i]) - center) * inverse);
+  }
+  gxSum = blockReduce(gxSum, 0.0, SumOp(), shared);
+  float gMean = centered
+                    ? static_cast<float>(
+                          blockReduce(gSum, 0.0, SumOp(), shared) / features)
+                    : 0.0f;
+  float gxMean = static_cast<float>(gxSum / features);
+  for (int64_t i = threadIdx.x; i < features; i += blockDim.x) {
+    float xhat = (toFloat(row[i]) - center) * inverse;
+    dx[offset + i] =
+        fromFloat<T>(inverse * (toFloat(rowGrad[i]) * toFloat(weight[i]) -
+                                gMean - xhat * gxMean));
+  }
+}
+
+/// One block per row: its RowScale, for normWeightGradKernel.
+template <typename T>
+__global__ void rowScaleKernel(const T *x, RowScale *scales, int64_t features,
+                               double epsilon, bool centered) {
+  __shared__ double shared[33];
+  RowScale scale = rowScale(x + int64_t(blockIdx.x) * features, features,
+                            epsilon, centered, shared);
+  if (threadIdx.x == 0)
+    scales[blockIdx.x] = scale;
+}
+
+/// Features a block of normWeightGradKernel sums, one per lane of a warp;
+/// its kThreads / kWeightGradFeatures warps split the rows.
+constexpr int kWeightGradFeatures = 32;
+
+/// dweight[f] = the sum over rows of dy[row, f] * xhat[row, f], in double:
+/// warp w of the block sums rows w, w + warps, ..., then one thread adds the
+/// warps' sums in order.
+template <typename T>
+__global__ void normWeightGradKernel(const T *x, const T *dy,
+                                     const RowScale *scales, T *dweight,
+                                     int64_t rows, int64_t features) {
+  constexpr int warps = kThreads / kWeightGradFeatures;
+  __shared__ double partial[warps][kWeightGradFeatures];
+  int lane = threadIdx.x % kWeightGradFeatures,
+      warp = threadIdx.x / kWeightGradFeatures;
+  int64_t f = int64_t(blockIdx.x) * kWeightGradFeatures + lane;
+  double sum = 0;
+  if (f < features)
+    for (int64_t r = warp; r < rows; r += warps) {
+      RowScale scale = scales[r];
+      float xhat =
+          (toFloat(x[r * features + f]) - scale.center) * scale.inverse;
+      sum += double(toFloat(dy[r * features + f])) * xhat;
+    }
+  partial[warp][lane] = sum;
+  __syncthreads();
+  if (warp == 0 && f < features) {
+    double total = 0;
+    for (int w = 0; w < warps; ++w)
+      total += partial[w][lane];
+    dweight[f] = fromFloat<T>(static_cast<float>(total));
+  }
 }
 
 /// One block per (outer, inner) pair: the `dim` values `inner` apart.
@@ -130,31 +213,119 @@ __global__ void meanKernel(const double *perPosition, T *loss,
     loss[0] = fromFloat<T>(static_cast<float>(total / positions));
 }
 
-cudaError_t launchRmsNorm(cudaStream_t stream, int32_t dtype, const void *x,
-                          const void *weight, void *y, int64_t rows,
-                          int64_t features, double epsilon) {
+/// One block per (outer, inner) pair: dx = y * (dy - sum(dy * y)) over the
+/// `dim` values `inner` apart.
+template <typename T>
+__global__ void softmaxGradKernel(const T *y, const T *dy, T *dx, int64_t dim,
+                                  int64_t inner) {
+  __shared__ double shared[33];
+  int64_t o = int64_t(blockIdx.x) / inner, i = int64_t(blockIdx.x) % inner;
+  int64_t offset = o * dim * inner + i;
+  double sum = 0;
+  for (int64_t d = threadIdx.x; d < dim; d += blockDim.x)
+    sum += double(toFloat(dy[offset + d * inner])) *
+           toFloat(y[offset + d * inner]);
+  float total = static_cast<float>(blockReduce(sum, 0.0, SumOp(), shared));
+  for (int64_t d = threadIdx.x; d < dim; d += blockDim.x) {
+    int64_t at = offset + d * inner;
+    dx[at] = fromFloat<T>(toFloat(y[at]) * (toFloat(dy[at]) - total));
+  }
+}
+
+/// One block per position: dlogits = (softmax(logits) - onehot(label)) *
+/// dloss[0] / totalPositions, the softmax as the cpu's softmaxRow computes
+/// it. A label outside [0, classes) leaves the smallest such position in
+/// *badIndex.
+template <typename T>
+__global__ void crossEntropyGradKernel(const T *logits, const int64_t *labels,
+                                       const T *dloss, T *dlogits,
+                                       int64_t classes, int64_t totalPositions,
+                                       unsigned long long *badIndex) {
+  __shared__ float sharedMax[33];
+  __shared__ double sharedSum[33];
+  int64_t position = blockIdx.x;
+  const T *row = logits + position * classes;
+  T *out = dlogits + position * classes;
+  int64_t label = labels[position];
+  // The same branch for the whole block, before any barrier.
+  if (label < 0 || label >= classes) {
+    if (threadIdx.x == 0)
+      atomicMin(badIndex, static_cast<unsigned long long>(position));
+    return;
+  }
+  float max = -CUDART_INF_F;
+  for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
+    max = MaxOp()(max, toFloat(row[c]));
+  max = blockReduce(max, -CUDART_INF_F, MaxOp(), sharedMax);
+  double sum = 0;
+  for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
+    sum += expf(toFloat(row[c]) - max);
+  sum = blockReduce(sum, 0.0, SumOp(), sharedSum);
+  float inverse = static_cast<float>(1.0 / sum);
+  float factor = static_cast<float>(double(toFloat(dloss[0])) / totalPositions);
+  for (int64_t c = threadIdx.x; c < classes; c += blockDim.x) {
+    float probability = expf(toFloat(row[c]) - max) * inverse;
+    out[c] =
+        fromFloat<T>((c == label ? probability - 1.0f : probability) * factor);
+  }
+}
+
+/// rms_norm (centered false, bias null) or layer_norm (`bias` may be null).
+cudaError_t launchNorm(cudaStream_t stream, int32_t dtype, const void *x,
+                       const void *weight, const void *bias, void *y,
+                       int64_t rows, int64_t features, double epsilon,
+                       bool centered) {
   if (rows == 0)
     return cudaSuccess;
   return withStorage(dtype, [&](auto storage) {
     using T = typename decltype(storage)::Type;
-    rmsNormKernel<<<unsigned(rows), kThreads, 0, stream>>>(
+    normKernel<<<unsigned(rows), kThreads, 0, stream>>>(
         static_cast<const T *>(x), static_cast<const T *>(weight),
-        static_cast<T *>(y), features, epsilon);
+        static_cast<const T *>(bias), static_cast<T *>(y), features, epsilon,
+        centered);
     return cudaGetLastError();
   });
 }
 
-/// `bias` may be null.
-cudaError_t launchLayerNorm(cudaStream_t stream, int32_t dtype, const void *x,
-                            const void *weight, const void *bias, void *y,
-                            int64_t rows, int64_t features, double epsilon) {
+cudaError_t launchNormInputGrad(cudaStream_t stream, int32_t dtype,
+                                const void *x, const void *weight,
+                                const void *dy, void *dx, int64_t rows,
+                                int64_t features, double epsilon,
+                                bool centered) {
   if (rows == 0)
     return cudaSuccess;
   return withStorage(dtype, [&](auto storage) {
     using T = typename decltype(storage)::Type;
-    layerNormKernel<<<unsigned(rows), kThreads, 0, stream>>>(
+    normInputGradKernel<<<unsigned(rows), kThreads, 0, stream>>>(
         static_cast<const T *>(x), static_cast<const T *>(weight),
-        static_cast<const T *>(bias), static_cast<T *>(y), features, epsilon);
+        static_cast<const T *>(dy), static_cast<T *>(dx), features, epsilon,
+        centered);
+    return cudaGetLastError();
+  });
+}
+
+/// The rows' scales into `scales` (device scratch of `rows` RowScales), then
+/// the column sums.
+cudaError_t launchNormWeightGrad(cudaStream_t stream, int32_t dtype,
+                                 const void *x, const void *dy,
+                                 RowScale *scales, void *dweight, int64_t rows,
+                                 int64_t features, double epsilon,
+                                 bool centered) {
+  if (features == 0)
+    return cudaSuccess;
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    if (rows > 0) {
+      rowScaleKernel<<<unsigned(rows), kThreads, 0, stream>>>(
+          static_cast<const T *>(x), scales, features, epsilon, centered);
+      cudaError_t error = cudaGetLastError();
+      if (error != cudaSuccess)
+        return error;
+    }
+    int64_t blocks = (features + kWeightGradFeatures - 1) / kWeightGradFeatures;
+    normWeightGradKernel<<<unsigned(blocks), kThreads, 0, stream>>>(
+        static_cast<const T *>(x), static_cast<const T *>(dy), scales,
+        static_cast<T *>(dweight), rows, features);
     return cudaGetLastError();
   });
 }
@@ -167,6 +338,36 @@ cudaError_t launchSoftmax(cudaStream_t stream, int32_t dtype, const void *x,
     using T = typename decltype(storage)::Type;
     softmaxKernel<<<unsigned(outer * inner), kThreads, 0, stream>>>(
         static_cast<const T *>(x), static_cast<T *>(y), dim, inner);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t launchSoftmaxGrad(cudaStream_t stream, int32_t dtype, const void *y,
+                              const void *dy, void *dx, int64_t outer,
+                              int64_t dim, int64_t inner) {
+  if (outer * inner == 0 || dim == 0)
+    return cudaSuccess;
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    softmaxGradKernel<<<unsigned(outer * inner), kThreads, 0, stream>>>(
+        static_cast<const T *>(y), static_cast<const T *>(dy),
+        static_cast<T *>(dx), dim, inner);
+    return cudaGetLastError();
+  });
+}
+
+/// tprt_cross_entropy_grad with positions > 0.
+cudaError_t launchCrossEntropyGrad(cudaStream_t stream, int32_t dtype,
+                                   const void *logits, const int64_t *labels,
+                                   const void *dloss, void *dlogits,
+                                   int64_t positions, int64_t classes,
+                                   int64_t totalPositions,
+                                   unsigned long long *badIndex) {
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    crossEntropyGradKernel<<<unsigned(positions), kThreads, 0, stream>>>(
+        static_cast<const T *>(logits), labels, static_cast<const T *>(dloss),
+        static_cast<T *>(dlogits), classes, totalPositions, badIndex);
     return cudaGetLastError();
   });
 }
@@ -192,30 +393,93 @@ cudaError_t launchCrossEntropy(cudaStream_t stream, int32_t dtype,
   });
 }
 
+/// Checks and enqueues rms_norm or layer_norm (`call`, `centered`).
+void norm(tprt_context *ctx, const char *call, const char *layer, int32_t dtype,
+          const void *x, const void *weight, const void *bias, void *y,
+          int64_t rows, int64_t features, double epsilon, bool centered) {
+  dtypeSize(ctx, call, layer, dtype);
+  checkGrid(ctx, call, layer, "rows", rows);
+  check(ctx,
+        launchNorm(state(ctx).stream, dtype, x, weight, bias, y, rows, features,
+                   epsilon, centered),
+        call, layer, "the kernel launch");
+}
+
+/// Checks and enqueues the backward of rms_norm or layer_norm for its input.
+void normInputGrad(tprt_context *ctx, const char *call, const char *layer,
+                   int32_t dtype, const void *x, const void *weight,
+                   const void *dy, void *dx, int64_t rows, int64_t features,
+                   double epsilon, bool centered) {
+  dtypeSize(ctx, call, layer, dtype);
+  checkGrid(ctx, call, layer, "rows", rows);
+  check(ctx,
+        launchNormInputGrad(state(ctx).stream, dtype, x, weight, dy, dx, rows,
+                            features, epsilon, centered),
+        call, layer, "the kernel launch");
+}
+
+/// Checks and enqueues the backward of rms_norm or layer_norm for its
+/// weight.
+void normWeightGrad(tprt_context *ctx, const char *call, const char *layer,
+                    int32_t dtype, const void *x, const void *dy, void *dweight,
+                    int64_t rows, int64_t features, double epsilon,
+                    bool centered) {
+  dtypeSize(ctx, call, layer, dtype);
+  checkGrid(ctx, call, layer, "rows", rows);
+  checkGrid(ctx, call, layer, "features / 32",
+            (features + kWeightGradFeatures - 1) / kWeightGradFeatures);
+  auto *scales = static_cast<RowScale *>(
+      deviceScratch(ctx, 0, std::max<int64_t>(rows, 1) * sizeof(RowScale)));
+  check(ctx,
+        launchNormWeightGrad(state(ctx).stream, dtype, x, dy, scales, dweight,
+                             rows, features, epsilon, centered),
+        call, layer, "the kernel launch");
+}
+
 } // namespace
 
 void rms_norm(tprt_context *ctx, const char *layer, int32_t dtype,
               const void *x, const void *weight, void *y, int64_t rows,
               int64_t features, double epsilon) {
-  const char *call = "tprt_rms_norm";
-  dtypeSize(ctx, call, layer, dtype);
-  checkGrid(ctx, call, layer, "rows", rows);
-  check(ctx,
-        launchRmsNorm(state(ctx).stream, dtype, x, weight, y, rows, features,
-                      epsilon),
-        call, layer, "the kernel launch");
+  norm(ctx, "tprt_rms_norm", layer, dtype, x, weight, nullptr, y, rows,
+       features, epsilon, /*centered=*/false);
 }
 
 void layer_norm(tprt_context *ctx, const char *layer, int32_t dtype,
                 const void *x, const void *weight, const void *bias, void *y,
                 int64_t rows, int64_t features, double epsilon) {
-  const char *call = "tprt_layer_norm";
-  dtypeSize(ctx, call, layer, dtype);
-  checkGrid(ctx, call, layer, "rows", rows);
-  check(ctx,
-        launchLayerNorm(state(ctx).stream, dtype, x, weight, bias, y, rows,
-                        features, epsilon),
-        call, layer, "the kernel launch");
+  norm(ctx, "tprt_layer_norm", layer, dtype, x, weight, bias, y, rows, features,
+       epsilon, /*centered=*/true);
+}
+
+void rms_norm_input_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                         const void *x, const void *weight, const void *dy,
+                         void *dx, int64_t rows, int64_t features,
+                         double epsilon) {
+  normInputGrad(ctx, "tprt_rms_norm_input_grad", layer, dtype, x, weight, dy,
+                dx, rows, features, epsilon, /*centered=*/false);
+}
+
+void rms_norm_weight_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                          const void *x, const void *dy, void *dweight,
+                          int64_t rows, int64_t features, double epsilon) {
+  normWeightGrad(ctx, "tprt_rms_norm_weight_grad", layer, dtype, x, dy, dweight,
+                 rows, features, epsilon, /*centered=*/false);
+}
+
+void layer_norm_input_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                           const void *x, const void *weight, const void *dy,
+                           void *dx, int64_t rows, int64_t features,
+                           double epsilon) {
+  normInputGrad(ctx, "tprt_layer_norm_input_grad", layer, dtype, x, weight, dy,
+                dx, rows, features, epsilon, /*centered=*/true);
+}
+
+void layer_norm_weight_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                            const void *x, const void *dy, void *dweight,
+                            int64_t rows, int64_t features, double epsilon) {
+  normWeightGrad(ctx, "tprt_layer_norm_weight_grad", layer, dtype, x, dy,
+                 dweight, rows, features, epsilon, /*centered=*/true);
 }
 
 void softmax(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
@@ -246,6 +510,38 @@ void cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
   check(ctx,
         launchCrossEntropy(s.stream, dtype, logits, labels, perPosition, loss,
                            positions, classes, badIndex),
+        call, layer, "the kernel launch");
+  keepBadValue(ctx, s, call, layer, labels, badIndex);
+}
+
+void softmax_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                  const void *y, const void *dy, void *dx, int64_t outer,
+                  int64_t dim, int64_t inner) {
+  const char *call = "tprt_softmax_grad";
+  dtypeSize(ctx, call, layer, dtype);
+  checkGrid(ctx, call, layer, "outer * inner", outer * inner);
+  check(
+      ctx,
+      launchSoftmaxGrad(state(ctx).stream, dtype, y, dy, dx, outer, dim, inner),
+      call, layer, "the kernel launch");
+}
+
+void cross_entropy_grad(tprt_context *ctx, const char *layer, int32_t dtype,
+                        const void *logits, const int64_t *labels,
+                        const void *dloss, void *dlogits, int64_t positions,
+                        int64_t classes, int64_t total_positions) {
+  const char *call = "tprt_cross_entropy_grad";
+  dtypeSize(ctx, call, layer, dtype);
+  checkTotalPositions(ctx, layer, positions, total_positions);
+  checkGrid(ctx, call, layer, "positions", positions);
+  if (positions == 0)
+    return;
+  State &s = state(ctx);
+  unsigned long long *badIndex =
+      deferIndexCheck(ctx, s, call, layer, "label", classes);
+  check(ctx,
+        launchCrossEntropyGrad(s.stream, dtype, logits, labels, dloss, dlogits,
+                               positions, classes, total_positions, badIndex),
         call, layer, "the kernel launch");
   keepBadValue(ctx, s, call, layer, labels, badIndex);
 }

@@ -380,10 +380,7 @@ void checkIndices(tprt_context *ctx, State &s) {
     const State::IndexCheck &c = s.indexChecks[i];
     auto position = static_cast<int64_t>(slots[2 * i]);
     auto value = static_cast<int64_t>(slots[2 * i + 1]);
-    fail(ctx, callName(c.call, c.layer) + ": " + c.what + " " +
-                  std::to_string(value) + " at position " +
-                  std::to_string(position) + " is outside [0, " +
-                  std::to_string(c.bound) + ")");
+    failIndex(ctx, c.call, c.layer, c.what, value, position, c.bound);
   }
   check(ctx,
         cudaMemsetAsync(s.badIndices, 0xff, 2 * used * sizeof *slots, s.stream),

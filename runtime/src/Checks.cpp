@@ -8,6 +8,7 @@
 #include "DType.h"
 #include "Tensor.h"
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <limits>
@@ -43,10 +44,10 @@ GemmSizes checkGemm(const tprt_context *ctx, const char *call,
   return sizes;
 }
 
-AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
-                                int64_t qHeads, int64_t kvHeads,
-                                int64_t headDim, int64_t kvSeq) {
-  const char *call = "tprt_attention";
+AttentionStrides checkAttention(const tprt_context *ctx, const char *call,
+                                const char *layer, int64_t qHeads,
+                                int64_t kvHeads, int64_t headDim,
+                                int64_t kvSeq) {
   if (kvHeads <= 0 || qHeads % kvHeads != 0)
     fail(ctx, callName(call, layer) + ": " + std::to_string(qHeads) +
                   " query heads are not a multiple of " +
@@ -61,9 +62,9 @@ AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
   return strides;
 }
 
-int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
-                               int64_t workspaceBytes, int64_t batch,
-                               int64_t qHeads, int64_t kvSeq) {
+int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *call,
+                               const char *layer, int64_t workspaceBytes,
+                               int64_t batch, int64_t qHeads, int64_t kvSeq) {
   int64_t header = tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 0);
   int64_t rowBytes =
       tprt_attention_workspace_bytes(batch, qHeads, kvSeq, 1) - header;
@@ -71,17 +72,35 @@ int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
     return std::numeric_limits<int64_t>::max();
   int64_t rows = (workspaceBytes - header) / rowBytes;
   if (rows < 1)
-    fail(ctx, callName("tprt_attention", layer) + ": a workspace of " +
+    fail(ctx, callName(call, layer) + ": a workspace of " +
                   std::to_string(workspaceBytes) +
                   " bytes holds no query row; it needs " +
                   std::to_string(header + rowBytes));
   return rows;
 }
 
-void checkRope(const tprt_context *ctx, const char *layer, int64_t headDim) {
+void checkRope(const tprt_context *ctx, const char *call, const char *layer,
+               int64_t headDim) {
   if (headDim % 2 != 0)
-    fail(ctx, callName("tprt_rope", layer) + ": head_dim " +
-                  std::to_string(headDim) + " must be even");
+    fail(ctx, callName(call, layer) + ": head_dim " + std::to_string(headDim) +
+                  " must be even");
+}
+
+void failIndex(const tprt_context *ctx, const char *call, const char *layer,
+               const char *what, int64_t value, int64_t position,
+               int64_t bound) {
+  fail(ctx, callName(call, layer) + ": " + what + " " + std::to_string(value) +
+                " at position " + std::to_string(position) +
+                " is outside [0, " + std::to_string(bound) + ")");
+}
+
+void checkTotalPositions(const tprt_context *ctx, const char *layer,
+                         int64_t positions, int64_t totalPositions) {
+  if (totalPositions < std::max<int64_t>(positions, 0))
+    fail(ctx, callName("tprt_cross_entropy_grad", layer) +
+                  ": total_positions " + std::to_string(totalPositions) +
+                  " is fewer than this rank's " + std::to_string(positions) +
+                  " positions");
 }
 
 TransposeCopy checkTranspose(const tprt_context *ctx, const char *layer,

@@ -47,22 +47,39 @@ struct AttentionStrides {
   int headDim, qStride, kvStride;
 };
 
-/// Checks tprt_attention's heads and sizes as both backends need them (query
-/// heads a multiple of key/value heads, every BLAS dimension within int).
-AttentionStrides checkAttention(const tprt_context *ctx, const char *layer,
-                                int64_t qHeads, int64_t kvHeads,
-                                int64_t headDim, int64_t kvSeq);
+/// Checks the heads and sizes of tprt_attention or tprt_attention_grad
+/// (`call`) as both backends need them (query heads a multiple of key/value
+/// heads, every BLAS dimension within int).
+AttentionStrides checkAttention(const tprt_context *ctx, const char *call,
+                                const char *layer, int64_t qHeads,
+                                int64_t kvHeads, int64_t headDim,
+                                int64_t kvSeq);
 
-/// The query rows of every (batch, query head) whose scores tprt_attention's
-/// workspace holds at once (tprt_calls.def); fails unless it holds one.
-/// kvSeq > 0; with no (batch, query head) pair there is nothing to hold, and
-/// any workspace holds every row.
-int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *layer,
-                               int64_t workspaceBytes, int64_t batch,
-                               int64_t qHeads, int64_t kvSeq);
+/// The query rows of every (batch, query head) whose scores the workspace of
+/// tprt_attention or tprt_attention_grad (`call`) holds at once
+/// (tprt_calls.def); fails unless it holds one. kvSeq > 0; with no (batch,
+/// query head) pair there is nothing to hold, and any workspace holds every
+/// row.
+int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *call,
+                               const char *layer, int64_t workspaceBytes,
+                               int64_t batch, int64_t qHeads, int64_t kvSeq);
 
-/// Fails unless tprt_rope's head_dim is even (it rotates pairs).
-void checkRope(const tprt_context *ctx, const char *layer, int64_t headDim);
+/// Fails unless the head_dim of tprt_rope or tprt_rope_grad (`call`) is even
+/// (they rotate pairs).
+void checkRope(const tprt_context *ctx, const char *call, const char *layer,
+               int64_t headDim);
+
+/// Fails naming `call`, `layer` and the `value` of the `what` (an "id", a
+/// "label") at `position` that lies outside [0, bound): the message of every
+/// index check, on either backend.
+[[noreturn]] void failIndex(const tprt_context *ctx, const char *call,
+                            const char *layer, const char *what, int64_t value,
+                            int64_t position, int64_t bound);
+
+/// Fails unless tprt_cross_entropy_grad's total_positions (of every rank)
+/// counts at least this rank's `positions`: the mean it divides by.
+void checkTotalPositions(const tprt_context *ctx, const char *layer,
+                         int64_t positions, int64_t totalPositions);
 
 /// tprt_transpose as a strided copy: y's shape, and the byte strides that
 /// read x in y's order. Fails unless `perm` is a permutation of the `rank`

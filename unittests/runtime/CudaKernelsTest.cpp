@@ -19,6 +19,7 @@
 #include "CudaTestSupport.h"
 #include "DType.h"
 #include "ElementwiseOps.h"
+#include "ReferenceKernels.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -198,9 +199,11 @@ TEST_F(CudaKernelsTest, Elementwise) {
   }
 }
 
-TEST_F(CudaKernelsTest, Norms) {
+TEST_F(CudaKernelsTest, NormsAndTheirGrads) {
+  // 37 rows cross the 8 warps of rows of the weight gradients, 300 features
+  // the 256 threads of a row's block.
   const double epsilon = 1e-5;
-  const int64_t rows = 5;
+  const int64_t rows = 37;
   for (const TestType &type : kTypes)
     for (int64_t features : {7, 300}) {
       std::vector<float> xValues = randomFloats(rows * features, 8);
@@ -209,7 +212,9 @@ TEST_F(CudaKernelsTest, Norms) {
       Tensor x(type.dtype, xValues),
           weight(type.dtype, randomFloats(features, 9)),
           bias(type.dtype, randomFloats(features, 10)),
-          y(type.dtype, rows * features);
+          y(type.dtype, rows * features),
+          dy(type.dtype, randomFloats(rows * features, 67)),
+          dx(type.dtype, rows * features), dweight(type.dtype, features);
       SCOPED_TRACE(std::string(type.name) + " features " +
                    std::to_string(features));
       cpu::rms_norm(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(), y.cpu(),
@@ -227,6 +232,28 @@ TEST_F(CudaKernelsTest, Norms) {
       cuda::layer_norm(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(), nullptr,
                        y.gpu(), rows, features, epsilon);
       expectSame(type, y);
+      cpu::rms_norm_input_grad(&ctx, "norm", type.dtype, x.cpu(), weight.cpu(),
+                               dy.cpu(), dx.cpu(), rows, features, epsilon);
+      cuda::rms_norm_input_grad(&ctx, "norm", type.dtype, x.gpu(), weight.gpu(),
+                                dy.gpu(), dx.gpu(), rows, features, epsilon);
+      expectSame(type, dx);
+      cpu::rms_norm_weight_grad(&ctx, "norm", type.dtype, x.cpu(), dy.cpu(),
+                                dweight.cpu(), rows, features, epsilon);
+      cuda::rms_norm_weight_grad(&ctx, "norm", type.dtype, x.gpu(), dy.gpu(),
+                                 dweight.gpu(), rows, features, epsilon);
+      expectSame(type, dweight);
+      cpu::layer_norm_input_grad(&ctx, "norm", type.dtype, x.cpu(),
+                                 weight.cpu(), dy.cpu(), dx.cpu(), rows,
+                                 features, epsilon);
+      cuda::layer_norm_input_grad(&ctx, "norm", type.dtype, x.gpu(),
+                                  weight.gpu(), dy.gpu(), dx.gpu(), rows,
+                                  features, epsilon);
+      expectSame(type, dx);
+      cpu::layer_norm_weight_grad(&ctx, "norm", type.dtype, x.cpu(), dy.cpu(),
+                                  dweight.cpu(), rows, features, epsilon);
+      cuda::layer_norm_weight_grad(&ctx, "norm", type.dtype, x.gpu(), dy.gpu(),
+                                   dweight.gpu(), rows, features, epsilon);
+      expectSame(type, dweight);
     }
 }
 
@@ -298,11 +325,6 @@ TEST_F(CudaKernelsTest, Rope) {
       expectSame(type, y);
     }
 }
-
-struct AttentionCase {
-  int64_t batch, qSeq, kvSeq, qHeads, kvHeads, dim;
-  bool causal;
-};
 
 /// Checks cuda::attention against cpu::attention in `type`, each with a
 /// workspace of `workspaceRows` query rows; the cuda one is followed by guard
@@ -490,6 +512,176 @@ TEST_F(CudaKernelsTest, EmbeddingWithRowOffset) {
                     y.gpu(), ids.size(), rows, dim, offset, total);
     EXPECT_EQ(y.cudaValues(), y.cpuValues());
   }
+}
+
+TEST_F(CudaKernelsTest, EmbeddingGrad) {
+  // This rank holds rows [3, 6) of a 7-row table; 600 ids cross the
+  // kernel's tiles of 256 positions, rows of 2100 values its chunks of 2048.
+  const int64_t rows = 3, offset = 3, total = 7;
+  std::vector<int64_t> ids(600);
+  std::mt19937 engine(63);
+  std::uniform_int_distribution<int64_t> uniform(0, total - 1);
+  for (int64_t &id : ids)
+    id = uniform(engine);
+  DeviceArray<int64_t> dids(ids);
+  int64_t count = ids.size();
+  for (const TestType &type : kTypes)
+    for (int64_t dim : {5, 2100}) {
+      SCOPED_TRACE(std::string(type.name) + " dim " + std::to_string(dim));
+      Tensor dy(type.dtype, randomFloats(count * dim, 64)),
+          dtable(type.dtype, rows * dim);
+      cpu::embedding_grad(&ctx, "tok_embeddings", type.dtype, ids.data(),
+                          dy.cpu(), dtable.cpu(), count, rows, dim, offset,
+                          total);
+      cuda::embedding_grad(&ctx, "tok_embeddings", type.dtype, dids, dy.gpu(),
+                           dtable.gpu(), count, rows, dim, offset, total);
+      expectSame(type, dtable);
+    }
+}
+
+TEST_F(CudaKernelsTest, SoftmaxGradOnMiddleAndLastDim) {
+  const int64_t outer = 3;
+  for (const TestType &type : kTypes)
+    for (int64_t dim : {3, 300})
+      for (int64_t inner : {5, 1}) {
+        int64_t count = outer * dim * inner;
+        Values probabilities = referenceSoftmax(
+            toDouble(randomFloats(count, 68)), outer, dim, inner);
+        Tensor y(type.dtype, std::vector<float>(probabilities.begin(),
+                                                probabilities.end())),
+            dy(type.dtype, randomFloats(count, 69)), dx(type.dtype, count);
+        cpu::softmax_grad(&ctx, "test", type.dtype, y.cpu(), dy.cpu(), dx.cpu(),
+                          outer, dim, inner);
+        cuda::softmax_grad(&ctx, "test", type.dtype, y.gpu(), dy.gpu(),
+                           dx.gpu(), outer, dim, inner);
+        SCOPED_TRACE(std::string(type.name) + " dim " + std::to_string(dim) +
+                     " inner " + std::to_string(inner));
+        expectSame(type, dx);
+      }
+}
+
+TEST_F(CudaKernelsTest, CrossEntropyGrad) {
+  const int64_t positions = 7, classes = 1000, totalPositions = 10;
+  std::vector<float> values = randomFloats(positions * classes, 70);
+  values[5] = 30.0f;
+  std::vector<int64_t> labels = {4, 0, 999, 2, 500, 7, 5};
+  DeviceArray<int64_t> dlabels(labels);
+  for (const TestType &type : kTypes) {
+    SCOPED_TRACE(type.name);
+    Tensor logits(type.dtype, values),
+        dloss(type.dtype, std::vector<float>{0.75f}),
+        dlogits(type.dtype, positions * classes);
+    cpu::cross_entropy_grad(&ctx, "loss", type.dtype, logits.cpu(),
+                            labels.data(), dloss.cpu(), dlogits.cpu(),
+                            positions, classes, totalPositions);
+    cuda::cross_entropy_grad(&ctx, "loss", type.dtype, logits.gpu(), dlabels,
+                             dloss.gpu(), dlogits.gpu(), positions, classes,
+                             totalPositions);
+    expectSame(type, dlogits);
+  }
+}
+
+TEST_F(CudaKernelsTest, RopeGrad) {
+  const int64_t batch = 2, seq = 5, heads = 3, headDim = 10;
+  int64_t count = batch * seq * heads * headDim;
+  for (const TestType &type : kTypes)
+    for (double theta : {10000.0, 500000.0}) {
+      Tensor dy(type.dtype, randomFloats(count, 71)), dx(type.dtype, count);
+      cpu::rope_grad(&ctx, "test", type.dtype, dy.cpu(), dx.cpu(), batch, seq,
+                     heads, headDim, theta);
+      cuda::rope_grad(&ctx, "test", type.dtype, dy.gpu(), dx.gpu(), batch, seq,
+                      heads, headDim, theta);
+      SCOPED_TRACE(std::string(type.name) + " theta " + std::to_string(theta));
+      expectSame(type, dx);
+    }
+}
+
+/// Checks cuda::attention_grad against cpu::attention_grad in `type`, each
+/// with the smallest workspace tprt_calls.def allows.
+void checkAttentionGrad(tprt_context &ctx, const TestType &type,
+                        const AttentionCase &c) {
+  SCOPED_TRACE(std::string(type.name) + " q_seq " + std::to_string(c.qSeq) +
+               " kv_seq " + std::to_string(c.kvSeq) + " heads " +
+               std::to_string(c.qHeads) + "/" + std::to_string(c.kvHeads) +
+               " head_dim " + std::to_string(c.dim) + " causal " +
+               std::to_string(c.causal));
+  int64_t qCount = c.batch * c.qSeq * c.qHeads * c.dim,
+          kvCount = c.batch * c.kvSeq * c.kvHeads * c.dim;
+  Tensor q(type.dtype, randomFloats(qCount, 72)),
+      k(type.dtype, randomFloats(kvCount, 73)),
+      v(type.dtype, randomFloats(kvCount, 74)),
+      dout(type.dtype, randomFloats(qCount, 75)), dq(type.dtype, qCount),
+      dk(type.dtype, kvCount), dv(type.dtype, kvCount);
+  double scale = 1.0 / std::sqrt(double(c.dim));
+  int64_t bytes = tprt_attention_workspace_bytes(c.batch, c.qHeads, c.kvSeq, 1);
+  std::vector<float> hostWorkspace(bytes / sizeof(float));
+  DeviceArray<unsigned char> workspace(bytes);
+  cpu::attention_grad(&ctx, "attention", type.dtype, q.cpu(), k.cpu(), v.cpu(),
+                      dout.cpu(), dq.cpu(), dk.cpu(), dv.cpu(),
+                      hostWorkspace.data(), bytes, c.batch, c.qSeq, c.kvSeq,
+                      c.qHeads, c.kvHeads, c.dim, c.causal, scale);
+  cuda::attention_grad(&ctx, "attention", type.dtype, q.gpu(), k.gpu(), v.gpu(),
+                       dout.gpu(), dq.gpu(), dk.gpu(), dv.gpu(), workspace,
+                       bytes, c.batch, c.qSeq, c.kvSeq, c.qHeads, c.kvHeads,
+                       c.dim, c.causal, scale);
+  // f32 sums of up to 600 products in different orders.
+  double tolerance = std::max(type.tolerance, 1e-4);
+  expectClose(dq.cudaValues(), dq.cpuValues(), tolerance);
+  expectClose(dk.cudaValues(), dk.cpuValues(), tolerance);
+  expectClose(dv.cudaValues(), dv.cpuValues(), tolerance);
+}
+
+TEST_F(CudaKernelsTest, AttentionGradCausalAndGroupedQuery) {
+  // Grouped heads, both masks, fewer queries than keys and more, keys and
+  // (query head, query row) pairs across the kernels' 128-thread tiles, head
+  // dims across their 128 threads, and no keys (dq = 0) or no queries
+  // (dk = dv = 0).
+  const AttentionCase cases[] = {
+      {2, 5, 5, 4, 2, 3, true},    {2, 5, 5, 4, 2, 3, false},
+      {1, 3, 5, 3, 1, 4, false},   {1, 3, 5, 4, 2, 4, true},
+      {1, 7, 4, 2, 2, 2, true},    {1, 300, 300, 4, 2, 16, true},
+      {2, 3, 300, 4, 2, 7, false}, {1, 4, 9, 2, 2, 130, true},
+      {1, 2, 0, 2, 1, 4, false},   {1, 0, 4, 2, 2, 4, false}};
+  for (const TestType &type : kTypes)
+    for (const AttentionCase &c : cases)
+      checkAttentionGrad(ctx, type, c);
+}
+
+TEST_F(CudaKernelsDeathTest, BackwardBadArgumentsNameTheCall) {
+  DeviceArray<float> x(std::vector<float>(16, 0.0f)), y(16);
+  DeviceArray<int64_t> labels(std::vector<int64_t>{1, 5, 9});
+  // Bad ids and labels are found when the step is waited for.
+  EXPECT_EXIT(
+      {
+        cuda::cross_entropy_grad(&ctx, "loss", TPRT_F32, x, labels, x, y, 2, 5,
+                                 4);
+        cuda::synchronize(ctx);
+      },
+      ::testing::ExitedWithCode(1),
+      "tprt: error: tprt_cross_entropy_grad 'loss': label 5 at position 1 "
+      "is outside \\[0, 5\\)");
+  EXPECT_EXIT(
+      cuda::cross_entropy_grad(&ctx, "loss", TPRT_F32, x, labels, x, y, 2, 5,
+                               1),
+      ::testing::ExitedWithCode(1),
+      "tprt_cross_entropy_grad 'loss': total_positions 1 is fewer than this "
+      "rank's 2 positions");
+  DeviceArray<int64_t> ids(std::vector<int64_t>{1, 7, -1});
+  EXPECT_EXIT(
+      {
+        cuda::embedding_grad(&ctx, "emb", TPRT_F32, ids, x, y, 3, 2, 2, 0, 7);
+        cuda::synchronize(ctx);
+      },
+      ::testing::ExitedWithCode(1),
+      "tprt_embedding_grad 'emb': id 7 at position 1 is outside \\[0, 7\\)");
+  EXPECT_EXIT(cuda::attention_grad(&ctx, "attn", TPRT_F32, x, x, x, x, y, y, y,
+                                   y, 4096, 1, 1, 1, 3, 2, 1, 0, 1.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_attention_grad 'attn': 3 query heads are not a multiple "
+              "of 2 key/value heads");
+  EXPECT_EXIT(cuda::rope_grad(&ctx, "r", TPRT_F32, x, y, 1, 1, 1, 5, 10000.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_rope_grad 'r': head_dim 5 must be even");
 }
 
 TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {

@@ -85,6 +85,28 @@ inline const ElementwiseOp kElementwiseOps[] = {
      [](const tprt::Kernels &k, const ElementwiseCall &c) {
        k.gelu(c.ctx, "test", c.dtype, c.a, c.y, c.count, 1);
      }},
+    {"gelu_grad",
+     [](double x, double dy) {
+       return dy * (0.5 * (1 + std::erf(x / std::sqrt(2.0))) +
+                    x * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI));
+     },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.gelu_grad(c.ctx, "test", c.dtype, c.a, c.b, c.y, c.count, 0);
+     }},
+    {"gelu_grad tanh",
+     [](double x, double dy) {
+       const double c = std::sqrt(2 / M_PI), a = 0.044715;
+       double t = std::tanh(c * (x + a * x * x * x));
+       return dy *
+              (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * a * x * x));
+     },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.gelu_grad(c.ctx, "test", c.dtype, c.a, c.b, c.y, c.count, 1);
+     }},
+    {"relu_grad", [](double x, double dy) { return x > 0 ? dy : 0; },
+     [](const tprt::Kernels &k, const ElementwiseCall &c) {
+       k.relu_grad(c.ctx, "test", c.dtype, c.a, c.b, c.y, c.count);
+     }},
     {"scale", [](double x, double) { return x * 0.125; },
      [](const tprt::Kernels &k, const ElementwiseCall &c) {
        k.scale(c.ctx, "test", c.dtype, c.a, c.y, c.count, 0.125);

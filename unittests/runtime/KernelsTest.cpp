@@ -13,6 +13,7 @@
 #include "tprt/tprt.h"
 
 #include "ElementwiseOps.h"
+#include "ReferenceKernels.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -24,15 +25,6 @@
 using namespace tprt_test;
 
 namespace {
-
-void expectNear(const std::vector<float> &actual,
-                const std::vector<double> &expected, double tolerance = 1e-5) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i)
-    EXPECT_NEAR(actual[i], expected[i],
-                tolerance * std::max(1.0, std::abs(expected[i])))
-        << "at element " << i;
-}
 
 class KernelsTest : public ::testing::Test {
 protected:
@@ -160,27 +152,13 @@ TEST_F(KernelsTest, Norms) {
   std::vector<float> x = randomFloats(rows * features, 8),
                      weight = randomFloats(features, 9),
                      bias = randomFloats(features, 10), y(rows * features);
-  std::vector<double> rms(rows * features), layer(rows * features),
-      layerNoBias(rows * features);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *row = &x[r * features];
-    double squares = 0, sum = 0, centered = 0;
-    for (int64_t i = 0; i < features; ++i) {
-      squares += double(row[i]) * row[i];
-      sum += row[i];
-    }
-    double mean = sum / features;
-    for (int64_t i = 0; i < features; ++i)
-      centered += (row[i] - mean) * (row[i] - mean);
-    for (int64_t i = 0; i < features; ++i) {
-      rms[r * features + i] =
-          row[i] / std::sqrt(squares / features + epsilon) * weight[i];
-      layerNoBias[r * features + i] = (row[i] - mean) /
-                                      std::sqrt(centered / features + epsilon) *
-                                      weight[i];
-      layer[r * features + i] = layerNoBias[r * features + i] + bias[i];
-    }
-  }
+  Values rms = referenceNorm(toDouble(x), toDouble(weight), features, epsilon,
+                             /*centered=*/false);
+  Values layerNoBias = referenceNorm(toDouble(x), toDouble(weight), features,
+                                     epsilon, /*centered=*/true);
+  Values layer = layerNoBias;
+  for (size_t i = 0; i < layer.size(); ++i)
+    layer[i] += bias[i % features];
   tprt_rms_norm(&ctx, "norm", TPRT_F32, x.data(), weight.data(), y.data(), rows,
                 features, epsilon);
   expectNear(y, rms);
@@ -197,20 +175,8 @@ TEST_F(KernelsTest, SoftmaxOnMiddleAndLastDim) {
   for (int64_t inner : {5, 1}) {
     std::vector<float> x = randomFloats(outer * dim * inner, 11), y(x.size());
     x[0] = 80.0f; // large logits must not overflow
-    std::vector<double> expected(x.size());
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i) {
-        double max = -INFINITY, sum = 0;
-        for (int64_t d = 0; d < dim; ++d)
-          max = std::max(max, double(x[(o * dim + d) * inner + i]));
-        for (int64_t d = 0; d < dim; ++d)
-          sum += std::exp(x[(o * dim + d) * inner + i] - max);
-        for (int64_t d = 0; d < dim; ++d)
-          expected[(o * dim + d) * inner + i] =
-              std::exp(x[(o * dim + d) * inner + i] - max) / sum;
-      }
     tprt_softmax(&ctx, "test", TPRT_F32, x.data(), y.data(), outer, dim, inner);
-    expectNear(y, expected);
+    expectNear(y, referenceSoftmax(toDouble(x), outer, dim, inner));
   }
 }
 
@@ -253,59 +219,10 @@ TEST_F(KernelsTest, Rope) {
   const double theta = 10000.0;
   std::vector<float> x = randomFloats(batch * seq * heads * headDim, 13),
                      y(x.size());
-  std::vector<double> expected(x.size());
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t p = 0; p < seq; ++p)
-      for (int64_t h = 0; h < heads; ++h)
-        for (int64_t i = 0; i < headDim / 2; ++i) {
-          int64_t at = ((b * seq + p) * heads + h) * headDim + 2 * i;
-          double angle = p * std::pow(theta, -2.0 * i / headDim);
-          expected[at] = x[at] * std::cos(angle) - x[at + 1] * std::sin(angle);
-          expected[at + 1] =
-              x[at] * std::sin(angle) + x[at + 1] * std::cos(angle);
-        }
   tprt_rope(&ctx, "test", TPRT_F32, x.data(), y.data(), batch, seq, heads,
             headDim, theta);
-  expectNear(y, expected);
+  expectNear(y, referenceRope(toDouble(x), batch, seq, heads, headDim, theta));
 }
-
-/// Attention on [batch, seq, heads, dim] tensors, one score at a time.
-std::vector<double>
-referenceAttention(const std::vector<float> &q, const std::vector<float> &k,
-                   const std::vector<float> &v, int64_t batch, int64_t qSeq,
-                   int64_t kvSeq, int64_t qHeads, int64_t kvHeads, int64_t dim,
-                   bool causal, double scale) {
-  std::vector<double> o(batch * qSeq * qHeads * dim, 0.0);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t h = 0; h < qHeads; ++h) {
-      int64_t g = h / (qHeads / kvHeads);
-      for (int64_t i = 0; i < qSeq; ++i) {
-        int64_t visible = causal ? std::min(kvSeq, i + 1) : kvSeq;
-        std::vector<double> scores(visible);
-        double max = -INFINITY, sum = 0;
-        for (int64_t j = 0; j < visible; ++j) {
-          double dot = 0;
-          for (int64_t d = 0; d < dim; ++d)
-            dot += double(q[((b * qSeq + i) * qHeads + h) * dim + d]) *
-                   k[((b * kvSeq + j) * kvHeads + g) * dim + d];
-          scores[j] = dot * scale;
-          max = std::max(max, scores[j]);
-        }
-        for (double &score : scores)
-          sum += score = std::exp(score - max);
-        for (int64_t j = 0; j < visible; ++j)
-          for (int64_t d = 0; d < dim; ++d)
-            o[((b * qSeq + i) * qHeads + h) * dim + d] +=
-                scores[j] / sum * v[((b * kvSeq + j) * kvHeads + g) * dim + d];
-      }
-    }
-  return o;
-}
-
-struct AttentionCase {
-  int64_t batch, qSeq, kvSeq, qHeads, kvHeads, dim;
-  bool causal;
-};
 
 TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
   // Grouped heads, both masks, fewer queries than keys, and a sequence that
@@ -334,9 +251,8 @@ TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
                    scale);
     SCOPED_TRACE("q_seq " + std::to_string(c.qSeq) + " causal " +
                  std::to_string(c.causal));
-    expectNear(o,
-               referenceAttention(q, k, v, c.batch, c.qSeq, c.kvSeq, c.qHeads,
-                                  c.kvHeads, c.dim, c.causal, scale));
+    expectNear(
+        o, referenceAttention(toDouble(q), toDouble(k), toDouble(v), c, scale));
   }
 }
 
@@ -521,17 +437,12 @@ TEST_F(KernelsTest, CrossEntropy) {
   const int64_t positions = 3, classes = 5;
   std::vector<float> logits = randomFloats(positions * classes, 18);
   std::vector<int64_t> labels = {4, 0, 2};
-  double total = 0;
-  for (int64_t p = 0; p < positions; ++p) {
-    double sum = 0;
-    for (int64_t c = 0; c < classes; ++c)
-      sum += std::exp(double(logits[p * classes + c]));
-    total += std::log(sum) - logits[p * classes + labels[p]];
-  }
   std::vector<float> loss(1);
   tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(), labels.data(),
                      loss.data(), positions, classes);
-  expectNear(loss, {total / positions});
+  expectNear(loss,
+             {referenceCrossEntropySum(toDouble(logits), labels, classes) /
+              positions});
 }
 
 TEST_F(KernelsTest, EmbeddingWithRowOffset) {
