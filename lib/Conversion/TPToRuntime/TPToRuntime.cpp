@@ -476,13 +476,14 @@ void RuntimeEmitter::lowerOp(ReLUGradOp op) {
 }
 
 void RuntimeEmitter::lowerOp(GELUGradOp op) {
-  emitCall(runtime::gelu_grad{.layer = layerName(op),
-                              .dtype = dtypeOf(op.getResult()),
-                              .x = pointerTo(op.getInput()),
-                              .dy = pointerTo(op.getGrad()),
-                              .dx = pointerTo(op.getResult()),
-                              .count = countOf(op.getResult()),
-                              .tanh_approx = constantI32(op.getTanh() ? 1 : 0)});
+  emitCall(
+      runtime::gelu_grad{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .x = pointerTo(op.getInput()),
+                         .dy = pointerTo(op.getGrad()),
+                         .dx = pointerTo(op.getResult()),
+                         .count = countOf(op.getResult()),
+                         .tanh_approx = constantI32(op.getTanh() ? 1 : 0)});
 }
 
 void RuntimeEmitter::lowerOp(SiLUGradOp op) {
@@ -675,8 +676,8 @@ void RuntimeEmitter::lowerOp(SoftmaxGradOp op) {
 void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
   ArrayRef<int64_t> logits = shapeOf(op.getLogits());
   // The loss is the mean over every rank's positions.
-  SmallVector<int64_t> global = getGlobalShape(
-      mesh, getOperandLayout(op, 0), op.getLogits().getType());
+  SmallVector<int64_t> global =
+      getGlobalShape(mesh, getOperandLayout(op, 0), op.getLogits().getType());
   emitCall(runtime::cross_entropy_grad{
       .layer = layerName(op),
       .dtype = dtypeOf(op.getResult()),

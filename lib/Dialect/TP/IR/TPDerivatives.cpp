@@ -25,10 +25,9 @@ static Value sumLeading(OpBuilder &builder, Location loc, Value grad) {
   int64_t rank = cast<RankedTensorType>(grad.getType()).getRank();
   if (rank == 1)
     return grad;
-  return SumOp::create(
-      builder, loc, grad,
-      builder.getDenseI64ArrayAttr(
-          llvm::to_vector(llvm::seq<int64_t>(0, rank - 1))));
+  return SumOp::create(builder, loc, grad,
+                       builder.getDenseI64ArrayAttr(
+                           llvm::to_vector(llvm::seq<int64_t>(0, rank - 1))));
 }
 
 LogicalResult LinearOp::buildGradients(OpBuilder &builder,
@@ -192,9 +191,9 @@ LogicalResult RMSNormOp::buildGradients(OpBuilder &builder,
                                           getInput(), getWeight(), dy,
                                           getEpsilonAttr());
   if (needed[1])
-    grads[1] = RMSNormWeightGradOp::create(builder, getLoc(),
-                                           getWeight().getType(), getLayerAttr(),
-                                           getInput(), dy, getEpsilonAttr());
+    grads[1] = RMSNormWeightGradOp::create(
+        builder, getLoc(), getWeight().getType(), getLayerAttr(), getInput(),
+        dy, getEpsilonAttr());
   return success();
 }
 
@@ -209,9 +208,9 @@ LogicalResult LayerNormOp::buildGradients(OpBuilder &builder,
                                             getInput(), getWeight(), dy,
                                             getEpsilonAttr());
   if (needed[1])
-    grads[1] = LayerNormWeightGradOp::create(builder, getLoc(),
-                                             getWeight().getType(), getLayerAttr(),
-                                             getInput(), dy, getEpsilonAttr());
+    grads[1] = LayerNormWeightGradOp::create(
+        builder, getLoc(), getWeight().getType(), getLayerAttr(), getInput(),
+        dy, getEpsilonAttr());
   if (getBias() && needed[2])
     grads[2] = sumLeading(builder, getLoc(), dy);
   return success();
@@ -240,8 +239,8 @@ LogicalResult CrossEntropyOp::buildGradients(OpBuilder &builder,
 LogicalResult RoPEOp::buildGradients(OpBuilder &builder, ValueRange resultGrads,
                                      ArrayRef<bool>,
                                      SmallVectorImpl<Value> &grads) {
-  grads.assign({RoPEGradOp::create(builder, getLoc(), resultGrads[0],
-                                   getThetaAttr())});
+  grads.assign(
+      {RoPEGradOp::create(builder, getLoc(), resultGrads[0], getThetaAttr())});
   return success();
 }
 
@@ -249,9 +248,9 @@ LogicalResult AttentionOp::buildGradients(OpBuilder &builder,
                                           ValueRange resultGrads,
                                           ArrayRef<bool>,
                                           SmallVectorImpl<Value> &grads) {
-  auto backward = AttentionGradOp::create(
-      builder, getLoc(), getQuery(), getKey(), getValue(), resultGrads[0],
-      getCausalAttr(), getScaleAttr());
+  auto backward = AttentionGradOp::create(builder, getLoc(), getQuery(),
+                                          getKey(), getValue(), resultGrads[0],
+                                          getCausalAttr(), getScaleAttr());
   grads.assign(backward->getResults().begin(), backward->getResults().end());
   return success();
 }

@@ -451,8 +451,8 @@ ShardingRule LayerNormWeightGradOp::getShardingRule() {
 
 ShardingRule SoftmaxGradOp::getShardingRule() {
   int64_t rank = getResult().getType().getRank();
-  return getElementwiseBlocked(*this, {getDim() < 0 ? getDim() + rank
-                                                    : getDim()});
+  return getElementwiseBlocked(*this,
+                               {getDim() < 0 ? getDim() + rank : getDim()});
 }
 
 ShardingRule RoPEGradOp::getShardingRule() {

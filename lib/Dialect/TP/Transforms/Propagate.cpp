@@ -205,8 +205,8 @@ LayoutPropagation::getKnownNeeds(Operation *op, unsigned axis) {
   return known;
 }
 
-double LayoutPropagation::getCost(Operation *op, Value operand,
-                                  Placement need, unsigned axis) {
+double LayoutPropagation::getCost(Operation *op, Value operand, Placement need,
+                                  unsigned axis) {
   auto type = cast<RankedTensorType>(operand.getType());
   const Placements &current = layouts[operand];
   // A redistribution an earlier user already needs is made once and shared
