@@ -218,10 +218,19 @@ def train(w, grads_of, steps, optimizer, lr, betas=(0.9, 0.999), eps=1e-8,
     return losses, state
 
 
+# The models trained by the tests (train.py): their inputs and, where this
+# file has them, their loss and gradients by hand-derived formulas.
 TRAINING = {
     "feedforward": {
         "inputs": lambda rng: [rng.uniform(-1, 1, (8, 64)).astype(np.float32)],
         "grads": lambda w, x: feed_forward_grads(w, x),
+    },
+    "llama-layer": {"inputs": MODELS["llama-layer"]["inputs"]},
+    "llama-tiny": {
+        # Tokens, and labels: the tokens shifted by one, as a language model
+        # is trained.
+        "inputs": lambda rng: (lambda t: [t, np.roll(t, -1, axis=1)])(
+            rng.integers(0, 128, (2, 16), dtype=np.int64)),
     },
 }
 
