@@ -3,7 +3,9 @@
 # (dim = hidden_dim = 8192, python-free-examples/feedforward), compiles it for
 # 2 ranks, runs it under mpirun, prints the result's checksum, and prints the
 # per-rank memory for 1, 2, 4 and 8 ranks (in f32 and bf16) beside the seed's
-# table.
+# table. Then the seed's training run: the training step (loss = output.sum(),
+# AdamW) compiled for 2 ranks and trained for a few steps, and the memory of
+# training measured on 1, 2, 4 and 8 ranks beside the seed's table.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$root/build}
@@ -56,3 +58,36 @@ done
 echo "(inference holds the weights only: exactly 1/N of 0.805 GB per rank, half"
 echo " that in bf16; the seed's training run adds gradients and two AdamW"
 echo " moments, 4x the weights)"
+
+echo
+echo "== tp-compile --train --optimizer adamw --mesh tp:2 (the seed's training step)"
+"$build/bin/tp-compile" "$example/model.mlir" --mesh tp:2 \
+  --plan "$example/plan.json" --train --loss sum --optimizer adamw --lr 1e-3 \
+  -o "$work/ff-train"
+echo "== mpirun -np 2 ff-train --weights ff.safetensors --seed 0 --steps 5 --save trained.safetensors"
+mpirun -np 2 --bind-to none "$work/ff-train" --weights "$work/ff.safetensors" \
+  --seed 0 --steps 5 --save "$work/trained.safetensors"
+
+echo
+echo "== training memory per rank, measured (--bench 1: AdamW, batch 8, f32)"
+printf '%-6s %14s %14s %16s   %s\n' ranks planned "max RSS" "1-rank RSS / N" \
+  "seed's table (per GPU)"
+i=0
+one_rank=
+for ranks in 1 2 4 8; do
+  "$build/bin/tp-compile" "$example/model.mlir" --mesh "tp:$ranks" \
+    --plan "$example/plan.json" --train -o "$work/ff-train-$ranks"
+  line=$(mpirun -np "$ranks" --bind-to none "$work/ff-train-$ranks" \
+    --random-weights 0 --bench 1 | grep "^memory: rank 0:")
+  planned=$(sed -n 's/.*= \([0-9.]*\) MiB planned.*/\1/p' <<<"$line")
+  rss=$(sed -n 's/.*max RSS \([0-9.]*\) MiB.*/\1/p' <<<"$line")
+  one_rank=${one_rank:-$rss}
+  awk -v r="$ranks" -v p="$planned" -v m="$rss" -v o="$one_rank" \
+    -v s="${seed_table[$i]}" 'BEGIN {
+    printf "%-6s %11.3f GB %11.3f GB %13.3f GB   %s GB\n", r, p*1048576/1e9,
+      m*1048576/1e9, o*1048576/1e9/r, s }'
+  i=$((i + 1))
+done
+echo "(planned: parameters, AdamW's two moments and the activation arena, in"
+echo " which each weight's gradient lives only until its update; max RSS adds"
+echo " the process itself: MPI, BLAS, the runtime)"
