@@ -105,6 +105,14 @@ private:
   void lowerOp(LayerNormWeightGradOp op);
   void lowerOp(SoftmaxGradOp op);
   void lowerOp(CrossEntropyGradOp op);
+  /// Where a loss's classes lie (loss_parallel): this rank's first class,
+  /// the classes of the whole logits, and the mesh axes splitting them.
+  struct ClassSplit {
+    Value offset;
+    int64_t total;
+    int64_t axisMask;
+  };
+  ClassSplit getClassSplit(Operation *op);
   /// Lowers a norm's backward for its input or weight: the same arguments.
   template <typename Call, typename Op> void lowerNormInputGrad(Op op);
   template <typename Call, typename Op> void lowerNormWeightGrad(Op op);
@@ -607,8 +615,27 @@ void RuntimeEmitter::lowerOp(SoftmaxOp op) {
                        .inner = constant(product(shape.drop_front(dim + 1)))});
 }
 
+RuntimeEmitter::ClassSplit RuntimeEmitter::getClassSplit(Operation *op) {
+  // The classes (the logits' last dim) may be split over mesh axes
+  // (loss_parallel): this rank's first class is its index among those
+  // ranks times its classes.
+  auto logits = cast<RankedTensorType>(op->getOperand(0).getType());
+  LayoutAttr layout = getOperandLayout(op, 0);
+  int64_t mask = 0;
+  if (layout)
+    for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
+      if (placement == Placement::shard(logits.getRank() - 1))
+        mask |= int64_t(1) << axis;
+  Value groupIndex = emitCall(
+      runtime::group_index{.layer = layerName(op), .axis_mask = constant(mask)});
+  return {LLVM::MulOp::create(builder, loc, groupIndex,
+                              constant(logits.getShape().back())),
+          getGlobalShape(mesh, layout, logits).back(), mask};
+}
+
 void RuntimeEmitter::lowerOp(CrossEntropyOp op) {
   ArrayRef<int64_t> logits = shapeOf(op.getLogits());
+  ClassSplit split = getClassSplit(op);
   emitCall(
       runtime::cross_entropy{.layer = layerName(op),
                              .dtype = dtypeOf(op.getResult()),
@@ -616,7 +643,10 @@ void RuntimeEmitter::lowerOp(CrossEntropyOp op) {
                              .labels = pointerTo(op.getLabels()),
                              .loss = pointerTo(op.getResult()),
                              .positions = constant(product(logits.drop_back())),
-                             .classes = constant(logits.back())});
+                             .classes = constant(logits.back()),
+                             .class_offset = split.offset,
+                             .total_classes = constant(split.total),
+                             .axis_mask = constant(split.axisMask)});
 }
 
 template <typename Call, typename Op>
@@ -678,6 +708,7 @@ void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
   // The loss is the mean over every rank's positions.
   SmallVector<int64_t> global =
       getGlobalShape(mesh, getOperandLayout(op, 0), op.getLogits().getType());
+  ClassSplit split = getClassSplit(op);
   emitCall(runtime::cross_entropy_grad{
       .layer = layerName(op),
       .dtype = dtypeOf(op.getResult()),
@@ -687,7 +718,10 @@ void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
       .dlogits = pointerTo(op.getResult()),
       .positions = constant(product(logits.drop_back())),
       .classes = constant(logits.back()),
-      .total_positions = constant(product(ArrayRef(global).drop_back()))});
+      .total_positions = constant(product(ArrayRef(global).drop_back())),
+      .class_offset = split.offset,
+      .total_classes = constant(split.total),
+      .axis_mask = constant(split.axisMask)});
 }
 
 //===----------------------------------------------------------------------===//
