@@ -626,8 +626,8 @@ RuntimeEmitter::ClassSplit RuntimeEmitter::getClassSplit(Operation *op) {
     for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
       if (placement == Placement::shard(logits.getRank() - 1))
         mask |= int64_t(1) << axis;
-  Value groupIndex = emitCall(
-      runtime::group_index{.layer = layerName(op), .axis_mask = constant(mask)});
+  Value groupIndex = emitCall(runtime::group_index{
+      .layer = layerName(op), .axis_mask = constant(mask)});
   return {LLVM::MulOp::create(builder, loc, groupIndex,
                               constant(logits.getShape().back())),
           getGlobalShape(mesh, layout, logits).back(), mask};

@@ -321,11 +321,12 @@ ShardingRule SumOp::getShardingRule() {
 
 ShardingRule CrossEntropyOp::getShardingRule() {
   // The loss is a mean over positions: split positions give partial sums of
-  // it. The classes are normalised over by log-softmax and stay whole.
+  // it. Split classes (vocabulary shards) the op reduces itself: the
+  // softmax's max and sum across the ranks.
   ShardingRule rule;
   ArrayRef<int64_t> logits = shapeOf(getLogits());
   auto positions = addDims(rule, logits.drop_back(), FactorKind::Reduction);
-  DimFactors classes = {rule.addFactor(logits.back(), FactorKind::Blocked)};
+  DimFactors classes = {rule.addFactor(logits.back(), FactorKind::ReducedByOp)};
   rule.operandDims.push_back(concat(positions, {classes}));
   rule.operandDims.push_back(positions);
   rule.resultDims.push_back({});
@@ -460,11 +461,12 @@ ShardingRule RoPEGradOp::getShardingRule() {
 }
 
 ShardingRule CrossEntropyGradOp::getShardingRule() {
-  // Each position's gradient needs the whole softmax over its classes.
+  // Each position's gradient needs the softmax over all its classes: split
+  // classes the op reduces itself, as the forward does.
   ShardingRule rule;
   ArrayRef<int64_t> logits = shapeOf(getLogits());
   auto positions = addDims(rule, logits.drop_back(), FactorKind::Parallel);
-  DimFactors classes = {rule.addFactor(logits.back(), FactorKind::Blocked)};
+  DimFactors classes = {rule.addFactor(logits.back(), FactorKind::ReducedByOp)};
   rule.operandDims.push_back(concat(positions, {classes}));
   rule.operandDims.push_back(positions);
   rule.operandDims.push_back({});

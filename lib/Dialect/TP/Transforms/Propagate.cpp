@@ -95,8 +95,8 @@ static std::optional<Candidate> splitFactor(const ShardingRule &rule,
       candidate.results.push_back(Placement::partial());
       continue;
     }
-    std::optional<Placement> placement =
-        placeFactor(dims, factor, /*mustAppear=*/true);
+    std::optional<Placement> placement = placeFactor(
+        dims, factor, /*mustAppear=*/kind != FactorKind::ReducedByOp);
     if (!placement)
       return std::nullopt;
     candidate.results.push_back(*placement);

@@ -66,6 +66,44 @@ static double getCollectiveBytes(Operation *op, double bytes, int64_t n) {
   return getReshardBytes(from, to, n, bytes);
 }
 
+/// What a cross-entropy (or its backward) over split classes moves inside
+/// its runtime call: it all-reduces one value per position for the softmax's
+/// max and two for its sum and the labels' logits (one for the sum in the
+/// backward). None where its classes are whole.
+static std::optional<CollectiveRecord> getLossParallelRecord(MeshOp mesh,
+                                                             Operation *op) {
+  LayoutAttr layout = getOperandLayout(op, 0);
+  auto logits = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!layout)
+    return std::nullopt;
+  CollectiveRecord record;
+  record.groupSize = 1;
+  for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
+    if (placement == Placement::shard(logits.getRank() - 1)) {
+      record.axes.push_back(
+          cast<StringAttr>(mesh.getAxisNames()[axis]).getValue().str());
+      record.groupSize *= mesh.getAxisSizes()[axis];
+    }
+  if (record.axes.empty())
+    return std::nullopt;
+  bool forward = isa<CrossEntropyOp>(op);
+  int64_t positions = logits.getNumElements() / logits.getShape().back();
+  record.kind = op->getName().stripDialect().str();
+  record.type = logits;
+  record.bytesPerRank = getReshardBytes(
+      Placement::partial(), Placement::replicate(), record.groupSize,
+      (forward ? 3.0 : 2.0) * positions * sizeof(float));
+  record.layer = "-";
+  record.reason =
+      (forward ? "the loss over vocabulary shards (loss_parallel): the "
+                 "softmax's max and sum and the labels' logits all-reduced "
+                 "over '"
+               : "its backward over vocabulary shards: the softmax's max and "
+                 "sum all-reduced over '") +
+      llvm::join(record.axes, "','") + "', the logits never gathered";
+  return record;
+}
+
 /// The largest total of bytes of activations live at once, walking the ops
 /// in order and freeing each value after its last use.
 static int64_t estimatePeakActivations(func::FuncOp function) {
@@ -119,6 +157,14 @@ FailureOr<RankReport> mlir::tp::buildRankReport(MeshOp mesh,
       int64_t bytes = *getNumBytes(get.getType());
       report.layers[getOwningLayer(get)].parameterBytes += bytes;
       report.parameterBytes += bytes;
+      return;
+    }
+    if (isa<CrossEntropyOp, CrossEntropyGradOp>(op)) {
+      if (std::optional<CollectiveRecord> record =
+              getLossParallelRecord(mesh, op)) {
+        report.collectiveBytes += record->bytesPerRank;
+        report.collectives.push_back(*record);
+      }
       return;
     }
     if (!isCollective(op))

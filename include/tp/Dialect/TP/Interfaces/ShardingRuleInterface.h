@@ -25,6 +25,10 @@ enum class FactorKind : uint8_t {
   /// Cannot be split without communication inside the op: a norm's or a
   /// softmax's features, the rotated pairs of rope.
   Blocked,
+  /// A reduction the op completes itself when it is split: its runtime call
+  /// communicates across the ranks (a cross-entropy over vocabulary shards,
+  /// PyTorch's loss_parallel), so results without the factor stay whole.
+  ReducedByOp,
 };
 
 /// The iteration factors of an op and how its operand and result dims are
