@@ -106,8 +106,11 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
       continue;
     json::Object entry =
         describe(get.getName().str(), get.getResult(), get.getLayoutAttr());
-    if (module.lookupSymbol<ParameterOp>(get.getNameAttr()).getOptimizerState())
+    auto param = module.lookupSymbol<ParameterOp>(get.getNameAttr());
+    if (param.getOptimizerState())
       entry["state"] = true;
+    if (std::optional<StringRef> weight = param.getMasterOf())
+      entry["master_of"] = *weight;
     parameters.push_back(std::move(entry));
   }
   for (BlockArgument argument : function.getArguments()) {

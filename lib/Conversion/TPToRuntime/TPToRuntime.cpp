@@ -125,6 +125,15 @@ private:
   LogicalResult checkUpdatedOnce(ParameterUpdateOpInterface update);
   void lowerOp(SGDOp op);
   void lowerOp(AdamWOp op);
+  void lowerOp(SGDMasterOp op);
+  void lowerOp(AdamWMasterOp op);
+  /// The name the messages of an update give it: its parameter's.
+  Value parameterName(ParameterUpdateOpInterface update) {
+    return globalString(
+        update.getParam().getDefiningOp<GetParameterOp>().getName());
+  }
+  /// The optimizer step number, fetched once at the start of the step.
+  Value getStepNumber();
   // Collectives.
   void lowerOp(AllReduceOp op);
   void lowerOp(AllGatherOp op) {
@@ -320,7 +329,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
             SoftmaxOp, CrossEntropyOp, RMSNormInputGradOp, RMSNormWeightGradOp,
             LayerNormInputGradOp, LayerNormWeightGradOp, SoftmaxGradOp,
             CrossEntropyGradOp, RoPEOp, AttentionOp, RoPEGradOp,
-            AttentionGradOp, SGDOp, AdamWOp, AllReduceOp, AllGatherOp,
+            AttentionGradOp, SGDOp, AdamWOp, SGDMasterOp, AdamWMasterOp,
+            AllReduceOp, AllGatherOp,
             ReduceScatterOp, AllToAllOp, LocalSliceOp>([&](auto op) {
         lowerOp(op);
         return success();
@@ -824,10 +834,20 @@ RuntimeEmitter::checkUpdatedOnce(ParameterUpdateOpInterface update) {
   return success();
 }
 
+Value RuntimeEmitter::getStepNumber() {
+  if (!stepNumber) {
+    // At the start of the step, where it dominates every update.
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(builder.getInsertionBlock());
+    stepNumber =
+        emitCall(runtime::step_number{.layer = globalString("optimizer")});
+  }
+  return stepNumber;
+}
+
 void RuntimeEmitter::lowerOp(SGDOp op) {
   emitCall(runtime::sgd{
-      .layer =
-          globalString(op.getParam().getDefiningOp<GetParameterOp>().getName()),
+      .layer = parameterName(op),
       .dtype = dtypeOf(op.getParam()),
       .param = pointerTo(op.getParam()),
       .grad = pointerTo(op.getGrad()),
@@ -837,23 +857,45 @@ void RuntimeEmitter::lowerOp(SGDOp op) {
 }
 
 void RuntimeEmitter::lowerOp(AdamWOp op) {
-  Value name =
-      globalString(op.getParam().getDefiningOp<GetParameterOp>().getName());
-  if (!stepNumber) {
-    // Fetched at the start of the step, where it dominates every update.
-    OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToStart(builder.getInsertionBlock());
-    stepNumber = emitCall(runtime::step_number{.layer = globalString("adamw")});
-  }
   emitCall(runtime::adamw{
-      .layer = name,
+      .layer = parameterName(op),
       .dtype = dtypeOf(op.getParam()),
       .param = pointerTo(op.getParam()),
       .grad = pointerTo(op.getGrad()),
       .exp_avg = pointerTo(op.getExpAvg()),
       .exp_avg_sq = pointerTo(op.getExpAvgSq()),
       .count = countOf(op.getParam()),
-      .step = stepNumber,
+      .step = getStepNumber(),
+      .lr = constantF64(op.getLr().convertToDouble()),
+      .beta1 = constantF64(op.getBeta1().convertToDouble()),
+      .beta2 = constantF64(op.getBeta2().convertToDouble()),
+      .eps = constantF64(op.getEps().convertToDouble()),
+      .weight_decay = constantF64(op.getWeightDecay().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(SGDMasterOp op) {
+  emitCall(runtime::sgd_master{
+      .layer = parameterName(op),
+      .dtype = dtypeOf(op.getParam()),
+      .param = pointerTo(op.getParam()),
+      .grad = pointerTo(op.getGrad()),
+      .master = pointerTo(op.getMaster()),
+      .count = countOf(op.getParam()),
+      .lr = constantF64(op.getLr().convertToDouble()),
+      .weight_decay = constantF64(op.getWeightDecay().convertToDouble())});
+}
+
+void RuntimeEmitter::lowerOp(AdamWMasterOp op) {
+  emitCall(runtime::adamw_master{
+      .layer = parameterName(op),
+      .dtype = dtypeOf(op.getParam()),
+      .param = pointerTo(op.getParam()),
+      .grad = pointerTo(op.getGrad()),
+      .master = pointerTo(op.getMaster()),
+      .exp_avg = pointerTo(op.getExpAvg()),
+      .exp_avg_sq = pointerTo(op.getExpAvgSq()),
+      .count = countOf(op.getParam()),
+      .step = getStepNumber(),
       .lr = constantF64(op.getLr().convertToDouble()),
       .beta1 = constantF64(op.getBeta1().convertToDouble()),
       .beta2 = constantF64(op.getBeta2().convertToDouble()),

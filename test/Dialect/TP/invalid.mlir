@@ -1106,3 +1106,121 @@ func.func @style_the_layer_cannot_take(%x: tensor<2x4x8xf32>, %w: tensor<8xf32>)
   %0 = tp.rms_norm "norm" %x, %w eps 1.0e-05 {tp.style = #tp.style<rowwise on @mesh["tp"]>} : tensor<2x4x8xf32>, tensor<8xf32>
   return %0 : tensor<2x4x8xf32>
 }
+
+// -----
+// Training ops.
+
+func.func @linear_input_grad_features(%dy: tensor<4x6xf32>, %w: tensor<8x6xf32>) -> tensor<4x6xf32> {
+  // expected-error @+1 {{layer 'w': the gradient has 6 features but the weight has 8 output features}}
+  %0 = tp.linear_input_grad "w" %dy, %w : tensor<4x6xf32>, tensor<8x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @linear_weight_grad_leading(%dy: tensor<4x6xf32>, %x: tensor<3x8xf32>) -> tensor<6x8xf32> {
+  // expected-error @+1 {{layer 'w': the gradient 4x6 and the input 3x8 must have rank 1 or more and the same leading dims}}
+  %0 = tp.linear_weight_grad "w" %dy, %x : tensor<4x6xf32>, tensor<3x8xf32>
+  return %0 : tensor<6x8xf32>
+}
+
+// -----
+
+func.func @broadcast_kept_dims(%x: tensor<3xf32>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{the result's dims but the broadcast ones are 5, not the input's 3}}
+  %0 = tp.broadcast %x dims [0] : tensor<3xf32> -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @broadcast_dims_order(%x: tensor<f32>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{broadcast dims must be ascending, each once}}
+  %0 = tp.broadcast %x dims [1, 0] : tensor<f32> -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @embedding_grad_shape(%ids: tensor<2x3xi64>, %dy: tensor<2x3x8xf32>) -> tensor<10x4xf32> {
+  // expected-error @+1 {{layer 'tok': the gradient 2x3x8 must be the ids' shape 2x3 followed by the table's 4 columns, and the table rank 2}}
+  %0 = tp.embedding_grad "tok" %ids, %dy : tensor<2x3xi64>, tensor<2x3x8xf32> -> tensor<10x4xf32>
+  return %0 : tensor<10x4xf32>
+}
+
+// -----
+
+func.func @norm_weight_grad_features(%x: tensor<2x8xf32>, %dy: tensor<2x8xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{layer 'n': the weight gradient 'tensor<4xf32>' must hold one value per feature of the input 'tensor<2x8xf32>'}}
+  %0 = tp.rms_norm_weight_grad "n" %x, %dy eps 1.0e-05 : tensor<2x8xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @update_of_a_computed_value(%w: tensor<4xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{writes its parameter in place, so it must be a value tp.get_parameter reads}}
+  tp.sgd %w, %g lr 1.0e-01 weight_decay 0.0 : tensor<4xf32>
+  return
+}
+
+// -----
+
+tp.parameter @"w" : tensor<4xf32>
+func.func @negative_learning_rate(%g: tensor<4xf32>) {
+  %w = tp.get_parameter @"w" : tensor<4xf32>
+  // expected-error @+1 {{the learning rate must be positive, got -1.000000e-01}}
+  tp.sgd %w, %g lr -1.0e-01 weight_decay 0.0 : tensor<4xf32>
+  return
+}
+
+// -----
+
+tp.parameter @"w" : tensor<4xf32>
+tp.parameter @"m" : tensor<4xf32>
+func.func @moment_not_state(%g: tensor<4xf32>) {
+  %w = tp.get_parameter @"w" : tensor<4xf32>
+  %m = tp.get_parameter @"m" : tensor<4xf32>
+  // expected-error @+1 {{its exp_avg 'm' is not a parameter marked optimizer_state}}
+  tp.adamw %w, %g, %m, %m lr 1.0e-03 betas(9.0e-01, 9.99e-01) eps 1.0e-08 weight_decay 0.0 : tensor<4xf32>
+  return
+}
+
+// -----
+
+tp.parameter @"w" : tensor<4xf32>
+tp.parameter @"m" : tensor<4xf32> {optimizer_state}
+tp.parameter @"v" : tensor<4xf32> {optimizer_state}
+func.func @beta_out_of_range(%g: tensor<4xf32>) {
+  %w = tp.get_parameter @"w" : tensor<4xf32>
+  %m = tp.get_parameter @"m" : tensor<4xf32>
+  %v = tp.get_parameter @"v" : tensor<4xf32>
+  // expected-error @+1 {{beta2 must be in [0, 1), got 1.000000e+00}}
+  tp.adamw %w, %g, %m, %v lr 1.0e-03 betas(9.0e-01, 1.0) eps 1.0e-08 weight_decay 0.0 : tensor<4xf32>
+  return
+}
+
+// -----
+
+tp.parameter @"w" : tensor<4xf32>
+// expected-error @+1 {{is master_of 'w', which is not an f16 or bf16 parameter}}
+tp.parameter @"w.master" : tensor<4xf32> {master_of = @"w", optimizer_state}
+
+// -----
+
+tp.parameter @"w" : tensor<4xbf16>
+// expected-error @+1 {{the master copy of 'w' must be optimizer_state of type 'tensor<4xf32>'}}
+tp.parameter @"w.master" : tensor<4xf32> {master_of = @"w"}
+
+// -----
+
+tp.parameter @"w" : tensor<4xbf16>
+tp.parameter @"other" : tensor<4xbf16>
+tp.parameter @"other.master" : tensor<4xf32> {master_of = @"other", optimizer_state}
+func.func @master_of_another_parameter(%g: tensor<4xbf16>) {
+  %w = tp.get_parameter @"w" : tensor<4xbf16>
+  %m = tp.get_parameter @"other.master" : tensor<4xf32>
+  // expected-error @+1 {{its master copy 'other.master' is not master_of 'w'}}
+  tp.sgd_master %w, %g, %m lr 1.0e-01 weight_decay 0.0 : tensor<4xbf16>, tensor<4xf32>
+  return
+}

@@ -293,3 +293,31 @@ func.func @collectives_on_quoted_axes(%p: tensor<8x64xf32>) -> (tensor<8x64xf32>
   %1 = tp.local_slice %0 on @quoted ["tensor-parallel"] dim 1 : tensor<8x64xf32> -> tensor<8x32xf32>
   return %0, %1 : tensor<8x64xf32>, tensor<8x32xf32>
 }
+
+// The training ops print as they parse.
+// CHECK-LABEL: func.func @training_ops
+// CHECK: tp.linear_input_grad "w" %{{.*}}, %{{.*}} : tensor<4x6xf32>, tensor<6x8xf32>
+// CHECK: tp.linear_weight_grad "w" %{{.*}}, %{{.*}} : tensor<4x6xf32>, tensor<4x8xf32>
+// CHECK: tp.fill 1.000000e+00 : tensor<f32>
+// CHECK: tp.broadcast %{{.*}} dims [0, 1] : tensor<f32> -> tensor<4x6xf32>
+// CHECK: tp.silu_grad %{{.*}}, %{{.*}} : tensor<4x6xf32>
+// CHECK: tp.gelu_grad %{{.*}}, %{{.*}} tanh : tensor<4x6xf32>
+// CHECK: tp.relu_grad %{{.*}}, %{{.*}} : tensor<4x6xf32>
+// CHECK: tp.softmax_grad %{{.*}}, %{{.*}} dim 1 : tensor<4x6xf32>
+// CHECK: tp.sgd_master %{{.*}}, %{{.*}}, %{{.*}} lr 1.000000e-01 weight_decay 0.000000e+00 : tensor<6xbf16>, tensor<6xf32>
+tp.parameter @"b" : tensor<6xbf16>
+tp.parameter @"b.master" : tensor<6xf32> {master_of = @"b", optimizer_state}
+func.func @training_ops(%dy: tensor<4x6xf32>, %w: tensor<6x8xf32>, %x: tensor<4x8xf32>, %db: tensor<6xbf16>) {
+  %0 = tp.linear_input_grad "w" %dy, %w : tensor<4x6xf32>, tensor<6x8xf32>
+  %1 = tp.linear_weight_grad "w" %dy, %x : tensor<4x6xf32>, tensor<4x8xf32>
+  %one = tp.fill 1.0 : tensor<f32>
+  %2 = tp.broadcast %one dims [0, 1] : tensor<f32> -> tensor<4x6xf32>
+  %3 = tp.silu_grad %dy, %2 : tensor<4x6xf32>
+  %4 = tp.gelu_grad %dy, %2 tanh : tensor<4x6xf32>
+  %5 = tp.relu_grad %dy, %2 : tensor<4x6xf32>
+  %6 = tp.softmax_grad %dy, %2 dim 1 : tensor<4x6xf32>
+  %b = tp.get_parameter @"b" : tensor<6xbf16>
+  %m = tp.get_parameter @"b.master" : tensor<6xf32>
+  tp.sgd_master %b, %db, %m lr 0.1 weight_decay 0.0 : tensor<6xbf16>, tensor<6xf32>
+  return
+}

@@ -794,18 +794,20 @@ static LogicalResult verifyUpdated(Operation *op, Value operand, StringRef what,
   return success();
 }
 
-/// The checks both optimizer updates share: what they write, the types and
-/// the learning rate and weight decay.
-static LogicalResult verifyUpdate(ParameterUpdateOpInterface update, double lr,
+/// The checks every optimizer update shares: what it writes, the types (the
+/// parameter's for its gradient, `stateType` for its state) and the learning
+/// rate and weight decay.
+static LogicalResult verifyUpdate(ParameterUpdateOpInterface update,
+                                  Type stateType, double lr,
                                   double weightDecay) {
   Operation *op = update;
   if (failed(verifyUpdated(op, update.getParam(), "parameter",
                            /*state=*/false)))
     return failure();
-  for (Value operand : op->getOperands())
-    if (operand.getType() != update.getParam().getType())
-      return op->emitOpError("operands must all have the parameter's type ")
-             << update.getParam().getType() << ", got " << operand.getType();
+  for (Value operand : op->getOperands().drop_front(2))
+    if (operand.getType() != stateType)
+      return op->emitOpError("its optimizer state must have type ")
+             << stateType << ", got " << operand.getType();
   if (!(lr > 0.0))
     return op->emitOpError("the learning rate must be positive, got ") << lr;
   if (!(weightDecay >= 0.0))
@@ -814,26 +816,99 @@ static LogicalResult verifyUpdate(ParameterUpdateOpInterface update, double lr,
   return success();
 }
 
+/// The f32 type of the master copy of a 16-bit parameter of `type`, or
+/// null where it is not 16-bit (and needs none).
+static RankedTensorType getMasterType(RankedTensorType type) {
+  if (!type.getElementType().isF16() && !type.getElementType().isBF16())
+    return {};
+  return type.clone(Float32Type::get(type.getContext()));
+}
+
+/// Checks a mixed-precision update's master copy: the master of its 16-bit
+/// parameter, read by tp.get_parameter.
+static LogicalResult verifyMaster(ParameterUpdateOpInterface update,
+                                  Value master) {
+  Operation *op = update;
+  auto type = cast<RankedTensorType>(update.getParam().getType());
+  if (!getMasterType(type))
+    return op->emitOpError("updates a parameter of type ")
+           << type
+           << " through a master copy, which only an f16 or bf16 parameter "
+              "needs";
+  if (failed(verifyUpdated(op, master, "master copy", /*state=*/true)))
+    return failure();
+  StringRef param = update.getParam().getDefiningOp<GetParameterOp>().getName();
+  auto copy = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
+      op, master.getDefiningOp<GetParameterOp>().getNameAttr());
+  if (copy && copy.getMasterOf() != param)
+    return op->emitOpError("its master copy '")
+           << copy.getSymName() << "' is not master_of '" << param << "'";
+  return success();
+}
+
+/// Checks AdamW's moments and hyperparameters.
+static LogicalResult verifyAdamW(Operation *op, Value expAvg, Value expAvgSq,
+                                 APFloat beta1, APFloat beta2, APFloat eps) {
+  if (failed(verifyUpdated(op, expAvg, "exp_avg", /*state=*/true)) ||
+      failed(verifyUpdated(op, expAvgSq, "exp_avg_sq", /*state=*/true)))
+    return failure();
+  for (auto [name, beta] :
+       {std::pair{"beta1", beta1}, std::pair{"beta2", beta2}})
+    if (!(beta.convertToDouble() >= 0.0 && beta.convertToDouble() < 1.0))
+      return op->emitOpError(name)
+             << " must be in [0, 1), got " << beta.convertToDouble();
+  if (!(eps.convertToDouble() > 0.0))
+    return op->emitOpError("eps must be positive, got ")
+           << eps.convertToDouble();
+  return success();
+}
+
 LogicalResult SGDOp::verify() {
-  return verifyUpdate(*this, getLr().convertToDouble(),
+  return verifyUpdate(*this, getParam().getType(), getLr().convertToDouble(),
                       getWeightDecay().convertToDouble());
 }
 
 LogicalResult AdamWOp::verify() {
-  if (failed(verifyUpdate(*this, getLr().convertToDouble(),
-                          getWeightDecay().convertToDouble())) ||
-      failed(verifyUpdated(*this, getExpAvg(), "exp_avg", /*state=*/true)) ||
-      failed(verifyUpdated(*this, getExpAvgSq(), "exp_avg_sq",
-                           /*state=*/true)))
+  if (failed(verifyUpdate(*this, getParam().getType(),
+                          getLr().convertToDouble(),
+                          getWeightDecay().convertToDouble())))
     return failure();
-  for (auto [name, beta] :
-       {std::pair{"beta1", getBeta1()}, std::pair{"beta2", getBeta2()}})
-    if (!(beta.convertToDouble() >= 0.0 && beta.convertToDouble() < 1.0))
-      return emitOpError(name)
-             << " must be in [0, 1), got " << beta.convertToDouble();
-  if (!(getEps().convertToDouble() > 0.0))
-    return emitOpError("eps must be positive, got ")
-           << getEps().convertToDouble();
+  return verifyAdamW(*this, getExpAvg(), getExpAvgSq(), getBeta1(), getBeta2(),
+                     getEps());
+}
+
+LogicalResult SGDMasterOp::verify() {
+  if (failed(verifyMaster(*this, getMaster())))
+    return failure();
+  return verifyUpdate(*this, getMasterType(getParam().getType()),
+                      getLr().convertToDouble(),
+                      getWeightDecay().convertToDouble());
+}
+
+LogicalResult AdamWMasterOp::verify() {
+  if (failed(verifyMaster(*this, getMaster())) ||
+      failed(verifyUpdate(*this, getMasterType(getParam().getType()),
+                          getLr().convertToDouble(),
+                          getWeightDecay().convertToDouble())))
+    return failure();
+  return verifyAdamW(*this, getExpAvg(), getExpAvgSq(), getBeta1(), getBeta2(),
+                     getEps());
+}
+
+LogicalResult ParameterOp::verify() {
+  std::optional<StringRef> weight = getMasterOf();
+  if (!weight)
+    return success();
+  auto param = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
+      *this, getMasterOfAttr());
+  RankedTensorType master =
+      param ? getMasterType(param.getTensorType()) : RankedTensorType();
+  if (!master)
+    return emitOpError("is master_of '")
+           << *weight << "', which is not an f16 or bf16 parameter";
+  if (!getOptimizerState() || getTensorType() != master)
+    return emitOpError("the master copy of '")
+           << *weight << "' must be optimizer_state of type " << master;
   return success();
 }
 

@@ -406,6 +406,8 @@ static ShardingRule getUpdateRule(ParameterUpdateOpInterface update) {
 
 ShardingRule SGDOp::getShardingRule() { return getUpdateRule(*this); }
 ShardingRule AdamWOp::getShardingRule() { return getUpdateRule(*this); }
+ShardingRule SGDMasterOp::getShardingRule() { return getUpdateRule(*this); }
+ShardingRule AdamWMasterOp::getShardingRule() { return getUpdateRule(*this); }
 
 ShardingRule EmbeddingGradOp::getShardingRule() {
   // A rank holding some rows sums into those rows only (the ids select

@@ -167,35 +167,59 @@ LogicalResult AutodiffPass::buildBackward(OpBuilder &builder,
 LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
                                         Value grad) {
   Location loc = read.getLoc();
-  double decay = getWeightDecay();
-  if (optimizer == "sgd") {
-    SGDOp::create(builder, loc, read.getResult(), grad,
-                  builder.getF64FloatAttr(lr), builder.getF64FloatAttr(decay));
-    return success();
-  }
-  // AdamW keeps two moments per parameter: parameters of their own, with the
-  // names PyTorch's optimizer state dict would give them.
   ModuleOp module = getOperation();
   auto param = module.lookupSymbol<ParameterOp>(read.getNameAttr());
-  SmallVector<Value, 2> moments;
+  RankedTensorType type = param.getTensorType();
+  // A 16-bit weight is updated through an f32 master copy, with f32 moments
+  // (mixed precision, as practitioners train in bf16).
+  bool mixed = type.getElementType().isF16() || type.getElementType().isBF16();
+  RankedTensorType stateType =
+      mixed ? type.clone(builder.getF32Type()) : type;
+  // The optimizer's state: parameters of their own, after the weight, named
+  // as PyTorch's optimizer state dict would name them.
   Operation *previous = param;
-  for (StringRef moment : {"exp_avg", "exp_avg_sq"}) {
-    std::string name = ("optimizer." + read.getName() + "." + moment).str();
+  auto addState = [&](StringRef kind) -> FailureOr<Value> {
+    std::string name = ("optimizer." + read.getName() + "." + kind).str();
     if (module.lookupSymbol(name))
       return param.emitError("the optimizer state '")
              << name << "' would shadow a symbol of that name";
     OpBuilder moduleBuilder(previous->getNextNode());
-    auto state = ParameterOp::create(moduleBuilder, param.getLoc(), name,
-                                     param.getType());
-    state.setOptimizerState(true);
+    auto state = ParameterOp::create(
+        moduleBuilder, param.getLoc(), builder.getStringAttr(name),
+        TypeAttr::get(stateType), builder.getUnitAttr(),
+        kind == "master" ? read.getNameAttr() : FlatSymbolRefAttr());
     previous = state;
-    moments.push_back(GetParameterOp::create(builder, loc, param.getType(),
-                                             name, LayoutAttr()));
+    return GetParameterOp::create(builder, loc, stateType, name, LayoutAttr())
+        .getResult();
+  };
+  FailureOr<Value> master = mixed ? addState("master") : Value();
+  if (failed(master))
+    return failure();
+  FloatAttr lrAttr = builder.getF64FloatAttr(lr);
+  FloatAttr decay = builder.getF64FloatAttr(getWeightDecay());
+  if (optimizer == "sgd") {
+    if (mixed)
+      SGDMasterOp::create(builder, loc, read.getResult(), grad, *master,
+                          lrAttr, decay);
+    else
+      SGDOp::create(builder, loc, read.getResult(), grad, lrAttr, decay);
+    return success();
   }
-  AdamWOp::create(builder, loc, read.getResult(), grad, moments[0], moments[1],
-                  builder.getF64FloatAttr(lr), builder.getF64FloatAttr(beta1),
-                  builder.getF64FloatAttr(beta2), builder.getF64FloatAttr(eps),
-                  builder.getF64FloatAttr(decay));
+  FailureOr<Value> expAvg = addState("exp_avg");
+  if (failed(expAvg))
+    return failure();
+  FailureOr<Value> expAvgSq = addState("exp_avg_sq");
+  if (failed(expAvgSq))
+    return failure();
+  FloatAttr b1 = builder.getF64FloatAttr(beta1);
+  FloatAttr b2 = builder.getF64FloatAttr(beta2);
+  FloatAttr epsAttr = builder.getF64FloatAttr(eps);
+  if (mixed)
+    AdamWMasterOp::create(builder, loc, read.getResult(), grad, *master,
+                          *expAvg, *expAvgSq, lrAttr, b1, b2, epsAttr, decay);
+  else
+    AdamWOp::create(builder, loc, read.getResult(), grad, *expAvg, *expAvgSq,
+                    lrAttr, b1, b2, epsAttr, decay);
   return success();
 }
 

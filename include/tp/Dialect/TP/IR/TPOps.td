@@ -72,10 +72,14 @@ def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
 
     A parameter marked `optimizer_state` is not a weight of the model but
     state a training step keeps beside one (AdamW's moments): it starts at
-    zero and is saved and resumed with the weights.
+    zero and is saved and resumed with the weights. One that is also
+    `master_of` a 16-bit weight is that weight's f32 master copy (mixed
+    precision): it starts as the weight's values.
 
     Constraints:
-    - the type is a statically shaped tensor of floating-point values.
+    - the type is a statically shaped tensor of floating-point values;
+    - with `master_of`: the parameter is optimizer state of type f32 and the
+      shape of the weight it names, an f16 or bf16 parameter.
 
     Example:
 
@@ -83,13 +87,17 @@ def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
     tp.parameter @"w1.weight" : tensor<8192x8192xf32>
     tp.parameter @"optimizer.w1.weight.exp_avg" : tensor<8192x8192xf32>
         {optimizer_state}
+    tp.parameter @"optimizer.w2.weight.master" : tensor<8192x8192xf32>
+        {master_of = @"w2.weight", optimizer_state}
     ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name,
     TypeAttrOf<TP_FloatTensor>:$type,
-    UnitAttr:$optimizer_state
+    UnitAttr:$optimizer_state,
+    OptionalAttr<FlatSymbolRefAttr>:$master_of
   );
+  let hasVerifier = 1;
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let extraClassDeclaration = [{
     RankedTensorType getTensorType() {
@@ -1073,6 +1081,73 @@ def TP_AdamWOp : TP_UpdateOp<"adamw",
     $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `lr` $lr
     `betas` `(` $beta1 `,` $beta2 `)` `eps` $eps `weight_decay` $weight_decay
     attr-dict `:` type($param)
+  }];
+}
+
+def TP_SGDMasterOp : TP_UpdateOp<"sgd_master", ["param", "grad"]> {
+  let summary = "Updates a 16-bit parameter by SGD through its f32 master copy";
+  let description = [{
+    Mixed precision: `tp.sgd`'s update of the f32 master copy from the
+    gradient (widened), then the parameter becomes the master rounded to its
+    type.
+
+    Constraints:
+    - parameter and master are values read by `tp.get_parameter`, the master
+      of a parameter `master_of` the parameter;
+    - the parameter is f16 or bf16 and its gradient has its type; the master
+      is f32 of the parameter's shape;
+    - lr is positive and weight_decay is not negative.
+
+    Example:
+
+    ```mlir
+    tp.sgd_master %w, %dw, %master lr 1.0e-03 weight_decay 0.0
+        : tensor<64x64xbf16>, tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$param, TP_FloatTensor:$grad,
+                       TP_FloatTensor:$master, F64Attr:$lr,
+                       F64Attr:$weight_decay);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $master `lr` $lr `weight_decay` $weight_decay
+    attr-dict `:` type($param) `,` type($master)
+  }];
+}
+
+def TP_AdamWMasterOp : TP_UpdateOp<"adamw_master", ["param", "grad"]> {
+  let summary = "Updates a 16-bit parameter by AdamW through its f32 master copy";
+  let description = [{
+    Mixed precision: `tp.adamw`'s update of the f32 master copy and the f32
+    moments from the gradient (widened), then the parameter becomes the
+    master rounded to its type.
+
+    Constraints:
+    - parameter, master and moments are values read by `tp.get_parameter`,
+      the master of a parameter `master_of` the parameter, the moments of
+      optimizer state;
+    - the parameter is f16 or bf16 and its gradient has its type; master and
+      moments are f32 of the parameter's shape;
+    - lr and eps are positive, the betas are in [0, 1), weight_decay is not
+      negative.
+
+    Example:
+
+    ```mlir
+    tp.adamw_master %w, %dw, %master, %m, %v lr 1.0e-03
+        betas(9.0e-01, 9.99e-01) eps 1.0e-08 weight_decay 1.0e-02
+        : tensor<64x64xbf16>, tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$param, TP_FloatTensor:$grad,
+                       TP_FloatTensor:$master, TP_FloatTensor:$exp_avg,
+                       TP_FloatTensor:$exp_avg_sq, F64Attr:$lr,
+                       F64Attr:$beta1, F64Attr:$beta2, F64Attr:$eps,
+                       F64Attr:$weight_decay);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $master `,` $exp_avg `,` $exp_avg_sq `lr` $lr
+    `betas` `(` $beta1 `,` $beta2 `)` `eps` $eps `weight_decay` $weight_decay
+    attr-dict `:` type($param) `,` type($master) `,` type($exp_avg) `,`
+    type($exp_avg_sq)
   }];
 }
 
