@@ -125,6 +125,27 @@ func.func @forward(%x: tensor<4x3xf32>) -> tensor<16xf32> {
 
 // -----
 
+// A bf16 weight trains in mixed precision: an f32 master copy and f32
+// moments; the update writes the master and rounds it into the weight.
+
+// CHECK: tp.parameter @h.weight : tensor<4x4xbf16>
+// CHECK-NEXT: tp.parameter @optimizer.h.weight.master : tensor<4x4xf32> {master_of = @h.weight, optimizer_state}
+// CHECK-NEXT: tp.parameter @optimizer.h.weight.exp_avg : tensor<4x4xf32> {optimizer_state}
+// CHECK-NEXT: tp.parameter @optimizer.h.weight.exp_avg_sq : tensor<4x4xf32> {optimizer_state}
+// CHECK-LABEL: func.func @train_step
+// CHECK: tp.adamw_master %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} lr {{.*}} : tensor<4x4xbf16>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>
+// SGD-LABEL: func.func @train_step
+// SGD: tp.sgd_master %{{.*}}, %{{.*}}, %{{.*}} lr 5.000000e-01 weight_decay 0.000000e+00 : tensor<4x4xbf16>, tensor<4x4xf32>
+
+tp.parameter @"h.weight" : tensor<4x4xbf16>
+func.func @forward(%x: tensor<2x4xbf16>) -> tensor<2x4xbf16> {
+  %w = tp.get_parameter @"h.weight" : tensor<4x4xbf16>
+  %y = tp.linear "h" %x, %w : tensor<2x4xbf16>, tensor<4x4xbf16>
+  return %y : tensor<2x4xbf16>
+}
+
+// -----
+
 // An op without a derivative rule on the way from a parameter to the loss.
 
 tp.parameter @"w.weight" : tensor<8x8xf32>
