@@ -100,6 +100,7 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
   json::Array parameters, inputs, outputs;
   ModuleOp module = function->getParentOfType<ModuleOp>();
   DenseSet<int64_t> listed;
+  int64_t stateBytes = 0;
   for (auto get : function.getOps<GetParameterOp>()) {
     // Reads that share a shard (BufferPlan) load it once.
     if (!listed.insert(plan.slots.lookup(get.getResult()).offset).second)
@@ -107,8 +108,10 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
     json::Object entry =
         describe(get.getName().str(), get.getResult(), get.getLayoutAttr());
     auto param = module.lookupSymbol<ParameterOp>(get.getNameAttr());
-    if (param.getOptimizerState())
+    if (param.getOptimizerState()) {
       entry["state"] = true;
+      stateBytes += *getNumBytes(get.getType());
+    }
     if (std::optional<StringRef> weight = param.getMasterOf())
       entry["master_of"] = *weight;
     parameters.push_back(std::move(entry));
@@ -137,7 +140,11 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
   // The static buffer plan: exactly what each rank allocates.
   reportStream << "\nplanned memory per rank: activation arena "
                << plan.arenaBytes << " B, parameters " << plan.parameterBytes
-               << " B\n";
+               << " B";
+  if (stateBytes)
+    reportStream << " (of which optimizer state " << stateBytes
+                 << " B; gradients live in the arena until their update)";
+  reportStream << "\n";
 
   json::Array axes;
   for (Attribute name : mesh.getAxisNames())
