@@ -80,6 +80,8 @@ def main():
     parser.add_argument("--resume-ranks", type=int)
     parser.add_argument("--expect-falling", action="store_true",
                         help="check that the loss falls over the steps")
+    parser.add_argument("--variant", help="names this run's files apart "
+                        "from another plan's run on the same mesh")
     parser.add_argument("--bin", required=True)
     parser.add_argument("--mpirun", required=True)
     parser.add_argument("--workdir", required=True)
@@ -89,6 +91,8 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     name = f"{args.model}-train-{args.optimizer}"
     tag = f"{name}-{args.mesh.replace(':', '').replace(',', '-')}"
+    if args.variant:
+        tag += f"-{args.variant}"
     if args.steps != 3:
         tag += f"-{args.steps}steps"
     weights = os.path.join(args.workdir, f"{args.model}-train.safetensors")
