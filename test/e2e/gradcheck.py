@@ -43,17 +43,19 @@ def main():
     parser.add_argument("--mpirun", required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--rtol", type=float, default=1e-3)
+    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
     spec = reference.GRADCHECK[args.model]
     model_file = os.path.join(args.models, f"{args.model}.mlir")
-    tag = os.path.join(args.workdir, args.model)
+    tag = os.path.join(args.workdir, args.model +
+                       ("" if args.target == "cpu" else f"-{args.target}"))
     run([os.path.join(args.bin, "tp-weights"), "init", model_file, "--seed",
          "3", "-o", f"{tag}.safetensors"])
     run([os.path.join(args.bin, "tp-compile"), model_file, "--mesh", "tp:1",
          "--plan", os.path.join(args.models, "replicate-plan.json"), "--train", "--loss", spec["loss"], "--optimizer", "sgd", "--lr", "1",
-         "--weight-decay", "0", "-o", tag])
+         "--weight-decay", "0", "--target", args.target, "-o", tag])
     inputs = spec["inputs"](np.random.default_rng(1))
     options = []
     for i, array in enumerate(inputs):

@@ -53,7 +53,7 @@ def check(what, error, rtol):
 def compile_step(args, mesh, executable):
     command = [os.path.join(args.bin, "tp-compile"), args.model_file,
                "--mesh", mesh, "--plan", args.plan, "--train",
-               "--loss", args.loss,
+               "--loss", args.loss, "--target", args.target,
                "--optimizer", args.optimizer, "--lr", str(args.lr),
                "-o", executable]
     run(command)
@@ -80,6 +80,7 @@ def main():
     parser.add_argument("--resume-ranks", type=int)
     parser.add_argument("--expect-falling", action="store_true",
                         help="check that the loss falls over the steps")
+    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--variant", help="names this run's files apart "
                         "from another plan's run on the same mesh")
     parser.add_argument("--bin", required=True)
@@ -93,6 +94,8 @@ def main():
     tag = f"{name}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.variant:
         tag += f"-{args.variant}"
+    if args.target != "cpu":
+        tag += f"-{args.target}"
     if args.steps != 3:
         tag += f"-{args.steps}steps"
     weights = os.path.join(args.workdir, f"{args.model}-train.safetensors")
@@ -148,7 +151,9 @@ def main():
     one_rank = os.path.join(
         args.workdir, f"{name}-tp1" +
         (f"-{args.steps}steps" if args.steps != 3 else "") + ".safetensors")
-    if args.ranks > 1 and os.path.exists(one_rank):
+    # The 1-rank cpu run: what sharded and cuda runs must reproduce.
+    reproduces = args.ranks > 1 or args.target != "cpu"
+    if reproduces and os.path.exists(one_rank):
         single = reference.read_safetensors(one_rank)
         for key, value in single.items():
             check(f"saved '{key}' vs the 1-rank run",
@@ -156,9 +161,9 @@ def main():
         single_losses = os.path.join(args.workdir, f"{name}-tp1-losses.npy")
         check("losses vs the 1-rank run",
               relative_error(losses, np.load(single_losses)), args.rtol)
-    elif args.ranks > 1 and not grads_of and not args.expect_falling:
+    elif reproduces and not grads_of and not args.expect_falling:
         sys.exit(f"FAIL: no 1-rank run to compare with ({one_rank})")
-    if args.ranks == 1:
+    if not reproduces:
         np.save(os.path.join(args.workdir, f"{tag}-losses.npy"),
                 np.array(losses))
 
