@@ -1,15 +1,16 @@
 //===- Collectives.cpp - collectives on host memory over MPI --------------===//
 //
 // This file implements the cpu backend's collectives and mesh query: MPI on
-// host memory. The cuda backend calls them too, on pinned host copies of its
-// device buffers where several ranks share a GPU (NCCL refuses that, and
-// Debian's OpenMPI cannot read device memory), so they are compiled into
-// both backends (tprt_common). Each runs on the communicator of its axis
-// mask; a group of one member is a plain copy and never touches MPI. MPI
-// wants each member's piece contiguous, while the layouts of tprt_calls.def
-// interleave pieces along a split dim ([outer, group, inner]), so pieces are
-// packed into or unpacked from the context's scratch buffers with one strided
-// copy where outer > 1.
+// host memory; and the in-place reductions of the cross-entropy kernels
+// whose classes are split (allReduceInPlace). The cuda backend calls them
+// too, on pinned host copies of its device buffers where several ranks share
+// a GPU (NCCL refuses that, and Debian's OpenMPI cannot read device memory),
+// so they are compiled into both backends (tprt_common). Each runs on the
+// communicator of its axis mask; a group of one member is a plain copy and
+// never touches MPI. MPI wants each member's piece contiguous, while the
+// layouts of tprt_calls.def interleave pieces along a split dim ([outer,
+// group, inner]), so pieces are packed into or unpacked from the context's
+// scratch buffers with one strided copy where outer > 1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,6 +74,15 @@ static std::pair<MPI_Datatype, MPI_Op> mpiSum(int32_t dtype) {
 static void copyUnlessSame(const void *x, void *y, int64_t bytes) {
   if (x != y)
     std::memcpy(y, x, bytes);
+}
+
+void cpu::allReduceInPlace(tprt_context *ctx, const char *call,
+                           const char *layer, void *values, int64_t count,
+                           MPI_Datatype type, MPI_Op op, int64_t axisMask) {
+  if (count == 0 || groupSize(*ctx, axisMask) == 1)
+    return;
+  MPI_Allreduce(MPI_IN_PLACE, values, mpiCount(ctx, call, layer, count), type,
+                op, groupComm(*ctx, axisMask));
 }
 
 int64_t cpu::group_index(tprt_context *ctx, const char *layer,

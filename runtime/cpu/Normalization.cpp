@@ -4,7 +4,11 @@
 // reduction: RMS and layer norm, softmax and cross-entropy, and their
 // backwards. Each reduces in double so that long rows (hidden sizes,
 // vocabularies) lose no precision; a norm's backward recomputes the row's
-// scale as its forward does (rmsScale, layerScale).
+// scale as its forward does (rmsScale, layerScale). Cross-entropy and its
+// backward may hold only some of each position's classes (loss_parallel):
+// the positions' maxima, then their sums (and the labels' logits), are
+// reduced across the group of ranks holding the others, one MPI all-reduce
+// each per call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -98,6 +102,29 @@ void normWeightGrad(tprt_context *ctx, const char *call, const char *layer,
   }
   for (int64_t i = 0; i < features; ++i)
     dweight[i] = static_cast<float>(sums[i]);
+}
+
+/// Fails naming `call` and `layer` on the first label outside [0,
+/// totalClasses), before any rank of a split loss reduces.
+void checkLabels(tprt_context *ctx, const char *call, const char *layer,
+                 const int64_t *labels, int64_t positions,
+                 int64_t totalClasses) {
+  for (int64_t p = 0; p < positions; ++p)
+    if (labels[p] < 0 || labels[p] >= totalClasses)
+      failIndex(ctx, call, layer, "label", labels[p], p, totalClasses);
+}
+
+/// max[p] = the largest of the logits of position p over the classes of
+/// every rank of the group of `axisMask` (-inf where none holds one): this
+/// rank's `classes`, then one reduction across the group.
+void groupMaxima(tprt_context *ctx, const char *call, const char *layer,
+                 const float *logits, float *max, int64_t positions,
+                 int64_t classes, int64_t axisMask) {
+  for (int64_t p = 0; p < positions; ++p, logits += classes)
+    max[p] = classes ? *std::max_element(logits, logits + classes)
+                     : -std::numeric_limits<float>::infinity();
+  cpu::allReduceInPlace(ctx, call, layer, max, positions, MPI_FLOAT, MPI_MAX,
+                        axisMask);
 }
 
 } // namespace
@@ -205,22 +232,37 @@ void cpu::softmax(tprt_context *ctx, const char *layer, int32_t dtype,
 
 void cpu::cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
                         const void *logitsInput, const int64_t *labels,
-                        void *lossOutput, int64_t positions, int64_t classes) {
-  F32Scope f32(*ctx, "tprt_cross_entropy", layer, dtype);
+                        void *lossOutput, int64_t positions, int64_t classes,
+                        int64_t class_offset, int64_t total_classes,
+                        int64_t axis_mask) {
+  const char *call = "tprt_cross_entropy";
+  F32Scope f32(*ctx, call, layer, dtype);
+  checkClassSplit(*ctx, call, layer, classes, class_offset, total_classes,
+                  axis_mask);
+  checkLabels(ctx, call, layer, labels, positions, total_classes);
   const float *logits = f32.input(logitsInput, positions * classes);
   float *loss = f32.output(lossOutput, 1);
-  double total = 0;
+  float *max = f32.temporary(positions);
+  groupMaxima(ctx, call, layer, logits, max, positions, classes, axis_mask);
+  // Per position, reduced together: the sum of exp(logit - max) over the
+  // classes, and the label's logit (0 on the ranks that do not hold it).
+  auto *sums = reinterpret_cast<double *>(
+      scratch(*ctx, 0, 2 * positions * sizeof(double)));
+  double *labelLogits = sums + positions;
   for (int64_t p = 0; p < positions; ++p, logits += classes) {
-    int64_t label = labels[p];
-    if (label < 0 || label >= classes)
-      failIndex(ctx, "tprt_cross_entropy", layer, "label", label, p, classes);
-    float max = *std::max_element(logits, logits + classes);
     double sum = 0;
     for (int64_t c = 0; c < classes; ++c)
-      sum += std::exp(double(logits[c]) - max);
-    // -log_softmax(logits)[label] = logsumexp(logits) - logits[label].
-    total += max + std::log(sum) - logits[label];
+      sum += std::exp(double(logits[c]) - max[p]);
+    sums[p] = sum;
+    int64_t label = labels[p] - class_offset;
+    labelLogits[p] = label >= 0 && label < classes ? logits[label] : 0.0;
   }
+  cpu::allReduceInPlace(ctx, call, layer, sums, 2 * positions, MPI_DOUBLE,
+                        MPI_SUM, axis_mask);
+  double total = 0;
+  // -log_softmax(logits)[label] = logsumexp(logits) - logits[label].
+  for (int64_t p = 0; p < positions; ++p)
+    total += max[p] + std::log(sums[p]) - labelLogits[p];
   loss[0] = positions ? static_cast<float>(total / positions) : 0.0f;
 }
 
@@ -252,25 +294,46 @@ void cpu::cross_entropy_grad(tprt_context *ctx, const char *layer,
                              int32_t dtype, const void *logitsInput,
                              const int64_t *labels, const void *dlossInput,
                              void *dlogitsOutput, int64_t positions,
-                             int64_t classes, int64_t total_positions) {
+                             int64_t classes, int64_t total_positions,
+                             int64_t class_offset, int64_t total_classes,
+                             int64_t axis_mask) {
   const char *call = "tprt_cross_entropy_grad";
   checkTotalPositions(ctx, layer, positions, total_positions);
   F32Scope f32(*ctx, call, layer, dtype);
+  checkClassSplit(*ctx, call, layer, classes, class_offset, total_classes,
+                  axis_mask);
+  checkLabels(ctx, call, layer, labels, positions, total_classes);
   const float *logits = f32.input(logitsInput, positions * classes);
   float dloss = f32.input(dlossInput, 1)[0];
   float *dlogits = f32.output(dlogitsOutput, positions * classes);
+  float *max = f32.temporary(positions);
+  groupMaxima(ctx, call, layer, logits, max, positions, classes, axis_mask);
+  // The softmax as softmaxRow computes it, its sums reduced across the
+  // group: dlogits holds exp(logit - max) in between (dlogits may be
+  // logits, each read before it is written).
+  auto *sums =
+      reinterpret_cast<double *>(scratch(*ctx, 0, positions * sizeof(double)));
+  for (int64_t p = 0; p < positions; ++p) {
+    const float *row = logits + p * classes;
+    float *out = dlogits + p * classes;
+    double sum = 0;
+    for (int64_t c = 0; c < classes; ++c) {
+      out[c] = std::exp(row[c] - max[p]);
+      sum += out[c];
+    }
+    sums[p] = sum;
+  }
+  cpu::allReduceInPlace(ctx, call, layer, sums, positions, MPI_DOUBLE, MPI_SUM,
+                        axis_mask);
   // The loss is the mean over every rank's positions.
   float factor =
       positions ? static_cast<float>(double(dloss) / total_positions) : 0.0f;
-  for (int64_t p = 0; p < positions;
-       ++p, logits += classes, dlogits += classes) {
-    int64_t label = labels[p];
-    if (label < 0 || label >= classes)
-      failIndex(ctx, call, layer, "label", label, p, classes);
-    std::copy(logits, logits + classes, dlogits);
-    softmaxRow(dlogits, classes);
-    dlogits[label] -= 1.0f;
-    for (int64_t c = 0; c < classes; ++c)
-      dlogits[c] *= factor;
+  for (int64_t p = 0; p < positions; ++p, dlogits += classes) {
+    float inverse = static_cast<float>(1.0 / sums[p]);
+    int64_t label = labels[p] - class_offset;
+    for (int64_t c = 0; c < classes; ++c) {
+      float probability = dlogits[c] * inverse;
+      dlogits[c] = (c == label ? probability - 1.0f : probability) * factor;
+    }
   }
 }

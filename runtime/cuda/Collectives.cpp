@@ -13,7 +13,9 @@
 // NCCL refuses to run; each collective then copies its input to pinned host
 // memory, runs the cpu backend's collective on it (cpu/Collectives.cpp, MPI)
 // and copies the result back. Reductions sum in the
-// dtype on both paths, as tprt.h specifies.
+// dtype on both paths, as tprt.h specifies. The same two paths serve the
+// in-place reductions of the cross-entropy kernels whose classes are split
+// (allReduceInPlace).
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,6 +104,25 @@ void toDevice(tprt_context *ctx, State &s, const char *call, const char *layer,
 }
 
 } // namespace
+
+void allReduceInPlace(tprt_context *ctx, State &s, const char *call,
+                      const char *layer, void *values, int64_t count,
+                      ncclDataType_t type, ncclRedOp_t op, int64_t axisMask) {
+  if (count == 0 || groupSize(*ctx, axisMask) == 1)
+    return;
+  if (!s.nccl) {
+    bool isDouble = type == ncclFloat64;
+    int64_t bytes = count * (isDouble ? sizeof(double) : sizeof(float));
+    void *host = toHost(ctx, s, call, layer, values, bytes, 0);
+    cpu::allReduceInPlace(ctx, call, layer, host, count,
+                          isDouble ? MPI_DOUBLE : MPI_FLOAT,
+                          op == ncclMax ? MPI_MAX : MPI_SUM, axisMask);
+    return toDevice(ctx, s, call, layer, values, host, bytes);
+  }
+  ncclComm_t comm = communicator(ctx, s, axisMask, call, layer);
+  checkNccl(ctx, ncclAllReduce(values, values, count, type, op, comm, s.stream),
+            comm, call, layer, "ncclAllReduce");
+}
 
 int64_t group_index(tprt_context *ctx, const char *layer, int64_t axis_mask) {
   return cpu::group_index(ctx, layer, axis_mask);

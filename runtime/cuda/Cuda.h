@@ -165,6 +165,16 @@ void checkIndices(tprt_context *ctx, State &s);
 void waitForStream(const tprt_context *ctx, State &s, const char *call,
                    const char *layer, const char *api);
 
+/// Replaces the `count` values of `type` (ncclFloat32 or ncclFloat64) at
+/// `values`, in device memory, by their `op` (ncclMax or ncclSum) across this
+/// rank's group of `axisMask`, on the stream: over NCCL, or where ranks share
+/// a GPU over MPI on a pinned host copy (cpu::allReduceInPlace); nothing where
+/// the group has one member. The reductions of tprt_cross_entropy and its
+/// backward where their classes are split (cuda/Collectives.cpp).
+void allReduceInPlace(tprt_context *ctx, State &s, const char *call,
+                      const char *layer, void *values, int64_t count,
+                      ncclDataType_t type, ncclRedOp_t op, int64_t axisMask);
+
 /// Device scratch buffer `slot` (0 or 1) of at least `bytes` bytes.
 void *deviceScratch(tprt_context *ctx, int slot, size_t bytes);
 /// Pinned host buffer `slot` (0 or 1) of at least `bytes` bytes.

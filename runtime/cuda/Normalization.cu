@@ -5,9 +5,14 @@
 // per row (or per position) with a shuffle-then-shared-memory block
 // reduction in double, as the cpu kernels reduce. A norm's weight gradient,
 // a sum over rows, is the exception: the rows' scales first, then one
-// thread per feature and warp of rows. Cross-entropy and its backward leave
-// the position of a label out of range in a slot of the state that is read
-// when the step is waited for (checkIndices).
+// thread per feature and warp of rows. Cross-entropy and its backward may
+// hold only some of each position's classes (loss_parallel): they take the
+// positions' maxima, then their sums of exponentials (and the labels'
+// logits), each in one kernel and one all-reduce across the group of ranks
+// holding the others (allReduceInPlace, cuda/Collectives.cpp), before the
+// loss or the gradient. They leave the position of a label out of range in a
+// slot of the state that is read when the step is waited for
+// (checkIndices).
 //
 //===----------------------------------------------------------------------===//
 
@@ -169,44 +174,76 @@ __global__ void softmaxKernel(const T *x, T *y, int64_t dim, int64_t inner) {
     out[d * inner] = fromFloat<T>(expf(toFloat(in[d * inner]) - max) * inverse);
 }
 
-/// One block per position: logsumexp(logits) - logits[label].
+/// One block per position, the first step of cross-entropy and its
+/// backward: max[p] = the largest of the position's logits over this rank's
+/// classes (-inf where it holds none). A label outside [0, totalClasses)
+/// leaves the smallest such position in *badIndex.
 template <typename T>
-__global__ void positionLossKernel(const T *logits, const int64_t *labels,
-                                   double *perPosition, int64_t classes,
-                                   unsigned long long *badIndex) {
-  __shared__ float sharedMax[33];
-  __shared__ double sharedSum[33];
+__global__ void classMaxKernel(const T *logits, const int64_t *labels,
+                               float *max, int64_t classes,
+                               int64_t totalClasses,
+                               unsigned long long *badIndex) {
+  __shared__ float shared[33];
   int64_t position = blockIdx.x;
   const T *row = logits + position * classes;
   int64_t label = labels[position];
-  // The same branch for the whole block, before any barrier.
-  if (label < 0 || label >= classes) {
-    if (threadIdx.x == 0) {
-      atomicMin(badIndex, static_cast<unsigned long long>(position));
-      perPosition[position] = 0.0;
-    }
-    return;
-  }
-  float max = -CUDART_INF_F;
+  if (threadIdx.x == 0 && (label < 0 || label >= totalClasses))
+    atomicMin(badIndex, static_cast<unsigned long long>(position));
+  float value = -CUDART_INF_F;
   for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
-    max = MaxOp()(max, toFloat(row[c]));
-  max = blockReduce(max, -CUDART_INF_F, MaxOp(), sharedMax);
-  double sum = 0;
-  for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
-    sum += exp(double(toFloat(row[c])) - max);
-  sum = blockReduce(sum, 0.0, SumOp(), sharedSum);
+    value = MaxOp()(value, toFloat(row[c]));
+  value = blockReduce(value, -CUDART_INF_F, MaxOp(), shared);
   if (threadIdx.x == 0)
-    perPosition[position] = max + log(sum) - toFloat(row[label]);
+    max[position] = value;
 }
 
-/// One block: loss[0] = the mean of perPosition, in a fixed order.
+/// One block per position, once the maxima are reduced across the group:
+/// sums[p] = the sum over this rank's classes of exp(logit - max[p]) and,
+/// where labelLogits is not null (the loss), labelLogits[p] = the label's
+/// logit where this rank holds it, else 0. The loss sums exponentials taken
+/// in double, the backward the f32 ones it makes its probabilities of, as
+/// the cpu kernels do. A label outside the rank's classes, in range or not,
+/// is never read.
 template <typename T>
-__global__ void meanKernel(const double *perPosition, T *loss,
-                           int64_t positions) {
+__global__ void classSumKernel(const T *logits, const int64_t *labels,
+                               const float *max, double *sums,
+                               double *labelLogits, int64_t classes,
+                               int64_t classOffset) {
+  __shared__ double shared[33];
+  int64_t position = blockIdx.x;
+  const T *row = logits + position * classes;
+  float rowMax = max[position];
+  double sum = 0;
+  // The same branch for the whole block.
+  if (labelLogits)
+    for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
+      sum += exp(double(toFloat(row[c])) - rowMax);
+  else
+    for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
+      sum += expf(toFloat(row[c]) - rowMax);
+  sum = blockReduce(sum, 0.0, SumOp(), shared);
+  if (threadIdx.x == 0) {
+    sums[position] = sum;
+    if (labelLogits) {
+      int64_t label = labels[position] - classOffset;
+      labelLogits[position] =
+          label >= 0 && label < classes ? toFloat(row[label]) : 0.0;
+    }
+  }
+}
+
+/// One block, once the sums and the labels' logits are reduced across the
+/// group: loss[0] = the mean over positions of logsumexp(logits) -
+/// logits[label] = max + log(sum) - the label's logit, added in a fixed
+/// order.
+template <typename T>
+__global__ void meanLossKernel(const float *max, const double *sums,
+                               const double *labelLogits, T *loss,
+                               int64_t positions) {
   __shared__ double shared[33];
   double total = 0;
   for (int64_t p = threadIdx.x; p < positions; p += blockDim.x)
-    total += perPosition[p];
+    total += max[p] + log(sums[p]) - labelLogits[p];
   total = blockReduce(total, 0.0, SumOp(), shared);
   // Through f32, as the cpu backend rounds its f32 result.
   if (threadIdx.x == 0)
@@ -232,39 +269,24 @@ __global__ void softmaxGradKernel(const T *y, const T *dy, T *dx, int64_t dim,
   }
 }
 
-/// One block per position: dlogits = (softmax(logits) - onehot(label)) *
-/// dloss[0] / totalPositions, the softmax as the cpu's softmaxRow computes
-/// it. A label outside [0, classes) leaves the smallest such position in
-/// *badIndex.
+/// One block per position, once the sums are reduced across the group:
+/// dlogits = (softmax(logits) - onehot(label)) * dloss[0] / totalPositions
+/// for this rank's classes, the softmax as the cpu's softmaxRow computes it.
 template <typename T>
 __global__ void crossEntropyGradKernel(const T *logits, const int64_t *labels,
+                                       const float *max, const double *sums,
                                        const T *dloss, T *dlogits,
-                                       int64_t classes, int64_t totalPositions,
-                                       unsigned long long *badIndex) {
-  __shared__ float sharedMax[33];
-  __shared__ double sharedSum[33];
+                                       int64_t classes, int64_t classOffset,
+                                       int64_t totalPositions) {
   int64_t position = blockIdx.x;
   const T *row = logits + position * classes;
   T *out = dlogits + position * classes;
-  int64_t label = labels[position];
-  // The same branch for the whole block, before any barrier.
-  if (label < 0 || label >= classes) {
-    if (threadIdx.x == 0)
-      atomicMin(badIndex, static_cast<unsigned long long>(position));
-    return;
-  }
-  float max = -CUDART_INF_F;
-  for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
-    max = MaxOp()(max, toFloat(row[c]));
-  max = blockReduce(max, -CUDART_INF_F, MaxOp(), sharedMax);
-  double sum = 0;
-  for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
-    sum += expf(toFloat(row[c]) - max);
-  sum = blockReduce(sum, 0.0, SumOp(), sharedSum);
-  float inverse = static_cast<float>(1.0 / sum);
+  float rowMax = max[position];
+  float inverse = static_cast<float>(1.0 / sums[position]);
   float factor = static_cast<float>(double(toFloat(dloss[0])) / totalPositions);
+  int64_t label = labels[position] - classOffset;
   for (int64_t c = threadIdx.x; c < classes; c += blockDim.x) {
-    float probability = expf(toFloat(row[c]) - max) * inverse;
+    float probability = expf(toFloat(row[c]) - rowMax) * inverse;
     out[c] =
         fromFloat<T>((c == label ? probability - 1.0f : probability) * factor);
   }
@@ -356,41 +378,108 @@ cudaError_t launchSoftmaxGrad(cudaStream_t stream, int32_t dtype, const void *y,
   });
 }
 
-/// tprt_cross_entropy_grad with positions > 0.
-cudaError_t launchCrossEntropyGrad(cudaStream_t stream, int32_t dtype,
-                                   const void *logits, const int64_t *labels,
-                                   const void *dloss, void *dlogits,
-                                   int64_t positions, int64_t classes,
-                                   int64_t totalPositions,
-                                   unsigned long long *badIndex) {
+/// Where cross-entropy and its backward keep their per-position values
+/// (positions > 0), in device scratch 0: the sums of exponentials, then the
+/// labels' logits (the loss only), so that one reduction takes both, then the
+/// maxima.
+struct LossScratch {
+  double *sums, *labelLogits;
+  float *max;
+};
+
+LossScratch lossScratch(tprt_context *ctx, int64_t positions) {
+  auto *sums = static_cast<double *>(
+      deviceScratch(ctx, 0, positions * (2 * sizeof(double) + sizeof(float))));
+  return {sums, sums + positions,
+          reinterpret_cast<float *>(sums + 2 * positions)};
+}
+
+cudaError_t launchClassMax(cudaStream_t stream, int32_t dtype,
+                           const void *logits, const int64_t *labels,
+                           float *max, int64_t positions, int64_t classes,
+                           int64_t totalClasses, unsigned long long *badIndex) {
   return withStorage(dtype, [&](auto storage) {
     using T = typename decltype(storage)::Type;
-    crossEntropyGradKernel<<<unsigned(positions), kThreads, 0, stream>>>(
-        static_cast<const T *>(logits), labels, static_cast<const T *>(dloss),
-        static_cast<T *>(dlogits), classes, totalPositions, badIndex);
+    classMaxKernel<<<unsigned(positions), kThreads, 0, stream>>>(
+        static_cast<const T *>(logits), labels, max, classes, totalClasses,
+        badIndex);
     return cudaGetLastError();
   });
 }
 
-/// tprt_cross_entropy with positions > 0: per-position losses in
-/// `perPosition` (device scratch), then their mean in loss[0]. A label
-/// outside [0, classes) leaves the smallest such position in *badIndex.
-cudaError_t launchCrossEntropy(cudaStream_t stream, int32_t dtype,
-                               const void *logits, const int64_t *labels,
-                               double *perPosition, void *loss,
-                               int64_t positions, int64_t classes,
-                               unsigned long long *badIndex) {
+cudaError_t launchClassSums(cudaStream_t stream, int32_t dtype,
+                            const void *logits, const int64_t *labels,
+                            const float *max, double *sums, double *labelLogits,
+                            int64_t positions, int64_t classes,
+                            int64_t classOffset) {
   return withStorage(dtype, [&](auto storage) {
     using T = typename decltype(storage)::Type;
-    positionLossKernel<<<unsigned(positions), kThreads, 0, stream>>>(
-        static_cast<const T *>(logits), labels, perPosition, classes, badIndex);
-    cudaError_t error = cudaGetLastError();
-    if (error != cudaSuccess)
-      return error;
-    meanKernel<<<1, kThreads, 0, stream>>>(perPosition, static_cast<T *>(loss),
-                                           positions);
+    classSumKernel<<<unsigned(positions), kThreads, 0, stream>>>(
+        static_cast<const T *>(logits), labels, max, sums, labelLogits, classes,
+        classOffset);
     return cudaGetLastError();
   });
+}
+
+cudaError_t launchMeanLoss(cudaStream_t stream, int32_t dtype,
+                           const LossScratch &scratch, void *loss,
+                           int64_t positions) {
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    meanLossKernel<<<1, kThreads, 0, stream>>>(
+        scratch.max, scratch.sums, scratch.labelLogits, static_cast<T *>(loss),
+        positions);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t launchCrossEntropyGrad(cudaStream_t stream, int32_t dtype,
+                                   const void *logits, const int64_t *labels,
+                                   const LossScratch &scratch,
+                                   const void *dloss, void *dlogits,
+                                   int64_t positions, int64_t classes,
+                                   int64_t classOffset,
+                                   int64_t totalPositions) {
+  return withStorage(dtype, [&](auto storage) {
+    using T = typename decltype(storage)::Type;
+    crossEntropyGradKernel<<<unsigned(positions), kThreads, 0, stream>>>(
+        static_cast<const T *>(logits), labels, scratch.max, scratch.sums,
+        static_cast<const T *>(dloss), static_cast<T *>(dlogits), classes,
+        classOffset, totalPositions);
+    return cudaGetLastError();
+  });
+}
+
+/// The steps cross-entropy and its backward (`call`, positions > 0) share:
+/// the labels' check, deferred, and each position's maximum, then its sum of
+/// exponentials (and, where `withLabelLogits`, its label's logit) over the
+/// classes of every rank of the group of `axisMask`, each reduced across the
+/// group, into `scratch`.
+void groupSoftmaxStatistics(tprt_context *ctx, State &s, const char *call,
+                            const char *layer, int32_t dtype,
+                            const void *logits, const int64_t *labels,
+                            const LossScratch &scratch, bool withLabelLogits,
+                            int64_t positions, int64_t classes,
+                            int64_t classOffset, int64_t totalClasses,
+                            int64_t axisMask) {
+  unsigned long long *badIndex =
+      deferIndexCheck(ctx, s, call, layer, "label", totalClasses);
+  check(ctx,
+        launchClassMax(s.stream, dtype, logits, labels, scratch.max, positions,
+                       classes, totalClasses, badIndex),
+        call, layer, "the kernel launch");
+  keepBadValue(ctx, s, call, layer, labels, badIndex);
+  allReduceInPlace(ctx, s, call, layer, scratch.max, positions, ncclFloat32,
+                   ncclMax, axisMask);
+  check(ctx,
+        launchClassSums(s.stream, dtype, logits, labels, scratch.max,
+                        scratch.sums,
+                        withLabelLogits ? scratch.labelLogits : nullptr,
+                        positions, classes, classOffset),
+        call, layer, "the kernel launch");
+  allReduceInPlace(ctx, s, call, layer, scratch.sums,
+                   withLabelLogits ? 2 * positions : positions, ncclFloat64,
+                   ncclSum, axisMask);
 }
 
 /// Checks and enqueues rms_norm or layer_norm (`call`, `centered`).
@@ -493,9 +582,12 @@ void softmax(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
 
 void cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
                    const void *logits, const int64_t *labels, void *loss,
-                   int64_t positions, int64_t classes) {
+                   int64_t positions, int64_t classes, int64_t class_offset,
+                   int64_t total_classes, int64_t axis_mask) {
   const char *call = "tprt_cross_entropy";
   int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
+  checkClassSplit(*ctx, call, layer, classes, class_offset, total_classes,
+                  axis_mask);
   checkGrid(ctx, call, layer, "positions", positions);
   State &s = state(ctx);
   if (positions == 0) {
@@ -503,15 +595,12 @@ void cross_entropy(tprt_context *ctx, const char *layer, int32_t dtype,
           "cudaMemsetAsync");
     return;
   }
-  auto *perPosition =
-      static_cast<double *>(deviceScratch(ctx, 0, positions * sizeof(double)));
-  unsigned long long *badIndex =
-      deferIndexCheck(ctx, s, call, layer, "label", classes);
-  check(ctx,
-        launchCrossEntropy(s.stream, dtype, logits, labels, perPosition, loss,
-                           positions, classes, badIndex),
-        call, layer, "the kernel launch");
-  keepBadValue(ctx, s, call, layer, labels, badIndex);
+  LossScratch scratch = lossScratch(ctx, positions);
+  groupSoftmaxStatistics(ctx, s, call, layer, dtype, logits, labels, scratch,
+                         /*withLabelLogits=*/true, positions, classes,
+                         class_offset, total_classes, axis_mask);
+  check(ctx, launchMeanLoss(s.stream, dtype, scratch, loss, positions), call,
+        layer, "the kernel launch");
 }
 
 void softmax_grad(tprt_context *ctx, const char *layer, int32_t dtype,
@@ -529,21 +618,27 @@ void softmax_grad(tprt_context *ctx, const char *layer, int32_t dtype,
 void cross_entropy_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                         const void *logits, const int64_t *labels,
                         const void *dloss, void *dlogits, int64_t positions,
-                        int64_t classes, int64_t total_positions) {
+                        int64_t classes, int64_t total_positions,
+                        int64_t class_offset, int64_t total_classes,
+                        int64_t axis_mask) {
   const char *call = "tprt_cross_entropy_grad";
   dtypeSize(ctx, call, layer, dtype);
   checkTotalPositions(ctx, layer, positions, total_positions);
+  checkClassSplit(*ctx, call, layer, classes, class_offset, total_classes,
+                  axis_mask);
   checkGrid(ctx, call, layer, "positions", positions);
   if (positions == 0)
     return;
   State &s = state(ctx);
-  unsigned long long *badIndex =
-      deferIndexCheck(ctx, s, call, layer, "label", classes);
+  LossScratch scratch = lossScratch(ctx, positions);
+  groupSoftmaxStatistics(ctx, s, call, layer, dtype, logits, labels, scratch,
+                         /*withLabelLogits=*/false, positions, classes,
+                         class_offset, total_classes, axis_mask);
   check(ctx,
-        launchCrossEntropyGrad(s.stream, dtype, logits, labels, dloss, dlogits,
-                               positions, classes, total_positions, badIndex),
+        launchCrossEntropyGrad(s.stream, dtype, logits, labels, scratch, dloss,
+                               dlogits, positions, classes, class_offset,
+                               total_positions),
         call, layer, "the kernel launch");
-  keepBadValue(ctx, s, call, layer, labels, badIndex);
 }
 
 } // namespace cuda

@@ -48,6 +48,17 @@ struct Kernels {
 namespace cpu {
 /// The cpu backend's kernels, in its table and the tests'.
 extern const Kernels kernels;
+
+/// Replaces the `count` values of `type` at `values`, in host memory, by
+/// their `op` (MPI_MAX, MPI_SUM) across this rank's group of `axisMask`, over
+/// MPI; nothing where the group has one member. The reductions of
+/// tprt_cross_entropy and its backward where their classes are split, which
+/// the cuda backend runs on host copies where ranks share a GPU
+/// (cpu/Collectives.cpp, in both backends). `call` and `layer` name the call
+/// in messages.
+void allReduceInPlace(tprt_context *ctx, const char *call, const char *layer,
+                      void *values, int64_t count, MPI_Datatype type, MPI_Op op,
+                      int64_t axisMask);
 } // namespace cpu
 namespace cuda {
 /// The cuda backend's kernels, in its table and the tests'.

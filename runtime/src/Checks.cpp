@@ -103,6 +103,24 @@ void checkTotalPositions(const tprt_context *ctx, const char *layer,
                   " positions");
 }
 
+void checkClassSplit(const tprt_context &ctx, const char *call,
+                     const char *layer, int64_t classes, int64_t classOffset,
+                     int64_t totalClasses, int64_t axisMask) {
+  checkAxisMask(ctx, call, layer, axisMask);
+  if (classes < 0 || classOffset < 0 || totalClasses < 0 ||
+      classOffset > totalClasses - classes)
+    fail(&ctx, callName(call, layer) + ": this rank's " +
+                   std::to_string(classes) + " classes from class " +
+                   std::to_string(classOffset) + " on are not within the " +
+                   std::to_string(totalClasses) + " total classes");
+  if (groupSize(ctx, axisMask) == 1 && classes != totalClasses)
+    fail(&ctx, callName(call, layer) + ": this rank holds " +
+                   std::to_string(classes) + " of the " +
+                   std::to_string(totalClasses) + " classes but axis mask " +
+                   std::to_string(axisMask) +
+                   " splits them over no other rank");
+}
+
 TransposeCopy checkTranspose(const tprt_context *ctx, const char *layer,
                              int64_t elementBytes, int64_t rank,
                              const int64_t *shape, const int64_t *perm) {

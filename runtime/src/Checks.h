@@ -81,6 +81,14 @@ void checkRope(const tprt_context *ctx, const char *call, const char *layer,
 void checkTotalPositions(const tprt_context *ctx, const char *layer,
                          int64_t positions, int64_t totalPositions);
 
+/// Checks how the classes of tprt_cross_entropy or its backward (`call`) are
+/// split: `axisMask` names mesh axes, this rank's classes [classOffset,
+/// classOffset + classes) lie in [0, totalClasses), and they are all of them
+/// where the group of `axisMask` has no other member.
+void checkClassSplit(const tprt_context &ctx, const char *call,
+                     const char *layer, int64_t classes, int64_t classOffset,
+                     int64_t totalClasses, int64_t axisMask);
+
 /// tprt_transpose as a strided copy: y's shape, and the byte strides that
 /// read x in y's order. Fails unless `perm` is a permutation of the `rank`
 /// dims.

@@ -176,7 +176,9 @@ TEST_F(BackwardKernelsTest, CrossEntropyGradDividesByEveryRanksPositions) {
         outputBytes(type.dtype, positions * classes);
     tprt_cross_entropy_grad(&ctx, "loss", type.dtype, logits.data(),
                             labels.data(), dloss.data(), dlogits.data(),
-                            positions, classes, totalPositions);
+                            positions, classes, totalPositions,
+                            /*class_offset=*/0, /*total_classes=*/classes,
+                            /*axis_mask=*/0);
     expectNear(widened(type.dtype, dlogits), expected, type.tolerance);
   }
 }
@@ -293,12 +295,14 @@ TEST_F(BackwardKernelsDeathTest, BadArgumentsNameTheCall) {
   std::vector<int64_t> labels = {1, 5};
   float dloss = 1.0f;
   EXPECT_EXIT(tprt_cross_entropy_grad(&ctx, "loss", TPRT_F32, x.data(),
-                                      labels.data(), &dloss, y.data(), 2, 5, 4),
+                                      labels.data(), &dloss, y.data(), 2, 5, 4,
+                                      0, 5, 0),
               ::testing::ExitedWithCode(1),
               "tprt: error: tprt_cross_entropy_grad 'loss': label 5 at "
               "position 1 is outside \\[0, 5\\)");
   EXPECT_EXIT(tprt_cross_entropy_grad(&ctx, "loss", TPRT_F32, x.data(),
-                                      labels.data(), &dloss, y.data(), 2, 5, 1),
+                                      labels.data(), &dloss, y.data(), 2, 5, 1,
+                                      0, 5, 0),
               ::testing::ExitedWithCode(1),
               "tprt_cross_entropy_grad 'loss': total_positions 1 is fewer "
               "than this rank's 2 positions");

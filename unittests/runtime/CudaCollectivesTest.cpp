@@ -2,16 +2,19 @@
 //
 // This file checks the collectives of the cuda backend (tprt::cuda) against
 // the cpu backend's (tprt::cpu, of tprt_cpu, linked into the same binary)
-// under mpirun: all_reduce (also in place) and reduce_scatter in
-// each dtype (f32, f16, bf16), all_gather and reduce_scatter with outer > 1,
-// all_to_all between several pairs of dims, and local_slice, on a 1-D mesh of
-// every rank and, with 4 ranks, on a 2x2 mesh under each axis mask. Each runs
-// on NCCL where every rank has its own GPU, and always also on the MPI fallback
-// over host memory (forced), which is the only path where ranks share a GPU
-// (NCCL refuses that). Checks are non-fatal so that every rank reaches every
-// collective even after a failure; values are small integers (for f16 and bf16
-// small enough that every partial sum is exact, whatever order NCCL and MPI add
-// in), so results must be exact.
+// under mpirun: all_reduce (also in place) and reduce_scatter in each dtype
+// (f32, f16, bf16), all_gather and reduce_scatter with outer > 1, all_to_all
+// between several pairs of dims, local_slice, and cross-entropy and its
+// backward with their classes split over the group (loss_parallel), on a 1-D
+// mesh of every rank and, with 4 ranks, on a 2x2 mesh under each axis mask.
+// Each runs on NCCL where every rank has its own GPU, and always also on the
+// MPI fallback over host memory (forced), which is the only path where ranks
+// share a GPU (NCCL refuses that). Checks are non-fatal so that every rank
+// reaches every collective even after a failure; values are small integers
+// (for f16 and bf16 small enough that every partial sum is exact, whatever
+// order NCCL and MPI add in), so results must be exact, but for the split
+// cross-entropy's, computed in f32 and double, which must come within
+// TestType's tolerance of the cpu's.
 //
 // Without a usable GPU every rank prints "SKIPPED: no CUDA device (...)" and
 // exits 77 before MPI starts; mpirun passes 77 on, which ctest reports as
@@ -173,6 +176,49 @@ TEST(CudaCollectivesTest, LocalSlice) {
     DeviceArray<float> dx(x), dy(y.size());
     cuda::local_slice(&ctx, "test", dx, dy, outer, inner * sizeof(float), mask);
     EXPECT_EQ(dy.read(), y);
+  });
+}
+
+TEST(CudaCollectivesTest, CrossEntropyWithSplitClasses) {
+  // 1001 classes: uneven slices, each wider than a block's threads.
+  const int64_t positions = 7, total = 1001, totalPositions = 14;
+  std::vector<float> values = randomFloats(positions * total, 90);
+  // The maxima of two positions in the last and the first member's classes.
+  values[total - 1] = 30.0f;
+  values[total + 3] = 25.0f;
+  std::vector<int64_t> labels = {1000, 0, 500, 250, 750, 999, 1};
+  DeviceArray<int64_t> deviceLabels(labels);
+  forEachGroup([&](tprt_context &ctx, int64_t mask) {
+    ClassSlice slice =
+        sliceOf(total, tprt::groupSize(ctx, mask), tprt::groupIndex(ctx, mask));
+    for (const TestType &type : kTypes) {
+      SCOPED_TRACE(type.name);
+      int64_t bytes = tprt::floatDTypeBytes(type.dtype);
+      std::vector<unsigned char> logits =
+          columns(narrowed(type.dtype, values), bytes, positions, total, slice);
+      std::vector<unsigned char> dloss = narrowed(type.dtype, {0.75f}),
+                                 loss(bytes), dlogits(logits.size());
+      cpu::cross_entropy(&ctx, "loss", type.dtype, logits.data(), labels.data(),
+                         loss.data(), positions, slice.classes, slice.offset,
+                         total, mask);
+      cpu::cross_entropy_grad(&ctx, "loss", type.dtype, logits.data(),
+                              labels.data(), dloss.data(), dlogits.data(),
+                              positions, slice.classes, totalPositions,
+                              slice.offset, total, mask);
+      DeviceArray<unsigned char> deviceLogits(logits), deviceDloss(dloss),
+          deviceLoss(bytes), deviceDlogits(dlogits.size());
+      cuda::cross_entropy(&ctx, "loss", type.dtype, deviceLogits, deviceLabels,
+                          deviceLoss, positions, slice.classes, slice.offset,
+                          total, mask);
+      cuda::cross_entropy_grad(&ctx, "loss", type.dtype, deviceLogits,
+                               deviceLabels, deviceDloss, deviceDlogits,
+                               positions, slice.classes, totalPositions,
+                               slice.offset, total, mask);
+      expectClose(widened(type.dtype, deviceLoss.read()),
+                  widened(type.dtype, loss), type.tolerance);
+      expectClose(widened(type.dtype, deviceDlogits.read()),
+                  widened(type.dtype, dlogits), type.tolerance);
+    }
   });
 }
 

@@ -490,9 +490,9 @@ TEST_F(CudaKernelsTest, CrossEntropy) {
     SCOPED_TRACE(type.name);
     Tensor logits(type.dtype, values), loss(type.dtype, 1);
     cpu::cross_entropy(&ctx, "loss", type.dtype, logits.cpu(), labels.data(),
-                       loss.cpu(), positions, classes);
+                       loss.cpu(), positions, classes, 0, classes, 0);
     cuda::cross_entropy(&ctx, "loss", type.dtype, logits.gpu(), dlabels,
-                        loss.gpu(), positions, classes);
+                        loss.gpu(), positions, classes, 0, classes, 0);
     expectSame(type, loss);
   }
 }
@@ -573,10 +573,10 @@ TEST_F(CudaKernelsTest, CrossEntropyGrad) {
         dlogits(type.dtype, positions * classes);
     cpu::cross_entropy_grad(&ctx, "loss", type.dtype, logits.cpu(),
                             labels.data(), dloss.cpu(), dlogits.cpu(),
-                            positions, classes, totalPositions);
+                            positions, classes, totalPositions, 0, classes, 0);
     cuda::cross_entropy_grad(&ctx, "loss", type.dtype, logits.gpu(), dlabels,
                              dloss.gpu(), dlogits.gpu(), positions, classes,
-                             totalPositions);
+                             totalPositions, 0, classes, 0);
     expectSame(type, dlogits);
   }
 }
@@ -654,15 +654,15 @@ TEST_F(CudaKernelsDeathTest, BackwardBadArgumentsNameTheCall) {
   EXPECT_EXIT(
       {
         cuda::cross_entropy_grad(&ctx, "loss", TPRT_F32, x, labels, x, y, 2, 5,
-                                 4);
+                                 4, 0, 5, 0);
         cuda::synchronize(ctx);
       },
       ::testing::ExitedWithCode(1),
       "tprt: error: tprt_cross_entropy_grad 'loss': label 5 at position 1 "
       "is outside \\[0, 5\\)");
   EXPECT_EXIT(
-      cuda::cross_entropy_grad(&ctx, "loss", TPRT_F32, x, labels, x, y, 2, 5,
-                               1),
+      cuda::cross_entropy_grad(&ctx, "loss", TPRT_F32, x, labels, x, y, 2, 5, 1,
+                               0, 5, 0),
       ::testing::ExitedWithCode(1),
       "tprt_cross_entropy_grad 'loss': total_positions 1 is fewer than this "
       "rank's 2 positions");
@@ -690,7 +690,8 @@ TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
   // Bad ids and labels are found when the step is waited for.
   EXPECT_EXIT(
       {
-        cuda::cross_entropy(&ctx, "loss", TPRT_F32, logits, labels, y, 2, 5);
+        cuda::cross_entropy(&ctx, "loss", TPRT_F32, logits, labels, y, 2, 5, 0,
+                            5, 0);
         cuda::synchronize(ctx);
       },
       ::testing::ExitedWithCode(1),

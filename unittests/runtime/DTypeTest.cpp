@@ -249,7 +249,7 @@ TEST_P(HalfKernelsTest, AttentionAndLoss) {
   expectF32Rounded(dtype, {randomFloats(3 * 5, 19)}, 1,
                    [&](int32_t t, const auto &in, void *loss) {
                      tprt_cross_entropy(&ctx, "loss", t, in[0], labels.data(),
-                                        loss, 3, 5);
+                                        loss, 3, 5, 0, 5, 0);
                    });
 }
 

@@ -439,7 +439,8 @@ TEST_F(KernelsTest, CrossEntropy) {
   std::vector<int64_t> labels = {4, 0, 2};
   std::vector<float> loss(1);
   tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(), labels.data(),
-                     loss.data(), positions, classes);
+                     loss.data(), positions, classes, /*class_offset=*/0,
+                     /*total_classes=*/classes, /*axis_mask=*/0);
   expectNear(loss,
              {referenceCrossEntropySum(toDouble(logits), labels, classes) /
               positions});
@@ -464,10 +465,28 @@ TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
   std::vector<float> logits(10), y(8);
   std::vector<int64_t> labels = {1, 5};
   EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(),
-                                 labels.data(), y.data(), 2, 5),
+                                 labels.data(), y.data(), 2, 5, 0, 5, 0),
               ::testing::ExitedWithCode(1),
               "tprt: error: tprt_cross_entropy 'loss': label 5 at position 1 "
               "is outside \\[0, 5\\)");
+  // A split of the classes must lie within them, and cover them where no
+  // other rank holds any.
+  labels = {1, 0};
+  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(),
+                                 labels.data(), y.data(), 2, 5, 3, 7, 0),
+              ::testing::ExitedWithCode(1),
+              "tprt_cross_entropy 'loss': this rank's 5 classes from class 3 "
+              "on are not within the 7 total classes");
+  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(),
+                                 labels.data(), y.data(), 2, 5, 0, 10, 0),
+              ::testing::ExitedWithCode(1),
+              "tprt_cross_entropy 'loss': this rank holds 5 of the 10 classes "
+              "but axis mask 0 splits them over no other rank");
+  EXPECT_EXIT(tprt_cross_entropy(&ctx, "loss", TPRT_F32, logits.data(),
+                                 labels.data(), y.data(), 2, 5, 0, 5, 1),
+              ::testing::ExitedWithCode(1),
+              "tprt_cross_entropy 'loss': axis mask 1 names axes beyond the "
+              "mesh's 0");
   std::vector<int64_t> ids = {7};
   EXPECT_EXIT(tprt_embedding(&ctx, "emb", TPRT_F32, ids.data(), logits.data(),
                              y.data(), 1, 2, 2, 0, 7),

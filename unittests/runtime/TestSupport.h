@@ -2,11 +2,12 @@
 //
 // This file holds what the cpu and cuda tests of the runtime share: random
 // test data, the dtypes the kernels are checked in and tensors rounded to
-// them and, for the tests run under mpirun, the meshes they run on and a
-// listener that reports failures with the rank that saw them, and their main
-// (runMpiTests); for the tests of the file readers and writers, a limit on
-// the size of files written, to make writes fail part way, and the listing
-// of a directory, to see what a failed write left.
+// them, the slices of a loss's classes split over ranks and, for the tests
+// run under mpirun, the meshes they run on and a listener that reports
+// failures with the rank that saw them, and their main (runMpiTests); for
+// the tests of the file readers and writers, a limit on the size of files
+// written, to make writes fail part way, and the listing of a directory, to
+// see what a failed write left.
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,6 +72,32 @@ inline std::vector<float> widened(int32_t dtype,
   std::vector<float> values(bytes.size() / tprt::floatDTypeBytes(dtype));
   tprt::widen(dtype, bytes.data(), values.data(), values.size());
   return values;
+}
+
+/// A rank's slice of the classes of a loss split over a group (tprt_calls.def):
+/// `classes` of them from `offset` on.
+struct ClassSlice {
+  int64_t offset, classes;
+};
+
+/// Member `index` of a group of `group` members splitting `total` classes:
+/// the first total % group members hold one class more than the others.
+inline ClassSlice sliceOf(int64_t total, int64_t group, int64_t index) {
+  int64_t base = total / group, extra = total % group;
+  return {index * base + std::min(index, extra), base + (index < extra)};
+}
+
+/// The columns [slice.offset, slice.offset + slice.classes) of the
+/// [positions, total] matrix `full` of elements of `elementBytes` bytes.
+inline std::vector<unsigned char>
+columns(const std::vector<unsigned char> &full, int64_t elementBytes,
+        int64_t positions, int64_t total, ClassSlice slice) {
+  std::vector<unsigned char> part(positions * slice.classes * elementBytes);
+  for (int64_t p = 0; p < positions; ++p)
+    std::copy_n(full.begin() + (p * total + slice.offset) * elementBytes,
+                slice.classes * elementBytes,
+                part.begin() + p * slice.classes * elementBytes);
+  return part;
 }
 
 /// A mesh the collective tests run on.
