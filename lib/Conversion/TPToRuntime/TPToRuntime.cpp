@@ -330,8 +330,8 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
             LayerNormInputGradOp, LayerNormWeightGradOp, SoftmaxGradOp,
             CrossEntropyGradOp, RoPEOp, AttentionOp, RoPEGradOp,
             AttentionGradOp, SGDOp, AdamWOp, SGDMasterOp, AdamWMasterOp,
-            AllReduceOp, AllGatherOp,
-            ReduceScatterOp, AllToAllOp, LocalSliceOp>([&](auto op) {
+            AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
+            LocalSliceOp>([&](auto op) {
         lowerOp(op);
         return success();
       })

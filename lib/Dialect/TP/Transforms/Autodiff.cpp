@@ -173,8 +173,7 @@ LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
   // A 16-bit weight is updated through an f32 master copy, with f32 moments
   // (mixed precision, as practitioners train in bf16).
   bool mixed = type.getElementType().isF16() || type.getElementType().isBF16();
-  RankedTensorType stateType =
-      mixed ? type.clone(builder.getF32Type()) : type;
+  RankedTensorType stateType = mixed ? type.clone(builder.getF32Type()) : type;
   // The optimizer's state: parameters of their own, after the weight, named
   // as PyTorch's optimizer state dict would name them.
   Operation *previous = param;
@@ -199,8 +198,8 @@ LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
   FloatAttr decay = builder.getF64FloatAttr(getWeightDecay());
   if (optimizer == "sgd") {
     if (mixed)
-      SGDMasterOp::create(builder, loc, read.getResult(), grad, *master,
-                          lrAttr, decay);
+      SGDMasterOp::create(builder, loc, read.getResult(), grad, *master, lrAttr,
+                          decay);
     else
       SGDOp::create(builder, loc, read.getResult(), grad, lrAttr, decay);
     return success();
