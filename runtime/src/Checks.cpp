@@ -153,11 +153,12 @@ void checkDimMask(const tprt_context *ctx, const char *call, const char *layer,
                   tensor);
 }
 
-AdamWFactors checkAdamW(const tprt_context *ctx, const char *layer,
-                        int64_t step, double lr, double beta1, double beta2,
-                        double eps, double weightDecay) {
+AdamWFactors checkAdamW(const tprt_context *ctx, const char *call,
+                        const char *layer, int64_t step, double lr,
+                        double beta1, double beta2, double eps,
+                        double weightDecay) {
   if (step < 1)
-    fail(ctx, callName("tprt_adamw", layer) + ": step " + std::to_string(step) +
+    fail(ctx, callName(call, layer) + ": step " + std::to_string(step) +
                   " is not counted from 1");
   double count = static_cast<double>(step);
   AdamWFactors factors;
@@ -171,6 +172,16 @@ AdamWFactors checkAdamW(const tprt_context *ctx, const char *layer,
       static_cast<float>(std::sqrt(1 - std::pow(beta2, count)));
   factors.eps = static_cast<float>(eps);
   return factors;
+}
+
+void checkMasterDType(const tprt_context *ctx, const char *call,
+                      const char *layer, int32_t dtype) {
+  dtypeSize(ctx, call, layer, dtype);
+  if (dtype == TPRT_F32)
+    fail(ctx, callName(call, layer) +
+                  ": dtype f32 (0) has no master copy; it must be f16 (1) or "
+                  "bf16 (2) (tprt_sgd and tprt_adamw update an f32 parameter "
+                  "in place)");
 }
 
 std::vector<int64_t> allToAllPiece(const tprt_context *ctx, const char *layer,

@@ -113,11 +113,19 @@ struct AdamWFactors {
       correction2Sqrt, eps;
 };
 
-/// Checks tprt_adamw's step (counted from 1: the bias corrections divide by
-/// 1 - beta^step), and computes its factors in double, rounded once.
-AdamWFactors checkAdamW(const tprt_context *ctx, const char *layer,
-                        int64_t step, double lr, double beta1, double beta2,
-                        double eps, double weightDecay);
+/// Checks the step of tprt_adamw or tprt_adamw_master (`call`), counted
+/// from 1 (the bias corrections divide by 1 - beta^step), and computes its
+/// factors in double, rounded once.
+AdamWFactors checkAdamW(const tprt_context *ctx, const char *call,
+                        const char *layer, int64_t step, double lr,
+                        double beta1, double beta2, double eps,
+                        double weightDecay);
+
+/// Checks the dtype of tprt_sgd_master or tprt_adamw_master (`call`): the
+/// parameter's, f16 or bf16. An f32 parameter has no master copy: tprt_sgd
+/// and tprt_adamw update it in place.
+void checkMasterDType(const tprt_context *ctx, const char *call,
+                      const char *layer, int32_t dtype);
 
 /// Checks the arguments of tprt_all_to_all and returns the shape of one
 /// piece (the split dim divided by the group size).

@@ -18,9 +18,10 @@
 // A training step (a manifest with "training") runs --steps times on the
 // same inputs, each step numbered for the optimizer (tprt_step_number), and
 // rank 0 prints each step's loss, output 0. Its optimizer state starts at
-// zero; --save writes every parameter and state tensor in its global shape,
-// with the step count, to one safetensors file (Checkpoint.h), which
-// --resume continues from on any mesh.
+// zero, but for the f32 master copies of 16-bit parameters, which start as
+// their parameters widened; --save writes every parameter and state tensor
+// in its global shape, with the step count, to one safetensors file
+// (Checkpoint.h), which --resume continues from on any mesh.
 //
 //===----------------------------------------------------------------------===//
 
@@ -133,6 +134,18 @@ private:
 };
 } // namespace
 
+/// The `bytes` of device memory at `device`, readable on the host: the
+/// memory itself where the backend's memory is host memory, else a copy of
+/// it in `copy`.
+static const char *onHost(tprt_context &ctx, const char *device, int64_t bytes,
+                          std::vector<char> &copy) {
+  if (backend().hostMemory)
+    return device;
+  copy.resize(bytes);
+  backend().copyToHost(ctx, copy.data(), device, bytes);
+  return copy.data();
+}
+
 /// The numpy dtypes an .npy file for a tensor of `dtype` may hold.
 static std::string npyTypesFor(const std::string &dtype) {
   if (dtype == "I64")
@@ -176,7 +189,9 @@ on the same inputs, and rank 0 prints "step S: loss L". Its options:
                          count, to FILE (safetensors), replacing it whole
   --bench N              time N steps instead (after a warm-up step; both
                          update the parameters and count as steps)
-Optimizer state starts at zero under --weights and --random-weights.
+Optimizer state starts at zero under --weights and --random-weights, but
+for the f32 master copy of an f16 or bf16 parameter, which starts as the
+parameter.
 --output is for forward executables: a training step writes no outputs.
 )",
               training.loss.c_str(), training.optimizer.c_str(), training.lr,
@@ -461,6 +476,28 @@ static void randomWeights(tprt_context &ctx, const Manifest &manifest,
   }
 }
 
+/// Sets every master copy (an optimizer state tensor with master_of) to its
+/// parameter's block widened to f32, as a training run from weights alone
+/// (--weights, --random-weights) starts it. Where the parameters are device
+/// memory, the blocks go through the host.
+static void initializeMasterCopies(tprt_context &ctx, const Manifest &manifest,
+                                   char *params) {
+  Stager stager(ctx);
+  std::vector<char> copy;
+  for (const ManifestTensor &master : manifest.parameters) {
+    if (master.masterOf.empty())
+      continue;
+    // The manifest's reader checked that it exists, 16-bit, laid out alike.
+    const ManifestTensor &param = *manifest.findParameter(master.masterOf);
+    const char *block =
+        onHost(ctx, params + param.offset, param.localBytes(), copy);
+    char *values = stager.begin(params + master.offset, master.localBytes());
+    widen(floatDType(param.dtype), block, reinterpret_cast<float *>(values),
+          elementCount(master.localShape));
+    stager.commit();
+  }
+}
+
 /// This rank's block of every input, from the .npy files or the seed.
 static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
                                                  const Manifest &manifest,
@@ -622,13 +659,8 @@ static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
       fail(&ctx, "output '" + output.name + "' has a block of " +
                      std::to_string(localBytes) +
                      " bytes, beyond what MPI_Gather moves");
-    const char *block = arena + output.offset;
-    std::vector<char> hostBlock;
-    if (!backend().hostMemory) {
-      hostBlock.resize(localBytes);
-      backend().copyToHost(ctx, hostBlock.data(), block, localBytes);
-      block = hostBlock.data();
-    }
+    std::vector<char> copy;
+    const char *block = onHost(ctx, arena + output.offset, localBytes, copy);
     std::vector<char> blocks(ctx.rank == 0 ? localBytes * ctx.size : 0);
     MPI_Gather(block, static_cast<int>(localBytes), MPI_BYTE, blocks.data(),
                static_cast<int>(localBytes), MPI_BYTE, 0, MPI_COMM_WORLD);
@@ -709,13 +741,8 @@ static void saveCheckpoint(tprt_context &ctx, const Manifest &manifest,
   backend().synchronize(ctx);
   std::vector<char> block, received, global;
   // This rank's block of `param`, in host memory.
-  auto localBlock = [&](const ManifestTensor &param) -> const char * {
-    if (backend().hostMemory)
-      return params + param.offset;
-    block.resize(param.localBytes());
-    backend().copyToHost(ctx, block.data(), params + param.offset,
-                         block.size());
-    return block.data();
+  auto localBlock = [&](const ManifestTensor &param) {
+    return onHost(ctx, params + param.offset, param.localBytes(), block);
   };
   // Brings parameter i together in `global` on rank 0. Collective, and
   // called for every parameter in order on every rank.
@@ -811,7 +838,8 @@ int main(int argc, char **argv) {
   }
   backend().initialize(*ctx);
   {
-    // Allocated zeroed: the optimizer state starts at zero unless resumed.
+    // Allocated zeroed: the optimizer state starts at zero unless resumed
+    // (but for the master copies, set from their parameters below).
     DeviceBuffer params(*ctx, manifest.paramBytes, "the parameters");
     DeviceBuffer arena(*ctx, manifest.arenaBytes, "the activation arena");
     if (options.randomWeights)
@@ -819,6 +847,9 @@ int main(int argc, char **argv) {
     else
       loadWeights(*ctx, manifest, *sources.checkpoint, params.data,
                   /*withState=*/!options.resume.empty());
+    // A checkpoint resumed from holds the master copies.
+    if (options.resume.empty())
+      initializeMasterCopies(*ctx, manifest, params.data);
     std::vector<std::vector<char>> inputs =
         loadInputs(*ctx, manifest, options, sources);
     // Closed once copied: the mapped checkpoint's pages would count towards

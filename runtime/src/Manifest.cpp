@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace tprt {
@@ -30,6 +31,13 @@ int64_t Manifest::rankCount() const {
   for (int64_t size : axisSizes)
     count *= size;
   return count;
+}
+
+const ManifestTensor *Manifest::findParameter(const std::string &name) const {
+  for (const ManifestTensor &param : parameters)
+    if (param.name == name)
+      return &param;
+  return nullptr;
 }
 
 /// Checks one tensor of `kind` ("parameter", "input", "output") against the
@@ -129,6 +137,18 @@ static std::string parseTensors(const json &root, const char *key,
               302, "state must be true or false, got " + state.dump(), &state);
         tensor.state = state.get<bool>();
       }
+      if (entry.contains("master_of")) {
+        if (kind != "parameter")
+          return "manifest: " + kind + " '" + tensor.name +
+                 "': only a parameter can be a master copy";
+        const json &masterOf = entry.at("master_of");
+        if (!masterOf.is_string() || masterOf.get<std::string>().empty())
+          throw json::type_error::create(
+              302,
+              "master_of must be a parameter's name, got " + masterOf.dump(),
+              &masterOf);
+        tensor.masterOf = masterOf.get<std::string>();
+      }
     } catch (const json::exception &e) {
       return "manifest: " + kind + " '" + tensor.name + "': " + e.what();
     }
@@ -198,8 +218,49 @@ static std::string parseTraining(const json &object, Training &training) {
   return {};
 }
 
+/// `split` as the manifest writes it: [[0], []].
+static std::string formatSplit(const std::vector<std::vector<int64_t>> &split) {
+  std::string text = "[";
+  for (size_t d = 0; d < split.size(); ++d)
+    text += (d ? ", " : "") + formatShape(split[d]);
+  return text + "]";
+}
+
+/// Checks the master copy `master` against the parameter it names, whose
+/// block main copies into it (widened to f32) and the *_master calls update
+/// it from: an f32 state tensor laid out as a 16-bit model weight.
+static std::string checkMasterCopy(const Manifest &manifest,
+                                   const ManifestTensor &master) {
+  std::string what = "manifest: parameter '" + master.name +
+                     "': the master copy of '" + master.masterOf + "' ";
+  if (!master.state)
+    return what + "must be optimizer state (\"state\": true)";
+  if (master.dtype != "F32")
+    return what + "must be F32, not " + master.dtype;
+  const ManifestTensor *param = manifest.findParameter(master.masterOf);
+  if (!param)
+    return what + "names no parameter of the manifest";
+  std::string of = "'" + param->name + "' ";
+  if (param->dtype != "F16" && param->dtype != "BF16")
+    return what + "needs " + of + "to be F16 or BF16, not " + param->dtype +
+           " (an F32 parameter is its own master)";
+  if (param->state)
+    return what + "needs " + of + "to be a model weight, not optimizer state";
+  if (master.shape != param->shape)
+    return what + "has shape " + formatShape(master.shape) + " but " + of +
+           "has " + formatShape(param->shape);
+  if (master.localShape != param->localShape)
+    return what + "has local_shape " + formatShape(master.localShape) +
+           " but " + of + "has " + formatShape(param->localShape);
+  if (master.split != param->split)
+    return what + "has split " + formatSplit(master.split) + " but " + of +
+           "has " + formatSplit(param->split);
+  return {};
+}
+
 /// Checks what the runtime assumes of all parameters together: distinct
-/// names, none the step count of a checkpoint, state only in a training step.
+/// names, none the step count of a checkpoint, state only in a training step,
+/// master copies laid out as their parameters, at most one each.
 static std::string checkParameters(const Manifest &manifest) {
   std::set<std::string> names;
   for (const ManifestTensor &param : manifest.parameters) {
@@ -210,6 +271,19 @@ static std::string checkParameters(const Manifest &manifest) {
       return what + "the name is that of a checkpoint's step count";
     if (param.state && !manifest.training)
       return what + "optimizer state in a manifest without 'training'";
+  }
+  std::map<std::string, std::string> masters;
+  for (const ManifestTensor &param : manifest.parameters) {
+    if (param.masterOf.empty())
+      continue;
+    std::string error = checkMasterCopy(manifest, param);
+    if (!error.empty())
+      return error;
+    auto [other, first] = masters.emplace(param.masterOf, param.name);
+    if (!first)
+      return "manifest: parameter '" + param.masterOf +
+             "' has two master copies, '" + other->second + "' and '" +
+             param.name + "'";
   }
   return {};
 }

@@ -10,7 +10,9 @@
 //                    "shape": [8192, 8192], "local_shape": [4096, 8192],
 //                    "split": [[1], []], "offset": 0},
 //                   {"name": "optimizer.w1.weight.exp_avg", ...,
-//                    "state": true}],
+//                    "state": true},
+//                   {"name": "optimizer.w2.weight.master", "dtype": "F32",
+//                    ..., "state": true, "master_of": "w2.weight"}],
 //    "inputs":  [{... same fields ..., "id_bound": 128 (I64 only)}],
 //    "outputs": [{... same fields ...}],
 //    "training": {"loss": "sum", "optimizer": "adamw", "lr": 1e-3,
@@ -24,7 +26,9 @@
 // "flops" counts one rank's step; offsets are into the parameter buffer
 // (parameters) or the activation arena (inputs, outputs). A model with
 // "training" is a training step: output 0 is the loss, and parameters marked
-// "state" are optimizer state, which starts at zero (docs/Manifest.md).
+// "state" are optimizer state, which starts at zero, but for the f32 master
+// copy of a 16-bit parameter ("master_of"), which starts as that parameter
+// (docs/Manifest.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +63,10 @@ struct ManifestTensor {
   /// model weight. It starts at zero and is read and written only with the
   /// optimizer's checkpoints (--resume, --save).
   bool state = false;
+  /// Optimizer state only: the name of the f16 or bf16 parameter whose f32
+  /// master copy this is (of its shape and split); empty for other tensors.
+  /// It starts as that parameter widened, unless resumed.
+  std::string masterOf;
 
   /// The byte size of one rank's block.
   int64_t localBytes() const;
@@ -89,11 +97,14 @@ struct Manifest {
 
   /// The number of ranks of the mesh.
   int64_t rankCount() const;
+  /// The parameter named `name`, or null.
+  const ManifestTensor *findParameter(const std::string &name) const;
 };
 
 /// Parses `text` into `manifest` and checks it: known dtypes, consistent
 /// shapes and splits, blocks inside their buffers, distinct parameter names,
-/// the training step's hyperparameters, loss and labels. Returns an empty
+/// master copies laid out as their 16-bit parameters, the training step's
+/// hyperparameters, loss and labels. Returns an empty
 /// string, or what is wrong.
 [[nodiscard]] std::string parseManifest(const char *text, Manifest &manifest);
 

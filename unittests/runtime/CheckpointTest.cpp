@@ -20,7 +20,7 @@ using namespace tprt;
 namespace {
 
 /// w split on dim 0 over tp, replicated over dp, with its AdamW state; b
-/// split over both axes; the loss a scalar.
+/// (bf16) split over both axes, with its f32 master copy; the loss a scalar.
 const char *const manifestText = R"({
   "version": 2,
   "mesh": {"axes": ["dp", "tp"], "sizes": [2, 2]},
@@ -34,7 +34,10 @@ const char *const manifestText = R"({
                   "offset": 64, "state": true},
                  {"name": "optimizer.w.exp_avg_sq", "dtype": "F32",
                   "shape": [4, 3], "local_shape": [2, 3], "split": [[1], []],
-                  "offset": 96, "state": true}],
+                  "offset": 96, "state": true},
+                 {"name": "optimizer.b.master", "dtype": "F32", "shape": [8],
+                  "local_shape": [2], "split": [[0, 1]], "offset": 128,
+                  "state": true, "master_of": "b"}],
   "inputs": [],
   "outputs": [{"name": "output0", "dtype": "F32", "shape": [],
                "local_shape": [], "split": [], "offset": 0}],
@@ -53,14 +56,18 @@ protected:
 
 TEST_F(CheckpointTest, HoldsEveryParameterAndTheStepCount) {
   std::vector<TensorDesc> tensors = checkpointTensors(manifest);
-  ASSERT_EQ(tensors.size(), 5u);
+  ASSERT_EQ(tensors.size(), 6u);
   EXPECT_EQ(tensors[0].name, "w");
   EXPECT_EQ(tensors[0].shape, (std::vector<int64_t>{4, 3}));
   EXPECT_EQ(tensors[1].dtype, "BF16");
   EXPECT_EQ(tensors[3].name, "optimizer.w.exp_avg_sq");
-  EXPECT_EQ(tensors[4].name, "optimizer.step");
-  EXPECT_EQ(tensors[4].dtype, "I64");
-  EXPECT_TRUE(tensors[4].shape.empty());
+  // The master copy of b, in its global shape as b's, but f32.
+  EXPECT_EQ(tensors[4].name, "optimizer.b.master");
+  EXPECT_EQ(tensors[4].dtype, "F32");
+  EXPECT_EQ(tensors[4].shape, std::vector<int64_t>{8});
+  EXPECT_EQ(tensors[5].name, "optimizer.step");
+  EXPECT_EQ(tensors[5].dtype, "I64");
+  EXPECT_TRUE(tensors[5].shape.empty());
 }
 
 TEST_F(CheckpointTest, OneCopyOfEachBlock) {
@@ -136,7 +143,8 @@ TEST_F(CheckpointTest, ResumeReadsTheStepCountOfACompleteCheckpoint) {
   std::string dir = tprt_test::emptyDirectory("checkpoint-resume");
   int64_t step = -1;
   auto file = checkpointWith(dir, {"w", "b", "optimizer.w.exp_avg",
-                                   "optimizer.w.exp_avg_sq", "optimizer.step"});
+                                   "optimizer.w.exp_avg_sq",
+                                   "optimizer.b.master", "optimizer.step"});
   ASSERT_TRUE(file);
   EXPECT_EQ(readResumeStep(manifest, *file, step), "");
   EXPECT_EQ(step, 3);
@@ -153,15 +161,27 @@ TEST_F(CheckpointTest, ResumeRefusesCheckpointsWithoutOptimizerState) {
             "cannot resume from '" + path +
                 "': it has no optimizer state 'optimizer.w.exp_avg'; "
                 "--resume needs a checkpoint written by --save");
-  file = checkpointWith(
-      dir, {"w", "b", "optimizer.w.exp_avg", "optimizer.w.exp_avg_sq"});
+  // A master copy is state: --weights starts it from b, --resume reads it.
+  file = checkpointWith(dir, {"w", "b", "optimizer.w.exp_avg",
+                              "optimizer.w.exp_avg_sq", "optimizer.step"});
+  ASSERT_TRUE(file);
+  EXPECT_EQ(readResumeStep(manifest, *file, step),
+            "cannot resume from '" + path +
+                "': it has no optimizer state 'optimizer.b.master'; "
+                "--resume needs a checkpoint written by --save");
+  file = checkpointWith(dir, {"w", "b", "optimizer.w.exp_avg",
+                              "optimizer.w.exp_avg_sq", "optimizer.b.master"});
   ASSERT_TRUE(file);
   EXPECT_EQ(readResumeStep(manifest, *file, step),
             "cannot resume from '" + path +
                 "': it has no step count 'optimizer.step'; --resume needs a "
                 "checkpoint written by --save");
-  std::vector<std::string> all = {"w", "b", "optimizer.w.exp_avg",
-                                  "optimizer.w.exp_avg_sq", "optimizer.step"};
+  std::vector<std::string> all = {"w",
+                                  "b",
+                                  "optimizer.w.exp_avg",
+                                  "optimizer.w.exp_avg_sq",
+                                  "optimizer.b.master",
+                                  "optimizer.step"};
   file = checkpointWith(dir, all, "I64", {1});
   ASSERT_TRUE(file);
   EXPECT_EQ(readResumeStep(manifest, *file, step),

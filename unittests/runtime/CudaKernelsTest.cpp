@@ -480,6 +480,46 @@ TEST_F(CudaKernelsTest, OptimizersOverThreeSteps) {
   EXPECT_EQ(cuda::step_number(&ctx, "step"), 7);
 }
 
+TEST_F(CudaKernelsTest, MasterOptimizersOverThreeSteps) {
+  const int64_t count = 1001;
+  const TestType &f32 = kTypes[0];
+  for (const TestType &type : {kTypes[1], kTypes[2]}) {
+    SCOPED_TRACE(type.name);
+    // Each master starts as its parameter widened; the moments at zero.
+    Tensor sgdParam(type.dtype, randomFloats(count, 34)),
+        param(type.dtype, randomFloats(count, 40)),
+        sgdMaster(TPRT_F32, sgdParam.cpuValues()),
+        master(TPRT_F32, param.cpuValues()),
+        expAvg(TPRT_F32, std::vector<float>(count, 0.0f)),
+        expAvgSq(TPRT_F32, std::vector<float>(count, 0.0f));
+    auto cpuF32 = [](Tensor &t) { return static_cast<float *>(t.cpu()); };
+    auto gpuF32 = [](const Tensor &t) { return static_cast<float *>(t.gpu()); };
+    for (int64_t step = 1; step <= 3; ++step) {
+      SCOPED_TRACE("step " + std::to_string(step));
+      Tensor grad(type.dtype, randomFloats(count, 41 + step));
+      cpu::sgd_master(&ctx, "w", type.dtype, sgdParam.cpu(), grad.cpu(),
+                      cpuF32(sgdMaster), count, 0.1, 0.05);
+      cuda::sgd_master(&ctx, "w", type.dtype, sgdParam.gpu(), grad.gpu(),
+                       gpuF32(sgdMaster), count, 0.1, 0.05);
+      cpu::adamw_master(&ctx, "w", type.dtype, param.cpu(), grad.cpu(),
+                        cpuF32(master), cpuF32(expAvg), cpuF32(expAvgSq), count,
+                        step, 0.01, 0.9, 0.999, 1e-8, 0.05);
+      cuda::adamw_master(&ctx, "w", type.dtype, param.gpu(), grad.gpu(),
+                         gpuF32(master), gpuF32(expAvg), gpuF32(expAvgSq),
+                         count, step, 0.01, 0.9, 0.999, 1e-8, 0.05);
+      for (const Tensor *state : {&sgdMaster, &master, &expAvg, &expAvgSq})
+        expectSame(f32, *state);
+      // On the device too, the parameter is its master rounded.
+      for (auto [p, m] :
+           {std::pair{&sgdParam, &sgdMaster}, std::pair{&param, &master}}) {
+        expectSame(type, *p);
+        EXPECT_EQ(p->cudaValues(),
+                  widened(type.dtype, narrowed(type.dtype, m->cudaValues())));
+      }
+    }
+  }
+}
+
 TEST_F(CudaKernelsTest, CrossEntropy) {
   const int64_t positions = 7, classes = 1000;
   std::vector<float> values = randomFloats(positions * classes, 18);
@@ -744,6 +784,10 @@ TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {
                           0.999, 1e-8, 0.0),
               ::testing::ExitedWithCode(1),
               "tprt_adamw 'w': step 0 is not counted from 1");
+  EXPECT_EXIT(cuda::adamw_master(&ctx, "w", TPRT_F32, y, y, y, y, y, 1, 1, 0.1,
+                                 0.9, 0.999, 1e-8, 0.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_adamw_master 'w': dtype f32 \\(0\\) has no master copy");
   // An unknown dtype, named with the call and the layer.
   EXPECT_EXIT(cuda::linear(&ctx, "proj", 3, y, y, y, y, 1, 1, 1),
               ::testing::ExitedWithCode(1),

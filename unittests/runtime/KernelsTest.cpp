@@ -343,11 +343,35 @@ TEST_F(KernelsTest, Fill) {
     }
 }
 
+/// The hyperparameters of the optimizer tests.
+const double kLr = 0.01, kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8,
+             kWeightDecay = 0.05;
+
 /// A parameter with its optimizer state, in double, updated by
-/// torch.optim's formulas (tprt_calls.def) and rounded to `dtype` after
-/// each step, as the kernels store them.
+/// torch.optim's formulas (tprt_calls.def); rounded to `dtype` after each
+/// step where the kernels store them so.
 struct ReferenceParameter {
   std::vector<double> param, expAvg, expAvgSq;
+
+  /// SGD's update from the gradient `g`, with learning rate `lr`.
+  void sgd(const std::vector<float> &g, double lr) {
+    for (size_t i = 0; i < param.size(); ++i)
+      param[i] -= lr * (g[i] + kWeightDecay * param[i]);
+  }
+
+  /// AdamW's update from the gradient `g` at `step` (counted from 1).
+  void adamw(const std::vector<float> &g, int64_t step) {
+    double correction1 = 1 - std::pow(kBeta1, step),
+           correction2 = 1 - std::pow(kBeta2, step);
+    for (size_t i = 0; i < param.size(); ++i) {
+      double &p = param[i], &m = expAvg[i], &v = expAvgSq[i];
+      p *= 1 - kLr * kWeightDecay;
+      m = kBeta1 * m + (1 - kBeta1) * g[i];
+      v = kBeta2 * v + (1 - kBeta2) * double(g[i]) * g[i];
+      p -= kLr / correction1 * m /
+           (std::sqrt(v) / std::sqrt(correction2) + kEps);
+    }
+  }
 
   void round(int32_t dtype) {
     for (std::vector<double> *values : {&param, &expAvg, &expAvgSq})
@@ -355,10 +379,6 @@ struct ReferenceParameter {
         value = widened(dtype, narrowed(dtype, {float(value)}))[0];
   }
 };
-
-/// The hyperparameters of the optimizer tests.
-const double kLr = 0.01, kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8,
-             kWeightDecay = 0.05;
 
 TEST_F(KernelsTest, SgdOverThreeSteps) {
   const int64_t count = 37;
@@ -372,10 +392,7 @@ TEST_F(KernelsTest, SgdOverThreeSteps) {
     for (int64_t step = 1; step <= 3; ++step) {
       std::vector<unsigned char> grad =
           narrowed(type.dtype, randomFloats(count, 35 + step));
-      std::vector<float> g = widened(type.dtype, grad);
-      for (int64_t i = 0; i < count; ++i)
-        reference.param[i] -=
-            kLr * 10 * (g[i] + kWeightDecay * reference.param[i]);
+      reference.sgd(widened(type.dtype, grad), kLr * 10);
       reference.round(type.dtype);
       tprt_sgd(&ctx, "w", type.dtype, param.data(), grad.data(), count,
                kLr * 10, kWeightDecay);
@@ -402,18 +419,7 @@ TEST_F(KernelsTest, AdamWOverThreeSteps) {
     for (int64_t step = 1; step <= 3; ++step) {
       std::vector<unsigned char> grad =
           narrowed(type.dtype, randomFloats(count, 41 + step));
-      std::vector<float> g = widened(type.dtype, grad);
-      double correction1 = 1 - std::pow(kBeta1, step),
-             correction2 = 1 - std::pow(kBeta2, step);
-      for (int64_t i = 0; i < count; ++i) {
-        double &p = reference.param[i], &m = reference.expAvg[i],
-               &v = reference.expAvgSq[i];
-        p *= 1 - kLr * kWeightDecay;
-        m = kBeta1 * m + (1 - kBeta1) * g[i];
-        v = kBeta2 * v + (1 - kBeta2) * double(g[i]) * g[i];
-        p -= kLr / correction1 * m /
-             (std::sqrt(v) / std::sqrt(correction2) + kEps);
-      }
+      reference.adamw(widened(type.dtype, grad), step);
       reference.round(type.dtype);
       tprt_adamw(&ctx, "w", type.dtype, param.data(), grad.data(),
                  expAvg.data(), expAvgSq.data(), count, step, kLr, kBeta1,
@@ -424,6 +430,89 @@ TEST_F(KernelsTest, AdamWOverThreeSteps) {
       expectNear(widened(type.dtype, expAvgSq), reference.expAvgSq,
                  type.tolerance);
     }
+  }
+}
+
+/// The 16-bit dtypes: those of a parameter with an f32 master copy.
+const TestType k16BitTypes[] = {kTypes[1], kTypes[2]};
+
+/// A 16-bit parameter of `count` random elements (from `seed`) and its f32
+/// master copy and reference, each starting as the parameter widened, as
+/// main starts them.
+struct MasterCopy {
+  MasterCopy(int32_t dtype, int64_t count, unsigned seed)
+      : param(narrowed(dtype, randomFloats(count, seed))),
+        master(widened(dtype, param)) {
+    reference.param.assign(master.begin(), master.end());
+  }
+  std::vector<unsigned char> param;
+  std::vector<float> master;
+  ReferenceParameter reference;
+};
+
+TEST_F(KernelsTest, SgdMasterOverThreeSteps) {
+  const int64_t count = 37;
+  for (const TestType &type : k16BitTypes) {
+    SCOPED_TRACE(type.name);
+    MasterCopy w(type.dtype, count, 34);
+    for (int64_t step = 1; step <= 3; ++step) {
+      std::vector<unsigned char> grad =
+          narrowed(type.dtype, randomFloats(count, 35 + step));
+      // An f32 parameter's update, applied to the master, never rounded.
+      w.reference.sgd(widened(type.dtype, grad), kLr * 10);
+      tprt_sgd_master(&ctx, "w", type.dtype, w.param.data(), grad.data(),
+                      w.master.data(), count, kLr * 10, kWeightDecay);
+      SCOPED_TRACE("step " + std::to_string(step));
+      expectNear(w.master, w.reference.param, kTypes[0].tolerance);
+      EXPECT_EQ(w.param, narrowed(type.dtype, w.master));
+    }
+  }
+}
+
+TEST_F(KernelsTest, AdamWMasterOverThreeSteps) {
+  const int64_t count = 37;
+  for (const TestType &type : k16BitTypes) {
+    SCOPED_TRACE(type.name);
+    MasterCopy w(type.dtype, count, 40);
+    // The f32 moments start at zero, as main starts them.
+    std::vector<float> expAvg(count, 0.0f), expAvgSq(count, 0.0f);
+    w.reference.expAvg.assign(count, 0.0);
+    w.reference.expAvgSq.assign(count, 0.0);
+    for (int64_t step = 1; step <= 3; ++step) {
+      std::vector<unsigned char> grad =
+          narrowed(type.dtype, randomFloats(count, 41 + step));
+      w.reference.adamw(widened(type.dtype, grad), step);
+      tprt_adamw_master(&ctx, "w", type.dtype, w.param.data(), grad.data(),
+                        w.master.data(), expAvg.data(), expAvgSq.data(), count,
+                        step, kLr, kBeta1, kBeta2, kEps, kWeightDecay);
+      SCOPED_TRACE("step " + std::to_string(step));
+      expectNear(w.master, w.reference.param, kTypes[0].tolerance);
+      expectNear(expAvg, w.reference.expAvg, kTypes[0].tolerance);
+      expectNear(expAvgSq, w.reference.expAvgSq, kTypes[0].tolerance);
+      EXPECT_EQ(w.param, narrowed(type.dtype, w.master));
+    }
+  }
+}
+
+TEST_F(KernelsTest, MasterCopiesKeepUpdatesBelowTheDTypesSpacing) {
+  // bf16 holds 1 and 1 + 2^-7, nothing between: SGD steps of 2^-9 leave a
+  // bf16 parameter at 1, but its master moves, and the parameter with it
+  // once the master is nearer 1 + 2^-7 (after 3 steps).
+  std::vector<unsigned char> param = narrowed(TPRT_BF16, {1.0f}),
+                             grad = narrowed(TPRT_BF16, {-1.0f});
+  std::vector<float> master = {1.0f};
+  const double lr = std::ldexp(1.0, -9);
+  for (int step = 1; step <= 3; ++step) {
+    tprt_sgd(&ctx, "w", TPRT_BF16, param.data(), grad.data(), 1, lr, 0.0);
+    EXPECT_EQ(widened(TPRT_BF16, param)[0], 1.0f);
+  }
+  param = narrowed(TPRT_BF16, {1.0f});
+  for (int step = 1; step <= 3; ++step) {
+    tprt_sgd_master(&ctx, "w", TPRT_BF16, param.data(), grad.data(),
+                    master.data(), 1, lr, 0.0);
+    EXPECT_EQ(master[0], 1.0f + step * std::ldexp(1.0f, -9));
+    EXPECT_EQ(widened(TPRT_BF16, param)[0],
+              step < 3 ? 1.0f : 1.0f + std::ldexp(1.0f, -7));
   }
 }
 
@@ -537,6 +626,22 @@ TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
                          y.data(), 1, 0, 0.1, 0.9, 0.999, 1e-8, 0.0),
               ::testing::ExitedWithCode(1),
               "tprt_adamw 'w': step 0 is not counted from 1");
+  // A master copy is of a 16-bit parameter only.
+  EXPECT_EXIT(tprt_sgd_master(&ctx, "w", TPRT_F32, y.data(), y.data(), y.data(),
+                              1, 0.1, 0.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_sgd_master 'w': dtype f32 \\(0\\) has no master copy; it "
+              "must be f16 \\(1\\) or bf16 \\(2\\)");
+  EXPECT_EXIT(tprt_adamw_master(&ctx, "w", 7, y.data(), y.data(), y.data(),
+                                y.data(), y.data(), 1, 1, 0.1, 0.9, 0.999, 1e-8,
+                                0.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_adamw_master 'w': dtype 7 is not one of");
+  EXPECT_EXIT(tprt_adamw_master(&ctx, "w", TPRT_BF16, y.data(), y.data(),
+                                y.data(), y.data(), y.data(), 1, 0, 0.1, 0.9,
+                                0.999, 1e-8, 0.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_adamw_master 'w': step 0 is not counted from 1");
   EXPECT_EXIT(
       tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 5, 10000.0),
       ::testing::ExitedWithCode(1), "tprt_rope 'r': head_dim 5 must be even");

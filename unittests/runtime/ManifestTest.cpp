@@ -262,6 +262,112 @@ TEST(ManifestTest, InconsistentTrainingStepsAreErrors) {
               "manifest without 'training'");
 }
 
+/// Mixed precision: the bf16 w1.weight with its f32 master copy and AdamW
+/// moments (one entry a line, so that a test can replace one field of one).
+const char *const masterText = R"({
+  "version": 2,
+  "mesh": {"axes": ["dp", "tp"], "sizes": [2, 2]},
+  "arena_bytes": 64, "param_bytes": 256,
+  "parameters": [
+    {"name": "w1.weight", "dtype": "BF16", "shape": [8, 4], "local_shape": [4, 4], "split": [[1], []], "offset": 0},
+    {"name": "optimizer.w1.weight.master", "dtype": "F32", "shape": [8, 4], "local_shape": [4, 4], "split": [[1], []], "offset": 64, "state": true, "master_of": "w1.weight"},
+    {"name": "optimizer.w1.weight.exp_avg", "dtype": "F32", "shape": [8, 4], "local_shape": [4, 4], "split": [[1], []], "offset": 128, "state": true},
+    {"name": "optimizer.w1.weight.exp_avg_sq", "dtype": "F32", "shape": [8, 4], "local_shape": [4, 4], "split": [[1], []], "offset": 192, "state": true}],
+  "inputs": [{"name": "input0", "dtype": "BF16", "shape": [4], "local_shape": [4], "split": [[]], "offset": 0}],
+  "outputs": [{"name": "output0", "dtype": "F32", "shape": [], "local_shape": [], "split": [], "offset": 32}],
+  "training": {"loss": "sum", "optimizer": "adamw", "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01}
+})";
+
+/// Parses the mixed-precision manifest with `from` replaced by `to`,
+/// expecting `error`.
+void expectMasterError(const std::string &from, const std::string &to,
+                       const std::string &error) {
+  expectErrorIn(masterText, from, to, error);
+}
+
+TEST(ManifestTest, ParsesAMasterCopy) {
+  Manifest manifest;
+  ASSERT_EQ(parseManifest(masterText, manifest), "");
+  ASSERT_EQ(manifest.parameters.size(), 4u);
+  EXPECT_EQ(manifest.parameters[0].masterOf, "");
+  EXPECT_EQ(manifest.parameters[1].masterOf, "w1.weight");
+  EXPECT_TRUE(manifest.parameters[1].state);
+  EXPECT_EQ(manifest.parameters[2].masterOf, "");
+  EXPECT_EQ(manifest.findParameter("w1.weight"), &manifest.parameters[0]);
+  EXPECT_EQ(manifest.findParameter("w2.weight"), nullptr);
+  // f16 parameters have master copies too.
+  std::string f16 = masterText;
+  f16.replace(f16.find(R"("dtype": "BF16")"), 15, R"("dtype": "F16")");
+  EXPECT_EQ(parseManifest(f16.c_str(), manifest), "");
+}
+
+TEST(ManifestTest, InconsistentMasterCopiesAreErrors) {
+  const std::string master =
+      "manifest: parameter 'optimizer.w1.weight.master': the master copy of "
+      "'w1.weight' ";
+  expectMasterError(R"("master_of": "w1.weight")", R"("master_of": 1)",
+                    "manifest: parameter 'optimizer.w1.weight.master': "
+                    "[json.exception.type_error.302] master_of must be a "
+                    "parameter's name, got 1");
+  expectMasterError(R"("master_of": "w1.weight")", R"("master_of": "")",
+                    "master_of must be a parameter's name, got \"\"");
+  expectMasterError(R"("split": [[]], "offset": 0})",
+                    R"("split": [[]], "offset": 0, "master_of": "w1.weight"})",
+                    "manifest: input 'input0': only a parameter can be a "
+                    "master copy");
+  expectMasterError(R"("offset": 64, "state": true)", R"("offset": 64)",
+                    master + "must be optimizer state (\"state\": true)");
+  expectMasterError(R"("optimizer.w1.weight.master", "dtype": "F32")",
+                    R"("optimizer.w1.weight.master", "dtype": "BF16")",
+                    master + "must be F32, not BF16");
+  expectMasterError(R"("master_of": "w1.weight")",
+                    R"("master_of": "w2.weight")",
+                    "manifest: parameter 'optimizer.w1.weight.master': the "
+                    "master copy of 'w2.weight' names no parameter of the "
+                    "manifest");
+  expectMasterError(R"("dtype": "BF16", "shape": [8, 4])",
+                    R"("dtype": "F32", "shape": [8, 4])",
+                    master + "needs 'w1.weight' to be F16 or BF16, not F32 (an "
+                             "F32 parameter is its own master)");
+  expectMasterError(R"("master_of": "w1.weight")",
+                    R"("master_of": "optimizer.w1.weight.master")",
+                    "the master copy of 'optimizer.w1.weight.master' needs "
+                    "'optimizer.w1.weight.master' to be F16 or BF16, not F32");
+  // Nor is a 16-bit state tensor a model weight.
+  std::string ofState = masterText;
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{
+            R"("master_of": "w1.weight")",
+            R"("master_of": "optimizer.w1.weight.exp_avg")"},
+        {R"("optimizer.w1.weight.exp_avg", "dtype": "F32")",
+         R"("optimizer.w1.weight.exp_avg", "dtype": "BF16")"}})
+    ofState.replace(ofState.find(from), from.size(), to);
+  Manifest manifest;
+  EXPECT_EQ(parseManifest(ofState.c_str(), manifest),
+            "manifest: parameter 'optimizer.w1.weight.master': the master "
+            "copy of 'optimizer.w1.weight.exp_avg' needs "
+            "'optimizer.w1.weight.exp_avg' to be a model weight, not "
+            "optimizer state");
+  // The layout: shape first, then local_shape, then split.
+  expectMasterError(
+      R"("dtype": "F32", "shape": [8, 4], "local_shape": [4, 4], "split": [[1], []], "offset": 64)",
+      R"("dtype": "F32", "shape": [4, 4], "local_shape": [2, 4], "split": [[1], []], "offset": 64)",
+      master + "has shape [4, 4] but 'w1.weight' has [8, 4]");
+  expectMasterError(
+      R"("local_shape": [4, 4], "split": [[1], []], "offset": 64)",
+      R"("local_shape": [2, 4], "split": [[0, 1], []], "offset": 64)",
+      master + "has local_shape [2, 4] but 'w1.weight' has [4, 4]");
+  expectMasterError(R"("split": [[1], []], "offset": 64)",
+                    R"("split": [[0], []], "offset": 64)",
+                    master + "has split [[0], []] but 'w1.weight' has [[1], "
+                             "[]]");
+  expectMasterError(R"("offset": 128, "state": true)",
+                    R"("offset": 128, "state": true, "master_of": "w1.weight")",
+                    "manifest: parameter 'w1.weight' has two master copies, "
+                    "'optimizer.w1.weight.master' and "
+                    "'optimizer.w1.weight.exp_avg'");
+}
+
 TEST(ManifestTest, RankCoordinatesAreRowMajor) {
   EXPECT_EQ(rankCoordinates({2, 3}, 0), (std::vector<int64_t>{0, 0}));
   EXPECT_EQ(rankCoordinates({2, 3}, 4), (std::vector<int64_t>{1, 1}));

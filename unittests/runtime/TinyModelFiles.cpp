@@ -5,18 +5,21 @@
 //                  unrelated tensor), DIR/bad-weights.safetensors (W with a
 //                  wrong shape), DIR/x.npy and DIR/wrong-x.npy (W as an
 //                  input: a wrong shape), and DIR/train-weights.safetensors
-//                  (the tiny training step's parameters, no optimizer state)
+//                  (the tiny training step's parameters, gain in bf16, no
+//                  optimizer state)
 //   check Y        checks that the .npy file Y holds x W^T exactly
 //   compare A B    checks that two .npy files hold the same values (within
 //                  float rounding), e.g. a 1-rank and a 2-rank run
 //   check-train C S
 //                  checks that the checkpoint C, written by the tiny
 //                  training step's --save, holds the reference's parameters
-//                  and AdamW state after S steps, and the step count S
+//                  and AdamW state after S steps (gain's master copy and
+//                  gain, the master rounded to bf16), and the step count S
 // and exits non-zero with a message when a check fails.
 //
 //===----------------------------------------------------------------------===//
 
+#include "DType.h"
 #include "Npy.h"
 #include "Safetensors.h"
 #include "TinyModel.h"
@@ -54,6 +57,13 @@ static TensorRef tensor(const std::string &name, std::vector<int64_t> shape,
   return ref;
 }
 
+/// `values` rounded to bf16, as the bytes of a BF16 tensor.
+static std::vector<uint16_t> bf16Values(const std::vector<float> &values) {
+  std::vector<uint16_t> bits(values.size());
+  narrow(TPRT_BF16, values.data(), bits.data(), values.size());
+  return bits;
+}
+
 static int write(const std::string &dir) {
   std::vector<float> w = weightValues(outputs), bad = weightValues(outputs - 1),
                      other = {1.0f, 2.0f};
@@ -79,9 +89,16 @@ static int write(const std::string &dir) {
     b[n] = bias(n);
   for (int64_t k = 0; k < inputs; ++k)
     s[k] = shift(k);
+  std::vector<float> g(outputs);
+  for (int64_t n = 0; n < outputs; ++n)
+    g[n] = gain(n);
+  std::vector<uint16_t> gainBits = bf16Values(g);
+  TensorRef gainTensor = tensor("gain", {outputs}, g);
+  gainTensor.dtype = "BF16";
+  gainTensor.data = reinterpret_cast<const char *>(gainBits.data());
   if (error.empty())
     error = writeSafetensors(dir + "/train-weights.safetensors",
-                             {tensor("proj.bias", {outputs}, b),
+                             {gainTensor, tensor("proj.bias", {outputs}, b),
                               tensor("proj.weight", {outputs, inputs}, w),
                               tensor("shift", {inputs}, s)});
   return error.empty() ? 0 : failure(error);
@@ -155,6 +172,37 @@ static int checkTensor(const SafetensorsFile &file, const std::string &name,
   return 0;
 }
 
+/// Checks that the BF16 tensor `name` of `file` is the F32 tensor `master`
+/// of `file` rounded to bf16, exactly.
+static int checkRoundedMaster(const SafetensorsFile &file,
+                              const std::string &name,
+                              const std::string &master) {
+  const TensorRef *tensor, *masterTensor;
+  std::string error = file.lookup(name, tensor);
+  if (error.empty())
+    error = file.lookup(master, masterTensor);
+  if (!error.empty())
+    return failure(error);
+  int64_t count = elementCount(masterTensor->shape);
+  if (tensor->dtype != "BF16" || masterTensor->dtype != "F32" ||
+      tensor->shape != masterTensor->shape)
+    return failure(file.path() + ": '" + name + "' is " + tensor->dtype + " " +
+                   formatShape(tensor->shape) + " and its master '" + master +
+                   "' " + masterTensor->dtype + " " +
+                   formatShape(masterTensor->shape));
+  std::vector<float> values(count), masterValues(count);
+  widen(TPRT_BF16, tensor->data, values.data(), count);
+  std::memcpy(masterValues.data(), masterTensor->data, count * sizeof(float));
+  std::vector<uint16_t> rounded = bf16Values(masterValues);
+  for (int64_t i = 0; i < count; ++i)
+    if (bf16ToFloat(rounded[i]) != values[i])
+      return failure(file.path() + ": " + name + "[" + std::to_string(i) +
+                     "] = " + std::to_string(values[i]) + ", but its master " +
+                     std::to_string(masterValues[i]) + " rounds to " +
+                     std::to_string(bf16ToFloat(rounded[i])));
+  return 0;
+}
+
 static int checkTrain(const std::string &path, int64_t steps) {
   std::unique_ptr<SafetensorsFile> file;
   std::string error = SafetensorsFile::open(path, file);
@@ -165,10 +213,18 @@ static int checkTrain(const std::string &path, int64_t steps) {
   const std::pair<const char *, const ReferenceParameter *> parameters[] = {
       {"proj.weight", &reference.weight},
       {"proj.bias", &reference.bias},
-      {"shift", &reference.shift}};
+      {"shift", &reference.shift},
+      {"gain", &reference.gain}};
   for (const auto &[name, parameter] : parameters) {
     std::string state = std::string("optimizer.") + name;
-    if (int status = checkTensor(*file, name, parameter->value))
+    // gain is updated through its master copy, which the reference follows.
+    std::string updated = name;
+    if (updated == "gain") {
+      updated = state + ".master";
+      if (int status = checkRoundedMaster(*file, name, updated))
+        return status;
+    }
+    if (int status = checkTensor(*file, updated, parameter->value))
       return status;
     if (int status = checkTensor(*file, state + ".exp_avg", parameter->expAvg))
       return status;
@@ -183,9 +239,9 @@ static int checkTrain(const std::string &path, int64_t steps) {
   if (saved != steps)
     return failure(path + ": the step count is " + std::to_string(saved) +
                    ", expected " + std::to_string(steps));
-  if (file->tensors().size() != 10)
+  if (file->tensors().size() != 14)
     return failure(path + ": " + std::to_string(file->tensors().size()) +
-                   " tensors, expected 10");
+                   " tensors, expected 14");
   return 0;
 }
 

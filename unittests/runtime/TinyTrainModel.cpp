@@ -5,8 +5,9 @@
 // of TinyTrainModel.h on the mesh tp:TP (TP is 1 or 2, set by the build),
 // with proj column-wise parallel (W and b split on dim 0, their gradients
 // local) and shift replicated (its gradient all-reduced), and AdamW state
-// for each parameter. Linked with tprt_main, it exercises the training mode
-// of the runtime's main: --steps, --save, --resume.
+// for each parameter; the bf16 gain (split as b) has an f32 master copy
+// besides. Linked with tprt_main, it exercises the training mode of the
+// runtime's main: --steps, --save, --resume, and the master copy's start.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +28,8 @@
 using namespace tiny;
 
 // Parameters: W at 0, b at 128, shift at 160; the AdamW state of W at 192
-// and 320, of b at 448 and 480, of shift at 512 and 544.
+// and 320, of b at 448 and 480, of shift at 512 and 544; gain (bf16) at
+// 576, its master copy at 608 and the master's AdamW state at 640 and 672.
 #define SPLIT_PARAMETER(name, offset)                                          \
   "{\"name\": \"" name "\", \"dtype\": \"F32\", \"shape\": [6, 5], "           \
   "\"local_shape\": [" N ", 5], \"split\": [[0], []], \"offset\": " #offset
@@ -42,7 +44,7 @@ using namespace tiny;
 // intermediates between and after (see tp_model_forward).
 extern "C" const char tp_model_manifest[] =
     R"({"version": 2, "mesh": {"axes": ["tp"], "sizes": [)" STRINGIFY(TP) R"(]},
-  "arena_bytes": 1152, "param_bytes": 576, "flops": 360,
+  "arena_bytes": 1152, "param_bytes": 704, "flops": 360,
   "parameters": [)" SPLIT_PARAMETER("proj.weight", 0) R"(},
     )" SPLIT_VECTOR("proj.bias", 128) R"(},
     )" REPLICATED_VECTOR("shift", 160) R"(},
@@ -53,8 +55,13 @@ extern "C" const char tp_model_manifest[] =
     )" SPLIT_VECTOR("optimizer.proj.bias.exp_avg", 448) R"(, "state": true},
     )" SPLIT_VECTOR("optimizer.proj.bias.exp_avg_sq", 480) R"(, "state": true},
     )" REPLICATED_VECTOR("optimizer.shift.exp_avg", 512) R"(, "state": true},
-    )" REPLICATED_VECTOR("optimizer.shift.exp_avg_sq",
-                         544) R"(, "state": true}],
+    )" REPLICATED_VECTOR("optimizer.shift.exp_avg_sq", 544) R"(, "state": true},
+    {"name": "gain", "dtype": "BF16", "shape": [6], "local_shape": [)" N R"(],
+     "split": [[0]], "offset": 576},
+    )" SPLIT_VECTOR("optimizer.gain.master",
+                    608) R"(, "state": true, "master_of": "gain"},
+    )" SPLIT_VECTOR("optimizer.gain.exp_avg", 640) R"(, "state": true},
+    )" SPLIT_VECTOR("optimizer.gain.exp_avg_sq", 672) R"(, "state": true}],
   "inputs": [{"name": "x", "dtype": "F32", "shape": [3, 5],
               "local_shape": [3, 5], "split": [[], []], "offset": 0}],
   "outputs": [{"name": "loss", "dtype": "F32", "shape": [],
@@ -76,6 +83,8 @@ void tp_model_forward(tprt_context *ctx, char *arena, char *params) {
         *partialLoss = at(384), *loss = at(448), *seed = at(512),
         *dSquares = at(576), *dy = at(704), *dh = at(832), *dw = at(896),
         *db = at(1024), *dShift = at(1088);
+  // gain's gradient, bf16.
+  char *dGain = arena + 1120;
   float *w = param(0), *b = param(128), *shift = param(160);
   const int64_t xShape[] = {rows, inputs}, yShape[] = {rows, local};
 
@@ -107,4 +116,9 @@ void tp_model_forward(tprt_context *ctx, char *arena, char *params) {
              step, lr, beta1, beta2, eps, weightDecay);
   tprt_adamw(ctx, "shift", TPRT_F32, shift, dShift, param(512), param(544),
              inputs, step, lr, beta1, beta2, eps, weightDecay);
+  // gain, outside the loss, through its master copy.
+  tprt_fill(ctx, "gain", TPRT_BF16, dGain, local, gainGrad);
+  tprt_adamw_master(ctx, "gain", TPRT_BF16, params + 576, dGain, param(608),
+                    param(640), param(672), local, step, lr, beta1, beta2, eps,
+                    weightDecay);
 }

@@ -6,8 +6,12 @@
 // split on dim 0 over the mesh axis tp),
 //   h = x + shift,  y = h W^T + b,  loss = sum(y * y)
 // and one AdamW update of every parameter from the gradients of the loss.
-// The reference runs the same steps in double (TinyModelFiles.cpp checks a
-// saved checkpoint against it).
+// Beside them, gain [6] (split on dim 0 over tp) is a bf16 parameter trained
+// as mixed precision does it: AdamW updates its f32 master copy, and gain is
+// the master rounded to bf16. It stays out of the loss: its gradient is the
+// constant gainGrad, so that its update is checked alone. The reference runs
+// the same steps in double (TinyModelFiles.cpp checks a saved checkpoint
+// against it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +32,9 @@ const double lr = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1e-8,
 
 inline float bias(int64_t n) { return float(n % 3) - 1.0f; }
 inline float shift(int64_t k) { return 0.5f * float(k % 2); }
+/// gain's values in the weights file (exact in bf16), and its gradient.
+inline float gain(int64_t n) { return 0.5f + 0.125f * float(n); }
+const double gainGrad = 0.25;
 
 /// A parameter and its AdamW state, in double.
 struct ReferenceParameter {
@@ -53,15 +60,16 @@ struct ReferenceParameter {
 
 /// The tiny training step's parameters after `steps` steps, in double.
 struct ReferenceTraining {
-  ReferenceParameter weight, bias, shift;
+  /// gain's is its master copy (f32 in the step, never rounded).
+  ReferenceParameter weight, bias, shift, gain;
   std::vector<double> losses;
 
   ReferenceTraining()
       : weight(initial(
             outputs * inputs,
             [](int64_t i) { return tiny::weight(i / inputs, i % inputs); })),
-        bias(initial(outputs, tiny::bias)),
-        shift(initial(inputs, tiny::shift)) {}
+        bias(initial(outputs, tiny::bias)), shift(initial(inputs, tiny::shift)),
+        gain(initial(outputs, tiny::gain)) {}
 
   void run(int64_t steps) {
     for (int64_t step = 1; step <= steps; ++step) {
@@ -93,6 +101,7 @@ struct ReferenceTraining {
       weight.update(dw, step);
       bias.update(db, step);
       shift.update(dshift, step);
+      gain.update(std::vector<double>(outputs, gainGrad), step);
     }
   }
 
