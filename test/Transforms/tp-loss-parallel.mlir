@@ -13,6 +13,8 @@
 // CHECK: cross_entropy over tp tensor<4x16xf32> {{.*}}the loss over vocabulary shards (loss_parallel): the softmax's max and sum and the labels' logits all-reduced over 'tp', the logits never gathered
 // CHECK: cross_entropy_grad over tp tensor<4x16xf32> {{.*}}its backward over vocabulary shards
 // CHECK: tp.cross_entropy %{{.*}}, %{{.*}} {tp.operand_layouts = [#tp.layout<@mesh, [S(1)]>, #tp.layout<@mesh, [R]>], tp.result_layouts = [#tp.layout<@mesh, [R]>]} : tensor<4x16xf32>, tensor<4xi64>
+// The loss is whole on every rank: no rescaling for the split classes.
+// CHECK-NOT: tp.scale
 // CHECK: tp.cross_entropy_grad {{.*}}tp.result_layouts = [#tp.layout<@mesh, [S(1)]>]} : tensor<4x16xf32>
 // CHECK: tp.linear_weight_grad "out"
 // CHECK-NOT: tp.all_reduce

@@ -53,10 +53,13 @@ LogicalResult PartitionPass::localize(Value value, Operation *reporter,
 void PartitionPass::rescaleSplitLoss(CrossEntropyOp loss) {
   // Each rank averages over its own positions; scaling by local / global
   // positions turns the ranks' means into terms of the global mean.
+  // Split classes (loss_parallel) the op reduces itself; only split
+  // positions make each rank's mean a part of the global one.
   LayoutAttr layout = getOperandLayout(loss, 0);
+  int64_t classDim = loss.getLogits().getType().getRank() - 1;
   int64_t splits = 1;
   for (auto [axis, placement] : llvm::enumerate(layout.getPlacements()))
-    if (placement.isShard())
+    if (placement.isShard() && placement.getDim() != classDim)
       splits *= mesh.getAxisSizes()[axis];
   if (splits == 1)
     return;
