@@ -81,6 +81,9 @@ def main():
     parser.add_argument("--expect-falling", action="store_true",
                         help="check that the loss falls over the steps")
     parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--dtype", choices=["f32", "bf16"], default="f32",
+                        help="the model's float type; bf16 trains in mixed "
+                        "precision, against the reference on rounded inputs")
     parser.add_argument("--variant", help="names this run's files apart "
                         "from another plan's run on the same mesh")
     parser.add_argument("--bin", required=True)
@@ -91,6 +94,8 @@ def main():
 
     os.makedirs(args.workdir, exist_ok=True)
     name = f"{args.model}-train-{args.optimizer}"
+    if args.dtype != "f32":
+        name += f"-{args.dtype}"
     tag = f"{name}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.variant:
         tag += f"-{args.variant}"
@@ -98,7 +103,8 @@ def main():
         tag += f"-{args.target}"
     if args.steps != 3:
         tag += f"-{args.steps}steps"
-    weights = os.path.join(args.workdir, f"{args.model}-train.safetensors")
+    weights = os.path.join(args.workdir,
+                           f"{args.model}-train-{args.dtype}.safetensors")
     if not os.path.exists(weights):
         run([os.path.join(args.bin, "tp-weights"), "init", args.model_file,
              "--seed", "0", "-o", weights])
@@ -122,7 +128,9 @@ def main():
 
     # The reference: the same steps in float64, one more for the resume.
     checkpoint = reference.read_safetensors(saved)
-    x = [array if array.dtype == np.int64 else array.astype(np.float64)
+    # The runtime rounds float32 inputs to a 16-bit model's type on load.
+    x = [array if array.dtype == np.int64 else
+         reference.round_to(args.dtype, array).astype(np.float64)
          for array in inputs]
     grads_of = reference.TRAINING[args.model].get("grads")
     total = args.steps + (1 if args.resume_mesh else 0)
