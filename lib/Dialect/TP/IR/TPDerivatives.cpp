@@ -180,20 +180,30 @@ LogicalResult EmbeddingOp::buildGradients(OpBuilder &builder,
   return success();
 }
 
+/// The gradients of a norm layer's input and weight (operands 0 and 1), by
+/// its two backward ops.
+template <typename InputGrad, typename WeightGrad, typename Norm>
+static void buildNormGradients(Norm norm, OpBuilder &builder, Value dy,
+                               ArrayRef<bool> needed,
+                               SmallVectorImpl<Value> &grads) {
+  resetGrads(norm, grads);
+  if (needed[0])
+    grads[0] = InputGrad::create(builder, norm.getLoc(), norm.getLayerAttr(),
+                                 norm.getInput(), norm.getWeight(), dy,
+                                 norm.getEpsilonAttr());
+  if (needed[1])
+    grads[1] = WeightGrad::create(builder, norm.getLoc(),
+                                  norm.getWeight().getType(),
+                                  norm.getLayerAttr(), norm.getInput(), dy,
+                                  norm.getEpsilonAttr());
+}
+
 LogicalResult RMSNormOp::buildGradients(OpBuilder &builder,
                                         ValueRange resultGrads,
                                         ArrayRef<bool> needed,
                                         SmallVectorImpl<Value> &grads) {
-  resetGrads(*this, grads);
-  Value dy = resultGrads[0];
-  if (needed[0])
-    grads[0] = RMSNormInputGradOp::create(builder, getLoc(), getLayerAttr(),
-                                          getInput(), getWeight(), dy,
-                                          getEpsilonAttr());
-  if (needed[1])
-    grads[1] = RMSNormWeightGradOp::create(
-        builder, getLoc(), getWeight().getType(), getLayerAttr(), getInput(),
-        dy, getEpsilonAttr());
+  buildNormGradients<RMSNormInputGradOp, RMSNormWeightGradOp>(
+      *this, builder, resultGrads[0], needed, grads);
   return success();
 }
 
@@ -201,18 +211,10 @@ LogicalResult LayerNormOp::buildGradients(OpBuilder &builder,
                                           ValueRange resultGrads,
                                           ArrayRef<bool> needed,
                                           SmallVectorImpl<Value> &grads) {
-  resetGrads(*this, grads);
-  Value dy = resultGrads[0];
-  if (needed[0])
-    grads[0] = LayerNormInputGradOp::create(builder, getLoc(), getLayerAttr(),
-                                            getInput(), getWeight(), dy,
-                                            getEpsilonAttr());
-  if (needed[1])
-    grads[1] = LayerNormWeightGradOp::create(
-        builder, getLoc(), getWeight().getType(), getLayerAttr(), getInput(),
-        dy, getEpsilonAttr());
+  buildNormGradients<LayerNormInputGradOp, LayerNormWeightGradOp>(
+      *this, builder, resultGrads[0], needed, grads);
   if (getBias() && needed[2])
-    grads[2] = sumLeading(builder, getLoc(), dy);
+    grads[2] = sumLeading(builder, getLoc(), resultGrads[0]);
   return success();
 }
 
