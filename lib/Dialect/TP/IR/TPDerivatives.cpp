@@ -192,10 +192,9 @@ static void buildNormGradients(Norm norm, OpBuilder &builder, Value dy,
                                  norm.getInput(), norm.getWeight(), dy,
                                  norm.getEpsilonAttr());
   if (needed[1])
-    grads[1] = WeightGrad::create(builder, norm.getLoc(),
-                                  norm.getWeight().getType(),
-                                  norm.getLayerAttr(), norm.getInput(), dy,
-                                  norm.getEpsilonAttr());
+    grads[1] = WeightGrad::create(
+        builder, norm.getLoc(), norm.getWeight().getType(), norm.getLayerAttr(),
+        norm.getInput(), dy, norm.getEpsilonAttr());
 }
 
 LogicalResult RMSNormOp::buildGradients(OpBuilder &builder,
