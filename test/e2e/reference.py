@@ -218,21 +218,6 @@ def train(w, grads_of, steps, optimizer, lr, betas=(0.9, 0.999), eps=1e-8,
     return losses, state
 
 
-# The models trained by the tests (train.py): their inputs and, where this
-# file has them, their loss and gradients by hand-derived formulas.
-TRAINING = {
-    "feedforward": {
-        "inputs": lambda rng: [rng.uniform(-1, 1, (8, 64)).astype(np.float32)],
-        "grads": lambda w, x: feed_forward_grads(w, x),
-    },
-    "llama-layer": {"inputs": MODELS["llama-layer"]["inputs"]},
-    "llama-tiny": {
-        # Tokens, and labels: the tokens shifted by one, as a language model
-        # is trained.
-        "inputs": lambda rng: (lambda t: [t, np.roll(t, -1, axis=1)])(
-            rng.integers(0, 128, (2, 16), dtype=np.int64)),
-    },
-}
 
 
 def gelu_tanh(x):
@@ -283,5 +268,118 @@ GRADCHECK = {
         "loss": "cross_entropy",
         "loss_of": lambda w, ids, labels: cross_entropy(
             linear(w["tok.weight"][ids], w["out.weight"]), labels),
+    },
+}
+
+
+def rms_norm_grads(x, weight, dy, eps):
+    """The gradients of rms_norm's input and weight, by the chain rule."""
+    r = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
+    g = dy * weight
+    dx = r * (g - x * r * r * np.mean(g * x, axis=-1, keepdims=True))
+    dweight = (dy * x * r).reshape(-1, x.shape[-1]).sum(axis=0)
+    return dx, dweight
+
+
+def rope_back(dy, theta):
+    """The backward of rope: the rotation by the opposite angle."""
+    _, seq, _, head_dim = dy.shape
+    freqs = 1.0 / theta ** (np.arange(0, head_dim, 2) / head_dim)
+    angles = np.outer(np.arange(seq), freqs)
+    cos = np.cos(angles)[None, :, None, :]
+    sin = np.sin(angles)[None, :, None, :]
+    even, odd = dy[..., 0::2], dy[..., 1::2]
+    dx = np.empty_like(dy)
+    dx[..., 0::2] = even * cos + odd * sin
+    dx[..., 1::2] = -even * sin + odd * cos
+    return dx
+
+
+def attention_grads(q, k, v, dout):
+    """The gradients of causal grouped-query attention's q, k and v."""
+    group = q.shape[2] // k.shape[2]
+    kr, vr = np.repeat(k, group, axis=2), np.repeat(v, group, axis=2)
+    scale = 1.0 / np.sqrt(q.shape[3])
+    seq = q.shape[1]
+    scores = np.einsum("bshd,bthd->bhst", q, kr) * scale
+    scores = scores + np.triu(np.full((seq, seq), -np.inf), 1)
+    p = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    p = p / p.sum(axis=-1, keepdims=True)
+    dvr = np.einsum("bhst,bshd->bthd", p, dout)
+    dp = np.einsum("bshd,bthd->bhst", dout, vr)
+    ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+    dq = np.einsum("bhst,bthd->bshd", ds, kr) * scale
+    dkr = np.einsum("bhst,bshd->bthd", ds, q) * scale
+    fold = lambda t: t.reshape(t.shape[0], t.shape[1], k.shape[2], group,
+                               t.shape[3]).sum(axis=3)
+    return dq, fold(dkr), fold(dvr)
+
+
+def transformer_block_grads(w, x, heads, kv_heads, theta, eps):
+    """The Llama layer's loss `output.sum()` and the gradient of every
+    weight, by the chain rule written out op by op (not the compiler's
+    rules)."""
+    batch, seq, dim = x.shape
+    head_dim = dim // heads
+    flat = lambda t: t.reshape(-1, t.shape[-1])
+    wq, wk, wv, wo = (w[f"attention.{n}.weight"] for n in ("wq", "wk", "wv", "wo"))
+    w1, w2, w3 = (w[f"feed_forward.{n}.weight"] for n in ("w1", "w2", "w3"))
+    h = rms_norm(x, w["attention_norm.weight"], eps)
+    q = linear(h, wq).reshape(batch, seq, heads, head_dim)
+    k = linear(h, wk).reshape(batch, seq, kv_heads, head_dim)
+    v = linear(h, wv).reshape(batch, seq, kv_heads, head_dim)
+    qr, kr = rope(q, theta), rope(k, theta)
+    o = attention(qr, kr, v).reshape(batch, seq, dim)
+    h1 = x + linear(o, wo)
+    n2 = rms_norm(h1, w["ffn_norm.weight"], eps)
+    g1, g3 = linear(n2, w1), linear(n2, w3)
+    s = 1.0 / (1.0 + np.exp(-g1))
+    a = g1 * s
+    m = a * g3
+    y = h1 + linear(m, w2)
+    grads = {}
+    dy = np.ones_like(y)
+    dm = dy @ w2
+    grads["feed_forward.w2.weight"] = flat(dy).T @ flat(m)
+    dg1 = dm * g3 * s * (1.0 + g1 * (1.0 - s))
+    dg3 = dm * a
+    grads["feed_forward.w1.weight"] = flat(dg1).T @ flat(n2)
+    grads["feed_forward.w3.weight"] = flat(dg3).T @ flat(n2)
+    dn2 = dg1 @ w1 + dg3 @ w3
+    dh1_norm, grads["ffn_norm.weight"] = rms_norm_grads(
+        h1, w["ffn_norm.weight"], dn2, eps)
+    dh1 = dy + dh1_norm
+    grads["attention.wo.weight"] = flat(dh1).T @ flat(o)
+    do = (dh1 @ wo).reshape(batch, seq, heads, head_dim)
+    dqr, dkr, dv = attention_grads(qr, kr, v, do)
+    dq = rope_back(dqr, theta).reshape(batch, seq, -1)
+    dk = rope_back(dkr, theta).reshape(batch, seq, -1)
+    dv = dv.reshape(batch, seq, -1)
+    grads["attention.wq.weight"] = flat(dq).T @ flat(h)
+    grads["attention.wk.weight"] = flat(dk).T @ flat(h)
+    grads["attention.wv.weight"] = flat(dv).T @ flat(h)
+    dh = dq @ wq + dk @ wk + dv @ wv
+    _, grads["attention_norm.weight"] = rms_norm_grads(
+        x, w["attention_norm.weight"], dh, eps)
+    return y.sum(), grads
+
+
+# The models trained by the tests (train.py): their inputs and, where this
+# file has them, their loss and gradients by hand-derived formulas.
+TRAINING = {
+    "feedforward": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (8, 64)).astype(np.float32)],
+        "grads": lambda w, x: feed_forward_grads(w, x),
+    },
+    "llama-layer": {
+        "inputs": MODELS["llama-layer"]["inputs"],
+        "grads": lambda w, x: transformer_block_grads(w, x, 16, 8, 500000.0,
+                                                      1e-5),
+    },
+    "llama-tiny": {
+        # Tokens, and labels: the tokens shifted by one, as a language model
+        # is trained.
+        "inputs": lambda rng: (lambda t: [t, np.roll(t, -1, axis=1)])(
+            rng.integers(0, 128, (2, 16), dtype=np.int64)),
     },
 }
