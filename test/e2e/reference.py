@@ -315,30 +315,30 @@ def attention_grads(q, k, v, dout):
     return dq, fold(dkr), fold(dvr)
 
 
-def transformer_block_grads(w, x, heads, kv_heads, theta, eps):
-    """The Llama layer's loss `output.sum()` and the gradient of every
-    weight, by the chain rule written out op by op (not the compiler's
-    rules)."""
+def transformer_block_backward(w, prefix, x, dy, heads, kv_heads, theta,
+                               eps):
+    """The backward of transformer_block, by the chain rule written out op by
+    op (not the compiler's rules): the gradient of its input and of every
+    weight (by name, with `prefix`), given the gradient `dy` of its output."""
     batch, seq, dim = x.shape
     head_dim = dim // heads
     flat = lambda t: t.reshape(-1, t.shape[-1])
-    wq, wk, wv, wo = (w[f"attention.{n}.weight"] for n in ("wq", "wk", "wv", "wo"))
-    w1, w2, w3 = (w[f"feed_forward.{n}.weight"] for n in ("w1", "w2", "w3"))
-    h = rms_norm(x, w["attention_norm.weight"], eps)
+    p = lambda name: w[prefix + name]
+    wq, wk, wv, wo = (p(f"attention.{n}.weight") for n in ("wq", "wk", "wv", "wo"))
+    w1, w2, w3 = (p(f"feed_forward.{n}.weight") for n in ("w1", "w2", "w3"))
+    h = rms_norm(x, p("attention_norm.weight"), eps)
     q = linear(h, wq).reshape(batch, seq, heads, head_dim)
     k = linear(h, wk).reshape(batch, seq, kv_heads, head_dim)
     v = linear(h, wv).reshape(batch, seq, kv_heads, head_dim)
     qr, kr = rope(q, theta), rope(k, theta)
     o = attention(qr, kr, v).reshape(batch, seq, dim)
     h1 = x + linear(o, wo)
-    n2 = rms_norm(h1, w["ffn_norm.weight"], eps)
+    n2 = rms_norm(h1, p("ffn_norm.weight"), eps)
     g1, g3 = linear(n2, w1), linear(n2, w3)
     s = 1.0 / (1.0 + np.exp(-g1))
     a = g1 * s
     m = a * g3
-    y = h1 + linear(m, w2)
     grads = {}
-    dy = np.ones_like(y)
     dm = dy @ w2
     grads["feed_forward.w2.weight"] = flat(dy).T @ flat(m)
     dg1 = dm * g3 * s * (1.0 + g1 * (1.0 - s))
@@ -347,7 +347,7 @@ def transformer_block_grads(w, x, heads, kv_heads, theta, eps):
     grads["feed_forward.w3.weight"] = flat(dg3).T @ flat(n2)
     dn2 = dg1 @ w1 + dg3 @ w3
     dh1_norm, grads["ffn_norm.weight"] = rms_norm_grads(
-        h1, w["ffn_norm.weight"], dn2, eps)
+        h1, p("ffn_norm.weight"), dn2, eps)
     dh1 = dy + dh1_norm
     grads["attention.wo.weight"] = flat(dh1).T @ flat(o)
     do = (dh1 @ wo).reshape(batch, seq, heads, head_dim)
@@ -359,9 +359,47 @@ def transformer_block_grads(w, x, heads, kv_heads, theta, eps):
     grads["attention.wk.weight"] = flat(dk).T @ flat(h)
     grads["attention.wv.weight"] = flat(dv).T @ flat(h)
     dh = dq @ wq + dk @ wk + dv @ wv
-    _, grads["attention_norm.weight"] = rms_norm_grads(
-        x, w["attention_norm.weight"], dh, eps)
+    dx_norm, grads["attention_norm.weight"] = rms_norm_grads(
+        x, p("attention_norm.weight"), dh, eps)
+    return dh1 + dx_norm, {prefix + name: g for name, g in grads.items()}
+
+
+def transformer_block_grads(w, x, heads, kv_heads, theta, eps):
+    """The Llama layer's loss `output.sum()` and the gradient of every
+    weight."""
+    y = transformer_block(w, "", x, heads, kv_heads, theta, eps)
+    _, grads = transformer_block_backward(w, "", x, np.ones_like(y), heads,
+                                          kv_heads, theta, eps)
     return y.sum(), grads
+
+
+def llama_grads(w, tokens, labels, layers, heads, kv_heads, theta, eps):
+    """Tiny Llama's cross-entropy against `labels` and the gradient of every
+    weight, by the chain rule."""
+    hs = [w["tok_embeddings.weight"][tokens]]
+    for i in range(layers):
+        hs.append(transformer_block(w, f"layers.{i}.", hs[-1], heads,
+                                    kv_heads, theta, eps))
+    n = rms_norm(hs[-1], w["norm.weight"], eps)
+    logits = linear(n, w["output.weight"])
+    loss = cross_entropy(logits, labels)
+    probs = softmax(logits)
+    np.put_along_axis(probs, labels[..., None],
+                      np.take_along_axis(probs, labels[..., None], -1) - 1.0,
+                      axis=-1)
+    dlogits = probs / labels.size
+    flat = lambda t: t.reshape(-1, t.shape[-1])
+    grads = {"output.weight": flat(dlogits).T @ flat(n)}
+    dh, grads["norm.weight"] = rms_norm_grads(
+        hs[-1], w["norm.weight"], dlogits @ w["output.weight"], eps)
+    for i in reversed(range(layers)):
+        dh, layer = transformer_block_backward(w, f"layers.{i}.", hs[i], dh,
+                                               heads, kv_heads, theta, eps)
+        grads.update(layer)
+    table = np.zeros_like(w["tok_embeddings.weight"])
+    np.add.at(table, tokens.reshape(-1), flat(dh))
+    grads["tok_embeddings.weight"] = table
+    return loss, grads
 
 
 # The models trained by the tests (train.py): their inputs and, where this
@@ -381,5 +419,7 @@ TRAINING = {
         # is trained.
         "inputs": lambda rng: (lambda t: [t, np.roll(t, -1, axis=1)])(
             rng.integers(0, 128, (2, 16), dtype=np.int64)),
+        "grads": lambda w, t, l: llama_grads(w, t, l, 2, 8, 4, 500000.0,
+                                             1e-5),
     },
 }
