@@ -8,7 +8,8 @@
 #      ranks share a GPU);
 #   2. every example on 1, 2 and 4 ranks against the 1-rank cpu build's
 #      output (f32: 2e-4 of the largest output, f16 3e-3, bf16 2e-2, as
-#      test/e2e/check.py allows);
+#      test/e2e/check.py allows), and tiny Llama's training step on 2 ranks
+#      against the 1-rank cpu build's checkpoint after 3 steps (1e-3);
 #   3. the benchmark: step time, TFLOP/s, the same GEMMs through cuBLAS
 #      alone and the ratio (target >= 0.8), and the runtime's overhead per
 #      call (target < 10 us).
@@ -24,6 +25,13 @@ steps=${TP_BENCH_STEPS:-50}
 mkdir -p "$out"
 # Everything below runs as `main`, its output also in the log.
 main() {
+  # The executables travel as one xz archive (they share nearly all their
+  # bytes: 80 MB packs into about 2).
+  if [ ! -d "$kit/models" ]; then
+    tar -C "$kit" -xJf "$kit/models.tar.xz" 2>/dev/null ||
+      python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+        "$kit/models.tar.xz" "$kit"
+  fi
   # The libraries of the kit's .debs (OpenMPI, which the executables were
   # linked with, OpenBLAS, oneDNN), unpacked beside the system, not over it;
   # OpenMPI relocated there with OPAL_PREFIX.
@@ -118,7 +126,24 @@ main() {
 
   for exe in "$kit"/models/*-tp[0-9]; do
     name=$(basename "$exe")
+    [[ $name == train-* ]] && continue
     [ -e "$kit/expected/${name%-tp*}-output0.npy" ] && check "e2e $name" e2e "$exe"
+  done
+
+  # train EXE: 3 training steps, whose saved checkpoint (weights and AdamW
+  # state) must match the 1-rank cpu build's.
+  train() {
+    local exe=$1 name ranks
+    name=$(basename "$exe")
+    ranks=${name##*-tp}
+    "$mpirun" -np "$ranks" --bind-to none "$exe" --random-weights 0 --seed 0 \
+      --steps 3 --save "$out/$name.safetensors" || return 1
+    compare train "$out/$name.safetensors" \
+      "$kit/expected/${name%-tp*}.safetensors"
+  }
+
+  for exe in "$kit"/models/train-*-tp[0-9]; do
+    [ -e "$exe" ] && check "train $(basename "$exe")" train "$exe"
   done
 
   echo "=== benchmark ($steps steps)"
