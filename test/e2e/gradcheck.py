@@ -12,27 +12,15 @@ Run by ctest; prints the error of every parameter.
 import argparse
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
 
 import reference
+from train import run
 
-TIMEOUT_S = 240
 SAMPLES = 24
 STEP = 1e-6
-
-
-def run(command):
-    print("+", " ".join(command), flush=True)
-    result = subprocess.run(command, timeout=TIMEOUT_S, capture_output=True,
-                            text=True)
-    sys.stdout.write(result.stdout)
-    sys.stderr.write(result.stderr)
-    if result.returncode != 0:
-        sys.exit(f"FAIL: exit status {result.returncode}")
-    return result.stdout
 
 
 def main():
