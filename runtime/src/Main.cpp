@@ -588,6 +588,28 @@ private:
   int64_t next;
 };
 
+/// The planned memory of a rank's training step, a row for each kind of
+/// tensor, as the seed's table counts them (every rank plans the same).
+static void printTrainingMemory(const Manifest &manifest) {
+  int64_t stateBytes = 0;
+  for (const ManifestTensor &param : manifest.parameters)
+    if (param.state)
+      stateBytes += param.localBytes();
+  int64_t gradientBytes = manifest.peakGradientBytes;
+  int64_t savedBytes = manifest.peakSavedActivationBytes;
+  const std::pair<const char *, int64_t> rows[] = {
+      {"parameters", manifest.paramBytes - stateBytes},
+      {"optimizer state", stateBytes},
+      {"gradients (at the arena's peak)", gradientBytes},
+      {"activations kept for the backward (at the peak)", savedBytes},
+      {"other arena (backward temporaries, workspace, gaps)",
+       manifest.arenaBytes - gradientBytes - savedBytes},
+      {"total planned", manifest.paramBytes + manifest.arenaBytes}};
+  std::printf("memory per rank, planned:\n");
+  for (const auto &[what, bytes] : rows)
+    std::printf("  %-52s %10.2f MiB\n", what, mebibytes(double(bytes)));
+}
+
 /// Runs a warm-up step and `steps` timed steps, and prints the time per step,
 /// the throughput and every rank's memory on rank 0.
 static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
@@ -622,6 +644,8 @@ static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
               "(%.4g GFLOP per step over %d ranks)\n",
               static_cast<unsigned long long>(steps), mean * 1e3, best * 1e3,
               mean > 0 ? flops / mean * 1e-9 : 0.0, flops * 1e-9, ctx.size);
+  if (manifest.training)
+    printTrainingMemory(manifest);
   for (int r = 0; r < ctx.size; ++r) {
     const double *m = &all[3 * r];
     std::printf("memory: rank %d: arena %.2f MiB + params %.2f MiB = %.2f MiB "

@@ -350,6 +350,19 @@ std::string parseManifest(const char *text, Manifest &manifest) {
                            manifest.arenaBytes, manifest.outputs);
     if (error.empty() && root.contains("training"))
       error = parseTraining(root.at("training"), manifest.training.emplace());
+    if (error.empty() && root.contains("peak_arena_use")) {
+      const json &use = root.at("peak_arena_use");
+      manifest.peakGradientBytes = getInteger(use.at("gradient_bytes"));
+      manifest.peakSavedActivationBytes =
+          getInteger(use.at("saved_activation_bytes"));
+      if (manifest.peakGradientBytes < 0 ||
+          manifest.peakSavedActivationBytes < 0 ||
+          manifest.peakGradientBytes > manifest.arenaBytes ||
+          manifest.peakSavedActivationBytes >
+              manifest.arenaBytes - manifest.peakGradientBytes)
+        error = "manifest: peak_arena_use: its bytes must be non-negative "
+                "and fit in the arena";
+    }
     if (error.empty())
       error = checkParameters(manifest);
     if (error.empty() && manifest.training)

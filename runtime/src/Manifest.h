@@ -18,6 +18,7 @@
 //    "training": {"loss": "sum", "optimizer": "adamw", "lr": 1e-3,
 //                 "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
 //                 "weight_decay": 0.01},
+//    "peak_arena_use": {"gradient_bytes": 12, "saved_activation_bytes": 34},
 //    "report": "<the per-rank report table>"}
 //
 // "split"[d] lists the mesh axes (in mesh order) that split tensor dim d.
@@ -93,6 +94,9 @@ struct Manifest {
   std::vector<ManifestTensor> parameters, inputs, outputs;
   /// Present for a training step.
   std::optional<Training> training;
+  /// A training step's arena at its peak: the bytes of parameter gradients
+  /// and of activations kept for the backward.
+  int64_t peakGradientBytes = 0, peakSavedActivationBytes = 0;
   std::string report;
 
   /// The number of ranks of the mesh.

@@ -27,7 +27,12 @@
 // ADAMW-NEXT: llvm.mlir.addressof
 // ADAMW-NEXT: llvm.call @tprt_step_number(
 // ADAMW: llvm.call @tprt_adamw(
+// The arena's peak holds one weight's gradient shard (updates free each as
+// soon as it is complete) and the forward values kept for the backward
+// (the loss among them).
 // ADAMW: @tp_model_manifest({{.*}}\22name\22:\22optimizer.w2.weight.exp_avg\22,{{.*}}\22state\22:true
+// ADAMW-SAME: \22peak_arena_use\22:{\22gradient_bytes\22:134217728,\22saved_activation_bytes\22:786496}
+// ADAMW-SAME: at the arena's peak: parameter gradients 134217728 B, activations kept for the backward 786496 B
 
 // NOTRAIN: tp-compile: error: --lr is an option of --train
 // OPTIMIZER: error: unknown optimizer 'adam'; expected sgd or adamw

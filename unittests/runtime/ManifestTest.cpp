@@ -94,7 +94,8 @@ const char *const trainingText = R"({
                "local_shape": [], "split": [], "offset": 256}],
   "training": {"loss": "cross_entropy", "optimizer": "adamw", "lr": 1e-3,
                "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
-               "weight_decay": 0.01}
+               "weight_decay": 0.01},
+  "peak_arena_use": {"gradient_bytes": 1024, "saved_activation_bytes": 512}
 })";
 
 /// Parses `base` with `from` replaced by `to`, expecting `error`.
@@ -178,6 +179,8 @@ TEST(ManifestTest, ParsesATrainingStep) {
   EXPECT_TRUE(manifest.parameters[2].state);
   EXPECT_TRUE(manifest.outputs[0].shape.empty());
   EXPECT_EQ(manifest.outputs[0].localBytes(), 4);
+  EXPECT_EQ(manifest.peakGradientBytes, 1024);
+  EXPECT_EQ(manifest.peakSavedActivationBytes, 512);
 
   // SGD takes lr and weight_decay alone; integers are numbers too.
   std::string sgd = trainingText;
@@ -237,6 +240,14 @@ TEST(ManifestTest, InconsistentTrainingStepsAreErrors) {
                       "manifest: training: a cross_entropy loss takes its "
                       "labels as the last input, an I64 tensor, not F32 "
                       "'input1'");
+  // What the arena holds at its peak must fit in it.
+  expectTrainingError(R"("gradient_bytes": 1024)", R"("gradient_bytes": -1)",
+                      "manifest: peak_arena_use: its bytes must be "
+                      "non-negative and fit in the arena");
+  expectTrainingError(R"("saved_activation_bytes": 512)",
+                      R"("saved_activation_bytes": 3073)",
+                      "manifest: peak_arena_use: its bytes must be "
+                      "non-negative and fit in the arena");
   // Optimizer state.
   expectTrainingError(R"("offset": 64, "state": true)",
                       R"("offset": 64, "state": 1)",

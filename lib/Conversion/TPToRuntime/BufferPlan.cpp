@@ -7,6 +7,7 @@
 
 #include "tp/Conversion/TPToRuntime/BufferPlan.h"
 #include "tp/Dialect/TP/IR/TPOps.h"
+#include "tp/Dialect/TP/Interfaces/TrainingInterfaces.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "tprt/tprt.h"
@@ -67,6 +68,81 @@ std::optional<SiLUMul> mlir::tp::matchSiLUMul(MulOp mul) {
   return std::nullopt;
 }
 
+namespace {
+/// The ops during which an arena tensor (or an op's workspace) is live, by
+/// their positions in the function: an input's begins at -1.
+struct Interval {
+  Value root;
+  int64_t begin, end, bytes;
+  /// For a workspace, the op it serves (root is null).
+  Operation *workspaceOf = nullptr;
+};
+} // namespace
+
+/// The values of a training step that depend on its loss seed (the tp.fill
+/// that only tp-autodiff creates): the backward's and the updates'.
+static DenseSet<Value> getBackwardValues(Block &body) {
+  DenseSet<Value> backward;
+  for (Operation &op : body)
+    if (isa<FillOp>(op) || llvm::any_of(op.getOperands(), [&](Value operand) {
+          return backward.contains(operand);
+        }))
+      backward.insert(op.result_begin(), op.result_end());
+  return backward;
+}
+
+/// The storage roots of parameter gradients: each update's gradient and what
+/// it reduces or sums (the partial gradient before its all-reduce, the
+/// gradients of a parameter read twice).
+static DenseSet<Value> getParameterGradients(Block &body) {
+  DenseSet<Value> gradients;
+  SmallVector<Value> worklist;
+  for (auto update : body.getOps<ParameterUpdateOpInterface>())
+    worklist.push_back(update.getGrad());
+  while (!worklist.empty()) {
+    Value gradient = getStorageRoot(worklist.pop_back_val());
+    if (!gradients.insert(gradient).second)
+      continue;
+    Operation *producer = gradient.getDefiningOp();
+    if (producer && (isCollective(producer) || isa<AddOp>(producer)))
+      llvm::append_range(worklist, producer->getOperands());
+  }
+  return gradients;
+}
+
+/// What is live at the op where the most arena bytes are (intervals ordered
+/// by their begins).
+static BufferPlan::PeakUse measurePeakUse(Block &body,
+                                          ArrayRef<Interval> intervals) {
+  // Live bytes before each position, from -1 (the inputs) to the end.
+  int64_t positions = body.getOperations().size() + 1;
+  SmallVector<int64_t> change(positions + 2, 0);
+  for (const Interval &interval : intervals) {
+    change[interval.begin + 1] += interval.bytes;
+    change[interval.end + 2] -= interval.bytes;
+  }
+  int64_t live = 0, peakLive = -1, peak = 0;
+  for (int64_t i = 0; i < positions; ++i) {
+    live += change[i];
+    if (live > peakLive)
+      std::tie(peakLive, peak) = std::pair(live, i - 1);
+  }
+  DenseSet<Value> backward = getBackwardValues(body);
+  DenseSet<Value> gradients = getParameterGradients(body);
+  BufferPlan::PeakUse use;
+  for (const Interval &interval : intervals) {
+    if (interval.begin > peak)
+      break;
+    if (interval.end < peak || !interval.root)
+      continue;
+    if (gradients.contains(interval.root))
+      use.gradientBytes += interval.bytes;
+    else if (!backward.contains(interval.root))
+      use.savedActivationBytes += interval.bytes;
+  }
+  return use;
+}
+
 FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
   if (failed(checkByteSizes(function)))
     return failure();
@@ -79,12 +155,6 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
 
   // Live interval of each storage root: from its definition to the last use
   // of any value sharing it.
-  struct Interval {
-    Value root;
-    int64_t begin, end, bytes;
-    /// For a workspace, the op it serves (root is null).
-    Operation *workspaceOf = nullptr;
-  };
   llvm::MapVector<Value, Interval> intervals;
   SmallVector<Interval> workspaces;
   auto extend = [&](Value value, int64_t until) {
@@ -159,6 +229,7 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
       plan.slots[interval.root] = {false, offset};
     plan.arenaBytes = std::max(plan.arenaBytes, offset + interval.bytes);
   }
+  plan.peakUse = measurePeakUse(body, ordered);
   // Views share their root's slot.
   function.walk([&](ReshapeOp reshape) {
     plan.slots[reshape.getResult()] =

@@ -141,9 +141,12 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
   reportStream << "\nplanned memory per rank: activation arena "
                << plan.arenaBytes << " B, parameters " << plan.parameterBytes
                << " B";
-  if (stateBytes)
+  if (function->hasAttr(kTrainingAttrName))
     reportStream << " (of which optimizer state " << stateBytes
-                 << " B; gradients live in the arena until their update)";
+                 << " B); at the arena's peak: parameter gradients "
+                 << plan.peakUse.gradientBytes
+                 << " B, activations kept for the backward "
+                 << plan.peakUse.savedActivationBytes << " B";
   reportStream << "\n";
 
   json::Array axes;
@@ -171,6 +174,9 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
         object[entry.getName().getValue()] = number.getValueAsDouble();
     }
     manifest["training"] = std::move(object);
+    manifest["peak_arena_use"] = json::Object{
+        {"gradient_bytes", plan.peakUse.gradientBytes},
+        {"saved_activation_bytes", plan.peakUse.savedActivationBytes}};
   }
   std::string text;
   llvm::raw_string_ostream(text) << json::Value(std::move(manifest));

@@ -45,11 +45,22 @@ struct BufferPlan {
   /// tensor, where sizes would overflow (checkByteSizes).
   static FailureOr<BufferPlan> build(func::FuncOp function);
 
+  /// What the arena holds at its peak (the op where the most bytes are
+  /// live), for a training step's memory rows: the bytes of parameter
+  /// gradients and of forward values kept for the backward (inputs among
+  /// them). The rest of the arena is backward temporaries, workspaces and
+  /// the gaps of the placement.
+  struct PeakUse {
+    int64_t gradientBytes = 0;
+    int64_t savedActivationBytes = 0;
+  };
+
   llvm::DenseMap<Value, Slot> slots;
   /// The arena offset of each op's workspace (getWorkspaceBytes > 0).
   llvm::DenseMap<Operation *, int64_t> workspaces;
   int64_t arenaBytes = 0;
   int64_t parameterBytes = 0;
+  PeakUse peakUse;
 };
 
 } // namespace mlir::tp
