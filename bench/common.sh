@@ -1,10 +1,18 @@
 # Shell functions the benchmarks and the GPU kit share; source it.
 
-# gemm_shapes FILE: the linear layers of a rank's program (tp-compile
-# --emit=tp) as MxNxK, for y[M,N] = x[M,K] w[N,K]^T.
+# gemm_shapes FILE: the GEMMs of a rank's program (tp-compile --emit=tp) in
+# tp-bench-gemm's notation, for a linear layer y[M,N] = x[M,K] w[N,K]^T:
+# MxNxK for tp.linear, dx:MxNxK for tp.linear_input_grad (dy, w) and
+# dw:MxNxK for tp.linear_weight_grad (dy, x).
 gemm_shapes() {
-  sed -n 's/.*tp\.linear "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9]*\)x\([0-9]*\)x[a-z0-9]*>.*/\1 \2 \3/p' "$1" |
-    awk '{ n = split($1, d, "x"); m = 1; for (i = 1; i < n; i++) m *= d[i]; printf "%dx%dx%d ", m, $2, $3 }'
+  sed -n 's/.*tp\.\(linear\|linear_input_grad\|linear_weight_grad\) "[^"]*" .* : tensor<\([0-9x]*\)x[a-z0-9]*>, tensor<\([0-9x]*\)x[a-z0-9]*>$/\1 \2 \3/p' "$1" |
+    awk '{
+      n = split($2, first, "x"); m = 1; for (i = 1; i < n; i++) m *= first[i]
+      c = split($3, second, "x")
+      if ($1 == "linear") printf "%dx%dx%d ", m, second[1], second[2]
+      else if ($1 == "linear_input_grad") printf "dx:%dx%dx%d ", m, second[1], second[2]
+      else printf "dw:%dx%dx%d ", m, first[n], second[c]
+    }'
 }
 
 # with_dtype DTYPE < model.mlir: the model with every f32 tensor type made

@@ -2,10 +2,11 @@
 //
 // This file implements the yardstick of the GPU benchmark: it calls cuBLAS
 // directly on a list of linear-layer shapes, as the runtime's cuda backend
-// does (y[m, n] = x[m, k] * w[n, k]^T, row-major, every weight its own device
-// buffer): cublasSgemm in pedantic fp32 for f32, cublasGemmEx with f32
-// accumulation for f16 and bf16. It prints the time of one pass over all of
-// them. Without a usable GPU it says so and exits 77.
+// does (y[m, n] = x[m, k] * w[n, k]^T and the backward's two products,
+// row-major, every weight its own device buffer): cublasSgemm in pedantic fp32
+// for f32, cublasGemmEx with f32 accumulation for f16 and bf16. It prints the
+// time of one pass over all of them. Without a usable GPU it says so and
+// exits 77.
 //
 //   tp-bench-cublas --reps 50 --dtype bf16 8x8192x8192 8x8192x8192
 //
@@ -61,36 +62,40 @@ int main(int argc, char **argv) {
     check(cublasSetMathMode(handle, CUBLAS_PEDANTIC_MATH) ==
               CUBLAS_STATUS_SUCCESS,
           "cublasSetMathMode");
-  std::vector<void *> x(shapes.size()), w(shapes.size()), y(shapes.size());
+  std::vector<tp_bench::RowMajorGemm> gemms;
+  std::vector<void *> a(shapes.size()), b(shapes.size()), c(shapes.size());
   double flops = 0;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    const Shape &s = shapes[i];
-    check(cudaMalloc(&x[i], elementBytes * s.m * s.k) == cudaSuccess,
-          "cudaMalloc");
-    check(cudaMalloc(&w[i], elementBytes * s.n * s.k) == cudaSuccess,
-          "cudaMalloc");
-    check(cudaMalloc(&y[i], elementBytes * s.m * s.n) == cudaSuccess,
-          "cudaMalloc");
-    cudaMemset(x[i], 0, elementBytes * s.m * s.k);
-    cudaMemset(w[i], 0, elementBytes * s.n * s.k);
-    flops += 2.0 * s.m * s.n * s.k;
+    const tp_bench::RowMajorGemm &g =
+        gemms.emplace_back(tp_bench::toGemm(shapes[i]));
+    for (auto [buffer, elements] : {std::pair(&a[i], g.rows * g.inner),
+                                    std::pair(&b[i], g.inner * g.cols),
+                                    std::pair(&c[i], g.rows * g.cols)}) {
+      check(cudaMalloc(buffer, elementBytes * elements) == cudaSuccess,
+            "cudaMalloc");
+      cudaMemset(*buffer, 0, elementBytes * elements);
+    }
+    flops += g.flops();
   }
   const float one = 1.0f, zero = 0.0f;
   auto pass = [&] {
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      // Row-major y = x w^T is column-major y^T = w x^T.
-      const Shape &s = shapes[i];
+    for (size_t i = 0; i < gemms.size(); ++i) {
+      // Row-major c = op(a) op(b) is column-major c^T = op(b)^T op(a)^T, and
+      // a row-major buffer read column-major is its transpose.
+      const tp_bench::RowMajorGemm &g = gemms[i];
+      cublasOperation_t opA = g.transposeA ? CUBLAS_OP_T : CUBLAS_OP_N;
+      cublasOperation_t opB = g.transposeB ? CUBLAS_OP_T : CUBLAS_OP_N;
       if (type == CUDA_R_32F)
-        check(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, s.n, s.m, s.k, &one,
-                          static_cast<const float *>(w[i]), s.k,
-                          static_cast<const float *>(x[i]), s.k, &zero,
-                          static_cast<float *>(y[i]),
-                          s.n) == CUBLAS_STATUS_SUCCESS,
+        check(cublasSgemm(handle, opB, opA, g.cols, g.rows, g.inner, &one,
+                          static_cast<const float *>(b[i]), g.ldb(),
+                          static_cast<const float *>(a[i]), g.lda(), &zero,
+                          static_cast<float *>(c[i]),
+                          g.cols) == CUBLAS_STATUS_SUCCESS,
               "cublasSgemm");
       else
-        check(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, s.n, s.m, s.k,
-                           &one, w[i], type, s.k, x[i], type, s.k, &zero, y[i],
-                           type, s.n, CUBLAS_COMPUTE_32F,
+        check(cublasGemmEx(handle, opB, opA, g.cols, g.rows, g.inner, &one,
+                           b[i], type, g.ldb(), a[i], type, g.lda(), &zero,
+                           c[i], type, g.cols, CUBLAS_COMPUTE_32F,
                            CUBLAS_GEMM_DEFAULT) == CUBLAS_STATUS_SUCCESS,
               "cublasGemmEx");
     }

@@ -2,12 +2,12 @@
 //
 // This file implements the yardstick of the executable benchmark: it calls
 // the GEMM library directly on a list of linear-layer shapes, the way the
-// runtime does (y[m, n] = x[m, k] * w[n, k]^T, row-major, every weight its
-// own buffer): cblas_sgemm for f32, oneDNN's matmul for bf16 (one primitive
-// per shape, made before timing). It prints the time of one pass over all
-// of them.
+// runtime does (y[m, n] = x[m, k] * w[n, k]^T and the backward's two
+// products, row-major, every weight its own buffer): cblas_sgemm for f32,
+// oneDNN's matmul for bf16 (one primitive per shape, made before timing).
+// It prints the time of one pass over all of them.
 //
-//   tp-bench-gemm --reps 20 [--dtype bf16] 8x8192x8192 8x8192x8192
+//   tp-bench-gemm --reps 20 [--dtype bf16] 8x8192x8192 dx:8x8192x8192
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,14 +44,16 @@ int main(int argc, char **argv) {
   // Separate buffers per GEMM, as the model's weights are: nothing stays in
   // cache between calls that would not in the model.
   // bf16 buffers hold 2 elements a float.
-  std::vector<std::vector<float>> x, w, y;
+  std::vector<tp_bench::RowMajorGemm> gemms;
+  std::vector<std::vector<float>> a, b, c;
   double flops = 0;
   for (const Shape &s : shapes) {
+    const tp_bench::RowMajorGemm &g = gemms.emplace_back(tp_bench::toGemm(s));
     long half = bf16 ? 2 : 1;
-    x.emplace_back((s.m * s.k + 1) / half, 0.5f);
-    w.emplace_back((s.n * s.k + 1) / half, 0.25f);
-    y.emplace_back((s.m * s.n + 1) / half, 0.0f);
-    flops += 2.0 * s.m * s.n * s.k;
+    a.emplace_back((g.rows * g.inner + 1) / half, 0.5f);
+    b.emplace_back((g.inner * g.cols + 1) / half, 0.25f);
+    c.emplace_back((g.rows * g.cols + 1) / half, 0.0f);
+    flops += g.flops();
   }
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
@@ -59,31 +61,37 @@ int main(int argc, char **argv) {
   std::vector<std::unordered_map<int, dnnl::memory>> arguments;
   if (bf16) {
     using dnnl::memory;
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      const Shape &s = shapes[i];
-      memory::desc a({s.m, s.k}, memory::data_type::bf16,
-                     memory::format_tag::ab);
-      memory::desc b({s.k, s.n}, memory::data_type::bf16,
-                     memory::format_tag::ba);
-      memory::desc c({s.m, s.n}, memory::data_type::bf16,
-                     memory::format_tag::ab);
-      matmuls.emplace_back(
-          dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), engine));
-      arguments.push_back({{DNNL_ARG_SRC, memory(a, engine, x[i].data())},
-                           {DNNL_ARG_WEIGHTS, memory(b, engine, w[i].data())},
-                           {DNNL_ARG_DST, memory(c, engine, y[i].data())}});
+    auto layout = [](bool transposed) {
+      return transposed ? memory::format_tag::ba : memory::format_tag::ab;
+    };
+    for (size_t i = 0; i < gemms.size(); ++i) {
+      const tp_bench::RowMajorGemm &g = gemms[i];
+      memory::desc aDesc({g.rows, g.inner}, memory::data_type::bf16,
+                         layout(g.transposeA));
+      memory::desc bDesc({g.inner, g.cols}, memory::data_type::bf16,
+                         layout(g.transposeB));
+      memory::desc cDesc({g.rows, g.cols}, memory::data_type::bf16,
+                         memory::format_tag::ab);
+      matmuls.emplace_back(dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(aDesc, bDesc, cDesc), engine));
+      arguments.push_back(
+          {{DNNL_ARG_SRC, memory(aDesc, engine, a[i].data())},
+           {DNNL_ARG_WEIGHTS, memory(bDesc, engine, b[i].data())},
+           {DNNL_ARG_DST, memory(cDesc, engine, c[i].data())}});
     }
   }
   auto pass = [&] {
-    for (size_t i = 0; i < shapes.size(); ++i) {
+    for (size_t i = 0; i < gemms.size(); ++i) {
       if (bf16) {
         matmuls[i].execute(stream, arguments[i]);
         stream.wait();
         continue;
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, shapes[i].m,
-                  shapes[i].n, shapes[i].k, 1.0f, x[i].data(), shapes[i].k,
-                  w[i].data(), shapes[i].k, 0.0f, y[i].data(), shapes[i].n);
+      const tp_bench::RowMajorGemm &g = gemms[i];
+      cblas_sgemm(CblasRowMajor, g.transposeA ? CblasTrans : CblasNoTrans,
+                  g.transposeB ? CblasTrans : CblasNoTrans, g.rows, g.cols,
+                  g.inner, 1.0f, a[i].data(), g.lda(), b[i].data(), g.ldb(),
+                  0.0f, c[i].data(), g.cols);
     }
   };
   pass(); // warm-up
