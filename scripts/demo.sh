@@ -70,8 +70,8 @@ mpirun -np 2 --bind-to none "$work/ff-train" --weights "$work/ff.safetensors" \
 
 echo
 echo "== training memory per rank, measured (--bench 1: AdamW, batch 8, f32)"
-printf '%-6s %14s %14s %16s   %s\n' ranks planned "max RSS" "1-rank RSS / N" \
-  "seed's table (per GPU)"
+printf '%-6s %12s %12s %12s %15s %9s   %s\n' ranks planned "max RSS" \
+  "model's RSS" "1-rank's / N" "over it" "seed's table (per GPU)"
 i=0
 one_rank=
 for ranks in 1 2 4 8; do
@@ -81,13 +81,17 @@ for ranks in 1 2 4 8; do
     --random-weights 0 --bench 1 | grep "^memory: rank 0:")
   planned=$(sed -n 's/.*= \([0-9.]*\) MiB planned.*/\1/p' <<<"$line")
   rss=$(sed -n 's/.*max RSS \([0-9.]*\) MiB.*/\1/p' <<<"$line")
-  one_rank=${one_rank:-$rss}
-  awk -v r="$ranks" -v p="$planned" -v m="$rss" -v o="$one_rank" \
+  model=$(sed -n 's/.* + \([0-9.]*\) MiB$/\1/p' <<<"$line")
+  one_rank=${one_rank:-$model}
+  awk -v r="$ranks" -v p="$planned" -v m="$rss" -v d="$model" -v o="$one_rank" \
     -v s="${seed_table[$i]}" 'BEGIN {
-    printf "%-6s %11.3f GB %11.3f GB %13.3f GB   %s GB\n", r, p*1048576/1e9,
-      m*1048576/1e9, o*1048576/1e9/r, s }'
+    gb = 1048576 / 1e9
+    printf "%-6s %9.3f GB %9.3f GB %9.3f GB %12.3f GB %8.1f%%   %s GB\n", r, p*gb,
+      m*gb, d*gb, o*gb/r, (d / (o / r) - 1) * 100, s }'
   i=$((i + 1))
 done
 echo "(planned: parameters, AdamW's two moments and the activation arena, in"
-echo " which each weight's gradient lives only until its update; max RSS adds"
-echo " the process itself: MPI, BLAS, the runtime)"
+echo " which each weight's gradient lives only until its update. The model's"
+echo " RSS is the peak RSS above what the process held before it (MPI, BLAS,"
+echo " the runtime: about 20 MiB), as the seed's PyTorch counts its tensors"
+echo " without the CUDA context)"

@@ -610,10 +610,20 @@ static void printTrainingMemory(const Manifest &manifest) {
     std::printf("  %-52s %10.2f MiB\n", what, mebibytes(double(bytes)));
 }
 
+/// The most memory the process has held so far (its peak resident set).
+static double peakRssBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  // ru_maxrss is in KiB on Linux.
+  return double(usage.ru_maxrss) * 1024.0;
+}
+
 /// Runs a warm-up step and `steps` timed steps, and prints the time per step,
-/// the throughput and every rank's memory on rank 0.
+/// the throughput and every rank's memory on rank 0: planned, and its peak
+/// resident set, whole and above `processBytes` (the process before the
+/// model).
 static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
-                  Stepper &step) {
+                  Stepper &step, double processBytes) {
   step();
   backend().synchronize(ctx);
   double total = 0, best = 0;
@@ -628,13 +638,10 @@ static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
     total += seconds;
     best = s == 0 ? seconds : std::min(best, seconds);
   }
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  // ru_maxrss is in KiB on Linux.
-  double memory[3] = {double(manifest.arenaBytes), double(manifest.paramBytes),
-                      double(usage.ru_maxrss) * 1024.0};
-  std::vector<double> all(3 * ctx.size);
-  MPI_Gather(memory, 3, MPI_DOUBLE, all.data(), 3, MPI_DOUBLE, 0,
+  double memory[4] = {double(manifest.arenaBytes), double(manifest.paramBytes),
+                      peakRssBytes(), processBytes};
+  std::vector<double> all(4 * ctx.size);
+  MPI_Gather(memory, 4, MPI_DOUBLE, all.data(), 4, MPI_DOUBLE, 0,
              MPI_COMM_WORLD);
   if (ctx.rank != 0)
     return;
@@ -647,11 +654,12 @@ static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
   if (manifest.training)
     printTrainingMemory(manifest);
   for (int r = 0; r < ctx.size; ++r) {
-    const double *m = &all[3 * r];
+    const double *m = &all[4 * r];
     std::printf("memory: rank %d: arena %.2f MiB + params %.2f MiB = %.2f MiB "
-                "planned, max RSS %.2f MiB\n",
+                "planned, max RSS %.2f MiB = %.2f MiB before the model (MPI, "
+                "libraries) + %.2f MiB\n",
                 r, mebibytes(m[0]), mebibytes(m[1]), mebibytes(m[0] + m[1]),
-                mebibytes(m[2]));
+                mebibytes(m[2]), mebibytes(m[3]), mebibytes(m[2] - m[3]));
   }
 }
 
@@ -861,6 +869,10 @@ int main(int argc, char **argv) {
       fail(ctx.get(), error);
   }
   backend().initialize(*ctx);
+  // What the process holds before the model (MPI, the libraries, the
+  // backend): --bench reports the model's memory above it, as the seed's
+  // table counts the tensors PyTorch allocates, not the CUDA context.
+  double processBytes = peakRssBytes();
   {
     // Allocated zeroed: the optimizer state starts at zero unless resumed
     // (but for the master copies, set from their parameters below).
@@ -883,7 +895,7 @@ int main(int argc, char **argv) {
     Stepper step(*ctx, manifest, inputs, arena.data, params.data,
                  stepsDone + 1);
     if (options.benchSteps) {
-      bench(*ctx, manifest, options.benchSteps, step);
+      bench(*ctx, manifest, options.benchSteps, step, processBytes);
       if (manifest.training)
         printLoss(*ctx, manifest, arena.data, step.lastStep());
     } else if (manifest.training) {
