@@ -91,23 +91,69 @@ int64_t cpu::group_index(tprt_context *ctx, const char *layer,
   return groupIndex(*ctx, axis_mask);
 }
 
-void cpu::all_reduce(tprt_context *ctx, const char *layer, int32_t dtype,
-                     const void *x, void *y, int64_t count, int64_t axis_mask) {
-  const char *call = "tprt_all_reduce";
+/// tprt_all_reduce, and its start where `requests` is given: each chunk's
+/// MPI_Iallreduce then joins them.
+static void sum(tprt_context *ctx, const char *call, const char *layer,
+                int32_t dtype, const void *x, void *y, int64_t count,
+                int64_t axisMask, std::vector<MPI_Request> *requests) {
   int64_t elementBytes = dtypeSize(ctx, call, layer, dtype);
-  checkAxisMask(*ctx, call, layer, axis_mask);
-  if (groupSize(*ctx, axis_mask) == 1)
+  checkAxisMask(*ctx, call, layer, axisMask);
+  if (groupSize(*ctx, axisMask) == 1)
     return copyUnlessSame(x, y, count * elementBytes);
-  MPI_Comm comm = groupComm(*ctx, axis_mask);
-  auto [type, sum] = mpiSum(dtype);
+  MPI_Comm comm = groupComm(*ctx, axisMask);
+  auto [type, op] = mpiSum(dtype);
   // Summing is elementwise, so a tensor past MPI's int counts goes in chunks.
   for (int64_t done = 0; done < count; done += INT_MAX) {
     int chunk =
         mpiCount(ctx, call, layer, std::min<int64_t>(count - done, INT_MAX));
     int64_t offset = done * elementBytes;
-    MPI_Allreduce(x == y ? MPI_IN_PLACE : static_cast<const char *>(x) + offset,
-                  static_cast<char *>(y) + offset, chunk, type, sum, comm);
+    const void *send =
+        x == y ? MPI_IN_PLACE : static_cast<const char *>(x) + offset;
+    void *receive = static_cast<char *>(y) + offset;
+    if (requests)
+      MPI_Iallreduce(send, receive, chunk, type, op, comm,
+                     &requests->emplace_back());
+    else
+      MPI_Allreduce(send, receive, chunk, type, op, comm);
   }
+}
+
+/// The MPI requests of the async collective numbered `request`.
+static std::vector<MPI_Request> &requestsOf(tprt_context *ctx, const char *call,
+                                            const char *layer,
+                                            int64_t request) {
+  // Requests are numbered from 0, the lowest free one first (tp-compile).
+  const int64_t limit = 1 << 16;
+  if (request < 0 || request >= limit)
+    fail(ctx, callName(call, layer) + ": request " + std::to_string(request) +
+                  " is outside [0, " + std::to_string(limit) + ")");
+  if (size_t(request) >= ctx->requests.size())
+    ctx->requests.resize(request + 1);
+  return ctx->requests[request];
+}
+
+void cpu::all_reduce(tprt_context *ctx, const char *layer, int32_t dtype,
+                     const void *x, void *y, int64_t count, int64_t axis_mask) {
+  sum(ctx, "tprt_all_reduce", layer, dtype, x, y, count, axis_mask, nullptr);
+}
+
+void cpu::all_reduce_start(tprt_context *ctx, const char *layer, int32_t dtype,
+                           const void *x, void *y, int64_t count,
+                           int64_t axis_mask, int64_t request) {
+  const char *call = "tprt_all_reduce_start";
+  std::vector<MPI_Request> &pending = requestsOf(ctx, call, layer, request);
+  if (!pending.empty())
+    fail(ctx, callName(call, layer) + ": request " + std::to_string(request) +
+                  " is still pending");
+  sum(ctx, call, layer, dtype, x, y, count, axis_mask, &pending);
+}
+
+void cpu::wait(tprt_context *ctx, const char *layer, int64_t request) {
+  std::vector<MPI_Request> &pending =
+      requestsOf(ctx, "tprt_wait", layer, request);
+  MPI_Waitall(static_cast<int>(pending.size()), pending.data(),
+              MPI_STATUSES_IGNORE);
+  pending.clear();
 }
 
 void cpu::all_gather(tprt_context *ctx, const char *layer, const void *x,

@@ -1,11 +1,15 @@
 //===- Collectives.cpp - the cuda backend's collectives -------------------===//
 //
 // This file implements the collectives of tprt.h on device buffers. With one
-// GPU per rank they run on NCCL, on the rank's stream, over a communicator
-// per axis mask created on first use: the group's rank 0 makes the unique id
-// and broadcasts it over the group's MPI communicator (as nccl-tests do), and
-// each member joins at its group index, so NCCL ranks order members as
-// tprt.h does. NCCL moves contiguous pieces, so where tprt.h interleaves them
+// GPU per rank they run on NCCL over a communicator per axis mask created on
+// first use: the group's rank 0 makes the unique id and broadcasts it over
+// the group's MPI communicator (as nccl-tests do), and each member joins at
+// its group index, so NCCL ranks order members as tprt.h does. Every NCCL
+// call runs on the rank's communication stream, after the work issued on
+// its compute stream so far, and the compute stream's later work waits for
+// it; but an async sum (tprt_all_reduce_start), which the compute stream
+// waits for only at tprt_wait, so that the work in between overlaps it.
+// NCCL moves contiguous pieces, so where tprt.h interleaves them
 // ([outer, group, inner] with outer > 1) they are rearranged through device
 // scratch with the strided-copy kernel, as the cpu backend does with MPI.
 //
@@ -83,6 +87,45 @@ void copyDevice(tprt_context *ctx, State &s, const char *call,
         call, layer, "cudaMemcpyAsync");
 }
 
+/// The stream to issue NCCL calls on: the communication stream, once the
+/// work issued on the compute stream so far is done. All calls go there, so
+/// that those on one communicator run in the order issued even while an
+/// async sum is in flight.
+cudaStream_t startComm(tprt_context *ctx, State &s, const char *call,
+                       const char *layer) {
+  check(ctx, cudaEventRecord(s.computeIssued, s.stream), call, layer,
+        "cudaEventRecord");
+  check(ctx, cudaStreamWaitEvent(s.commStream, s.computeIssued, 0), call, layer,
+        "cudaStreamWaitEvent");
+  return s.commStream;
+}
+
+/// Orders the compute stream's later work after the NCCL calls issued so
+/// far, as a blocking collective needs.
+void endComm(tprt_context *ctx, State &s, const char *call, const char *layer) {
+  check(ctx, cudaEventRecord(s.commIssued, s.commStream), call, layer,
+        "cudaEventRecord");
+  check(ctx, cudaStreamWaitEvent(s.stream, s.commIssued, 0), call, layer,
+        "cudaStreamWaitEvent");
+}
+
+/// The event that marks the end of the async collective numbered `request`.
+cudaEvent_t requestEvent(tprt_context *ctx, State &s, const char *call,
+                         const char *layer, int64_t request) {
+  // Requests are numbered from 0, the lowest free one first (tp-compile).
+  const int64_t limit = 1 << 16;
+  if (request < 0 || request >= limit)
+    fail(ctx, callName(call, layer) + ": request " + std::to_string(request) +
+                  " is outside [0, " + std::to_string(limit) + ")");
+  if (size_t(request) >= s.requestDone.size())
+    s.requestDone.resize(request + 1, nullptr);
+  cudaEvent_t &event = s.requestDone[request];
+  if (!event)
+    check(ctx, cudaEventCreateWithFlags(&event, cudaEventDisableTiming), call,
+          layer, "cudaEventCreateWithFlags");
+  return event;
+}
+
 /// The MPI fallback's first step: `bytes` of device memory at `x` in pinned
 /// staging buffer `slot`, once all earlier work is done.
 void *toHost(tprt_context *ctx, State &s, const char *call, const char *layer,
@@ -120,33 +163,70 @@ void allReduceInPlace(tprt_context *ctx, State &s, const char *call,
     return toDevice(ctx, s, call, layer, values, host, bytes);
   }
   ncclComm_t comm = communicator(ctx, s, axisMask, call, layer);
-  checkNccl(ctx, ncclAllReduce(values, values, count, type, op, comm, s.stream),
+  checkNccl(ctx,
+            ncclAllReduce(values, values, count, type, op, comm,
+                          startComm(ctx, s, call, layer)),
             comm, call, layer, "ncclAllReduce");
+  endComm(ctx, s, call, layer);
 }
 
 int64_t group_index(tprt_context *ctx, const char *layer, int64_t axis_mask) {
   return cpu::group_index(ctx, layer, axis_mask);
 }
 
+/// tprt_all_reduce, or its start where `done` is given: the event recorded
+/// after it, which tprt_wait orders the compute stream after. Only NCCL's
+/// sum runs asynchronously; the others are done before `done` is recorded.
+static void sum(tprt_context *ctx, const char *call, const char *layer,
+                int32_t dtype, const void *x, void *y, int64_t count,
+                int64_t axisMask, cudaEvent_t done) {
+  int64_t bytes = count * dtypeSize(ctx, call, layer, dtype);
+  checkAxisMask(*ctx, call, layer, axisMask);
+  State &s = state(ctx);
+  if (groupSize(*ctx, axisMask) == 1 || count == 0 || !s.nccl) {
+    if (groupSize(*ctx, axisMask) == 1)
+      copyDevice(ctx, s, call, layer, x, y, bytes);
+    else if (count != 0) {
+      void *host = toHost(ctx, s, call, layer, x, bytes, 0);
+      cpu::all_reduce(ctx, layer, dtype, host, host, count, axisMask);
+      toDevice(ctx, s, call, layer, y, host, bytes);
+    }
+    if (done)
+      check(ctx, cudaEventRecord(done, s.stream), call, layer,
+            "cudaEventRecord");
+    return;
+  }
+  ncclComm_t comm = communicator(ctx, s, axisMask, call, layer);
+  cudaStream_t stream = startComm(ctx, s, call, layer);
+  checkNccl(ctx,
+            ncclAllReduce(x, y, count, ncclType(dtype), ncclSum, comm, stream),
+            comm, call, layer, "ncclAllReduce");
+  if (done)
+    check(ctx, cudaEventRecord(done, stream), call, layer, "cudaEventRecord");
+  else
+    endComm(ctx, s, call, layer);
+}
+
 void all_reduce(tprt_context *ctx, const char *layer, int32_t dtype,
                 const void *x, void *y, int64_t count, int64_t axis_mask) {
-  const char *call = "tprt_all_reduce";
-  int64_t bytes = count * dtypeSize(ctx, call, layer, dtype);
-  checkAxisMask(*ctx, call, layer, axis_mask);
+  sum(ctx, "tprt_all_reduce", layer, dtype, x, y, count, axis_mask, nullptr);
+}
+
+void all_reduce_start(tprt_context *ctx, const char *layer, int32_t dtype,
+                      const void *x, void *y, int64_t count, int64_t axis_mask,
+                      int64_t request) {
+  const char *call = "tprt_all_reduce_start";
+  sum(ctx, call, layer, dtype, x, y, count, axis_mask,
+      requestEvent(ctx, state(ctx), call, layer, request));
+}
+
+void wait(tprt_context *ctx, const char *layer, int64_t request) {
+  const char *call = "tprt_wait";
   State &s = state(ctx);
-  if (groupSize(*ctx, axis_mask) == 1)
-    return copyDevice(ctx, s, call, layer, x, y, bytes);
-  if (count == 0)
-    return;
-  if (!s.nccl) {
-    void *host = toHost(ctx, s, call, layer, x, bytes, 0);
-    cpu::all_reduce(ctx, layer, dtype, host, host, count, axis_mask);
-    return toDevice(ctx, s, call, layer, y, host, bytes);
-  }
-  ncclComm_t comm = communicator(ctx, s, axis_mask, call, layer);
-  checkNccl(
-      ctx, ncclAllReduce(x, y, count, ncclType(dtype), ncclSum, comm, s.stream),
-      comm, call, layer, "ncclAllReduce");
+  check(ctx,
+        cudaStreamWaitEvent(s.stream,
+                            requestEvent(ctx, s, call, layer, request), 0),
+        call, layer, "cudaStreamWaitEvent");
 }
 
 void all_gather(tprt_context *ctx, const char *layer, const void *x, void *y,
@@ -169,8 +249,11 @@ void all_gather(tprt_context *ctx, const char *layer, const void *x, void *y,
   ncclComm_t comm = communicator(ctx, s, axis_mask, call, layer);
   // NCCL gathers [group, outer, inner]; y is [outer, group, inner].
   void *pieces = outer == 1 ? y : deviceScratch(ctx, 0, group * bytes);
-  checkNccl(ctx, ncclAllGather(x, pieces, bytes, ncclChar, comm, s.stream),
+  checkNccl(ctx,
+            ncclAllGather(x, pieces, bytes, ncclChar, comm,
+                          startComm(ctx, s, call, layer)),
             comm, call, layer, "ncclAllGather");
+  endComm(ctx, s, call, layer);
   if (outer > 1)
     swapOuterDims(ctx, s, call, layer, pieces, y, group, outer, inner_bytes);
 }
@@ -206,8 +289,9 @@ void reduce_scatter(tprt_context *ctx, const char *layer, int32_t dtype,
   }
   checkNccl(ctx,
             ncclReduceScatter(pieces, y, count, ncclType(dtype), ncclSum, comm,
-                              s.stream),
+                              startComm(ctx, s, call, layer)),
             comm, call, layer, "ncclReduceScatter");
+  endComm(ctx, s, call, layer);
 }
 
 void all_to_all(tprt_context *ctx, const char *layer, const void *x, void *y,
@@ -249,18 +333,20 @@ void all_to_all(tprt_context *ctx, const char *layer, const void *x, void *y,
   char *received =
       ahead > 1 ? static_cast<char *>(deviceScratch(ctx, 1, group * pieceBytes))
                 : static_cast<char *>(y);
+  cudaStream_t stream = startComm(ctx, s, call, layer);
   checkNccl(ctx, ncclGroupStart(), comm, call, layer, "ncclGroupStart");
   for (int64_t j = 0; j < group; ++j) {
     checkNccl(ctx,
               ncclSend(send + j * pieceBytes, pieceBytes, ncclChar, int(j),
-                       comm, s.stream),
+                       comm, stream),
               comm, call, layer, "ncclSend");
     checkNccl(ctx,
               ncclRecv(received + j * pieceBytes, pieceBytes, ncclChar, int(j),
-                       comm, s.stream),
+                       comm, stream),
               comm, call, layer, "ncclRecv");
   }
   checkNccl(ctx, ncclGroupEnd(), comm, call, layer, "ncclGroupEnd");
+  endComm(ctx, s, call, layer);
   if (ahead > 1)
     swapOuterDims(ctx, s, call, layer, received, y, group, ahead,
                   pieceBytes / ahead);

@@ -87,6 +87,14 @@ struct State : DeviceState {
   /// pinned host copies (Debian's OpenMPI is not CUDA-aware).
   bool nccl = true;
   cudaStream_t stream = nullptr;
+  /// Where every NCCL call of the rank runs (Collectives.cpp), so that the
+  /// calls on a communicator run in the order issued while an async sum
+  /// overlaps the compute stream's work; the events that order the two
+  /// streams; and the completion event of each async collective by its
+  /// request number, created on first use.
+  cudaStream_t commStream = nullptr;
+  cudaEvent_t computeIssued = nullptr, commIssued = nullptr;
+  std::vector<cudaEvent_t> requestDone;
   cublasHandle_t blas = nullptr;
   cublasLtHandle_t blasLt = nullptr;
   /// cuBLASLt's workspace (kBlasLtWorkspaceBytes), allocated with the first

@@ -41,8 +41,9 @@ cudaError_t launchKeepBadValue(cudaStream_t stream, const int64_t *values,
 State::~State() {
   // Nothing may fail here (the job may be ending after an error): results
   // are ignored.
-  if (stream)
-    cudaStreamSynchronize(stream);
+  for (cudaStream_t queue : {stream, commStream})
+    if (queue)
+      cudaStreamSynchronize(queue);
   for (auto &[mask, comm] : comms)
     if (comm)
       ncclCommDestroy(comm);
@@ -67,6 +68,14 @@ State::~State() {
       cudaFreeHost(buffer);
   if (badIndices)
     cudaFree(badIndices);
+  for (cudaEvent_t event : requestDone)
+    if (event)
+      cudaEventDestroy(event);
+  for (cudaEvent_t event : {computeIssued, commIssued})
+    if (event)
+      cudaEventDestroy(event);
+  if (commStream)
+    cudaStreamDestroy(commStream);
   if (stream)
     cudaStreamDestroy(stream);
 }
@@ -183,6 +192,11 @@ void initialize(tprt_context &ctx) {
   check(&ctx, cudaSetDevice(s.device), call, nullptr, "cudaSetDevice");
   s.nccl = !gpuShared(ctx, s, call);
   check(&ctx, cudaStreamCreate(&s.stream), call, nullptr, "cudaStreamCreate");
+  check(&ctx, cudaStreamCreate(&s.commStream), call, nullptr,
+        "cudaStreamCreate");
+  for (cudaEvent_t *event : {&s.computeIssued, &s.commIssued})
+    check(&ctx, cudaEventCreateWithFlags(event, cudaEventDisableTiming), call,
+          nullptr, "cudaEventCreateWithFlags");
   checkBlas(&ctx, cublasCreate(&s.blas), call, nullptr, "cublasCreate");
   checkBlas(&ctx, cublasSetStream(s.blas, s.stream), call, nullptr,
             "cublasSetStream");

@@ -60,6 +60,9 @@ struct tprt_context {
   /// Packing buffers of the collectives, kept between calls so that each
   /// step does not page-fault fresh memory in.
   std::vector<char> scratch[2];
+  /// The MPI requests of each async collective the cpu backend has started
+  /// and not yet waited for, by request number (tprt_all_reduce_start).
+  std::vector<std::vector<MPI_Request>> requests;
   /// The f32 copies the cpu backend computes f16 and bf16 calls on
   /// (cpu/Kernels.h), kept between calls for the same reason.
   std::vector<std::vector<float>> f32Copies;

@@ -235,3 +235,56 @@ module attributes {tp.tp_axis = "tp"} {
     return %a : tensor<576460752303423488xf32>
   }
 }
+
+// -----
+
+// An async sum is a start and a wait on one request; the next sum started
+// while it is pending takes the next request, and request 0 is free again
+// once waited for.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  func.func @forward(%x: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [P(sum)]>})
+      -> (tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [R]>}) {
+    %a = tp.relu %x : tensor<4x8xf32>
+    %s = tp.all_reduce %a on @mesh ["tp"] async : tensor<4x8xf32>
+    %b = tp.silu %x : tensor<4x8xf32>
+    %t = tp.all_reduce %b on @mesh ["tp"] async : tensor<4x8xf32>
+    %c = tp.relu %b : tensor<4x8xf32>
+    %ds = tp.wait %s : tensor<4x8xf32>
+    %dt = tp.wait %t : tensor<4x8xf32>
+    %e = tp.add %ds, %dt : tensor<4x8xf32>
+    %u = tp.all_reduce %c on @mesh ["tp"] async : tensor<4x8xf32>
+    %f = tp.relu %e : tensor<4x8xf32>
+    %du = tp.wait %u : tensor<4x8xf32>
+    %g = tp.add %f, %du : tensor<4x8xf32>
+    return %g : tensor<4x8xf32>
+  }
+}
+
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: llvm.call @tprt_relu(
+// CHECK: llvm.mlir.constant(32 : i64) : i64
+// CHECK-NEXT: llvm.mlir.constant(1 : i64) : i64
+// CHECK-NEXT: %[[R0:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK-NEXT: llvm.call @tprt_all_reduce_start({{.*}}, %[[R0]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64) -> ()
+// CHECK: llvm.call @tprt_silu(
+// CHECK: llvm.mlir.constant(32 : i64) : i64
+// CHECK-NEXT: llvm.mlir.constant(1 : i64) : i64
+// CHECK-NEXT: %[[R1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK-NEXT: llvm.call @tprt_all_reduce_start({{.*}}, %[[R1]])
+// CHECK: llvm.call @tprt_relu(
+// CHECK-NEXT: llvm.mlir.addressof
+// CHECK-NEXT: %[[W0:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK-NEXT: llvm.call @tprt_wait(%{{.*}}, %{{.*}}, %[[W0]]) : (!llvm.ptr, !llvm.ptr, i64) -> ()
+// CHECK-NEXT: llvm.mlir.addressof
+// CHECK-NEXT: %[[W1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK-NEXT: llvm.call @tprt_wait(%{{.*}}, %{{.*}}, %[[W1]])
+// CHECK: llvm.call @tprt_add(
+// CHECK: llvm.mlir.constant(32 : i64) : i64
+// CHECK-NEXT: llvm.mlir.constant(1 : i64) : i64
+// CHECK-NEXT: %[[R2:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK-NEXT: llvm.call @tprt_all_reduce_start({{.*}}, %[[R2]])
+// CHECK: llvm.call @tprt_relu(
+// CHECK: llvm.call @tprt_wait(
+// CHECK: llvm.call @tprt_add(

@@ -3,6 +3,8 @@
 // RUN: tp-compile %examples/feedforward/model.mlir --mesh tp:2 --plan %examples/feedforward/plan.json --train --emit=tp | FileCheck %s --check-prefix=TP
 // RUN: tp-compile %examples/feedforward/model.mlir --mesh tp:2 --plan %examples/feedforward/plan.json --train --optimizer sgd --lr 0.05 --emit=mlir | FileCheck %s --check-prefix=MLIR
 // RUN: tp-compile %examples/feedforward/model.mlir --mesh tp:2 --plan %examples/feedforward/plan.json --train --emit=mlir | FileCheck %s --check-prefix=ADAMW
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --train --emit=mlir | FileCheck %s --check-prefix=OVERLAP
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --train --overlap=false --emit=mlir | FileCheck %s --check-prefix=BLOCKING
 // RUN: not tp-compile %examples/feedforward/model.mlir --mesh tp:2 --plan %examples/feedforward/plan.json --lr 0.1 --emit=tp 2>&1 | FileCheck %s --check-prefix=NOTRAIN
 // RUN: not tp-compile %examples/feedforward/model.mlir --mesh tp:2 --plan %examples/feedforward/plan.json --train --optimizer adam --emit=tp 2>&1 | FileCheck %s --check-prefix=OPTIMIZER
 // RUN: not tp-compile %examples/feedforward/model.mlir --mesh tp:2 --plan %examples/feedforward/plan.json --train --loss mse --emit=tp 2>&1 | FileCheck %s --check-prefix=LOSS
@@ -37,3 +39,11 @@
 // NOTRAIN: tp-compile: error: --lr is an option of --train
 // OPTIMIZER: error: unknown optimizer 'adam'; expected sgd or adamw
 // LOSS: error: unknown loss 'mse'; expected sum or cross_entropy
+
+// The backward's all-reduces start early and are waited for late; the
+// report says what each overlaps.
+// OVERLAP: llvm.call @tprt_all_reduce_start(
+// OVERLAP: llvm.call @tprt_wait(
+// OVERLAP: @tp_model_manifest({{.*}}needed by rms_norm_input_grad of layer 'ffn_norm'\\n overlaps linear_weight_grad 'feed_forward.w1', adamw 'feed_forward.w1.weight'\\n
+// BLOCKING-NOT: tprt_all_reduce_start
+// BLOCKING-NOT: overlaps

@@ -63,6 +63,11 @@ static cl::opt<std::string> tpAxis("tp-axis",
 static cl::opt<bool>
     sequenceParallel("sequence-parallel",
                      cl::desc("shard norms and residuals on the sequence"));
+static cl::opt<bool> overlap(
+    "overlap",
+    cl::desc("start each all-reduce early and wait for it late, so that "
+             "independent work hides it (tp-overlap-collectives; default on)"),
+    cl::init(true));
 static cl::OptionCategory trainingCategory(
     "Training (--train)",
     "Compile a training step: forward, loss, backward, optimizer update");
@@ -238,6 +243,8 @@ int main(int argc, char **argv) {
   options.tpAxis = tpAxis;
   options.sequenceParallel = sequenceParallel;
   tp::buildParallelizePipeline(pm, options);
+  if (overlap)
+    pm.addPass(tp::createOverlapCollectives());
   if (emitStage != Stage::TP)
     pm.addPass(tp::createConvertTPToRuntime());
   if (failed(pm.run(*module)))

@@ -29,10 +29,11 @@ static int64_t getAlignedBytes(Value value) {
 }
 
 /// The value whose storage `value` shares: itself, or for a reshape (a view
-/// of the same row-major bytes) its input's storage.
+/// of the same row-major bytes) or a tp.wait (the result of the collective
+/// it waits for) its input's storage.
 static Value getStorageRoot(Value value) {
-  while (auto reshape = value.getDefiningOp<ReshapeOp>())
-    value = reshape.getInput();
+  while (isa_and_nonnull<ReshapeOp, WaitOp>(value.getDefiningOp()))
+    value = value.getDefiningOp()->getOperand(0);
   return value;
 }
 
@@ -176,6 +177,10 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
       extend(result, position[&op]);
     for (Value operand : op.getOperands())
       extend(operand, isa<func::ReturnOp>(op) ? end : position[&op]);
+    // An async sum reads its input until its wait.
+    if (auto wait = dyn_cast<WaitOp>(op))
+      extend(wait.getInput().getDefiningOp<AllReduceOp>().getInput(),
+             position[&op]);
     // A fused silu * mul reads the silu's input where the mul runs.
     if (auto mul = dyn_cast<MulOp>(op))
       if (std::optional<SiLUMul> fused = matchSiLUMul(mul))
@@ -230,10 +235,11 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
     plan.arenaBytes = std::max(plan.arenaBytes, offset + interval.bytes);
   }
   plan.peakUse = measurePeakUse(body, ordered);
-  // Views share their root's slot.
-  function.walk([&](ReshapeOp reshape) {
-    plan.slots[reshape.getResult()] =
-        plan.slots.lookup(getStorageRoot(reshape.getResult()));
+  // Views and waits share their root's slot.
+  function.walk([&](Operation *op) {
+    if (isa<ReshapeOp, WaitOp>(op))
+      plan.slots[op->getResult(0)] =
+          plan.slots.lookup(getStorageRoot(op->getResult(0)));
   });
   return plan;
 }

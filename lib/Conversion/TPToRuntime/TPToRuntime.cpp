@@ -136,6 +136,7 @@ private:
   Value getStepNumber();
   // Collectives.
   void lowerOp(AllReduceOp op);
+  void lowerOp(WaitOp op);
   void lowerOp(AllGatherOp op) {
     lowerPieceCopy<runtime::all_gather>(op, op.getInput());
   }
@@ -205,6 +206,9 @@ private:
   /// it.
   Value stepNumber;
   BufferPlan plan;
+  /// The request number of each async collective started and not yet
+  /// waited for.
+  llvm::DenseMap<Operation *, int64_t> pendingRequests;
   llvm::StringMap<LLVM::GlobalOp> strings;
   unsigned numGlobals = 0;
   double flops = 0;
@@ -330,7 +334,7 @@ LogicalResult RuntimeEmitter::lower(Operation *op) {
             LayerNormInputGradOp, LayerNormWeightGradOp, SoftmaxGradOp,
             CrossEntropyGradOp, RoPEOp, AttentionOp, RoPEGradOp,
             AttentionGradOp, SGDOp, AdamWOp, SGDMasterOp, AdamWMasterOp,
-            AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
+            AllReduceOp, WaitOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
             LocalSliceOp>([&](auto op) {
         lowerOp(op);
         return success();
@@ -924,12 +928,36 @@ struct SplitView {
 } // namespace
 
 void RuntimeEmitter::lowerOp(AllReduceOp op) {
-  emitCall(runtime::all_reduce{.layer = layerName(op),
-                               .dtype = dtypeOf(op.getInput()),
-                               .x = pointerTo(op.getInput()),
-                               .y = pointerTo(op.getResult()),
-                               .count = countOf(op.getInput()),
-                               .axis_mask = constant(axisMask(op.getAxes()))});
+  if (!op.getAsync()) {
+    emitCall(
+        runtime::all_reduce{.layer = layerName(op),
+                            .dtype = dtypeOf(op.getInput()),
+                            .x = pointerTo(op.getInput()),
+                            .y = pointerTo(op.getResult()),
+                            .count = countOf(op.getInput()),
+                            .axis_mask = constant(axisMask(op.getAxes()))});
+    return;
+  }
+  // The lowest request no sum pending now holds.
+  int64_t request = 0;
+  while (llvm::is_contained(llvm::make_second_range(pendingRequests), request))
+    ++request;
+  pendingRequests[op] = request;
+  emitCall(
+      runtime::all_reduce_start{.layer = layerName(op),
+                                .dtype = dtypeOf(op.getInput()),
+                                .x = pointerTo(op.getInput()),
+                                .y = pointerTo(op.getResult()),
+                                .count = countOf(op.getInput()),
+                                .axis_mask = constant(axisMask(op.getAxes())),
+                                .request = constant(request)});
+}
+
+void RuntimeEmitter::lowerOp(WaitOp op) {
+  Operation *start = op.getInput().getDefiningOp();
+  emitCall(runtime::wait{.layer = layerName(start),
+                         .request = constant(pendingRequests.lookup(start))});
+  pendingRequests.erase(start);
 }
 
 template <typename Call, typename Op>

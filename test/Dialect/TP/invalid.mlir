@@ -1224,3 +1224,32 @@ func.func @master_of_another_parameter(%g: tensor<4xbf16>) {
   tp.sgd_master %w, %g, %m lr 1.0e-01 weight_decay 0.0 : tensor<4xbf16>, tensor<4xf32>
   return
 }
+
+// -----
+
+tp.mesh @mesh(tp = 2)
+func.func @async_all_reduce_without_wait(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'tp.all_reduce' op is async, so its result must have exactly one user, a tp.wait in the same block}}
+  %0 = tp.all_reduce %a on @mesh ["tp"] async : tensor<4xf32>
+  %1 = tp.relu %0 : tensor<4xf32>
+  return %1 : tensor<4xf32>
+}
+
+// -----
+
+tp.mesh @mesh(tp = 2)
+func.func @wait_for_a_blocking_sum(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = tp.all_reduce %a on @mesh ["tp"] : tensor<4xf32>
+  // expected-error @+1 {{'tp.wait' op waits for a value that no async collective produces}}
+  %1 = tp.wait %0 : tensor<4xf32>
+  return %1 : tensor<4xf32>
+}
+
+// -----
+
+tp.mesh @mesh(tp = 2)
+func.func @wait_for_an_argument(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'tp.wait' op waits for a value that no async collective produces}}
+  %0 = tp.wait %a : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -231,6 +231,18 @@ func.func @all_reduce(%p: tensor<8x64xf32>) -> (tensor<8x64xf32>, tensor<8x64xf3
   return %0, %1 : tensor<8x64xf32>, tensor<8x64xf32>
 }
 
+// CHECK-LABEL: func.func @async_all_reduce
+// CHECK: %[[S:.*]] = tp.all_reduce %{{.*}} on @mesh1d ["tp"] async : tensor<8x64xf32>
+// CHECK: tp.relu
+// CHECK: %[[W:.*]] = tp.wait %[[S]] : tensor<8x64xf32>
+// CHECK: return %[[W]]
+func.func @async_all_reduce(%p: tensor<8x64xf32>) -> (tensor<8x64xf32>, tensor<8x64xf32>) {
+  %0 = tp.all_reduce %p on @mesh1d ["tp"] async : tensor<8x64xf32>
+  %1 = tp.relu %p : tensor<8x64xf32>
+  %2 = tp.wait %0 : tensor<8x64xf32>
+  return %2, %1 : tensor<8x64xf32>, tensor<8x64xf32>
+}
+
 // CHECK-LABEL: func.func @all_gather_global_and_local
 // CHECK-SAME: (%[[X:.*]]: tensor<8x64xf32>, %[[L:.*]]: tensor<8x16xf32>, %[[I:.*]]: tensor<2x8xi32>)
 // CHECK: tp.all_gather %[[X]] on @mesh1d ["tp"] dim 1 : tensor<8x64xf32> -> tensor<8x64xf32>

@@ -1011,6 +1011,26 @@ verifyGlobalOrLocalResult(Operation *op, int64_t groupSize,
          << " ranks)";
 }
 
+LogicalResult AllReduceOp::verify() {
+  if (!getAsync())
+    return success();
+  Operation *user =
+      getResult().hasOneUse() ? *getResult().user_begin() : nullptr;
+  if (!isa_and_nonnull<WaitOp>(user) || user->getBlock() != (*this)->getBlock())
+    return emitOpError("is async, so its result must have exactly one user, "
+                       "a tp.wait in the same block");
+  if (user->isBeforeInBlock(*this))
+    return emitOpError("is async, but its tp.wait comes before it");
+  return success();
+}
+
+LogicalResult WaitOp::verify() {
+  auto collective = getInput().getDefiningOp<AllReduceOp>();
+  if (!collective || !collective.getAsync())
+    return emitOpError("waits for a value that no async collective produces");
+  return success();
+}
+
 LogicalResult AllReduceOp::verifySymbolUses(SymbolTableCollection &symbols) {
   return verifyCollectiveAxes(*this, symbols, getMeshAttr(), getAxes());
 }

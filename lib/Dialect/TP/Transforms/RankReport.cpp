@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tp/Dialect/TP/Transforms/RankReport.h"
+#include "tp/Dialect/TP/Interfaces/TrainingInterfaces.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -140,6 +141,27 @@ static int64_t estimatePeakActivations(func::FuncOp function) {
   return peak;
 }
 
+/// The work between an async sum's start and its wait, each op as its name
+/// and the layer it belongs to.
+static SmallVector<std::string> describeOverlap(AllReduceOp reduce) {
+  SmallVector<std::string> ops;
+  Operation *wait = *reduce->getUsers().begin();
+  for (Operation *op = reduce->getNextNode(); op != wait;
+       op = op->getNextNode()) {
+    if (isa<ReshapeOp, GetParameterOp, WaitOp>(op))
+      continue;
+    std::string text = op->getName().stripDialect().str();
+    std::optional<StringRef> owner = getLayerName(op);
+    if (auto update = dyn_cast<ParameterUpdateOpInterface>(op))
+      if (auto get = update.getParam().getDefiningOp<GetParameterOp>())
+        owner = get.getName();
+    if (owner)
+      text += " '" + owner->str() + "'";
+    ops.push_back(std::move(text));
+  }
+  return ops;
+}
+
 FailureOr<RankReport> mlir::tp::buildRankReport(MeshOp mesh,
                                                 func::FuncOp function) {
   if (failed(checkByteSizes(function)))
@@ -184,9 +206,11 @@ FailureOr<RankReport> mlir::tp::buildRankReport(MeshOp mesh,
     record.layer = getCausingLayer(op).value_or("-").str();
     if (auto reason = op->getAttrOfType<StringAttr>(kReasonAttrName))
       record.reason = reason.getValue().str();
+    if (auto reduce = dyn_cast<AllReduceOp>(op); reduce && reduce.getAsync())
+      record.overlaps = describeOverlap(reduce);
     report.layers[record.layer].collectiveBytes += record.bytesPerRank;
-    report.collectiveBytes += record.bytesPerRank;
     report.collectives.push_back(record);
+    report.collectiveBytes += record.bytesPerRank;
   });
   report.peakActivationBytes = estimatePeakActivations(function);
   return report;
@@ -224,6 +248,8 @@ void mlir::tp::printRankReport(const RankReport &report,
                         llvm::formatv("{0}", record.type).str(),
                         formatBytes(record.bytesPerRank));
     os << record.reason << "\n";
+    if (!record.overlaps.empty())
+      os << "      overlaps " << llvm::join(record.overlaps, ", ") << "\n";
   }
 }
 
@@ -244,7 +270,8 @@ llvm::json::Value mlir::tp::toJSON(const RankReport &report) {
                            {"type", type},
                            {"bytes_per_rank", record.bytesPerRank},
                            {"layer", record.layer},
-                           {"reason", record.reason}});
+                           {"reason", record.reason},
+                           {"overlaps", llvm::json::Array(record.overlaps)}});
   }
   return llvm::json::Object{
       {"mesh", report.mesh},

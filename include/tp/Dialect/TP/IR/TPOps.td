@@ -1201,22 +1201,57 @@ def TP_AllReduceOp : TP_CollectiveOp<"all_reduce",
     inputs: a `P(sum)` layout on those axes becomes `R`. This completes a
     row-wise linear layer.
 
+    With `async` (set by `tp-overlap-collectives`) the sum only starts here:
+    the result may be read only through the one `tp.wait` that takes it,
+    and the ops in between run while the bytes move.
+
     Constraints:
   }] # commonConstraints # [{
+    - an `async` sum's one user is a `tp.wait` later in its block.
 
     Example:
 
     ```mlir
     %y = tp.all_reduce %p on @mesh ["tp"] : tensor<8x8192xf32>
+    %s = tp.all_reduce %g on @mesh ["tp"] async : tensor<8x8192xf32>
+    %dw = tp.linear_weight_grad "w1" %dy, %x : tensor<8x4096xf32>, tensor<8x8192xf32>
+    %ds = tp.wait %s : tensor<8x8192xf32>
     ```
   }];
   let arguments = (ins
     TP_FloatTensor:$input,
     FlatSymbolRefAttr:$mesh,
-    StrArrayAttr:$axes
+    StrArrayAttr:$axes,
+    UnitAttr:$async
   );
   let results = (outs TP_FloatTensor:$result);
-  let assemblyFormat = "$input `on` $mesh $axes attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $input `on` $mesh $axes (`async` $async^)? attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def TP_WaitOp : TP_Op<"wait", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Completes an asynchronous collective";
+  let description = [{
+    Waits until the `async` collective that produced `input` has completed,
+    and gives its result. `tp-overlap-collectives` places it just before the
+    result's first use; the result shares the collective's storage.
+
+    Constraints:
+    - the input is the result of an `async` collective.
+
+    Example:
+
+    ```mlir
+    %s = tp.all_reduce %g on @mesh ["tp"] async : tensor<8x8192xf32>
+    %ds = tp.wait %s : tensor<8x8192xf32>
+    ```
+  }];
+  let arguments = (ins TP_FloatTensor:$input);
+  let results = (outs TP_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
 }
 
 def TP_AllGatherOp : TP_CollectiveOp<"all_gather"> {

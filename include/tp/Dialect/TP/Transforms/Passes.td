@@ -215,6 +215,49 @@ def Partition : Pass<"tp-partition", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tp::TPDialect"];
 }
 
+def OverlapCollectives : Pass<"tp-overlap-collectives", "::mlir::ModuleOp"> {
+  let summary = "Overlaps all-reduces with the work that does not need them";
+  let description = [{
+    On a rank's program (after `tp-partition`), turns each `tp.all_reduce`
+    with independent work to hide behind into a start and a wait: the sum
+    starts (`async`) right after its input is computed and is waited for
+    (`tp.wait`) just before its result's first use, so the ops in between run
+    while the bytes move. The backward's classic case is Megatron's: a
+    column-wise layer's input gradient is summed while the layer's weight
+    gradient is computed. An optimizer update whose gradient is summed this
+    way runs just before the next update (or at the end of the step), so
+    that the sum of one layer's gradient hides behind the next layer's
+    backward; each such gradient then lives until that point.
+
+    ```mlir
+    // before
+    %dx = tp.linear_input_grad "w1" %dy, %w1 : ...
+    %s = tp.all_reduce %dx on @mesh ["tp"] : tensor<8x8192xf32>
+    %dw = tp.linear_weight_grad "w1" %dy, %x : ...
+    %n = tp.rms_norm_input_grad "norm" %s, ...
+    // after
+    %dx = tp.linear_input_grad "w1" %dy, %w1 : ...
+    %s = tp.all_reduce %dx on @mesh ["tp"] async : tensor<8x8192xf32>
+    %dw = tp.linear_weight_grad "w1" %dy, %x : ...
+    %ds = tp.wait %s : tensor<8x8192xf32>
+    %n = tp.rms_norm_input_grad "norm" %ds, ...
+    ```
+
+    A sum with nothing to overlap (its result used by the next op) stays
+    blocking, as does one that reads a parameter (an update in place could
+    change it while the sum reads it). Every rank runs the same program, so
+    all start their collectives in one order, as MPI and NCCL require.
+    `tp-compile` runs this
+    pass unless given `--overlap=false`; the report lists, for each
+    collective, the ops it overlaps.
+  }];
+  let dependentDialects = ["::mlir::tp::TPDialect"];
+  let statistics = [
+    Statistic<"numOverlapped", "overlapped-collectives",
+              "The number of all-reduces made asynchronous">
+  ];
+}
+
 def Report : Pass<"tp-report", "::mlir::ModuleOp"> {
   let summary = "Prints what each rank holds and moves";
   let description = [{

@@ -28,6 +28,9 @@ struct CollectiveRecord {
   double bytesPerRank;
   std::string layer;
   std::string reason;
+  /// For an async collective (tp-overlap-collectives), the ops that run
+  /// between its start and its wait: "linear_weight_grad 'w1'", ...
+  SmallVector<std::string> overlaps;
 };
 
 /// What one layer holds and moves.
