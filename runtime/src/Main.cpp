@@ -36,6 +36,7 @@
 #include "Random.h"
 #include "Safetensors.h"
 #include "Tensor.h"
+#include "tp/Version.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -63,6 +64,7 @@ struct Options {
   std::string save, resume;
   bool report = false;
   bool help = false;
+  bool version = false;
 
   /// The training steps to run (but for --bench).
   uint64_t stepCount() const { return steps ? steps : 1; }
@@ -219,6 +221,7 @@ options:
                          and memory per rank
   --report               print the compile-time per-rank report and exit
   --help                 print this help and exit
+  --version              print the version of tp-mlir that compiled it
 
 Options but --input and --output are given once. Every rank must be given
 the same model, weights, inputs and --bench (and --steps, --save, --resume):
@@ -260,6 +263,10 @@ static Options parseOptions(int argc, char **argv) {
     }
     if (option == "--help" || option == "-h") {
       options.help = true;
+      continue;
+    }
+    if (option == "--version") {
+      options.version = true;
       continue;
     }
     if (option == "--report") {
@@ -841,12 +848,15 @@ int main(int argc, char **argv) {
   if (!error.empty())
     fail(nullptr, error);
   Options options = parseOptions(argc, argv);
-  // Help and the report need no mesh: they work without mpirun.
-  if (options.help || options.report) {
+  // Help, the version and the report need no mesh: they work without
+  // mpirun.
+  if (options.help || options.version || options.report) {
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0 && options.help)
       printHelp(argv[0], manifest);
+    else if (rank == 0 && options.version)
+      std::printf("%s: compiled by tp-mlir %s\n", argv[0], TP_VERSION);
     else if (rank == 0)
       std::printf("%s%s", manifest.report.c_str(),
                   manifest.report.empty() || manifest.report.back() != '\n'

@@ -37,7 +37,11 @@
 // UNMATCHED: unmatched-plan.json:5:5: error: plan pattern 'w9' matches no layer (layers: w1, w3, w2)
 // RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/unknown-style-plan.json" \
 // RUN:   2>&1 | FileCheck %s --check-prefix=UNKNOWN
-// UNKNOWN: unknown-style-plan.json:5:7: error: plan pattern 'w2': unknown style 'diagonal'; expected colwise, rowwise, sequence_parallel or replicate
+// UNKNOWN: unknown-style-plan.json:5:14: error: plan pattern 'w2': unknown style 'diagonal'; expected colwise, rowwise, sequence_parallel or replicate, Hugging Face's colwise_rep, rowwise_rep, local_colwise, local_rowwise or gather, or PyTorch's ColwiseParallel(), RowwiseParallel(), SequenceParallel() or PrepareModuleInput(...)
+// An error in a PyTorch call points at its column in the string.
+// RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/bad-call-plan.json" \
+// RUN:   2>&1 | FileCheck %s --check-prefix=BADCALL
+// BADCALL: bad-call-plan.json:5:49: error: plan pattern 'w2': 'RowwiseParallel(output_layouts=Shard(one))', column 38: Shard(...) takes one integer, the tensor dim it splits (negative counts from the end): write Shard(1) or Shard(-1)
 // RUN: not tp-opt %t/ff.mlir --tp-apply-plan="plan=%S/Inputs/no-tp-axis-plan.json" \
 // RUN:   2>&1 | FileCheck %s --check-prefix=NOTP
 // NOTP: no-tp-axis-plan.json:3:3: error: mesh axis 'tp' (the tensor-parallel axis, tp-axis=) is not in the mesh (axes: model)
@@ -292,7 +296,7 @@ module @no_plan {
 
 // -----
 
-// expected-error @+1 {{a plan must be an object with "mesh" and "plan"}}
+// expected-error @+1 {{a plan must be an object: {pattern: style} or {"mesh": ..., "plan": {pattern: style}}}}
 module @plan_not_an_object attributes {tp.plan = "colwise"} {
 }
 
@@ -304,7 +308,7 @@ module @plan_unsupported_attr attributes {tp.plan = {mesh = {tp = 1.5}}} {
 
 // -----
 
-// expected-error @+1 {{unknown plan key 'layers'; expected mesh or plan}}
+// expected-error @+1 {{unknown plan key 'layers'; expected loss_parallel, mesh or plan (a bare plan dict {pattern: style} has none of them)}}
 module @unknown_plan_key attributes {tp.plan = {mesh = {tp = 2 : i64}, layers = {}}} {
 }
 
@@ -365,7 +369,7 @@ module @different_mesh attributes {tp.plan = {mesh = {tp = 2 : i64}, plan = {}}}
 
 // -----
 
-// expected-error @+1 {{plan pattern 'w1': unknown style 'columnwise'; expected colwise, rowwise, sequence_parallel or replicate}}
+// expected-error @+1 {{plan pattern 'w1': unknown style 'columnwise'; expected colwise, rowwise, sequence_parallel or replicate, Hugging Face's}}
 module @unknown_style attributes {tp.plan = {mesh = {tp = 2 : i64}, plan = {w1 = "columnwise"}}} {
 }
 
@@ -397,7 +401,7 @@ module @no_style attributes {tp.plan = {mesh = {tp = 2 : i64},
 
 // -----
 
-// expected-error @+1 {{plan pattern 'w2': unknown output_layouts 'partial'; expected replicate, shard(d), R or S(d)}}
+// expected-error @+1 {{plan pattern 'w2': output_layouts: unknown layout 'partial'; expected Replicate(), Shard(d), replicate, shard(d), R or S(d)}}
 module @partial_layout attributes {tp.plan = {mesh = {tp = 2 : i64},
     plan = {w2 = {style = "rowwise", output_layouts = "partial"}}}} {
 }
@@ -506,6 +510,163 @@ module @shard_dim_out_of_range attributes {tp.plan = {mesh = {tp = 2 : i64},
     // expected-error @+1 {{layer 'w1': output layout Shard(2) is out of range for its rank-2 output}}
     %a = tp.linear "w1" %x, %w : tensor<4x16xf32>, tensor<16x16xf32>
     return %a : tensor<4x16xf32>
+  }
+}
+
+// -----
+
+// PyTorch's call syntax: errors give the column in the string.
+// expected-error @+1 {{plan pattern 'w1': 'ColwiseParallel(output_layouts=Replicate()', column 43: expected ',' or ')' to close the '(' at column 16}}
+module @unclosed_call attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "ColwiseParallel(output_layouts=Replicate()"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w1': 'ColwiseParallel() colwise', column 19: unexpected 'colwise' after 'ColwiseParallel()'}}
+module @text_after_call attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "ColwiseParallel() colwise"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w1': 'ColwiseParallel(output_layout=Replicate())', column 17: unknown keyword argument 'output_layout' of ColwiseParallel; expected input_layouts, output_layouts, use_local_output}}
+module @unknown_keyword attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "ColwiseParallel(output_layout=Replicate())"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w1': 'ColwiseParallel(Replicate())', column 17: ColwiseParallel takes keyword arguments only: input_layouts, output_layouts, use_local_output}}
+module @positional_argument attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "ColwiseParallel(Replicate())"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w1': 'ColwiseParallel(use_local_output=True, use_local_output=False)', column 40: keyword argument 'use_local_output' repeated}}
+module @repeated_keyword attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "ColwiseParallel(use_local_output=True, use_local_output=False)"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w1': 'ColwiseParallel(use_local_output=1)', column 34: use_local_output must be True or False}}
+module @local_output_not_a_python_bool attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "ColwiseParallel(use_local_output=1)"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w2': 'RowwiseParallel(output_layouts=Partial())', column 32: a plan cannot ask for Partial(): partial sums are what row-wise layers produce; write Replicate() or Shard(d)}}
+module @partial_call attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w2 = "RowwiseParallel(output_layouts=Partial())"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w1': write ColwiseParallel(), a call}}
+module @class_not_called attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "ColwiseParallel"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'w1': 'DiagonalParallel()', column 1: unknown style 'DiagonalParallel()'; expected ColwiseParallel(), RowwiseParallel(), SequenceParallel() or PrepareModuleInput(...)}}
+module @unknown_call attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {w1 = "DiagonalParallel()"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'norm': 'SequenceParallel(sequence_dim=0)', column 31: tp-mlir's sequence parallelism splits dim 1 ([batch, sequence, features]); write SequenceParallel() or sequence_dim=1}}
+module @sequence_dim attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {norm = "SequenceParallel(sequence_dim=0)"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'attention': 'PrepareModuleInput(input_layouts=(Replicate(),), desired_input_layouts=(Shard(1),))', column 73: PrepareModuleInput can only ask for Replicate() (or None): tp-mlir brings a module's input to the layout its layers' styles need; to have a layer take its input split, give that layer input_layouts}}
+module @desired_shard attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {attention = "PrepareModuleInput(input_layouts=(Replicate(),), desired_input_layouts=(Shard(1),))"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'attention': 'PrepareModuleInput(input_layouts=(Shard(1), None), desired_input_layouts=(Replicate(),))', column 52: input_layouts has 2 entries but desired_input_layouts 1; give one of each per input}}
+module @layout_counts attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {attention = "PrepareModuleInput(input_layouts=(Shard(1), None), desired_input_layouts=(Replicate(),))"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'attention': 'PrepareModuleOutput(output_layouts=Shard(1))', column 1: PrepareModuleOutput is not supported: a module's output has the layout its last layer delivers; give that layer output_layouts, e.g. RowwiseParallel(output_layouts=Shard(1))}}
+module @prepare_output attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {attention = "PrepareModuleOutput(output_layouts=Shard(1))"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'out': 'loss_parallel()', column 1: loss_parallel is not a style: write "loss_parallel": true beside "plan"}}
+module @loss_parallel_style attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {out = "loss_parallel()"}}} {
+}
+
+// -----
+
+// Hugging Face's styles tp-mlir cannot express say what to write instead.
+// expected-error @+1 {{plan pattern 'mlp.gate_up_proj': Hugging Face's 'local_packed_rowwise' splits a packed weight (gate_up_proj: the gate's rows, then the up's) half by half, and tp-mlir has no packed weights: write the two halves as two layers (gate_proj, up_proj), each 'colwise'}}
+module @local_packed_rowwise attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {"mlp.gate_up_proj" = "local_packed_rowwise"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{plan pattern 'mlp.experts': Hugging Face's 'local' (IsolatedParallel) gives each rank its own experts of a mixture of experts, and tp-mlir has no experts: write 'replicate'}}
+module @local attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {"mlp.experts" = "local"}}} {
+}
+
+// -----
+
+// A pattern that may name a module matches a layer or a module above one.
+// expected-error @+1 {{plan pattern 'feed_forward' matches no layer or module (layers: attention.wq)}}
+module @unmatched_module attributes {tp.plan = {mesh = {tp = 2 : i64},
+    plan = {feed_forward = "PrepareModuleInput(desired_input_layouts=Replicate())"}}} {
+  func.func @forward(%x: tensor<4x16xf32>, %w: tensor<16x16xf32>) -> tensor<4x16xf32> {
+    %a = tp.linear "attention.wq" %x, %w : tensor<4x16xf32>, tensor<16x16xf32>
+    return %a : tensor<4x16xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{loss_parallel must be true or false}}
+module @loss_parallel_not_a_bool attributes {tp.plan = {mesh = {tp = 2 : i64},
+    loss_parallel = "yes", plan = {}}} {
+}
+
+// -----
+
+module @loss_parallel_rowwise attributes {tp.plan = {mesh = {tp = 2 : i64},
+    loss_parallel = true, plan = {out = "RowwiseParallel()"}}} {
+  func.func @forward(%x: tensor<4x8xf32>, %labels: tensor<4xi64>, %w: tensor<32x8xf32>) -> tensor<f32> {
+    // expected-error @+1 {{loss_parallel: the cross-entropy's logits come from layer 'out', which the plan does not make colwise; give it ColwiseParallel(output_layouts=Shard(-1))}}
+    %y = tp.linear "out" %x, %w : tensor<4x8xf32>, tensor<32x8xf32>
+    %loss = tp.cross_entropy %y, %labels : tensor<4x32xf32>, tensor<4xi64>
+    return %loss : tensor<f32>
+  }
+}
+
+// -----
+
+module @loss_parallel_replicated_output attributes {tp.plan = {mesh = {tp = 2 : i64},
+    loss_parallel = true, plan = {out = "ColwiseParallel(output_layouts=Replicate())"}}} {
+  func.func @forward(%x: tensor<4x8xf32>, %labels: tensor<4xi64>, %w: tensor<32x8xf32>) -> tensor<f32> {
+    // expected-error @+1 {{loss_parallel is true but layer 'out' delivers its output as Replicate; write output_layouts=Shard(-1) or leave it out}}
+    %y = tp.linear "out" %x, %w : tensor<4x8xf32>, tensor<32x8xf32>
+    %loss = tp.cross_entropy %y, %labels : tensor<4x32xf32>, tensor<4xi64>
+    return %loss : tensor<f32>
   }
 }
 

@@ -48,26 +48,35 @@ enum class Target { CPU, CUDA };
 enum class Stage { TP, MLIR, LLVM, Object, Executable };
 } // namespace
 
+// --help lists these categories alone: the LLVM libraries' own options
+// (codegen flags of every backend) are not the tool's.
+static cl::OptionCategory compileCategory("tp-compile options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
-                                      cl::desc("<model.mlir>"));
+                                      cl::desc("<model.mlir>"),
+                                      cl::cat(compileCategory));
 static cl::opt<std::string> outputFile("o", cl::desc("output file"),
-                                       cl::value_desc("path"), cl::init("-"));
+                                       cl::value_desc("path"), cl::init("-"),
+                                       cl::cat(compileCategory));
 static cl::opt<std::string>
-    meshSpec("mesh", cl::desc("device mesh, e.g. tp:2 or dp:2,tp:2 (overrides "
-                              "the plan's)"));
+    meshSpec("mesh",
+             cl::desc("device mesh, e.g. tp:2 or dp:2,tp:2 (overrides "
+                      "the plan's)"),
+             cl::cat(compileCategory));
 static cl::opt<std::string> planFile("plan", cl::desc("JSON plan file"),
-                                     cl::value_desc("plan.json"));
+                                     cl::value_desc("plan.json"),
+                                     cl::cat(compileCategory));
 static cl::opt<std::string> tpAxis("tp-axis",
                                    cl::desc("the tensor-parallel mesh axis"),
-                                   cl::init("tp"));
+                                   cl::init("tp"), cl::cat(compileCategory));
 static cl::opt<bool>
     sequenceParallel("sequence-parallel",
-                     cl::desc("shard norms and residuals on the sequence"));
+                     cl::desc("shard norms and residuals on the sequence"),
+                     cl::cat(compileCategory));
 static cl::opt<bool> overlap(
     "overlap",
     cl::desc("start each all-reduce early and wait for it late, so that "
              "independent work hides it (tp-overlap-collectives; default on)"),
-    cl::init(true));
+    cl::init(true), cl::cat(compileCategory));
 static cl::OptionCategory trainingCategory(
     "Training (--train)",
     "Compile a training step: forward, loss, backward, optimizer update");
@@ -99,7 +108,8 @@ static cl::opt<Target>
            cl::init(Target::CPU),
            cl::values(clEnumValN(Target::CPU, "cpu", "OpenBLAS + MPI"),
                       clEnumValN(Target::CUDA, "cuda",
-                                 "cuBLAS + NCCL, one GPU per rank")));
+                                 "cuBLAS + NCCL, one GPU per rank")),
+           cl::cat(compileCategory));
 static cl::opt<Stage> emitStage(
     "emit", cl::desc("the stage to stop at"), cl::init(Stage::Executable),
     cl::values(
@@ -107,7 +117,8 @@ static cl::opt<Stage> emitStage(
         clEnumValN(Stage::MLIR, "mlir", "runtime calls in the LLVM dialect"),
         clEnumValN(Stage::LLVM, "llvm", "LLVM IR"),
         clEnumValN(Stage::Object, "obj", "an object file"),
-        clEnumValN(Stage::Executable, "exe", "an executable (the default)")));
+        clEnumValN(Stage::Executable, "exe", "an executable (the default)")),
+    cl::cat(compileCategory));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "tp-compile: error: " << message << "\n";
@@ -170,6 +181,8 @@ static LogicalResult link(StringRef object, StringRef path, Target target,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions({&compileCategory, &trainingCategory});
+  tp::setVersionPrinter("tp-compile");
   cl::ParseCommandLineOptions(
       argc, argv,
       "tp-compile: a model (tp dialect) and a plan to a sharded executable\n\n"

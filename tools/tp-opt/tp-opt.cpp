@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tp/InitAll.h"
+#include "tp/Tools/CommandLine.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -14,6 +15,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::tp::registerAllDialects(registry);
   mlir::tp::registerAllPasses();
+  mlir::tp::setVersionPrinter("tp-opt");
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "tp-mlir optimizer driver\n", registry));
 }

@@ -36,17 +36,23 @@ static cl::SubCommand
     initCommand("init", "write random weights for a model's parameters");
 static cl::SubCommand lsCommand("ls", "list the tensors of a safetensors file");
 
+// --help lists this category alone: the LLVM libraries' own options are not
+// the tool's.
+static cl::OptionCategory weightsCategory("tp-weights options");
 static cl::opt<std::string> modelFile(cl::Positional, cl::Required,
                                       cl::desc("<model.mlir>"),
-                                      cl::sub(initCommand));
+                                      cl::sub(initCommand),
+                                      cl::cat(weightsCategory));
 static cl::opt<uint64_t> seed("seed", cl::desc("random seed"), cl::init(0),
-                              cl::sub(initCommand));
+                              cl::sub(initCommand), cl::cat(weightsCategory));
 static cl::opt<std::string> outputFile("o", cl::Required,
                                        cl::desc("output safetensors file"),
-                                       cl::sub(initCommand));
+                                       cl::sub(initCommand),
+                                       cl::cat(weightsCategory));
 static cl::opt<std::string> weightsFile(cl::Positional, cl::Required,
                                         cl::desc("<file.safetensors>"),
-                                        cl::sub(lsCommand));
+                                        cl::sub(lsCommand),
+                                        cl::cat(weightsCategory));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "tp-weights: error: " << message << "\n";
@@ -122,6 +128,10 @@ static int runList() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  for (cl::SubCommand *command :
+       {&cl::SubCommand::getTopLevel(), &initCommand, &lsCommand})
+    cl::HideUnrelatedOptions(weightsCategory, *command);
+  tp::setVersionPrinter("tp-weights");
   cl::ParseCommandLineOptions(argc, argv,
                               "tp-weights: make and inspect safetensors "
                               "weights for tp models\n");

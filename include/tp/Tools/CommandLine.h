@@ -1,15 +1,18 @@
 //===- CommandLine.h - what the tools check of their options ----*- C++ -*-===//
 //
-// This file declares the check the tools make of their command line beyond
-// LLVM's parser: cl::opt keeps the last of several values of an option given
-// twice, which would hide a slip on a long command line (`--plan a.json ...
-// --plan b.json`).
+// This file declares what the tools share of their command line beyond
+// LLVM's parser: a check of repeated options (cl::opt keeps the last of
+// several values of an option given twice, which would hide a slip on a long
+// command line: `--plan a.json ... --plan b.json`), and `--version`.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TP_TOOLS_COMMANDLINE_H
 #define TP_TOOLS_COMMANDLINE_H
 
+#include "tp/Version.h"
+
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 
 #include <string>
@@ -32,6 +35,15 @@ inline std::string findRepeatedOption(
           .str();
   }
   return {};
+}
+
+/// Makes `--version` print tp-mlir's version (CMake's project(VERSION)) and
+/// the LLVM `tool` is built with, instead of LLVM's alone.
+inline void setVersionPrinter(llvm::StringRef tool) {
+  llvm::cl::SetVersionPrinter([tool = tool.str()](llvm::raw_ostream &os) {
+    os << tool << " (tp-mlir) " << TP_VERSION << "\n  built with LLVM "
+       << LLVM_VERSION_STRING << "\n";
+  });
 }
 
 } // namespace mlir::tp

@@ -3,10 +3,12 @@
 // This file implements tp-apply-plan: it reads a parallelization plan (a JSON
 // file or the module's `tp.plan` attribute), creates the plan's mesh and
 // gives each layer that a pattern of the plan matches its `tp.style`.
+// PlanSpellings.cpp reads each style, however it is spelled.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tp/Dialect/TP/Transforms/Passes.h"
+#include "tp/Dialect/TP/Transforms/PlanSpellings.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "mlir/IR/Builders.h"
@@ -40,11 +42,9 @@ struct MeshAxis {
 };
 
 /// What a plan says about the layers one pattern matches.
-struct LayerStyle {
+struct PlanEntry {
   std::string pattern;
-  ParallelStyleKind kind;
-  std::optional<Placement> input = {}, output = {};
-  bool useLocalOutput = true;
+  PlanStyle style;
 };
 
 /// Where a plan's errors point: in a plan file, the line and column of the
@@ -58,6 +58,9 @@ public:
   /// The first place `key` appears as a key of the plan file (its start
   /// without one).
   Location locate(StringRef key = {}) const;
+  /// `column` (0-based) of the string value of `key`; `key` itself when its
+  /// value is not a string.
+  Location locateInValue(StringRef key, size_t column) const;
   /// `line`:`column` of the plan file.
   Location locateAt(unsigned line, unsigned column) const;
   /// An error at locate(key).
@@ -66,6 +69,10 @@ public:
   }
 
 private:
+  /// The offset of the first `"key":` of the plan file.
+  std::optional<size_t> findKey(StringRef key) const;
+  Location locateOffset(size_t offset) const;
+
   /// Mutable: ops hand out diagnostics and their context through non-const
   /// methods.
   mutable ModuleOp module;
@@ -77,7 +84,10 @@ struct Plan {
   /// Empty when the plan names no mesh.
   SmallVector<MeshAxis> mesh;
   /// Sorted by pattern, so that matching and its errors are deterministic.
-  SmallVector<LayerStyle> styles;
+  SmallVector<PlanEntry> entries;
+  /// PyTorch's loss_parallel: whether a cross-entropy takes its logits split
+  /// on the classes (true) or whole (false); unset, the cheaper.
+  std::optional<bool> lossParallel;
 };
 
 } // namespace
@@ -102,25 +112,40 @@ Location PlanLocator::locateAt(unsigned line, unsigned column) const {
   return FileLineColLoc::get(module.getContext(), file, line, column);
 }
 
-Location PlanLocator::locate(StringRef key) const {
+std::optional<size_t> PlanLocator::findKey(StringRef key) const {
   // A key is the quoted string followed by a colon.
   std::string quoted = ("\"" + key + "\"").str();
-  size_t at = StringRef::npos;
   for (size_t from = 0; !key.empty() && from < text.size();) {
     size_t found = text.find(quoted, from);
     if (found == StringRef::npos)
       break;
-    if (text.drop_front(found + quoted.size()).ltrim().starts_with(":")) {
-      at = found;
-      break;
-    }
+    if (text.drop_front(found + quoted.size()).ltrim().starts_with(":"))
+      return found;
     from = found + 1;
   }
-  if (at == StringRef::npos)
-    return locateAt(1, 1);
-  StringRef before = text.take_front(at);
+  return std::nullopt;
+}
+
+Location PlanLocator::locateOffset(size_t offset) const {
+  StringRef before = text.take_front(offset);
   size_t lineStart = before.rfind('\n') + 1; // npos + 1 == 0
-  return locateAt(before.count('\n') + 1, at - lineStart + 1);
+  return locateAt(before.count('\n') + 1, offset - lineStart + 1);
+}
+
+Location PlanLocator::locate(StringRef key) const {
+  std::optional<size_t> at = findKey(key);
+  return at ? locateOffset(*at) : locateAt(1, 1);
+}
+
+Location PlanLocator::locateInValue(StringRef key, size_t column) const {
+  std::optional<size_t> at = findKey(key);
+  if (!at)
+    return locateAt(1, 1);
+  StringRef value = text.drop_front(*at + key.size() + 2).ltrim();
+  value = value.drop_front(1).ltrim(); // the colon
+  if (!value.starts_with("\""))
+    return locateOffset(*at);
+  return locateOffset(text.size() - value.size() + 1 + column);
 }
 
 /// Converts the inline plan to JSON, so that both sources share one reader.
@@ -146,44 +171,46 @@ static FailureOr<json::Value> attrToJSON(Attribute attr, ModuleOp module) {
          << "booleans";
 }
 
-/// Parses `R`, `replicate`, `S(d)` or `shard(d)`; partial sums are not a
-/// layout a plan may ask for.
-static std::optional<Placement> parseLayout(StringRef text) {
-  if (text == "replicate" || text == "R")
-    return Placement::replicate();
-  int64_t dim;
-  if ((text.consume_front("shard(") || text.consume_front("S(")) &&
-      text.consume_back(")") && !text.getAsInteger(10, dim))
-    return Placement::shard(dim);
-  return std::nullopt;
+/// A spelling error's message, with its column where the text is a call
+/// (a plain name is wrong as a whole).
+static std::string describe(StringRef text, const SpellingError &error) {
+  if (!text.contains('('))
+    return error.message;
+  return llvm::formatv("'{0}', column {1}: {2}", text, error.column + 1,
+                       error.message);
 }
 
-/// Reads one plan entry: a style name or an object with `style` and
-/// PyTorch's optional `input_layouts`, `output_layouts`, `use_local_output`.
-static FailureOr<LayerStyle> parseStyle(StringRef pattern,
-                                        const json::Value &value,
-                                        const PlanLocator &where) {
+/// Reads one plan entry: a style in any spelling (PlanSpellings.h), or an
+/// object with `style` and PyTorch's optional `input_layouts`,
+/// `output_layouts` and `use_local_output`, which override the style's.
+static FailureOr<PlanEntry> parseEntry(StringRef pattern,
+                                       const json::Value &value,
+                                       const PlanLocator &where) {
   auto fail = [&]() -> InFlightDiagnostic {
     InFlightDiagnostic diag = where.emitError(pattern) << "plan pattern '";
     diag << pattern << "': ";
     return diag;
   };
-  auto parseKind = [&](const json::Value &kind) -> FailureOr<LayerStyle> {
-    std::optional<StringRef> name = kind.getAsString();
-    if (!name)
-      return fail() << "style must be a string";
-    if (std::optional<ParallelStyleKind> parsed =
-            symbolizeParallelStyleKind(*name))
-      return LayerStyle{pattern.str(), *parsed};
-    return fail() << "unknown style '" << *name
-                  << "'; expected colwise, rowwise, sequence_parallel or "
-                     "replicate";
+  // Spelling errors point into the string: its column in the message, and
+  // in the location when the string is the pattern's value.
+  auto failIn = [&](StringRef text, const SpellingError &error,
+                    bool patternValue) {
+    Location loc = patternValue ? where.locateInValue(pattern, error.column)
+                                : where.locate(pattern);
+    mlir::emitError(loc) << "plan pattern '" << pattern
+                         << "': " << describe(text, error);
+    return failure();
   };
   const json::Object *object = value.getAsObject();
   if (!object) {
-    if (value.kind() != json::Value::String)
+    std::optional<StringRef> text = value.getAsString();
+    if (!text)
       return fail() << "a style must be a string or an object";
-    return parseKind(value);
+    SpellingError error;
+    FailureOr<PlanStyle> style = parseStyleSpelling(*text, error);
+    if (failed(style))
+      return failIn(*text, error, /*patternValue=*/true);
+    return PlanEntry{pattern.str(), *style};
   }
 
   for (StringRef key : getSortedKeys(*object))
@@ -196,9 +223,13 @@ static FailureOr<LayerStyle> parseStyle(StringRef pattern,
   const json::Value *kind = object->get("style");
   if (!kind)
     return fail() << "the object has no \"style\"";
-  FailureOr<LayerStyle> style = parseKind(*kind);
+  std::optional<StringRef> kindText = kind->getAsString();
+  if (!kindText)
+    return fail() << "style must be a string";
+  SpellingError error;
+  FailureOr<PlanStyle> style = parseStyleSpelling(*kindText, error);
   if (failed(style))
-    return failure();
+    return failIn(*kindText, error, /*patternValue=*/false);
   for (auto [key, layout] :
        {std::pair(StringRef("input_layouts"), &style->input),
         std::pair(StringRef("output_layouts"), &style->output)}) {
@@ -208,10 +239,10 @@ static FailureOr<LayerStyle> parseStyle(StringRef pattern,
     std::optional<StringRef> text = entry->getAsString();
     if (!text)
       return fail() << key << " must be a string";
-    *layout = parseLayout(*text);
-    if (!*layout)
-      return fail() << "unknown " << key << " '" << *text
-                    << "'; expected replicate, shard(d), R or S(d)";
+    FailureOr<Placement> placement = parseLayoutSpelling(*text, error);
+    if (failed(placement))
+      return fail() << key << ": " << describe(*text, error);
+    *layout = *placement;
   }
   if (const json::Value *local = object->get("use_local_output")) {
     std::optional<bool> flag = local->getAsBoolean();
@@ -219,7 +250,7 @@ static FailureOr<LayerStyle> parseStyle(StringRef pattern,
       return fail() << "use_local_output must be true or false";
     style->useLocalOutput = *flag;
   }
-  return style;
+  return PlanEntry{pattern.str(), *style};
 }
 
 /// Parses `dp:2,tp:4`, axes in the order written.
@@ -263,19 +294,34 @@ parseMeshObject(const json::Object &object, StringRef tpAxis,
   return axes;
 }
 
-/// Reads `{"mesh": ..., "plan": {pattern: style}}`; both keys are optional.
+/// Reads `{"mesh": ..., "plan": {pattern: style}, "loss_parallel": bool}`,
+/// every key optional, or PyTorch's bare plan dict `{pattern: style}`.
 static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
                                 const PlanLocator &where) {
   const json::Object *object = root.getAsObject();
   if (!object)
-    return where.emitError()
-           << "a plan must be an object with \"mesh\" and \"plan\"";
-  for (StringRef key : getSortedKeys(*object))
-    if (key != "mesh" && key != "plan")
-      return where.emitError(key)
-             << "unknown plan key '" << key << "'; expected mesh or plan";
+    return where.emitError() << "a plan must be an object: {pattern: style} "
+                                "or {\"mesh\": ..., \"plan\": {pattern: "
+                                "style}}";
+  static constexpr StringLiteral kPlanKeys[] = {"loss_parallel", "mesh",
+                                                "plan"};
+  bool bare = llvm::none_of(
+      kPlanKeys, [&](StringRef key) { return object->get(key) != nullptr; });
+  if (!bare)
+    for (StringRef key : getSortedKeys(*object))
+      if (!llvm::is_contained(kPlanKeys, key))
+        return where.emitError(key)
+               << "unknown plan key '" << key
+               << "'; expected loss_parallel, mesh or plan (a bare plan dict "
+                  "{pattern: style} has none of them)";
 
   Plan plan;
+  if (const json::Value *lossParallel = object->get("loss_parallel")) {
+    plan.lossParallel = lossParallel->getAsBoolean();
+    if (!plan.lossParallel)
+      return where.emitError("loss_parallel")
+             << "loss_parallel must be true or false";
+  }
   if (const json::Value *mesh = object->get("mesh")) {
     FailureOr<SmallVector<MeshAxis>> axes;
     if (std::optional<StringRef> spec = mesh->getAsString())
@@ -290,18 +336,22 @@ static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
       return failure();
     plan.mesh = std::move(*axes);
   }
-  if (const json::Value *styles = object->get("plan")) {
-    const json::Object *patterns = styles->getAsObject();
+  const json::Object *patterns = object;
+  if (!bare) {
+    const json::Value *styles = object->get("plan");
+    if (!styles)
+      return plan;
+    patterns = styles->getAsObject();
     if (!patterns)
       return where.emitError("plan")
              << "the plan's \"plan\" must be an object {pattern: style}";
-    for (StringRef pattern : getSortedKeys(*patterns)) {
-      FailureOr<LayerStyle> style =
-          parseStyle(pattern, *patterns->get(pattern), where);
-      if (failed(style))
-        return failure();
-      plan.styles.push_back(std::move(*style));
-    }
+  }
+  for (StringRef pattern : getSortedKeys(*patterns)) {
+    FailureOr<PlanEntry> entry =
+        parseEntry(pattern, *patterns->get(pattern), where);
+    if (failed(entry))
+      return failure();
+    plan.entries.push_back(std::move(*entry));
   }
   return plan;
 }
@@ -310,15 +360,19 @@ static FailureOr<Plan> readPlan(const json::Value &root, StringRef tpAxis,
 // Matching layers
 //===----------------------------------------------------------------------===//
 
-/// True when `path` matches `pattern` segment by segment, each segment a
-/// glob as fnmatch reads it (`*`, `?`, `[...]`), as PyTorch's
-/// parallelize_module matches plan keys: a glob never crosses a dot. A
-/// malformed glob matches nothing, and so is reported as matching no layer.
-static bool matchesPath(StringRef pattern, StringRef path) {
+/// True when `path` (with `orModule`, or a module above it: a prefix of its
+/// segments) matches `pattern` segment by segment, each segment a glob as
+/// fnmatch reads it (`*`, `?`, `[...]`), as PyTorch's parallelize_module
+/// matches plan keys: a glob never crosses a dot. A malformed glob matches
+/// nothing, and so is reported as matching no layer.
+static bool matchesPath(StringRef pattern, StringRef path,
+                        bool orModule = false) {
   SmallVector<StringRef> patternSegments, pathSegments;
   pattern.split(patternSegments, '.');
   path.split(pathSegments, '.');
-  return patternSegments.size() == pathSegments.size() &&
+  // zip stops at the shorter: a module's segments are a prefix.
+  return (orModule ? patternSegments.size() <= pathSegments.size()
+                   : patternSegments.size() == pathSegments.size()) &&
          llvm::all_of(llvm::zip(patternSegments, pathSegments), [](auto pair) {
            auto [want, have] = pair;
            llvm::Expected<llvm::GlobPattern> glob =
@@ -329,6 +383,63 @@ static bool matchesPath(StringRef pattern, StringRef path) {
            }
            return glob->match(have);
          });
+}
+
+/// With loss_parallel set, the output layout of each layer that computes a
+/// cross-entropy's logits: split on the classes (PyTorch's loss_parallel,
+/// which needs ColwiseParallel(output_layouts=Shard(-1))) or whole.
+static FailureOr<llvm::DenseMap<Operation *, Placement>>
+getLossOutputs(func::FuncOp model, bool lossParallel,
+               const llvm::DenseMap<StringRef, const PlanEntry *> &entryOf) {
+  llvm::DenseMap<Operation *, Placement> outputs;
+  WalkResult walk = model.walk([&](CrossEntropyOp loss) {
+    auto layer = loss.getLogits().getDefiningOp<LayerOpInterface>();
+    if (!layer) {
+      loss.emitError("loss_parallel: the logits of this cross-entropy are "
+                     "not the output of a layer; remove loss_parallel from "
+                     "the plan");
+      return WalkResult::interrupt();
+    }
+    const PlanEntry *entry = entryOf.lookup(layer.getLayer());
+    std::optional<ParallelStyleKind> kind =
+        entry ? entry->style.kind : std::nullopt;
+    if (lossParallel && kind != ParallelStyleKind::Colwise) {
+      layer->emitError("loss_parallel: the cross-entropy's logits come from "
+                       "layer '")
+          << layer.getLayer() << "', which the plan does not make colwise; "
+          << "give it ColwiseParallel(output_layouts=Shard(-1))";
+      return WalkResult::interrupt();
+    }
+    if (!kind)
+      return WalkResult::advance();
+    // Shard(-1) as PyTorch writes it; a given layout is compared by dim.
+    Placement want =
+        lossParallel ? Placement::shard(-1) : Placement::replicate();
+    if (std::optional<Placement> given = entry->style.output) {
+      int64_t rank =
+          cast<RankedTensorType>(loss.getLogits().getType()).getRank();
+      auto dimOf = [&](Placement placement) {
+        return placement.getDim() < 0 ? placement.getDim() + rank
+                                      : placement.getDim();
+      };
+      if (given->getKind() != want.getKind() ||
+          (want.isShard() && dimOf(*given) != dimOf(want))) {
+        layer->emitError("loss_parallel is ")
+            << (lossParallel ? "true" : "false") << " but layer '"
+            << layer.getLayer() << "' delivers its output as "
+            << describePlacement(*given) << "; write output_layouts="
+            << (lossParallel ? "Shard(-1)" : "Replicate()")
+            << " or leave it out";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    }
+    outputs[layer] = want;
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  return outputs;
 }
 
 //===----------------------------------------------------------------------===//
@@ -480,27 +591,32 @@ void ApplyPlanPass::runOnOperation() {
 
   // Pattern errors are collected, so one run reports every bad pattern.
   bool valid = true;
-  llvm::DenseMap<StringRef, const LayerStyle *> styleOf;
-  for (const LayerStyle &style : plan->styles) {
+  llvm::DenseMap<StringRef, const PlanEntry *> entryOf;
+  for (const PlanEntry &entry : plan->entries) {
     bool matched = false;
     for (const auto &[layer, ops] : layers) {
-      if (!matchesPath(style.pattern, layer))
+      bool named = matchesPath(entry.pattern, layer);
+      matched |=
+          named || (entry.style.namesModules &&
+                    matchesPath(entry.pattern, layer, /*orModule=*/true));
+      // PrepareModuleInput gives a layer no style.
+      if (!named || !entry.style.kind)
         continue;
-      matched = true;
-      auto [it, inserted] = styleOf.insert({layer, &style});
+      auto [it, inserted] = entryOf.insert({layer, &entry});
       if (!inserted) {
         ops.front()->emitError("layer '")
             << layer << "' is matched by plan patterns '" << it->second->pattern
-            << "' and '" << style.pattern << "'";
+            << "' and '" << entry.pattern << "'";
         valid = false;
       }
     }
     if (matched)
       continue;
     valid = false;
-    InFlightDiagnostic diag = locator->emitError(style.pattern)
-                              << "plan pattern '" << style.pattern
-                              << "' matches no layer";
+    InFlightDiagnostic diag = locator->emitError(entry.pattern)
+                              << "plan pattern '" << entry.pattern
+                              << "' matches no layer"
+                              << (entry.style.namesModules ? " or module" : "");
     constexpr size_t kHintSize = 4;
     if (layerNames.empty())
       diag << " (the model has no layers)";
@@ -510,32 +626,44 @@ void ApplyPlanPass::runOnOperation() {
            << (layerNames.size() > kHintSize ? ", ..." : "") << ")";
   }
 
+  llvm::DenseMap<Operation *, Placement> lossOutputs;
+  if (plan->lossParallel) {
+    FailureOr<llvm::DenseMap<Operation *, Placement>> outputs =
+        getLossOutputs(*model, *plan->lossParallel, entryOf);
+    if (failed(outputs))
+      return signalPassFailure();
+    lossOutputs = std::move(*outputs);
+  }
+
   auto meshRef = FlatSymbolRefAttr::get(mesh->getSymNameAttr());
   auto axis = StringAttr::get(&getContext(), tpAxis);
   for (const auto &[layer, ops] : layers) {
     for (Operation *op : ops) {
-      std::optional<LayerStyle> style;
-      if (const LayerStyle *named = styleOf.lookup(layer))
-        style = *named;
+      std::optional<PlanStyle> style;
+      if (const PlanEntry *named = entryOf.lookup(layer))
+        style = named->style;
       else if (sequenceParallel &&
                llvm::is_contained(
                    cast<LayerOpInterface>(op).getParallelStyles(),
                    ParallelStyleKind::SequenceParallel))
-        style = LayerStyle{"", ParallelStyleKind::SequenceParallel};
+        style = PlanStyle{ParallelStyleKind::SequenceParallel};
       if (!style)
         continue;
+      if (auto lossOutput = lossOutputs.find(op);
+          lossOutput != lossOutputs.end())
+        style->output = lossOutput->second;
       // Sequence parallelism reduce-scatters a row-wise output onto the
       // sequence dim instead of all-reducing it.
       if (sequenceParallel && style->kind == ParallelStyleKind::Rowwise &&
           !style->output)
         style->output = Placement::shard(1);
-      if (failed(verifyStyleFits(cast<LayerOpInterface>(op), style->kind,
+      if (failed(verifyStyleFits(cast<LayerOpInterface>(op), *style->kind,
                                  style->input, style->output))) {
         valid = false;
         continue;
       }
       auto attr =
-          StyleAttr::get(&getContext(), style->kind, meshRef, axis,
+          StyleAttr::get(&getContext(), *style->kind, meshRef, axis,
                          style->input, style->output, style->useLocalOutput);
       LLVM_DEBUG(llvm::dbgs() << "layer '" << layer << "': " << attr << "\n");
       op->setAttr(kStyleAttrName, attr);

@@ -74,6 +74,15 @@ def ApplyPlan : Pass<"tp-apply-plan", "::mlir::ModuleOp"> {
                                  "input_layouts": "replicate"}}}
     ```
 
+    or PyTorch's plan dict as it is written in Python, bare (the mesh then
+    comes from `mesh=`), its styles as strings:
+
+    ```json
+    {"w1": "ColwiseParallel()",
+     "w2": "RowwiseParallel(output_layouts=Shard(1))",
+     "w3": "ColwiseParallel()"}
+    ```
+
     Terms:
     - the *mesh* is created as `tp.mesh @mesh(...)`; `mesh=` overrides the
       plan's (`"tp:2"`, `"dp:2,tp:4"`, axes in the order written). In a JSON
@@ -81,11 +90,44 @@ def ApplyPlan : Pass<"tp-apply-plan", "::mlir::ModuleOp"> {
       others come first in name order, so a tensor-parallel group is a run of
       consecutive ranks;
     - a *layer* is an op with a module path (`tp.linear`, `tp.embedding`,
-      `tp.rms_norm`, `tp.layer_norm`); a *pattern* is an exact module path or
-      a glob whose `*` matches one path segment (`layers.*.attention.wq`);
+      `tp.rms_norm`, `tp.layer_norm`), a *module* the path above layers
+      (`layers.0.attention` above `layers.0.attention.wq`); a *pattern* is an
+      exact module path or a glob whose `*` matches one path segment
+      (`layers.*.attention.wq`);
     - a *style* is `colwise`, `rowwise`, `sequence_parallel` or `replicate`,
       or an object with `style` and PyTorch's optional `input_layouts`,
-      `output_layouts` (`"replicate"`, `"shard(d)"`) and `use_local_output`;
+      `output_layouts` (`"replicate"`, `"shard(d)"`, `"Replicate()"`,
+      `"Shard(d)"`) and `use_local_output`, which override the style's. It
+      may also be spelled as PyTorch or Hugging Face write it:
+
+      | spelling | style |
+      |---|---|
+      | `ColwiseParallel(input_layouts=, output_layouts=, use_local_output=)` | colwise |
+      | `RowwiseParallel(...)`, the same keywords | rowwise |
+      | `SequenceParallel()` (`sequence_dim=1` only) | sequence_parallel |
+      | `PrepareModuleInput(input_layouts=, desired_input_layouts=)` | none: on a module; desired layouts `Replicate()` or `None` |
+      | `colwise`, `local_colwise` | colwise |
+      | `rowwise`, `local_rowwise` | rowwise |
+      | `colwise_rep` | colwise, output `Replicate()` |
+      | `rowwise_rep` | rowwise, input `Replicate()` |
+      | `gather` | replicate on a layer; none on a module |
+      | `sequence_parallel`, `replicate` | the same |
+
+      Layouts are `Replicate()` or `Shard(d)` (negative `d` counts from the
+      end), alone or, for PrepareModuleInput, in tuples with `None`. Hugging
+      Face's `local_*` styles keep weights as local tensors instead of
+      DTensors, which computes the same. PrepareModuleInput and `gather` on a
+      module ask for its input or output whole, which tp-propagate provides
+      wherever a layer needs it. A style tp-mlir cannot express is an error
+      that says what to write instead: `local_packed_rowwise` (a packed
+      gate_up weight), `local` (experts), `PrepareModuleOutput`,
+      `Partial()`;
+    - `"loss_parallel": true` (beside `"plan"`) is PyTorch's loss_parallel:
+      the layer computing a `tp.cross_entropy`'s logits (after
+      `tp-autodiff loss=cross_entropy`) must be colwise and delivers them
+      split on the classes (`Shard(-1)`), so the loss runs on vocabulary
+      shards; `false` delivers them whole. Without the key the cheaper is
+      chosen; a model without a cross-entropy is unaffected;
     - the styles run over the tensor-parallel axis (`tp-axis=`, default
       `tp`); with `sequence-parallel=true` every norm the plan does not name
       gets `sequence_parallel` and every row-wise layer without
@@ -98,10 +140,11 @@ def ApplyPlan : Pass<"tp-apply-plan", "::mlir::ModuleOp"> {
         : tensor<8x8192xf32>, tensor<8192x8192xf32>
     ```
 
-    Errors, each naming the culprit: a pattern that matches no layer, a
-    layer matched by two patterns, a style a layer cannot take, an unknown
-    style or layout, a tensor-parallel axis missing from the mesh, a
-    malformed plan (JSON errors with line and column).
+    Errors, each naming the culprit: a pattern that matches no layer (or
+    module), a layer matched by two patterns, a style a layer cannot take, an
+    unknown style or layout, a tensor-parallel axis missing from the mesh, a
+    malformed plan (JSON errors with line and column; a PyTorch call's with
+    its column in the string).
   }];
   let options = [
     Option<"planFile", "plan", "std::string", /*default=*/"",
