@@ -81,7 +81,7 @@ for ranks in 1 2 4 8; do
     --random-weights 0 --bench 1 | grep "^memory: rank 0:")
   planned=$(sed -n 's/.*= \([0-9.]*\) MiB planned.*/\1/p' <<<"$line")
   rss=$(sed -n 's/.*max RSS \([0-9.]*\) MiB.*/\1/p' <<<"$line")
-  model=$(sed -n 's/.* + \([0-9.]*\) MiB$/\1/p' <<<"$line")
+  model=$(sed -n 's/.*libraries) + \([0-9.]*\) MiB.*/\1/p' <<<"$line")
   one_rank=${one_rank:-$model}
   awk -v r="$ranks" -v p="$planned" -v m="$rss" -v d="$model" -v o="$one_rank" \
     -v s="${seed_table[$i]}" 'BEGIN {

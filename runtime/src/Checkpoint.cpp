@@ -45,16 +45,16 @@ std::string readResumeStep(const Manifest &manifest,
   for (const ManifestTensor &param : manifest.parameters)
     if (param.state && !file.find(param.name))
       return what + "it has no optimizer state '" + param.name + "'" + advice;
-  const TensorRef *count = file.find(kCheckpointStepName);
+  const StoredTensor *count = file.find(kCheckpointStepName);
   if (!count)
     return what + "it has no step count '" + kCheckpointStepName + "'" + advice;
   if (count->dtype != "I64" || !count->shape.empty())
     return what + "its step count '" + kCheckpointStepName + "' is " +
            count->dtype + " " + formatShape(count->shape) +
            ", not an I64 scalar";
-  std::string error = copyBlock(*count, {}, {}, &step);
+  std::string error = file.read(*count, &step);
   if (!error.empty())
-    return file.path() + ": " + error;
+    return error;
   if (step < 0)
     return what + "its step count " + std::to_string(step) + " is negative";
   return {};

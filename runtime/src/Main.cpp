@@ -44,6 +44,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <sys/resource.h>
 
@@ -92,10 +93,15 @@ public:
   char *data;
 };
 
-/// Host memory to fill device memory through, one region at a time: the
-/// region itself where the backend's memory is host memory, otherwise a
-/// staging buffer (pinned, kept and grown across regions) that `commit`
-/// copies to the region.
+/// The most bytes of the cuda backend's pinned staging buffer: what loading
+/// holds in host memory beside the plan, with the reader's conversion
+/// buffers (SafetensorsFile::readBlock).
+const int64_t kStagingBytes = int64_t(16) << 20;
+
+/// Fills device memory through host memory: in place where the backend's
+/// memory is host memory, else a chunk at a time through one pinned staging
+/// buffer of at most kStagingBytes, kept across regions, so that filling
+/// the parameters needs no host memory of their size.
 class Stager {
 public:
   explicit Stager(tprt_context &ctx) : ctx(ctx) {}
@@ -106,12 +112,29 @@ public:
   Stager(const Stager &) = delete;
   Stager &operator=(const Stager &) = delete;
 
-  /// Host memory for the `bytes` bytes of device memory at `region`.
-  char *begin(char *region, int64_t bytes) {
-    target = region;
-    size = bytes;
-    if (backend().hostMemory)
-      return region;
+  /// Writes `count` elements of `elementBytes` bytes to device memory at
+  /// `region`; `produce(host, first, n)` writes elements [first, first + n)
+  /// to the host memory at `host`.
+  void fill(char *region, int64_t count, int64_t elementBytes,
+            const std::function<void(char *host, int64_t first, int64_t n)>
+                &produce) {
+    if (backend().hostMemory) {
+      produce(region, 0, count);
+      return;
+    }
+    int64_t chunk = std::max<int64_t>(1, kStagingBytes / elementBytes);
+    for (int64_t first = 0; first < count; first += chunk) {
+      int64_t n = std::min(chunk, count - first);
+      char *host = reserve(n * elementBytes);
+      produce(host, first, n);
+      backend().copyToDevice(ctx, region + first * elementBytes, host,
+                             n * elementBytes);
+    }
+  }
+
+private:
+  /// The staging buffer, grown to at least `bytes`.
+  char *reserve(int64_t bytes) {
     if (bytes > capacity) {
       if (buffer)
         backend().releaseHost(ctx, buffer);
@@ -121,18 +144,14 @@ public:
     return buffer;
   }
 
-  /// Copies what was written since `begin` to its region.
-  void commit() {
-    if (!backend().hostMemory)
-      backend().copyToDevice(ctx, target, buffer, size);
-  }
-
-private:
   tprt_context &ctx;
   char *buffer = nullptr;
   int64_t capacity = 0;
-  char *target = nullptr;
-  int64_t size = 0;
+};
+
+/// What loading the weights read, for --bench.
+struct LoadStats {
+  double bytes = 0, seconds = 0;
 };
 } // namespace
 
@@ -209,7 +228,9 @@ Runs the compiled model, one process per rank of its mesh %s.
 
 options:
   --weights FILE         safetensors checkpoint with every parameter in its
-                         global shape; each rank reads only its slice
+                         global shape; each rank reads only its slice (f32,
+                         f16 and bf16 tensors are converted to the model's
+                         dtype, rounded to nearest even)
   --random-weights SEED  deterministic random parameters instead
   --input FILE.npy       one per model input, in order (%s), global shapes;
                          float32 files may feed f16 and bf16 inputs
@@ -435,35 +456,48 @@ static void checkRanksRunOneJob(const tprt_context &ctx, const char *program,
                                          : "--save '" + options.save + "'"));
 }
 
-/// Copies this rank's slice of every parameter out of the (memory-mapped)
-/// checkpoint `file` into `params`: the optimizer state too with
-/// `withState` (--resume); otherwise it is left as allocated, zero.
-static void loadWeights(tprt_context &ctx, const Manifest &manifest,
-                        const SafetensorsFile &file, char *params,
-                        bool withState) {
+/// Reads this rank's slice of every parameter from the checkpoint `file`
+/// into `params`: the optimizer state too with `withState` (--resume);
+/// otherwise it is left as allocated, zero. Each slice is read straight
+/// into the parameters where they are host memory and the dtypes agree, so
+/// that loading needs no memory beyond the plan. Returns what was read.
+static LoadStats loadWeights(tprt_context &ctx, const Manifest &manifest,
+                             const SafetensorsFile &file, char *params,
+                             bool withState) {
+  double begin = MPI_Wtime();
+  LoadStats stats;
   Stager stager(ctx);
   const std::string &path = file.path();
   for (const ManifestTensor &param : manifest.parameters) {
     if (param.state && !withState)
       continue;
-    const TensorRef *tensor;
+    const StoredTensor *tensor;
     std::string error = file.lookup(param.name, tensor);
     if (!error.empty())
       fail(&ctx, error + ", but the model needs it");
     std::string what = path + ": tensor '" + param.name + "' ";
-    if (tensor->dtype != param.dtype)
+    // Float dtypes convert, as a state dict loaded into a model does.
+    if (tensor->dtype != param.dtype &&
+        (floatDType(tensor->dtype) < 0 || floatDType(param.dtype) < 0))
       fail(&ctx, what + "has dtype " + tensor->dtype +
                      " but the model expects " + param.dtype);
     if (tensor->shape != param.shape)
       fail(&ctx, what + "has shape " + formatShape(tensor->shape) +
                      " but the model expects " + formatShape(param.shape));
-    error = copyBlock(*tensor, blockStart(manifest, param, ctx.coordinates),
-                      param.localShape,
-                      stager.begin(params + param.offset, param.localBytes()));
-    if (!error.empty())
-      fail(&ctx, path + ": " + error);
-    stager.commit();
+    std::vector<int64_t> start = blockStart(manifest, param, ctx.coordinates);
+    int64_t count = elementCount(param.localShape);
+    stager.fill(params + param.offset, count, dtypeBytes(param.dtype),
+                [&](char *host, int64_t first, int64_t n) {
+                  std::string error =
+                      file.readBlock(*tensor, start, param.localShape, first, n,
+                                     param.dtype, host);
+                  if (!error.empty())
+                    fail(&ctx, error);
+                });
+    stats.bytes += double(count) * double(dtypeBytes(tensor->dtype));
   }
+  stats.seconds = MPI_Wtime() - begin;
+  return stats;
 }
 
 /// Fills this rank's slice of every parameter but the optimizer state (left
@@ -474,12 +508,15 @@ static void randomWeights(tprt_context &ctx, const Manifest &manifest,
   for (const ManifestTensor &param : manifest.parameters) {
     if (param.state)
       continue;
-    char *block = stager.begin(params + param.offset, param.localBytes());
-    fillRandomFloats(tensorSeed(seed, param.name), param.shape,
-                     blockStart(manifest, param, ctx.coordinates),
-                     param.localShape, parameterScale(param.shape),
-                     floatDType(param.dtype), block);
-    stager.commit();
+    std::vector<int64_t> start = blockStart(manifest, param, ctx.coordinates);
+    int32_t dtype = floatDType(param.dtype);
+    stager.fill(
+        params + param.offset, elementCount(param.localShape),
+        floatDTypeBytes(dtype), [&](char *host, int64_t first, int64_t n) {
+          fillRandomBlockFloats(tensorSeed(seed, param.name), param.shape,
+                                start, param.localShape, first, n,
+                                parameterScale(param.shape), dtype, host);
+        });
   }
 }
 
@@ -496,12 +533,15 @@ static void initializeMasterCopies(tprt_context &ctx, const Manifest &manifest,
       continue;
     // The manifest's reader checked that it exists, 16-bit, laid out alike.
     const ManifestTensor &param = *manifest.findParameter(master.masterOf);
-    const char *block =
-        onHost(ctx, params + param.offset, param.localBytes(), copy);
-    char *values = stager.begin(params + master.offset, master.localBytes());
-    widen(floatDType(param.dtype), block, reinterpret_cast<float *>(values),
-          elementCount(master.localShape));
-    stager.commit();
+    int32_t dtype = floatDType(param.dtype);
+    int64_t paramBytes = floatDTypeBytes(dtype);
+    stager.fill(params + master.offset, elementCount(master.localShape),
+                sizeof(float), [&](char *host, int64_t first, int64_t n) {
+                  const char *block =
+                      onHost(ctx, params + param.offset + first * paramBytes,
+                             n * paramBytes, copy);
+                  widen(dtype, block, reinterpret_cast<float *>(host), n);
+                });
   }
 }
 
@@ -626,11 +666,11 @@ static double peakRssBytes() {
 }
 
 /// Runs a warm-up step and `steps` timed steps, and prints the time per step,
-/// the throughput and every rank's memory on rank 0: planned, and its peak
-/// resident set, whole and above `processBytes` (the process before the
-/// model).
+/// the throughput, and every rank's memory and what it loaded (`load`) on
+/// rank 0: its memory planned, and its peak resident set, whole and above
+/// `processBytes` (the process before the model).
 static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
-                  Stepper &step, double processBytes) {
+                  const LoadStats &load, Stepper &step, double processBytes) {
   step();
   backend().synchronize(ctx);
   double total = 0, best = 0;
@@ -645,10 +685,14 @@ static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
     total += seconds;
     best = s == 0 ? seconds : std::min(best, seconds);
   }
-  double memory[4] = {double(manifest.arenaBytes), double(manifest.paramBytes),
-                      peakRssBytes(), processBytes};
-  std::vector<double> all(4 * ctx.size);
-  MPI_Gather(memory, 4, MPI_DOUBLE, all.data(), 4, MPI_DOUBLE, 0,
+  double memory[6] = {double(manifest.arenaBytes),
+                      double(manifest.paramBytes),
+                      peakRssBytes(),
+                      processBytes,
+                      load.bytes,
+                      load.seconds};
+  std::vector<double> all(6 * ctx.size);
+  MPI_Gather(memory, 6, MPI_DOUBLE, all.data(), 6, MPI_DOUBLE, 0,
              MPI_COMM_WORLD);
   if (ctx.rank != 0)
     return;
@@ -661,12 +705,16 @@ static void bench(tprt_context &ctx, const Manifest &manifest, uint64_t steps,
   if (manifest.training)
     printTrainingMemory(manifest);
   for (int r = 0; r < ctx.size; ++r) {
-    const double *m = &all[4 * r];
+    const double *m = &all[6 * r];
     std::printf("memory: rank %d: arena %.2f MiB + params %.2f MiB = %.2f MiB "
                 "planned, max RSS %.2f MiB = %.2f MiB before the model (MPI, "
-                "libraries) + %.2f MiB\n",
+                "libraries) + %.2f MiB",
                 r, mebibytes(m[0]), mebibytes(m[1]), mebibytes(m[0] + m[1]),
                 mebibytes(m[2]), mebibytes(m[3]), mebibytes(m[2] - m[3]));
+    if (m[4] > 0)
+      std::printf(", loaded %.2f MiB in %.1f ms (%.2f GB/s)", mebibytes(m[4]),
+                  m[5] * 1e3, m[5] > 0 ? m[4] / m[5] * 1e-9 : 0.0);
+    std::printf("\n");
   }
 }
 
@@ -888,24 +936,24 @@ int main(int argc, char **argv) {
     // (but for the master copies, set from their parameters below).
     DeviceBuffer params(*ctx, manifest.paramBytes, "the parameters");
     DeviceBuffer arena(*ctx, manifest.arenaBytes, "the activation arena");
+    LoadStats load;
     if (options.randomWeights)
       randomWeights(*ctx, manifest, options.weightSeed, params.data);
     else
-      loadWeights(*ctx, manifest, *sources.checkpoint, params.data,
-                  /*withState=*/!options.resume.empty());
+      load = loadWeights(*ctx, manifest, *sources.checkpoint, params.data,
+                         /*withState=*/!options.resume.empty());
     // A checkpoint resumed from holds the master copies.
     if (options.resume.empty())
       initializeMasterCopies(*ctx, manifest, params.data);
     std::vector<std::vector<char>> inputs =
         loadInputs(*ctx, manifest, options, sources);
-    // Closed once copied: the mapped checkpoint's pages would count towards
-    // the rank's memory while it computes.
+    // The checkpoint closed and the input files freed once read.
     sources = Sources();
 
     Stepper step(*ctx, manifest, inputs, arena.data, params.data,
                  stepsDone + 1);
     if (options.benchSteps) {
-      bench(*ctx, manifest, options.benchSteps, step, processBytes);
+      bench(*ctx, manifest, options.benchSteps, load, step, processBytes);
       if (manifest.training)
         printLoss(*ctx, manifest, arena.data, step.lastStep());
     } else if (manifest.training) {

@@ -9,6 +9,7 @@
 
 #include "Random.h"
 #include "DType.h"
+#include "Tensor.h"
 
 #include <cmath>
 
@@ -39,33 +40,6 @@ static uint64_t elementBits(uint64_t seed, uint64_t index) {
   return mix64(seed + (index + 1) * golden);
 }
 
-/// Calls `fillRow(offset, first, length)` for every row of the block at
-/// `start` of `sizes` of a tensor of `shape`, in row-major block order: the
-/// row's `length` elements are elements `offset` on of the block, and
-/// elements `first` on of the flattened tensor.
-template <typename FillRow>
-static void forEachBlockRow(const std::vector<int64_t> &shape,
-                            const std::vector<int64_t> &start,
-                            const std::vector<int64_t> &sizes,
-                            FillRow fillRow) {
-  int64_t rank = static_cast<int64_t>(shape.size());
-  int64_t count = 1;
-  for (int64_t size : sizes)
-    count *= size;
-  if (count == 0)
-    return;
-  int64_t rowLength = rank ? sizes[rank - 1] : 1;
-  std::vector<int64_t> index(rank, 0);
-  for (int64_t row = 0; row < count / rowLength; ++row) {
-    int64_t first = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      first = first * shape[d] + start[d] + index[d];
-    fillRow(row * rowLength, first, rowLength);
-    for (int64_t d = rank - 2; d >= 0 && ++index[d] == sizes[d]; --d)
-      index[d] = 0;
-  }
-}
-
 void fillRandomFloatElements(uint64_t seed, int64_t first, int64_t count,
                              float scale, int32_t dtype, void *out) {
   for (int64_t i = 0; i < count; ++i) {
@@ -79,28 +53,39 @@ void fillRandomFloatElements(uint64_t seed, int64_t first, int64_t count,
   }
 }
 
+void fillRandomBlockFloats(uint64_t seed, const std::vector<int64_t> &shape,
+                           const std::vector<int64_t> &start,
+                           const std::vector<int64_t> &sizes, int64_t first,
+                           int64_t count, float scale, int32_t dtype,
+                           void *out) {
+  int64_t elementBytes = floatDTypeBytes(dtype);
+  forEachBlockRun(
+      shape, start, sizes, first, count,
+      [&](int64_t blockOffset, int64_t tensorOffset, int64_t length) {
+        fillRandomFloatElements(seed, tensorOffset, length, scale, dtype,
+                                static_cast<char *>(out) +
+                                    (blockOffset - first) * elementBytes);
+      });
+}
+
 void fillRandomFloats(uint64_t seed, const std::vector<int64_t> &shape,
                       const std::vector<int64_t> &start,
                       const std::vector<int64_t> &sizes, float scale,
                       int32_t dtype, void *block) {
-  int64_t elementBytes = floatDTypeBytes(dtype);
-  forEachBlockRow(shape, start, sizes,
-                  [&](int64_t offset, int64_t first, int64_t length) {
-                    fillRandomFloatElements(seed, first, length, scale, dtype,
-                                            static_cast<char *>(block) +
-                                                offset * elementBytes);
-                  });
+  fillRandomBlockFloats(seed, shape, start, sizes, 0, elementCount(sizes),
+                        scale, dtype, block);
 }
 
 void fillRandomIntegers(uint64_t seed, const std::vector<int64_t> &shape,
                         const std::vector<int64_t> &start,
                         const std::vector<int64_t> &sizes, int64_t bound,
                         int64_t *block) {
-  forEachBlockRow(
-      shape, start, sizes, [&](int64_t offset, int64_t first, int64_t length) {
+  forEachBlockRun(
+      shape, start, sizes, 0, elementCount(sizes),
+      [&](int64_t blockOffset, int64_t tensorOffset, int64_t length) {
         for (int64_t j = 0; j < length; ++j)
-          block[offset + j] =
-              static_cast<int64_t>(elementBits(seed, first + j) % bound);
+          block[blockOffset + j] =
+              static_cast<int64_t>(elementBits(seed, tensorOffset + j) % bound);
       });
 }
 

@@ -50,6 +50,14 @@ void fillRandomFloats(uint64_t seed, const std::vector<int64_t> &shape,
                       const std::vector<int64_t> &sizes, float scale,
                       int32_t dtype, void *block);
 
+/// Like fillRandomFloats, for elements [first, first + count) of the block
+/// only, into `out`: what a bounded staging buffer holds at a time.
+void fillRandomBlockFloats(uint64_t seed, const std::vector<int64_t> &shape,
+                           const std::vector<int64_t> &start,
+                           const std::vector<int64_t> &sizes, int64_t first,
+                           int64_t count, float scale, int32_t dtype,
+                           void *out);
+
 /// Like fillRandomFloats, for integers in [0, bound).
 void fillRandomIntegers(uint64_t seed, const std::vector<int64_t> &shape,
                         const std::vector<int64_t> &start,

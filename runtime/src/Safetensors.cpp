@@ -1,28 +1,26 @@
 //===- Safetensors.cpp - safetensors reader and writer --------------------===//
 //
-// This file implements the safetensors reader (mmap + header validation) and
-// writer. The header is checked completely before any tensor is handed out:
-// no key appears twice, every tensor's dtype is known, its data_offsets hold
-// exactly shape * dtype-size bytes, and the tensors tile the data section,
-// so later copies need no checks beyond the block bounds. A file that
-// shrinks while it is opened or copied from is an error too, not a bus
-// error: the header is read rather than mapped, and copies catch SIGBUS.
+// This file implements the safetensors reader (header validation, then
+// pread of blocks) and writer. The header is checked completely before any
+// tensor is handed out: no key appears twice, every tensor's dtype is known,
+// its data_offsets hold exactly shape * dtype-size bytes, and the tensors
+// tile the data section, so later reads need no checks beyond the block
+// bounds. A file that shrinks while it is open is an error naming it: its
+// reads come back short.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Safetensors.h"
+#include "DType.h"
 #include "File.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
-#include <csetjmp>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <set>
-#include <sys/mman.h>
 #include <unistd.h>
 
 namespace tprt {
@@ -89,8 +87,8 @@ static bool getSize(const json &value, int64_t &out) {
 
 /// Validates one tensor entry of the header and appends it to `tensors`.
 static std::string parseTensor(const std::string &name, const json &entry,
-                               const char *data, size_t dataBytes,
-                               std::vector<TensorRef> &tensors) {
+                               int64_t dataStart, size_t dataBytes,
+                               std::vector<StoredTensor> &tensors) {
   std::string what = "tensor '" + name + "': ";
   if (!entry.is_object())
     return what + "expected an object with dtype, shape and data_offsets";
@@ -103,7 +101,7 @@ static std::string parseTensor(const std::string &name, const json &entry,
   auto shape = entry.find("shape");
   if (shape == entry.end() || !shape->is_array())
     return what + "missing array field 'shape'";
-  TensorRef tensor;
+  StoredTensor tensor;
   tensor.name = name;
   tensor.dtype = dtype->get<std::string>();
   for (const json &dim : *shape) {
@@ -132,25 +130,25 @@ static std::string parseTensor(const std::string &name, const json &entry,
            formatShape(tensor.shape) + " of " + tensor.dtype + " needs " +
            (count < 0 ? std::string("more than 2^63")
                       : std::to_string(count * elementBytes));
-  tensor.data = data + begin;
+  tensor.offset = dataStart + begin;
   tensors.push_back(std::move(tensor));
   return {};
 }
 
 /// Checks that `tensors` tile the `dataBytes` bytes of the data section at
-/// `data` exactly, as the format requires: in offset order each tensor
-/// starts where the one before it ended, the first at 0, and the last ends
-/// the file. A hole or a spare byte is what a header edited without its
-/// offsets or its length looks like; read on, every tensor would be off.
-static std::string checkTiling(const std::vector<TensorRef> &tensors,
-                               const char *data, size_t dataBytes) {
+/// file offset `dataStart` exactly, as the format requires: in offset order
+/// each tensor starts where the one before it ended, the first at 0, and the
+/// last ends the file. A hole or a spare byte is what a header edited without
+/// its offsets or its length looks like; read on, every tensor would be off.
+static std::string checkTiling(const std::vector<StoredTensor> &tensors,
+                               int64_t dataStart, size_t dataBytes) {
   struct Span {
     int64_t begin, end;
     const std::string *name;
   };
   std::vector<Span> spans;
-  for (const TensorRef &tensor : tensors) {
-    int64_t begin = tensor.data - data;
+  for (const StoredTensor &tensor : tensors) {
+    int64_t begin = tensor.offset - dataStart;
     spans.push_back(
         {begin, begin + elementCount(tensor.shape) * dtypeBytes(tensor.dtype),
          &tensor.name});
@@ -180,7 +178,7 @@ static std::string checkTiling(const std::vector<TensorRef> &tensors,
   return {};
 }
 
-std::string SafetensorsFile::parseHeader(const char *data, size_t dataBytes) {
+std::string SafetensorsFile::parseHeader(int64_t dataStart, size_t dataBytes) {
   json header;
   std::string error = parseJson(headerText.data(), headerText.size(), header);
   if (!error.empty())
@@ -191,7 +189,8 @@ std::string SafetensorsFile::parseHeader(const char *data, size_t dataBytes) {
   // json objects iterate in key order, so the tensors end up sorted by name.
   for (const auto &[name, entry] : header.items()) {
     if (name != "__metadata__") {
-      std::string error = parseTensor(name, entry, data, dataBytes, entries);
+      std::string error =
+          parseTensor(name, entry, dataStart, dataBytes, entries);
       if (!error.empty())
         return error;
       continue;
@@ -205,17 +204,15 @@ std::string SafetensorsFile::parseHeader(const char *data, size_t dataBytes) {
       meta[key] = value.get<std::string>();
     }
   }
-  return checkTiling(entries, data, dataBytes);
+  return checkTiling(entries, dataStart, dataBytes);
 }
 
 /// The largest header length the reference implementation reads: a larger
 /// one is a damaged file, not a header worth reading.
 static const uint64_t maxHeaderBytes = 100'000'000;
 
-/// Reads the header of `fd`, an open file of `size` bytes, and maps the
-/// file. The header is read rather than mapped, so that a file shrinking
-/// meanwhile gives a short read, not a bus error.
-std::string SafetensorsFile::readHeaderAndMap(int fd, size_t size) {
+/// Reads and validates the header of the open file of `size` bytes.
+std::string SafetensorsFile::readHeader(size_t size) {
   if (size < 8)
     return "truncated: " + std::to_string(size) +
            " bytes, fewer than the 8-byte header length";
@@ -238,12 +235,7 @@ std::string SafetensorsFile::readHeaderAndMap(int fd, size_t size) {
     return std::string("cannot read: ") + std::strerror(errno);
   if (static_cast<uint64_t>(got) != headerBytes)
     return "the file shrank while it was read";
-  void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (mapped == MAP_FAILED)
-    return std::string("cannot map: ") + std::strerror(errno);
-  mapping = mapped;
-  mappingBytes = size;
-  return parseHeader(static_cast<const char *>(mapping) + 8 + headerBytes,
+  return parseHeader(static_cast<int64_t>(8 + headerBytes),
                      size - 8 - headerBytes);
 }
 
@@ -256,30 +248,28 @@ std::string SafetensorsFile::open(const std::string &path,
     return error;
   std::unique_ptr<SafetensorsFile> result(new SafetensorsFile);
   result->filePath = path;
-  error = result->readHeaderAndMap(fd, size);
-  ::close(fd);
+  result->fd = fd;
+  result->fileBytes = size;
+  error = result->readHeader(size);
   if (!error.empty())
     return path + ": " + error;
   file = std::move(result);
   return {};
 }
 
-SafetensorsFile::~SafetensorsFile() {
-  if (mapping)
-    munmap(mapping, mappingBytes);
-}
+SafetensorsFile::~SafetensorsFile() { ::close(fd); }
 
-const TensorRef *SafetensorsFile::find(const std::string &name) const {
+const StoredTensor *SafetensorsFile::find(const std::string &name) const {
   auto it =
       std::lower_bound(entries.begin(), entries.end(), name,
-                       [](const TensorRef &tensor, const std::string &key) {
+                       [](const StoredTensor &tensor, const std::string &key) {
                          return tensor.name < key;
                        });
   return it != entries.end() && it->name == name ? &*it : nullptr;
 }
 
 std::string SafetensorsFile::lookup(const std::string &name,
-                                    const TensorRef *&tensor) const {
+                                    const StoredTensor *&tensor) const {
   tensor = find(name);
   if (tensor)
     return {};
@@ -287,40 +277,83 @@ std::string SafetensorsFile::lookup(const std::string &name,
          std::to_string(entries.size()) + " tensors)";
 }
 
-/// Where a bus error during copyBlock returns to: reading a page of a mapped
-/// file that has shrunk since it was mapped raises SIGBUS, which would kill
-/// the process without a word.
-static thread_local sigjmp_buf *busErrorReturn = nullptr;
+/// Reads elements [first, first + count) of a block that fits `tensor` into
+/// `out`, in the tensor's dtype.
+std::string SafetensorsFile::readRuns(const StoredTensor &tensor,
+                                      const std::vector<int64_t> &start,
+                                      const std::vector<int64_t> &sizes,
+                                      int64_t first, int64_t count,
+                                      void *out) const {
+  int64_t elementBytes = dtypeBytes(tensor.dtype);
+  std::string error;
+  forEachBlockRun(
+      tensor.shape, start, sizes, first, count,
+      [&](int64_t blockOffset, int64_t tensorOffset, int64_t length) {
+        if (!error.empty())
+          return;
+        size_t bytes = static_cast<size_t>(length * elementBytes);
+        ssize_t got = readAt(fd, tensor.offset + tensorOffset * elementBytes,
+                             static_cast<char *>(out) +
+                                 (blockOffset - first) * elementBytes,
+                             bytes);
+        if (got < 0)
+          error = std::string("cannot read: ") + std::strerror(errno);
+        else if (static_cast<size_t>(got) != bytes)
+          error = "the file shrank while it was read";
+      });
+  return error;
+}
 
-static void returnFromBusError(int) { siglongjmp(*busErrorReturn, 1); }
+/// The most elements readBlock converts at a time: 16 MiB of f32.
+static const int64_t kConvertElements = int64_t(4) << 20;
 
-std::string copyBlock(const TensorRef &tensor,
-                      const std::vector<int64_t> &start,
-                      const std::vector<int64_t> &sizes, void *block) {
+std::string SafetensorsFile::readBlock(const StoredTensor &tensor,
+                                       const std::vector<int64_t> &start,
+                                       const std::vector<int64_t> &sizes,
+                                       int64_t first, int64_t count,
+                                       const std::string &dtype,
+                                       void *out) const {
+  std::string what = filePath + ": tensor '" + tensor.name + "'";
   bool fits = start.size() == tensor.shape.size() &&
               sizes.size() == tensor.shape.size();
   for (size_t i = 0; fits && i < sizes.size(); ++i)
     fits = start[i] >= 0 && sizes[i] >= 0 &&
            start[i] <= tensor.shape[i] - sizes[i];
   if (!fits)
-    return "tensor '" + tensor.name + "' of shape " +
-           formatShape(tensor.shape) + " has no block of sizes " +
-           formatShape(sizes) + " at " + formatShape(start);
-  sigjmp_buf jump;
-  struct sigaction guard = {}, previous;
-  guard.sa_handler = returnFromBusError;
-  sigemptyset(&guard.sa_mask);
-  busErrorReturn = &jump;
-  sigaction(SIGBUS, &guard, &previous);
-  bool shrank = sigsetjmp(jump, 1) != 0;
-  if (!shrank)
-    extractBlock(tensor.data, tensor.shape, dtypeBytes(tensor.dtype), start,
-                 sizes, block);
-  sigaction(SIGBUS, &previous, nullptr);
-  busErrorReturn = nullptr;
-  if (shrank)
-    return "tensor '" + tensor.name + "': the file shrank while it was read";
-  return {};
+    return what + " of shape " + formatShape(tensor.shape) +
+           " has no block of sizes " + formatShape(sizes) + " at " +
+           formatShape(start);
+  if (first < 0 || count < 0 || first > elementCount(sizes) - count)
+    return what + ": its block of sizes " + formatShape(sizes) +
+           " has no elements " + formatRange(first, first + count);
+  int32_t from = floatDType(tensor.dtype), to = floatDType(dtype);
+  if (dtype != tensor.dtype && (from < 0 || to < 0))
+    return what + " has dtype " + tensor.dtype +
+           ", which does not convert to " + dtype;
+  std::string error;
+  if (dtype == tensor.dtype) {
+    error = readRuns(tensor, start, sizes, first, count, out);
+  } else {
+    std::vector<char> stored;
+    std::vector<float> values;
+    for (int64_t done = 0; error.empty() && done < count;
+         done += kConvertElements) {
+      int64_t n = std::min(kConvertElements, count - done);
+      stored.resize(n * floatDTypeBytes(from));
+      values.resize(n);
+      error = readRuns(tensor, start, sizes, first + done, n, stored.data());
+      widen(from, stored.data(), values.data(), n);
+      narrow(to, values.data(),
+             static_cast<char *>(out) + done * floatDTypeBytes(to), n);
+    }
+  }
+  return error.empty() ? error : what + ": " + error;
+}
+
+std::string SafetensorsFile::read(const StoredTensor &tensor, void *out) const {
+  return readBlock(tensor, std::vector<int64_t>(tensor.shape.size(), 0),
+                   tensor.shape, 0, elementCount(tensor.shape), tensor.dtype,
+                   out);
 }
 
 /// Writes the header for `tensors` and then each tensor's bytes through

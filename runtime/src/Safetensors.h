@@ -4,13 +4,14 @@
 // Hugging Face and PyTorch checkpoints: 8 bytes of little-endian header
 // length, a JSON header naming each tensor's dtype, shape and data_offsets
 // (counted from the end of the header), an optional "__metadata__" map of
-// strings, then the row-major little-endian data. The reader maps the file
-// and validates the whole header up front, so that a rank can copy out just
-// its slice of a tensor without reading the rest: as the format requires, no
-// key appears twice and the tensors tile the data section exactly, which
-// ends the file. The writer pads the header with spaces to a multiple of 8
-// bytes, as the reference writer does, and writes through
-// writeFileAtomically (File.h).
+// strings, then the row-major little-endian data. The reader validates the
+// whole header up front and then reads tensors with pread, a block at a
+// time, so that a rank reads exactly its slice of a tensor into memory it
+// owns: nothing of the file is mapped, whose touched pages would count
+// towards the rank's memory. As the format requires, no key appears twice
+// and the tensors tile the data section exactly, which ends the file. The
+// writer pads the header with spaces to a multiple of 8 bytes, as the
+// reference writer does, and writes through writeFileAtomically (File.h).
 //
 // Every failure is returned as a message naming the file (and the tensor),
 // never by aborting: the same code serves the executables and the tools.
@@ -28,11 +29,16 @@
 
 namespace tprt {
 
-/// A safetensors file mapped read-only; its tensors point into the mapping
-/// and stay valid as long as the file object lives.
+/// A tensor of a safetensors file, and where its bytes lie in the file.
+struct StoredTensor : TensorDesc {
+  /// The offset of its first byte from the start of the file.
+  int64_t offset = 0;
+};
+
+/// A safetensors file open for reading, its header validated.
 class SafetensorsFile {
 public:
-  /// Maps `path` and validates its header into `file`. Returns an empty
+  /// Opens `path` and validates its header into `file`. Returns an empty
   /// string on success, else what is wrong with the file.
   [[nodiscard]] static std::string open(const std::string &path,
                                         std::unique_ptr<SafetensorsFile> &file);
@@ -41,42 +47,52 @@ public:
   SafetensorsFile &operator=(const SafetensorsFile &) = delete;
 
   const std::string &path() const { return filePath; }
-  /// The size of the file in bytes.
-  size_t size() const { return mappingBytes; }
+  /// The size of the file in bytes, when it was opened.
+  size_t size() const { return fileBytes; }
   /// The header (the JSON text): what identifies a checkpoint without
   /// reading its tensors.
   const std::string &header() const { return headerText; }
   /// Every tensor, ordered by name.
-  const std::vector<TensorRef> &tensors() const { return entries; }
+  const std::vector<StoredTensor> &tensors() const { return entries; }
   const std::map<std::string, std::string> &metadata() const { return meta; }
 
   /// The tensor called `name`, or null.
-  const TensorRef *find(const std::string &name) const;
+  const StoredTensor *find(const std::string &name) const;
   /// Like find, but a missing tensor is an error naming the file.
   [[nodiscard]] std::string lookup(const std::string &name,
-                                   const TensorRef *&tensor) const;
+                                   const StoredTensor *&tensor) const;
+
+  /// Reads elements [first, first + count) of the row-major block at `start`
+  /// of `sizes` of `tensor`, one of this file's, into `out` as `dtype`: one
+  /// read per run of the block contiguous in the file (forEachBlockRun), and
+  /// nothing else. A tensor of another float dtype (F32, F16, BF16) is
+  /// converted through two buffers of at most 16 MiB, rounded to nearest
+  /// even. Returns an empty string, or why the block does not fit the
+  /// tensor, does not convert, or could not be read (an I/O error, or a file
+  /// that shrank since it was opened), naming the file and the tensor.
+  [[nodiscard]] std::string
+  readBlock(const StoredTensor &tensor, const std::vector<int64_t> &start,
+            const std::vector<int64_t> &sizes, int64_t first, int64_t count,
+            const std::string &dtype, void *out) const;
+  /// Reads the whole of `tensor` into `out`, in its own dtype.
+  [[nodiscard]] std::string read(const StoredTensor &tensor, void *out) const;
 
 private:
   SafetensorsFile() = default;
-  std::string readHeaderAndMap(int fd, size_t size);
-  std::string parseHeader(const char *data, size_t dataBytes);
+  std::string readHeader(size_t size);
+  std::string parseHeader(int64_t dataStart, size_t dataBytes);
+  std::string readRuns(const StoredTensor &tensor,
+                       const std::vector<int64_t> &start,
+                       const std::vector<int64_t> &sizes, int64_t first,
+                       int64_t count, void *out) const;
 
   std::string filePath;
-  void *mapping = nullptr;
-  size_t mappingBytes = 0;
+  int fd = -1;
+  size_t fileBytes = 0;
   std::string headerText;
-  std::vector<TensorRef> entries;
+  std::vector<StoredTensor> entries;
   std::map<std::string, std::string> meta;
 };
-
-/// Copies the block of `tensor` at `start` with `sizes` elements per dim into
-/// the contiguous row-major `block`, touching no other part of the tensor.
-/// Returns an empty string, or why the block does not fit the tensor or
-/// could not be read (the mapped file shrank).
-[[nodiscard]] std::string copyBlock(const TensorRef &tensor,
-                                    const std::vector<int64_t> &start,
-                                    const std::vector<int64_t> &sizes,
-                                    void *block);
 
 /// Writes `tensors` (with their bytes) to `path`, in the given order.
 [[nodiscard]] std::string

@@ -173,6 +173,41 @@ void extractBlock(const void *tensor, const std::vector<int64_t> &shape,
       sizes.data(), static_cast<int64_t>(sizes.size()), elementBytes);
 }
 
+void forEachBlockRun(
+    const std::vector<int64_t> &shape, const std::vector<int64_t> &start,
+    const std::vector<int64_t> &sizes, int64_t first, int64_t count,
+    const std::function<void(int64_t, int64_t, int64_t)> &run) {
+  if (count <= 0)
+    return;
+  // Dims `inner` on form one run: those after it the block spans whole.
+  int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t inner = rank ? rank - 1 : 0;
+  while (inner > 0 && sizes[inner] == shape[inner])
+    --inner;
+  std::vector<int64_t> strides = rowMajorStrides(shape, 1);
+  int64_t runLength = 1;
+  for (int64_t d = inner; d < rank; ++d)
+    runLength *= sizes[d];
+  // The outer index of the run holding element `first`, then its offset.
+  std::vector<int64_t> index(inner);
+  for (int64_t d = inner - 1, runs = first / runLength; d >= 0; --d) {
+    index[d] = runs % sizes[d];
+    runs /= sizes[d];
+  }
+  int64_t within = first % runLength;
+  for (int64_t done = 0; done < count;) {
+    int64_t tensorOffset = rank ? start[inner] * strides[inner] : 0;
+    for (int64_t d = 0; d < inner; ++d)
+      tensorOffset += (start[d] + index[d]) * strides[d];
+    int64_t length = std::min(runLength - within, count - done);
+    run(first + done, tensorOffset + within, length);
+    done += length;
+    within = 0;
+    for (int64_t d = inner - 1; d >= 0 && ++index[d] == sizes[d]; --d)
+      index[d] = 0;
+  }
+}
+
 void insertBlock(const void *block, const std::vector<int64_t> &shape,
                  int64_t elementBytes, const std::vector<int64_t> &start,
                  const std::vector<int64_t> &sizes, void *tensor) {

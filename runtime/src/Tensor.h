@@ -12,6 +12,7 @@
 #define TPRT_SRC_TENSOR_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,19 @@ void copyStrided(const char *src, const int64_t *srcStrides, char *dst,
 void extractBlock(const void *tensor, const std::vector<int64_t> &shape,
                   int64_t elementBytes, const std::vector<int64_t> &start,
                   const std::vector<int64_t> &sizes, void *block);
+
+/// Calls `run(blockOffset, tensorOffset, length)`, in order, for each run of
+/// elements [first, first + count) of the row-major block at `start` of
+/// `sizes` of a row-major tensor of `shape` that is contiguous in the tensor:
+/// its `length` elements are those from `blockOffset` on of the block and
+/// from `tensorOffset` on of the flattened tensor. Runs adjacent in the
+/// tensor are merged: a block of whole rows is one run, a column slice of an
+/// [N, K] matrix N runs. Bounds are the caller's to check.
+void forEachBlockRun(
+    const std::vector<int64_t> &shape, const std::vector<int64_t> &start,
+    const std::vector<int64_t> &sizes, int64_t first, int64_t count,
+    const std::function<void(int64_t blockOffset, int64_t tensorOffset,
+                             int64_t length)> &run);
 
 /// The inverse of extractBlock: writes the contiguous `block` into `tensor`
 /// at `start`, leaving the rest of `tensor` untouched.

@@ -111,7 +111,7 @@ static int runList() {
   if (!error.empty())
     return fail(error);
   int64_t totalBytes = 0;
-  for (const tprt::TensorRef &tensor : file->tensors()) {
+  for (const tprt::StoredTensor &tensor : file->tensors()) {
     int64_t bytes =
         tprt::elementCount(tensor.shape) * tprt::dtypeBytes(tensor.dtype);
     totalBytes += bytes;

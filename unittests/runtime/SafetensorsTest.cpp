@@ -3,13 +3,15 @@
 // This file checks the safetensors writer and reader: a round trip with
 // metadata, the errors for truncated files, malformed headers, duplicate
 // keys, offsets outside the file, inconsistent with the shape or not tiling
-// the data section, directories and files that shrink while mapped, a
-// missing tensor, the sub-block copy that loads one rank's slice, and that a
-// failed write leaves the file that stood before.
+// the data section, directories and files that shrink while open, a missing
+// tensor, the block reads that load one rank's slice (any range of its
+// elements, in another float dtype too), and that a failed write leaves the
+// file that stood before.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Safetensors.h"
+#include "DType.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -36,6 +38,19 @@ void writeRaw(const std::string &path, const std::string &header,
   for (int i = 0; i < 8; ++i)
     out.put(static_cast<char>(length >> (8 * i)));
   out << header << std::string(dataBytes, '\0');
+}
+
+/// Reads the whole tensor `name` of `file` as `T`s.
+template <typename T>
+std::vector<T> readAll(const SafetensorsFile &file, const std::string &name) {
+  const StoredTensor *tensor = file.find(name);
+  EXPECT_NE(tensor, nullptr) << name;
+  if (!tensor)
+    return {};
+  std::vector<T> values(elementCount(tensor->shape) *
+                        dtypeBytes(tensor->dtype) / sizeof(T));
+  EXPECT_EQ(file.read(*tensor, values.data()), "");
+  return values;
 }
 
 /// Opens `path` expecting failure; returns the message.
@@ -84,15 +99,15 @@ TEST(SafetensorsTest, RoundTripWithMetadata) {
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
   ASSERT_EQ(file->tensors().size(), 2u);
   EXPECT_EQ(file->metadata().at("format"), "pt");
-  const TensorRef *w = file->find("layers.0.w1.weight");
+  const StoredTensor *w = file->find("layers.0.w1.weight");
   ASSERT_NE(w, nullptr);
   EXPECT_EQ(w->dtype, "F32");
   EXPECT_EQ(w->shape, (std::vector<int64_t>{2, 3}));
-  EXPECT_EQ(std::memcmp(w->data, weight.data(), 24), 0);
-  const TensorRef *i = file->find("ids");
+  EXPECT_EQ(readAll<float>(*file, "layers.0.w1.weight"), weight);
+  const StoredTensor *i = file->find("ids");
   ASSERT_NE(i, nullptr);
   EXPECT_EQ(i->dtype, "I64");
-  EXPECT_EQ(std::memcmp(i->data, ids.data(), 32), 0);
+  EXPECT_EQ(readAll<int64_t>(*file, "ids"), ids);
 }
 
 TEST(SafetensorsTest, StreamingWriterAndUnpaddedHeader) {
@@ -107,7 +122,7 @@ TEST(SafetensorsTest, StreamingWriterAndUnpaddedHeader) {
       "");
   std::unique_ptr<SafetensorsFile> file;
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
-  EXPECT_EQ(file->find("b")->data[7], 2);
+  EXPECT_EQ(readAll<char>(*file, "b")[7], 2);
 
   // Readers must not require the writer's padding.
   writeRaw(path, R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
@@ -140,11 +155,10 @@ TEST(SafetensorsTest, StreamingWriterHoldsBoundedChunks) {
   EXPECT_LT(largest, count);
   std::unique_ptr<SafetensorsFile> file;
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
-  std::vector<int32_t> values(count);
-  std::memcpy(values.data(), file->find("big")->data, count * 4);
+  std::vector<int32_t> values = readAll<int32_t>(*file, "big");
   for (int64_t j = 0; j < count; ++j)
     ASSERT_EQ(values[j], j);
-  EXPECT_EQ(file->find("small")->data[2], 7);
+  EXPECT_EQ(readAll<char>(*file, "small")[2], 7);
 }
 
 TEST(SafetensorsTest, TruncatedFile) {
@@ -273,7 +287,7 @@ TEST(SafetensorsTest, DirectoryIsRejected) {
   EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
 }
 
-TEST(SafetensorsTest, FileThatShrinksWhileMappedIsAnError) {
+TEST(SafetensorsTest, FileThatShrinksWhileOpenIsAnError) {
   std::string path = tempPath("shrinks");
   std::vector<float> values(1 << 18, 1.0f);
   TensorRef tensor;
@@ -284,14 +298,17 @@ TEST(SafetensorsTest, FileThatShrinksWhileMappedIsAnError) {
   ASSERT_EQ(writeSafetensors(path, {tensor}), "");
   std::unique_ptr<SafetensorsFile> file;
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
-  // Another process truncates the checkpoint: the pages past the new end
-  // of the mapping are gone.
+  // Another process truncates the checkpoint: reads past the new end come
+  // back short, as they are or converted.
   ASSERT_EQ(truncate(path.c_str(), 4096), 0);
-  std::string error =
-      copyBlock(*file->find("w"), {0}, tensor.shape, values.data());
-  EXPECT_NE(error.find("tensor 'w': the file shrank while it was read"),
-            std::string::npos)
-      << error;
+  const StoredTensor &w = *file->find("w");
+  EXPECT_EQ(file->read(w, values.data()),
+            path + ": tensor 'w': the file shrank while it was read");
+  EXPECT_EQ(
+      file->readBlock(w, {0}, w.shape, 1 << 17, 16, "BF16", values.data()),
+      path + ": tensor 'w': the file shrank while it was read");
+  // What still lies in the file reads.
+  EXPECT_EQ(file->readBlock(w, {0}, w.shape, 0, 16, "F32", values.data()), "");
 }
 
 TEST(SafetensorsTest, FailedWriteKeepsTheFileThatStoodBefore) {
@@ -326,33 +343,117 @@ TEST(SafetensorsTest, MissingTensor) {
   std::unique_ptr<SafetensorsFile> file;
   ASSERT_EQ(SafetensorsFile::open(path, file), "");
   EXPECT_EQ(file->find("v"), nullptr);
-  const TensorRef *tensor = nullptr;
+  const StoredTensor *tensor = nullptr;
   EXPECT_EQ(file->lookup("v", tensor),
             path + ": no tensor named 'v' (the file holds 1 tensors)");
   EXPECT_EQ(file->lookup("w", tensor), "");
   EXPECT_NE(tensor, nullptr);
 }
 
-TEST(SafetensorsTest, SubBlockCopy) {
-  std::vector<float> values(4 * 5 * 6);
+/// Writes the [4, 5, 6] F32 tensor "w" holding 0, 1, 2... and an I32 "i",
+/// and opens the file.
+std::unique_ptr<SafetensorsFile> openCounting(const std::string &name,
+                                              std::vector<float> &values) {
+  values.resize(4 * 5 * 6);
   std::iota(values.begin(), values.end(), 0.0f);
-  TensorRef tensor;
-  tensor.name = "w";
-  tensor.dtype = "F32";
-  tensor.shape = {4, 5, 6};
-  tensor.data = reinterpret_cast<const char *>(values.data());
+  int32_t one = 1;
+  std::vector<TensorRef> tensors(2);
+  tensors[0].name = "w";
+  tensors[0].dtype = "F32";
+  tensors[0].shape = {4, 5, 6};
+  tensors[0].data = reinterpret_cast<const char *>(values.data());
+  tensors[1].name = "i";
+  tensors[1].dtype = "I32";
+  tensors[1].shape = {1};
+  tensors[1].data = reinterpret_cast<const char *>(&one);
+  std::string path = tempPath(name);
+  EXPECT_EQ(writeSafetensors(path, tensors), "");
+  std::unique_ptr<SafetensorsFile> file;
+  EXPECT_EQ(SafetensorsFile::open(path, file), "");
+  return file;
+}
+
+TEST(SafetensorsTest, BlockReads) {
+  std::vector<float> values;
+  auto file = openCounting("blocks", values);
+  ASSERT_TRUE(file);
+  const StoredTensor &w = *file->find("w");
+  auto expected = [&](int a, int b, int c) {
+    return values[((1 + a) * 5 + 2 + b) * 6 + 3 + c];
+  };
   std::vector<float> block(2 * 3 * 2, -1.0f);
-  ASSERT_EQ(copyBlock(tensor, {1, 2, 3}, {2, 3, 2}, block.data()), "");
+  ASSERT_EQ(
+      file->readBlock(w, {1, 2, 3}, {2, 3, 2}, 0, 12, "F32", block.data()), "");
   for (int a = 0; a < 2; ++a)
     for (int b = 0; b < 3; ++b)
       for (int c = 0; c < 2; ++c)
-        EXPECT_EQ(block[(a * 3 + b) * 2 + c],
-                  values[((1 + a) * 5 + 2 + b) * 6 + 3 + c]);
+        EXPECT_EQ(block[(a * 3 + b) * 2 + c], expected(a, b, c));
 
-  EXPECT_EQ(copyBlock(tensor, {3, 0, 0}, {2, 5, 6}, block.data()),
-            "tensor 'w' of shape [4, 5, 6] has no block of sizes [2, 5, 6] "
-            "at [3, 0, 0]");
-  EXPECT_NE(copyBlock(tensor, {0, 0}, {1, 1}, block.data()), "");
+  // A range of the block's elements, as a bounded staging buffer reads it.
+  std::vector<float> part(5, -1.0f);
+  ASSERT_EQ(file->readBlock(w, {1, 2, 3}, {2, 3, 2}, 3, 5, "F32", part.data()),
+            "");
+  EXPECT_EQ(part, std::vector<float>(block.begin() + 3, block.begin() + 8));
+
+  // Whole rows: one run.
+  std::vector<float> rows(2 * 5 * 6);
+  ASSERT_EQ(file->readBlock(w, {2, 0, 0}, {2, 5, 6}, 0, 60, "F32", rows.data()),
+            "");
+  EXPECT_EQ(rows, std::vector<float>(values.begin() + 60, values.end()));
+
+  std::string what = file->path() + ": tensor 'w'";
+  EXPECT_EQ(file->readBlock(w, {3, 0, 0}, {2, 5, 6}, 0, 60, "F32", rows.data()),
+            what + " of shape [4, 5, 6] has no block of sizes [2, 5, 6] at "
+                   "[3, 0, 0]");
+  EXPECT_NE(file->readBlock(w, {0, 0}, {1, 1}, 0, 1, "F32", rows.data()), "");
+  EXPECT_EQ(file->readBlock(w, {0, 0, 0}, {1, 1, 2}, 1, 2, "F32", rows.data()),
+            what + ": its block of sizes [1, 1, 2] has no elements [1, 3)");
+}
+
+TEST(SafetensorsTest, BlockReadsConvertFloatDTypes) {
+  std::vector<float> values;
+  auto file = openCounting("convert", values);
+  ASSERT_TRUE(file);
+  const StoredTensor &w = *file->find("w");
+  // An F32 tensor read as bf16 and f16: every value here is exact in both.
+  std::vector<uint16_t> half(2 * 3 * 6);
+  for (const char *dtype : {"BF16", "F16"}) {
+    ASSERT_EQ(
+        file->readBlock(w, {1, 2, 0}, {2, 3, 6}, 0, 36, dtype, half.data()),
+        "");
+    std::vector<float> widened(half.size());
+    widen(floatDType(dtype), half.data(), widened.data(), half.size());
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 18; ++b)
+        EXPECT_EQ(widened[a * 18 + b], values[(1 + a) * 30 + 12 + b]) << dtype;
+  }
+  // 16-bit tensors widen to f32 and round to the other 16-bit type.
+  std::vector<float> f32(4);
+  std::vector<uint16_t> bf16 = {floatToBF16(1.5f), floatToBF16(-2.0f),
+                                floatToBF16(1.0f + 0x1p-7f),
+                                floatToBF16(256.0f)};
+  TensorRef tensor;
+  tensor.name = "h";
+  tensor.dtype = "BF16";
+  tensor.shape = {4};
+  tensor.data = reinterpret_cast<const char *>(bf16.data());
+  std::string path = tempPath("convert-bf16");
+  ASSERT_EQ(writeSafetensors(path, {tensor}), "");
+  std::unique_ptr<SafetensorsFile> halfFile;
+  ASSERT_EQ(SafetensorsFile::open(path, halfFile), "");
+  const StoredTensor &h = *halfFile->find("h");
+  ASSERT_EQ(halfFile->readBlock(h, {0}, {4}, 0, 4, "F32", f32.data()), "");
+  EXPECT_EQ(f32, (std::vector<float>{1.5f, -2.0f, 1.0f + 0x1p-7f, 256.0f}));
+  std::vector<uint16_t> f16(4);
+  ASSERT_EQ(halfFile->readBlock(h, {0}, {4}, 0, 4, "F16", f16.data()), "");
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(f16ToFloat(f16[i]), f32[i]);
+
+  // Integers convert to nothing else.
+  EXPECT_EQ(
+      file->readBlock(*file->find("i"), {0}, {1}, 0, 1, "F32", f32.data()),
+      file->path() + ": tensor 'i' has dtype I32, which does not "
+                     "convert to F32");
 }
 
 } // namespace

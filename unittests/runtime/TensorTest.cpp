@@ -3,7 +3,8 @@
 // This file checks the strided block copies that slice and assemble global
 // tensors, and that the random generator gives every rank exactly its block
 // of one global tensor, so 1-rank and N-rank runs see the same data, and a
-// writer streaming a tensor exactly its run of elements.
+// writer streaming a tensor or a staging buffer filling a block a chunk at a
+// time exactly its run of elements; and the runs a block is read in.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,8 +94,45 @@ TEST(TensorTest, RandomBlocksAreSlicesOfOneGlobalTensor) {
   std::vector<float> run(7);
   fillRandomFloatElements(seed, 9, 7, 0.5f, TPRT_F32, run.data());
   EXPECT_EQ(run, std::vector<float>(global.begin() + 9, global.begin() + 16));
+  // Any run of a block's elements, as a bounded staging buffer asks.
+  std::vector<float> part(4);
+  fillRandomBlockFloats(seed, shape, {2, 3}, {2, 3}, 1, 4, 0.5f, TPRT_F32,
+                        part.data());
+  EXPECT_EQ(part, std::vector<float>(block.begin() + 1, block.begin() + 5));
   EXPECT_FLOAT_EQ(parameterScale({8, 16}), 0.25f);
   EXPECT_EQ(parameterScale({16}), 1.0f);
+}
+
+/// The runs forEachBlockRun gives, as {blockOffset, tensorOffset, length}.
+std::vector<std::vector<int64_t>> runsOf(const std::vector<int64_t> &shape,
+                                         const std::vector<int64_t> &start,
+                                         const std::vector<int64_t> &sizes,
+                                         int64_t first, int64_t count) {
+  std::vector<std::vector<int64_t>> runs;
+  forEachBlockRun(shape, start, sizes, first, count,
+                  [&](int64_t block, int64_t tensor, int64_t length) {
+                    runs.push_back({block, tensor, length});
+                  });
+  return runs;
+}
+
+TEST(TensorTest, BlockRunsMergeWhatIsContiguous) {
+  using Runs = std::vector<std::vector<int64_t>>;
+  // Whole rows (a column-wise slice of a weight): one run.
+  EXPECT_EQ(runsOf({8, 6}, {4, 0}, {4, 6}, 0, 24), (Runs{{0, 24, 24}}));
+  // Part of each row (a row-wise slice): a run per row.
+  EXPECT_EQ(runsOf({4, 6}, {0, 3}, {4, 3}, 0, 12),
+            (Runs{{0, 3, 3}, {3, 9, 3}, {6, 15, 3}, {9, 21, 3}}));
+  // Whole inner dims merge with the dim before them, across rows too.
+  EXPECT_EQ(runsOf({2, 4, 3}, {0, 1, 0}, {2, 2, 3}, 0, 12),
+            (Runs{{0, 3, 6}, {6, 15, 6}}));
+  EXPECT_EQ(runsOf({2, 4, 3}, {1, 0, 0}, {1, 4, 3}, 0, 12),
+            (Runs{{0, 12, 12}}));
+  // A range of the block's elements: partial runs at both ends.
+  EXPECT_EQ(runsOf({4, 6}, {0, 3}, {4, 3}, 2, 6),
+            (Runs{{2, 5, 1}, {3, 9, 3}, {6, 15, 2}}));
+  EXPECT_EQ(runsOf({}, {}, {}, 0, 1), (Runs{{0, 0, 1}}));
+  EXPECT_EQ(runsOf({4, 6}, {0, 0}, {4, 0}, 0, 0), Runs{});
 }
 
 } // namespace

@@ -153,7 +153,7 @@ static int compare(const std::string &first, const std::string &second) {
 /// Compares the tensor `name` of `file` with `expected`.
 static int checkTensor(const SafetensorsFile &file, const std::string &name,
                        const std::vector<double> &expected) {
-  const TensorRef *tensor;
+  const StoredTensor *tensor;
   std::string error = file.lookup(name, tensor);
   if (!error.empty())
     return failure(error);
@@ -162,7 +162,9 @@ static int checkTensor(const SafetensorsFile &file, const std::string &name,
     return failure(file.path() + ": '" + name + "' is " + tensor->dtype + " " +
                    formatShape(tensor->shape));
   std::vector<float> values(expected.size());
-  std::memcpy(values.data(), tensor->data, values.size() * sizeof(float));
+  error = file.read(*tensor, values.data());
+  if (!error.empty())
+    return failure(error);
   for (size_t i = 0; i < values.size(); ++i)
     if (std::abs(values[i] - expected[i]) >
         1e-4 * std::max(1.0, std::abs(expected[i])))
@@ -177,7 +179,7 @@ static int checkTensor(const SafetensorsFile &file, const std::string &name,
 static int checkRoundedMaster(const SafetensorsFile &file,
                               const std::string &name,
                               const std::string &master) {
-  const TensorRef *tensor, *masterTensor;
+  const StoredTensor *tensor, *masterTensor;
   std::string error = file.lookup(name, tensor);
   if (error.empty())
     error = file.lookup(master, masterTensor);
@@ -190,9 +192,14 @@ static int checkRoundedMaster(const SafetensorsFile &file,
                    formatShape(tensor->shape) + " and its master '" + master +
                    "' " + masterTensor->dtype + " " +
                    formatShape(masterTensor->shape));
+  std::vector<uint16_t> bits(count);
   std::vector<float> values(count), masterValues(count);
-  widen(TPRT_BF16, tensor->data, values.data(), count);
-  std::memcpy(masterValues.data(), masterTensor->data, count * sizeof(float));
+  error = file.read(*tensor, bits.data());
+  if (error.empty())
+    error = file.read(*masterTensor, masterValues.data());
+  if (!error.empty())
+    return failure(error);
+  widen(TPRT_BF16, bits.data(), values.data(), count);
   std::vector<uint16_t> rounded = bf16Values(masterValues);
   for (int64_t i = 0; i < count; ++i)
     if (bf16ToFloat(rounded[i]) != values[i])
@@ -232,10 +239,13 @@ static int checkTrain(const std::string &path, int64_t steps) {
             checkTensor(*file, state + ".exp_avg_sq", parameter->expAvgSq))
       return status;
   }
-  const TensorRef *count = file->find("optimizer.step");
+  const StoredTensor *count = file->find("optimizer.step");
   int64_t saved = -1;
-  if (count && count->dtype == "I64" && count->shape.empty())
-    std::memcpy(&saved, count->data, sizeof saved);
+  if (count && count->dtype == "I64" && count->shape.empty()) {
+    error = file->read(*count, &saved);
+    if (!error.empty())
+      return failure(error);
+  }
   if (saved != steps)
     return failure(path + ": the step count is " + std::to_string(saved) +
                    ", expected " + std::to_string(steps));
