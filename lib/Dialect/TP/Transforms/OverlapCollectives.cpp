@@ -111,8 +111,7 @@ void OverlapCollectivesPass::runOnOperation() {
         delay(update, index + 1 < updates.size()
                           ? updates[index + 1].getOperation()
                           : block.getTerminator());
-      for (AllReduceOp reduce :
-           llvm::to_vector(block.getOps<AllReduceOp>()))
+      for (AllReduceOp reduce : llvm::to_vector(block.getOps<AllReduceOp>()))
         overlap(reduce);
     }
   });
