@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::tp {
@@ -48,7 +49,7 @@ namespace {
 class RuntimeEmitter {
 public:
   RuntimeEmitter(ModuleOp module, MeshOp mesh, func::FuncOp function)
-      : module(module), mesh(mesh), function(function),
+      : module(module), mesh(mesh), function(function), symbols(module),
         builder(module.getContext()) {
     MLIRContext *context = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(context);
@@ -197,6 +198,9 @@ private:
   ModuleOp module;
   MeshOp mesh;
   func::FuncOp function;
+  /// The module's symbols, looked up by name rather than by a scan of the
+  /// module per call, which a deep model makes quadratic.
+  SymbolTable symbols;
   OpBuilder builder;
   Location loc = UnknownLoc::get(module.getContext());
   Type ptrType, i64Type, i32Type, i8Type, f64Type;
@@ -293,12 +297,13 @@ int64_t RuntimeEmitter::axisMask(ArrayAttr axes) {
 
 template <typename Call> Value RuntimeEmitter::emitCall(const Call &call) {
   MLIRContext *context = module.getContext();
-  auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(Call::symbol);
+  auto callee = symbols.lookup<LLVM::LLVMFuncOp>(Call::symbol);
   if (!callee) {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToEnd(module.getBody());
     callee = LLVM::LLVMFuncOp::create(builder, loc, Call::symbol,
                                       Call::getFunctionType(context));
+    symbols.insert(callee);
   }
   auto op = LLVM::CallOp::create(builder, loc, callee,
                                  call.getOperands(this->context));
