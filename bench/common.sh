@@ -46,3 +46,45 @@ write_bench_examples() {
   } >"$dir/chain/model.mlir"
   echo '{"mesh": {"tp": 1}, "plan": {}}' >"$dir/chain/plan.json"
 }
+
+# start_depth_bench "DEFAULT COUNTS" [N ...]: for the benchmarks of models of
+# growing depth, sets layer_counts to the given layer counts (or the
+# defaults), each checked to be a positive whole number, and tmp to a new
+# temporary directory (kept if KEEP=1, else removed on exit) that holds
+# plan.json: the Llama 3 tensor-parallel plan with sequence parallelism (as
+# python-free-examples/llama-tiny/plan.json) on tp 8, for gen-llama.sh's
+# models. The caller defines die.
+start_depth_bench() {
+  local n defaults=$1
+  shift
+  layer_counts=("$@")
+  [ ${#layer_counts[@]} -gt 0 ] || read -r -a layer_counts <<<"$defaults"
+  for n in "${layer_counts[@]}"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "layer counts must be positive whole numbers, got '$n'"
+  done
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/tp-bench.XXXXXX")
+  if [ "${KEEP:-0}" = 1 ]; then
+    echo "keeping $tmp" >&2
+  else
+    trap 'rm -rf "$tmp"' EXIT
+  fi
+  cat >"$tmp/plan.json" <<'EOF'
+{
+  "mesh": {"tp": 8},
+  "plan": {
+    "tok_embeddings": {"style": "rowwise", "input_layouts": "replicate", "output_layouts": "shard(1)"},
+    "norm": "sequence_parallel",
+    "output": {"style": "colwise", "input_layouts": "shard(1)", "output_layouts": "replicate"},
+    "layers.*.attention_norm": "sequence_parallel",
+    "layers.*.attention.wq": "colwise",
+    "layers.*.attention.wk": "colwise",
+    "layers.*.attention.wv": "colwise",
+    "layers.*.attention.wo": {"style": "rowwise", "output_layouts": "shard(1)"},
+    "layers.*.ffn_norm": "sequence_parallel",
+    "layers.*.feed_forward.w1": "colwise",
+    "layers.*.feed_forward.w3": "colwise",
+    "layers.*.feed_forward.w2": {"style": "rowwise", "output_layouts": "shard(1)"}
+  }
+}
+EOF
+}

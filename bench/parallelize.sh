@@ -32,38 +32,8 @@ die() {
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive whole number, got '$runs'"
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 or later (for \$EPOCHREALTIME)"
 
-layer_counts=("$@")
-[ ${#layer_counts[@]} -gt 0 ] || layer_counts=(1 8 32 128)
-for n in "${layer_counts[@]}"; do
-  [[ $n =~ ^[1-9][0-9]*$ ]] || die "layer counts must be positive whole numbers, got '$n'"
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tp-bench.XXXXXX")
-if [ "${KEEP:-0}" = 1 ]; then
-  echo "keeping $tmp" >&2
-else
-  trap 'rm -rf "$tmp"' EXIT
-fi
-
-cat >"$tmp/plan.json" <<'EOF'
-{
-  "mesh": {"tp": 8},
-  "plan": {
-    "tok_embeddings": {"style": "rowwise", "input_layouts": "replicate", "output_layouts": "shard(1)"},
-    "norm": "sequence_parallel",
-    "output": {"style": "colwise", "input_layouts": "shard(1)", "output_layouts": "replicate"},
-    "layers.*.attention_norm": "sequence_parallel",
-    "layers.*.attention.wq": "colwise",
-    "layers.*.attention.wk": "colwise",
-    "layers.*.attention.wv": "colwise",
-    "layers.*.attention.wo": {"style": "rowwise", "output_layouts": "shard(1)"},
-    "layers.*.ffn_norm": "sequence_parallel",
-    "layers.*.feed_forward.w1": "colwise",
-    "layers.*.feed_forward.w3": "colwise",
-    "layers.*.feed_forward.w2": {"style": "rowwise", "output_layouts": "shard(1)"}
-  }
-}
-EOF
+source "$root/bench/common.sh"
+start_depth_bench "1 8 32 128" "$@"
 
 # measure <label> <cmd...>: runs the command $runs times under /usr/bin/time;
 # sets best_s (best wall seconds, from bash's microsecond clock) and rss_mib

@@ -288,3 +288,71 @@ module attributes {tp.tp_axis = "tp"} {
 // CHECK: llvm.call @tprt_relu(
 // CHECK: llvm.call @tprt_wait(
 // CHECK: llvm.call @tprt_add(
+
+// -----
+
+// The calls of each repeated block (`layers.N`, a module path up to its first
+// index) are a function of their own, which tp_model_forward calls, so that
+// LLVM's work per function does not grow with depth. Ops outside any block
+// stay in tp_model_forward; an op naming no layer (the relu, the slice of its
+// result) stays with the ops before it, a collective with the layer whose
+// value it moves; a block met again later (as a backward pass would be) is
+// another part.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  tp.parameter @"layers.0.w.weight" : tensor<8x8xf32>
+  tp.parameter @"layers.1.w.weight" : tensor<8x8xf32>
+  tp.parameter @"head.weight" : tensor<8x8xf32>
+  func.func @forward(%x: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [R]>})
+      -> (tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [R]>}) {
+    %w0 = tp.get_parameter @"layers.0.w.weight" layout <@mesh, [S(1)]> : tensor<8x4xf32>
+    %w1 = tp.get_parameter @"layers.1.w.weight" layout <@mesh, [S(1)]> : tensor<8x4xf32>
+    %wh = tp.get_parameter @"head.weight" layout <@mesh, [R]> : tensor<8x8xf32>
+    %xs = tp.local_slice %x on @mesh ["tp"] dim 1 : tensor<4x8xf32> -> tensor<4x4xf32>
+    %a = tp.linear "layers.0.w" %xs, %w0 : tensor<4x4xf32>, tensor<8x4xf32>
+    %b = tp.all_reduce %a on @mesh ["tp"] : tensor<4x8xf32>
+    %c = tp.relu %b : tensor<4x8xf32>
+    %cs = tp.local_slice %c on @mesh ["tp"] dim 1 : tensor<4x8xf32> -> tensor<4x4xf32>
+    %d = tp.linear "layers.1.w" %cs, %w1 : tensor<4x4xf32>, tensor<8x4xf32>
+    %e = tp.all_reduce %d on @mesh ["tp"] : tensor<4x8xf32>
+    %f = tp.linear "head" %e, %wh : tensor<4x8xf32>, tensor<8x8xf32>
+    %fs = tp.local_slice %f on @mesh ["tp"] dim 1 : tensor<4x8xf32> -> tensor<4x4xf32>
+    %g = tp.linear "layers.1.w" %fs, %w1 : tensor<4x4xf32>, tensor<8x4xf32>
+    %h = tp.all_reduce %g on @mesh ["tp"] : tensor<4x8xf32>
+    return %h : tensor<4x8xf32>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward(
+// CHECK-SAME: %[[CTX:.*]]: !llvm.ptr, %[[ARENA:.*]]: !llvm.ptr, %[[PARAMS:.*]]: !llvm.ptr)
+// CHECK: llvm.call @tprt_local_slice(
+// CHECK-NEXT: llvm.call @tp_model_forward.layers.0(%[[CTX]], %[[ARENA]], %[[PARAMS]])
+// CHECK-NEXT: llvm.call @tp_model_forward.layers.1(%[[CTX]], %[[ARENA]], %[[PARAMS]])
+// CHECK-NOT: llvm.call @tp_model_forward
+// CHECK: llvm.call @tprt_linear(
+// CHECK-NOT: llvm.call @tp_model_forward
+// CHECK: llvm.call @tprt_local_slice(
+// CHECK-NEXT: llvm.call @tp_model_forward.layers.1.part2(%[[CTX]], %[[ARENA]], %[[PARAMS]])
+// CHECK-NEXT: llvm.return
+// CHECK-LABEL: llvm.func internal @tp_model_forward.layers.0(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_linear(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_all_reduce(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_relu(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_local_slice(
+// CHECK-NEXT: llvm.return
+// CHECK-LABEL: llvm.func internal @tp_model_forward.layers.1(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_linear(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_all_reduce(
+// CHECK-NEXT: llvm.return
+// CHECK-LABEL: llvm.func internal @tp_model_forward.layers.1.part2(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_linear(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.call @tprt_all_reduce(
+// CHECK-NEXT: llvm.return

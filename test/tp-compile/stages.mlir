@@ -4,6 +4,8 @@
 // RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=llvm | FileCheck %s --check-prefix=LLVM
 // RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --emit=obj -o %t.o
 // RUN: nm %t.o | FileCheck %s --check-prefix=OBJ
+// RUN: tp-compile %examples/llama-tiny/model.mlir --mesh tp:2 --plan %examples/llama-tiny/plan.json --emit=obj -o %t.blocks.o
+// RUN: nm %t.blocks.o | FileCheck %s --check-prefix=BLOCKS
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json 2>&1 | FileCheck %s --check-prefix=NOOUT
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:3 --plan %examples/llama-layer/plan.json --emit=tp 2>&1 | FileCheck %s --check-prefix=UNEVEN
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --plan %examples/feedforward/plan.json -o %t.x 2>&1 | FileCheck %s --check-prefix=TWICE
@@ -26,6 +28,11 @@
 // OBJ-DAG: T tp_model_forward
 // OBJ-DAG: R tp_model_manifest
 // OBJ-DAG: U tprt_attention
+
+// Each layer of a deep model is a function of its own, local to the object.
+// BLOCKS-DAG: T tp_model_forward
+// BLOCKS-DAG: t tp_model_forward.layers.0
+// BLOCKS-DAG: t tp_model_forward.layers.1
 
 // NOOUT: tp-compile: error: an object file or executable needs -o <path>
 // NOPLAN: {{^}}tp-compile: error: cannot read plan file '{{.*}}.missing.json': No such file or directory

@@ -135,8 +135,13 @@ static LogicalResult emitObject(llvm::Module &module, StringRef path,
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!llvmTarget)
     return failure();
+  // The generated code is only runtime calls with constant arguments: the
+  // time is spent in the kernels, so optimizing it would only slow the
+  // compile (FastISel and the fast register allocator stay linear in its
+  // size).
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
-      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::None));
   if (!machine) {
     error = "cannot create a target machine for " + triple.str();
     return failure();

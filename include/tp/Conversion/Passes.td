@@ -26,6 +26,28 @@ def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
     `silu(a) * b` whose silu has no other user (a Llama MLP's SwiGLU) runs
     as one `tprt_silu_mul` call.
 
+    The calls of a repeated block, the layers whose module path has the same
+    prefix up to its first index (`layers.3` of `layers.3.attention.wq`, as
+    PyTorch names the members of a `ModuleList`), go into an internal
+    function of the same arguments, `@tp_model_forward.layers.3`, which
+    `@tp_model_forward` calls; so the code generator's work per function
+    stays bounded however deep the model. An op that names no layer (an add,
+    a rope) joins the ops before it, a collective the layer whose value it
+    moves. Where the step returns to a block (a layer's backward pass, after
+    the loss), that run is another function, `@tp_model_forward.layers.3.part2`.
+    Ops outside any block (`tok_embeddings`, `norm`) stay in
+    `@tp_model_forward`.
+
+    ```mlir
+    llvm.func @tp_model_forward(%ctx: !llvm.ptr, %arena: !llvm.ptr, %params: !llvm.ptr) {
+      llvm.call @tprt_embedding(%ctx, ...)
+      llvm.call @tp_model_forward.layers.0(%ctx, %arena, %params)
+      llvm.call @tp_model_forward.layers.1(%ctx, %arena, %params)
+      llvm.call @tprt_rms_norm(%ctx, ...)
+      ...
+    }
+    ```
+
     Buffers are planned statically: every activation gets an offset in one
     arena, assigned first-fit over live intervals so that buffers whose
     values are dead are reused (a reshape shares its input's buffer);

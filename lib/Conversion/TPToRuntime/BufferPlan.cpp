@@ -214,20 +214,22 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
   struct Placed {
     int64_t offset, bytes, end;
   };
+  // `live` stays in offset order: each placement is inserted where it
+  // belongs, rather than the list sorted again for every value.
   SmallVector<Placed> live;
   for (const Interval &interval : ordered) {
     llvm::erase_if(live,
                    [&](const Placed &p) { return p.end < interval.begin; });
-    llvm::sort(live, [](const Placed &a, const Placed &b) {
-      return a.offset < b.offset;
-    });
     int64_t offset = 0;
     for (const Placed &other : live) {
       if (offset + interval.bytes <= other.offset)
         break;
       offset = std::max(offset, other.offset + other.bytes);
     }
-    live.push_back({offset, interval.bytes, interval.end});
+    live.insert(llvm::upper_bound(
+                    live, offset,
+                    [](int64_t at, const Placed &p) { return at < p.offset; }),
+                {offset, interval.bytes, interval.end});
     if (interval.workspaceOf)
       plan.workspaces[interval.workspaceOf] = offset;
     else

@@ -10,6 +10,7 @@
 #include "tp/Dialect/TP/Transforms/RankReport.h"
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/JSON.h"
 
 #include "DType.h"
@@ -98,7 +99,7 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
   };
 
   json::Array parameters, inputs, outputs;
-  ModuleOp module = function->getParentOfType<ModuleOp>();
+  SymbolTable symbols(function->getParentOfType<ModuleOp>());
   DenseSet<int64_t> listed;
   int64_t stateBytes = 0;
   for (auto get : function.getOps<GetParameterOp>()) {
@@ -107,7 +108,7 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
       continue;
     json::Object entry =
         describe(get.getName().str(), get.getResult(), get.getLayoutAttr());
-    auto param = module.lookupSymbol<ParameterOp>(get.getNameAttr());
+    auto param = symbols.lookup<ParameterOp>(get.getName());
     if (param.getOptimizerState()) {
       entry["state"] = true;
       stateBytes += *getNumBytes(get.getType());

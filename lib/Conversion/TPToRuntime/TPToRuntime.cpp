@@ -2,7 +2,8 @@
 //
 // This file implements convert-tp-to-runtime: it plans the buffers of a
 // rank's program, emits `tp_model_forward` as one runtime call per op in the
-// LLVM dialect, and emits `tp_model_manifest` (Manifest.cpp). Each op is
+// LLVM dialect, the calls of each repeated block (`layers.3`) in a function
+// of their own, and emits `tp_model_manifest` (Manifest.cpp). Each op is
 // lowered by one `lowerOp` overload, grouped below by the runtime's op
 // families (tprt_calls.def); the calls are typed by RuntimeCalls.h, so their
 // arguments are checked against tprt.h when this file compiles.
@@ -21,6 +22,8 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::tp {
@@ -42,13 +45,62 @@ static ArrayRef<int64_t> shapeOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getShape();
 }
 
+/// The layer a runtime call of `op` belongs to: its own; for a collective,
+/// the layer whose value it moves.
+static std::optional<StringRef> getCallLayer(Operation *op) {
+  return isCollective(op) ? getCausingLayer(op) : getLayerName(op);
+}
+
+/// The repeated block a layer is part of: its module path up to the first
+/// index (`layers.3` of `layers.3.attention.wq`), as PyTorch names the
+/// members of a ModuleList; none for a layer outside one (`norm`).
+static std::optional<StringRef> getRepeatedBlock(StringRef layer) {
+  SmallVector<StringRef> path;
+  layer.split(path, '.');
+  size_t length = 0;
+  for (StringRef module : path) {
+    length += module.size();
+    if (!module.empty() && llvm::all_of(module, llvm::isDigit))
+      return layer.take_front(length);
+    ++length; // the dot
+  }
+  return std::nullopt;
+}
+
+namespace {
+/// Consecutive ops of the model function that belong to one repeated block,
+/// or to none.
+struct OpRun {
+  std::optional<StringRef> block;
+  SmallVector<Operation *> ops;
+};
+} // namespace
+
+/// Splits the model function into runs of ops of one repeated block. An op
+/// that names no layer (an add, a reshape) stays in the run before it; a
+/// block appears in several runs where the step returns to it (the backward
+/// pass of a layer comes long after its forward).
+static SmallVector<OpRun> splitIntoRuns(func::FuncOp function) {
+  SmallVector<OpRun> runs;
+  for (Operation &op : function.getBody().front()) {
+    std::optional<StringRef> layer = getCallLayer(&op);
+    std::optional<StringRef> block =
+        layer ? getRepeatedBlock(*layer)
+              : (runs.empty() ? std::nullopt : runs.back().block);
+    if (runs.empty() || runs.back().block != block)
+      runs.push_back({block, {}});
+    runs.back().ops.push_back(&op);
+  }
+  return runs;
+}
+
 namespace {
 
 /// Emits tp_model_forward and tp_model_manifest for one rank's program.
 class RuntimeEmitter {
 public:
   RuntimeEmitter(ModuleOp module, MeshOp mesh, func::FuncOp function)
-      : module(module), mesh(mesh), function(function),
+      : module(module), mesh(mesh), function(function), symbols(module),
         builder(module.getContext()) {
     MLIRContext *context = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(context);
@@ -62,6 +114,11 @@ public:
 
 private:
   LogicalResult checkTypes();
+  /// Creates a function `name(ctx, arena, params)` of the step, at the end of
+  /// the module, ended by a return.
+  LLVM::LLVMFuncOp createStepFunction(StringRef name, LLVM::Linkage linkage);
+  /// Moves emission to the end of `stepFunction`, before its return.
+  void emitInto(LLVM::LLVMFuncOp stepFunction);
   /// Lowers one op of the program; ops that need no call return at once.
   LogicalResult lower(Operation *op);
 
@@ -132,7 +189,8 @@ private:
     return globalString(
         update.getParam().getDefiningOp<GetParameterOp>().getName());
   }
-  /// The optimizer step number, fetched once at the start of the step.
+  /// The optimizer step number, fetched once at the start of each function
+  /// of the step that needs it.
   Value getStepNumber();
   // Collectives.
   void lowerOp(AllReduceOp op);
@@ -198,13 +256,16 @@ private:
   ModuleOp module;
   MeshOp mesh;
   func::FuncOp function;
+  /// The module's symbols, looked up by name rather than by a scan of the
+  /// module per call, which a deep model makes quadratic.
+  SymbolTable symbols;
   OpBuilder builder;
   Location loc = UnknownLoc::get(module.getContext());
   Type ptrType, i64Type, i32Type, i8Type, f64Type;
+  /// The arguments of the function of the step being emitted.
   Value context, arena, params;
-  /// The optimizer step number, fetched once per step where an update needs
-  /// it.
-  Value stepNumber;
+  /// The optimizer step number in each function of the step that needs it.
+  DenseMap<Block *, Value> stepNumbers;
   BufferPlan plan;
   /// The request number of each async collective started and not yet
   /// waited for.
@@ -283,8 +344,7 @@ Value RuntimeEmitter::globalI64Array(ArrayRef<int64_t> values) {
 }
 
 Value RuntimeEmitter::layerName(Operation *op) {
-  std::optional<StringRef> layer =
-      isCollective(op) ? getCausingLayer(op) : getLayerName(op);
+  std::optional<StringRef> layer = getCallLayer(op);
   return globalString(layer ? *layer : op->getName().stripDialect());
 }
 
@@ -297,12 +357,13 @@ int64_t RuntimeEmitter::axisMask(ArrayAttr axes) {
 
 template <typename Call> Value RuntimeEmitter::emitCall(const Call &call) {
   MLIRContext *context = module.getContext();
-  auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(Call::symbol);
+  auto callee = symbols.lookup<LLVM::LLVMFuncOp>(Call::symbol);
   if (!callee) {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToEnd(module.getBody());
     callee = LLVM::LLVMFuncOp::create(builder, loc, Call::symbol,
                                       Call::getFunctionType(context));
+    symbols.insert(callee);
   }
   auto op = LLVM::CallOp::create(builder, loc, callee,
                                  call.getOperands(this->context));
@@ -839,8 +900,9 @@ RuntimeEmitter::checkUpdatedOnce(ParameterUpdateOpInterface update) {
 }
 
 Value RuntimeEmitter::getStepNumber() {
+  Value &stepNumber = stepNumbers[builder.getInsertionBlock()];
   if (!stepNumber) {
-    // At the start of the step, where it dominates every update.
+    // At the start of the function, where it dominates every update.
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(builder.getInsertionBlock());
     stepNumber =
@@ -1020,20 +1082,28 @@ LogicalResult RuntimeEmitter::emit() {
     return failure();
   plan = std::move(*planned);
 
-  builder.setInsertionPointToEnd(module.getBody());
-  auto forward = LLVM::LLVMFuncOp::create(
-      builder, function.getLoc(), "tp_model_forward",
-      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(module.getContext()),
-                                  {ptrType, ptrType, ptrType}));
-  Block *entry = forward.addEntryBlock(builder);
-  context = entry->getArgument(0);
-  arena = entry->getArgument(1);
-  params = entry->getArgument(2);
-  builder.setInsertionPointToStart(entry);
-  for (Operation &op : function.getBody().front())
-    if (failed(lower(&op)))
-      return failure();
-  LLVM::ReturnOp::create(builder, loc, ValueRange());
+  // Each run of a repeated block is a function that tp_model_forward calls,
+  // so that LLVM's work per function stays bounded however deep the model.
+  LLVM::LLVMFuncOp forward =
+      createStepFunction("tp_model_forward", LLVM::Linkage::External);
+  llvm::StringMap<unsigned> runsOfBlock;
+  for (const OpRun &run : splitIntoRuns(function)) {
+    LLVM::LLVMFuncOp runFunction = forward;
+    if (run.block) {
+      // tp_model_forward.layers.3, then tp_model_forward.layers.3.part2 ...
+      std::string name = "tp_model_forward." + run.block->str();
+      if (unsigned part = ++runsOfBlock[*run.block]; part > 1)
+        name += ".part" + std::to_string(part);
+      runFunction = createStepFunction(name, LLVM::Linkage::Internal);
+      emitInto(forward);
+      LLVM::CallOp::create(builder, runFunction.getLoc(), runFunction,
+                           ValueRange{context, arena, params});
+    }
+    emitInto(runFunction);
+    for (Operation *op : run.ops)
+      if (failed(lower(op)))
+        return failure();
+  }
 
   FailureOr<std::string> manifest = buildManifest(mesh, function, plan, flops);
   if (failed(manifest))
@@ -1053,6 +1123,29 @@ LogicalResult RuntimeEmitter::emit() {
   for (StringRef name : {kTPAxisAttrName, kPlanAttrName})
     module->removeAttr(name);
   return success();
+}
+
+LLVM::LLVMFuncOp RuntimeEmitter::createStepFunction(StringRef name,
+                                                    LLVM::Linkage linkage) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto stepFunction = LLVM::LLVMFuncOp::create(
+      builder, function.getLoc(), name,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(module.getContext()),
+                                  {ptrType, ptrType, ptrType}),
+      linkage);
+  symbols.insert(stepFunction);
+  builder.setInsertionPointToStart(stepFunction.addEntryBlock(builder));
+  LLVM::ReturnOp::create(builder, function.getLoc(), ValueRange());
+  return stepFunction;
+}
+
+void RuntimeEmitter::emitInto(LLVM::LLVMFuncOp stepFunction) {
+  Block &entry = stepFunction.getBody().front();
+  context = entry.getArgument(0);
+  arena = entry.getArgument(1);
+  params = entry.getArgument(2);
+  builder.setInsertionPoint(entry.getTerminator());
 }
 
 namespace {

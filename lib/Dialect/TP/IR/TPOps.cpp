@@ -775,17 +775,19 @@ LogicalResult BroadcastOp::verify() {
 }
 
 /// Checks that an optimizer update's `operand` (named `what`) is a value
-/// tp.get_parameter read, of a parameter marked optimizer_state or not as
-/// `state` says: the update writes that parameter's storage.
+/// tp.get_parameter reads of a parameter marked optimizer_state or not as
+/// `state` says: the update writes that parameter's storage. A symbol check
+/// (verifySymbolUses), so that the parameter is found in the symbol table
+/// rather than by a scan of the module per update.
 static LogicalResult verifyUpdated(Operation *op, Value operand, StringRef what,
-                                   bool state) {
+                                   bool state, SymbolTableCollection &symbols) {
   auto get = operand.getDefiningOp<GetParameterOp>();
   if (!get)
     return op->emitOpError("writes its ")
            << what << " in place, so it must be a value tp.get_parameter "
            << "reads";
   auto param =
-      SymbolTable::lookupNearestSymbolFrom<ParameterOp>(op, get.getNameAttr());
+      symbols.lookupNearestSymbolFrom<ParameterOp>(op, get.getNameAttr());
   if (param && param.getOptimizerState() != state)
     return op->emitOpError("its ")
            << what << " '" << get.getName() << "' " << (state ? "is not" : "is")
@@ -794,16 +796,29 @@ static LogicalResult verifyUpdated(Operation *op, Value operand, StringRef what,
   return success();
 }
 
-/// The checks every optimizer update shares: what it writes, the types (the
-/// parameter's for its gradient, `stateType` for its state) and the learning
-/// rate and weight decay.
+/// Checks the parameter an optimizer update writes and the optimizer
+/// `state` it keeps (its operands after the gradient, with their names).
+static LogicalResult
+verifyUpdatedAll(ParameterUpdateOpInterface update,
+                 ArrayRef<std::pair<Value, StringRef>> state,
+                 SymbolTableCollection &symbols) {
+  Operation *op = update;
+  if (failed(verifyUpdated(op, update.getParam(), "parameter",
+                           /*state=*/false, symbols)))
+    return failure();
+  for (auto [operand, what] : state)
+    if (failed(verifyUpdated(op, operand, what, /*state=*/true, symbols)))
+      return failure();
+  return success();
+}
+
+/// The checks every optimizer update shares: the types (the parameter's for
+/// its gradient, `stateType` for its state) and the learning rate and weight
+/// decay.
 static LogicalResult verifyUpdate(ParameterUpdateOpInterface update,
                                   Type stateType, double lr,
                                   double weightDecay) {
   Operation *op = update;
-  if (failed(verifyUpdated(op, update.getParam(), "parameter",
-                           /*state=*/false)))
-    return failure();
   for (Value operand : op->getOperands().drop_front(2))
     if (operand.getType() != stateType)
       return op->emitOpError("its optimizer state must have type ")
@@ -824,34 +839,36 @@ static RankedTensorType getMasterType(RankedTensorType type) {
   return type.clone(Float32Type::get(type.getContext()));
 }
 
-/// Checks a mixed-precision update's master copy: the master of its 16-bit
-/// parameter, read by tp.get_parameter.
-static LogicalResult verifyMaster(ParameterUpdateOpInterface update,
-                                  Value master) {
-  Operation *op = update;
+/// Checks that a mixed-precision update's parameter is 16-bit, as only such
+/// a parameter needs a master copy.
+static LogicalResult verifyNeedsMaster(ParameterUpdateOpInterface update) {
   auto type = cast<RankedTensorType>(update.getParam().getType());
   if (!getMasterType(type))
-    return op->emitOpError("updates a parameter of type ")
+    return update->emitOpError("updates a parameter of type ")
            << type
            << " through a master copy, which only an f16 or bf16 parameter "
               "needs";
-  if (failed(verifyUpdated(op, master, "master copy", /*state=*/true)))
-    return failure();
+  return success();
+}
+
+/// Checks that a mixed-precision update's master copy (already checked to be
+/// read by tp.get_parameter, as its parameter) is the master of its
+/// parameter.
+static LogicalResult verifyMasterOf(ParameterUpdateOpInterface update,
+                                    Value master,
+                                    SymbolTableCollection &symbols) {
   StringRef param = update.getParam().getDefiningOp<GetParameterOp>().getName();
-  auto copy = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
-      op, master.getDefiningOp<GetParameterOp>().getNameAttr());
+  auto copy = symbols.lookupNearestSymbolFrom<ParameterOp>(
+      update, master.getDefiningOp<GetParameterOp>().getNameAttr());
   if (copy && copy.getMasterOf() != param)
-    return op->emitOpError("its master copy '")
+    return update->emitOpError("its master copy '")
            << copy.getSymName() << "' is not master_of '" << param << "'";
   return success();
 }
 
-/// Checks AdamW's moments and hyperparameters.
-static LogicalResult verifyAdamW(Operation *op, Value expAvg, Value expAvgSq,
-                                 APFloat beta1, APFloat beta2, APFloat eps) {
-  if (failed(verifyUpdated(op, expAvg, "exp_avg", /*state=*/true)) ||
-      failed(verifyUpdated(op, expAvgSq, "exp_avg_sq", /*state=*/true)))
-    return failure();
+/// Checks AdamW's hyperparameters.
+static LogicalResult verifyAdamW(Operation *op, APFloat beta1, APFloat beta2,
+                                 APFloat eps) {
   for (auto [name, beta] :
        {std::pair{"beta1", beta1}, std::pair{"beta2", beta2}})
     if (!(beta.convertToDouble() >= 0.0 && beta.convertToDouble() < 1.0))
@@ -868,39 +885,63 @@ LogicalResult SGDOp::verify() {
                       getWeightDecay().convertToDouble());
 }
 
+LogicalResult SGDOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  return verifyUpdatedAll(*this, {}, symbols);
+}
+
 LogicalResult AdamWOp::verify() {
   if (failed(verifyUpdate(*this, getParam().getType(),
                           getLr().convertToDouble(),
                           getWeightDecay().convertToDouble())))
     return failure();
-  return verifyAdamW(*this, getExpAvg(), getExpAvgSq(), getBeta1(), getBeta2(),
-                     getEps());
+  return verifyAdamW(*this, getBeta1(), getBeta2(), getEps());
+}
+
+LogicalResult AdamWOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  return verifyUpdatedAll(
+      *this, {{getExpAvg(), "exp_avg"}, {getExpAvgSq(), "exp_avg_sq"}},
+      symbols);
 }
 
 LogicalResult SGDMasterOp::verify() {
-  if (failed(verifyMaster(*this, getMaster())))
+  if (failed(verifyNeedsMaster(*this)))
     return failure();
   return verifyUpdate(*this, getMasterType(getParam().getType()),
                       getLr().convertToDouble(),
                       getWeightDecay().convertToDouble());
 }
 
+LogicalResult SGDMasterOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  if (failed(verifyUpdatedAll(*this, {{getMaster(), "master copy"}}, symbols)))
+    return failure();
+  return verifyMasterOf(*this, getMaster(), symbols);
+}
+
 LogicalResult AdamWMasterOp::verify() {
-  if (failed(verifyMaster(*this, getMaster())) ||
+  if (failed(verifyNeedsMaster(*this)) ||
       failed(verifyUpdate(*this, getMasterType(getParam().getType()),
                           getLr().convertToDouble(),
                           getWeightDecay().convertToDouble())))
     return failure();
-  return verifyAdamW(*this, getExpAvg(), getExpAvgSq(), getBeta1(), getBeta2(),
-                     getEps());
+  return verifyAdamW(*this, getBeta1(), getBeta2(), getEps());
 }
 
-LogicalResult ParameterOp::verify() {
+LogicalResult AdamWMasterOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  if (failed(verifyUpdatedAll(*this,
+                              {{getMaster(), "master copy"},
+                               {getExpAvg(), "exp_avg"},
+                               {getExpAvgSq(), "exp_avg_sq"}},
+                              symbols)))
+    return failure();
+  return verifyMasterOf(*this, getMaster(), symbols);
+}
+
+LogicalResult ParameterOp::verifySymbolUses(SymbolTableCollection &symbols) {
   std::optional<StringRef> weight = getMasterOf();
   if (!weight)
     return success();
-  auto param = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
-      *this, getMasterOfAttr());
+  auto param =
+      symbols.lookupNearestSymbolFrom<ParameterOp>(*this, getMasterOfAttr());
   RankedTensorType master =
       param ? getMasterType(param.getTensorType()) : RankedTensorType();
   if (!master)

@@ -12,6 +12,7 @@
 #include "tp/Dialect/TP/Transforms/ShardingUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace mlir::tp {
 #define GEN_PASS_DEF_AUTODIFF
@@ -30,9 +31,10 @@ struct AutodiffPass : public tp::impl::AutodiffBase<AutodiffPass> {
   FailureOr<Value> buildLoss(OpBuilder &builder, func::FuncOp function,
                              Value output);
   /// Builds the backward of `function` from `loss`, and the update of each
-  /// parameter as soon as its gradient is complete.
+  /// parameter as soon as its gradient is complete. The parameters and their
+  /// new optimizer state are looked up and registered in `symbols`.
   LogicalResult buildBackward(OpBuilder &builder, func::FuncOp function,
-                              Value loss);
+                              Value loss, SymbolTable &symbols);
   /// The weight decay: as given, or PyTorch's default for the optimizer.
   double getWeightDecay() {
     if (weightDecay >= 0)
@@ -40,8 +42,8 @@ struct AutodiffPass : public tp::impl::AutodiffBase<AutodiffPass> {
     return optimizer == "adamw" ? 0.01 : 0.0;
   }
   /// Builds the update of the parameter `read` from its gradient `grad`.
-  LogicalResult buildUpdate(OpBuilder &builder, GetParameterOp read,
-                            Value grad);
+  LogicalResult buildUpdate(OpBuilder &builder, GetParameterOp read, Value grad,
+                            SymbolTable &symbols);
 };
 } // namespace
 
@@ -73,7 +75,8 @@ FailureOr<Value> AutodiffPass::buildLoss(OpBuilder &builder,
 }
 
 LogicalResult AutodiffPass::buildBackward(OpBuilder &builder,
-                                          func::FuncOp function, Value loss) {
+                                          func::FuncOp function, Value loss,
+                                          SymbolTable &symbols) {
   // The values that depend on a parameter: only they need gradients.
   DenseSet<Value> active;
   SmallVector<Operation *> ops;
@@ -145,7 +148,7 @@ LogicalResult AutodiffPass::buildBackward(OpBuilder &builder,
     if (!sum)
       return success();
     ++updates;
-    return buildUpdate(builder, reads[name].front(), sum);
+    return buildUpdate(builder, reads[name].front(), sum, symbols);
   };
   for (Operation *op : llvm::reverse(ops)) {
     if (failed(differentiate(op)))
@@ -165,10 +168,9 @@ LogicalResult AutodiffPass::buildBackward(OpBuilder &builder,
 }
 
 LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
-                                        Value grad) {
+                                        Value grad, SymbolTable &symbols) {
   Location loc = read.getLoc();
-  ModuleOp module = getOperation();
-  auto param = module.lookupSymbol<ParameterOp>(read.getNameAttr());
+  auto param = symbols.lookup<ParameterOp>(read.getName());
   RankedTensorType type = param.getTensorType();
   // A 16-bit weight is updated through an f32 master copy, with f32 moments
   // (mixed precision, as practitioners train in bf16).
@@ -179,7 +181,7 @@ LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
   Operation *previous = param;
   auto addState = [&](StringRef kind) -> FailureOr<Value> {
     std::string name = ("optimizer." + read.getName() + "." + kind).str();
-    if (module.lookupSymbol(name))
+    if (symbols.lookup(name))
       return param.emitError("the optimizer state '")
              << name << "' would shadow a symbol of that name";
     OpBuilder moduleBuilder(previous->getNextNode());
@@ -187,6 +189,7 @@ LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
         moduleBuilder, param.getLoc(), builder.getStringAttr(name),
         TypeAttr::get(stateType), builder.getUnitAttr(),
         kind == "master" ? read.getNameAttr() : FlatSymbolRefAttr());
+    symbols.insert(state);
     previous = state;
     return GetParameterOp::create(builder, loc, stateType, name, LayoutAttr())
         .getResult();
@@ -246,7 +249,8 @@ void AutodiffPass::runOnOperation() {
   FailureOr<Value> lossValue = buildLoss(builder, function, ret.getOperand(0));
   if (failed(lossValue))
     return signalPassFailure();
-  if (failed(buildBackward(builder, function, *lossValue)))
+  SymbolTable symbols(getOperation());
+  if (failed(buildBackward(builder, function, *lossValue, symbols)))
     return signalPassFailure();
   SmallVector<NamedAttribute> training = {
       builder.getNamedAttr("loss", builder.getStringAttr(loss)),

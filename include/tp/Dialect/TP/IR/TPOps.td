@@ -62,7 +62,8 @@ def TP_MeshOp : TP_Op<"mesh", [Symbol]> {
   }];
 }
 
-def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
+def TP_ParameterOp : TP_Op<"parameter",
+    [Symbol, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "A named model weight";
   let description = [{
     Declares a weight of the model by its PyTorch state-dict key (e.g.
@@ -97,7 +98,6 @@ def TP_ParameterOp : TP_Op<"parameter", [Symbol]> {
     UnitAttr:$optimizer_state,
     OptionalAttr<FlatSymbolRefAttr>:$master_of
   );
-  let hasVerifier = 1;
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let extraClassDeclaration = [{
     RankedTensorType getTensorType() {
@@ -1020,7 +1020,8 @@ class TP_UpdateOp<string mnemonic, list<string> operands> : TP_Op<mnemonic,
     [MemoryEffects<[MemRead<TP_ParameterStorage>,
                     MemWrite<TP_ParameterStorage>]>,
      AllTypesMatch<operands>, TP_ParameterUpdateOpInterface,
-     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
+     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>,
+     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let hasVerifier = 1;
 }
 
