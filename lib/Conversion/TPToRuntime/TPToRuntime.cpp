@@ -179,6 +179,12 @@ private:
     Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
     return constantI32(*getRuntimeDType(element));
   }
+  /// The tprt_rope_convention argument of a rotary embedding's `convention`.
+  Value conventionOf(RopeConvention convention) {
+    return constantI32(convention == RopeConvention::Half
+                           ? TPRT_ROPE_HALF
+                           : TPRT_ROPE_INTERLEAVED);
+  }
   /// The element count of `tensor`, as a constant.
   Value countOf(Value tensor) { return constant(product(shapeOf(tensor))); }
   Value globalString(StringRef text);
@@ -740,16 +746,16 @@ void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
 
 void RuntimeEmitter::lowerOp(RoPEOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getInput());
-  emitCall(
-      runtime::rope{.layer = layerName(op),
-                    .dtype = dtypeOf(op.getResult()),
-                    .x = pointerTo(op.getInput()),
-                    .y = pointerTo(op.getResult()),
-                    .batch = constant(shape[0]),
-                    .seq = constant(shape[1]),
-                    .heads = constant(shape[2]),
-                    .head_dim = constant(shape[3]),
-                    .theta = constantF64(op.getTheta().convertToDouble())});
+  emitCall(runtime::rope{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .x = pointerTo(op.getInput()),
+                         .y = pointerTo(op.getResult()),
+                         .batch = constant(shape[0]),
+                         .seq = constant(shape[1]),
+                         .heads = constant(shape[2]),
+                         .head_dim = constant(shape[3]),
+                         .theta = constantF64(op.getTheta().convertToDouble()),
+                         .convention = conventionOf(op.getConvention())});
 }
 
 void RuntimeEmitter::lowerOp(AttentionOp op) {
@@ -777,16 +783,17 @@ void RuntimeEmitter::lowerOp(AttentionOp op) {
 
 void RuntimeEmitter::lowerOp(RoPEGradOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getGrad());
-  emitCall(runtime::rope_grad{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getResult()),
-      .dy = pointerTo(op.getGrad()),
-      .dx = pointerTo(op.getResult()),
-      .batch = constant(shape[0]),
-      .seq = constant(shape[1]),
-      .heads = constant(shape[2]),
-      .head_dim = constant(shape[3]),
-      .theta = constantF64(op.getTheta().convertToDouble())});
+  emitCall(
+      runtime::rope_grad{.layer = layerName(op),
+                         .dtype = dtypeOf(op.getResult()),
+                         .dy = pointerTo(op.getGrad()),
+                         .dx = pointerTo(op.getResult()),
+                         .batch = constant(shape[0]),
+                         .seq = constant(shape[1]),
+                         .heads = constant(shape[2]),
+                         .head_dim = constant(shape[3]),
+                         .theta = constantF64(op.getTheta().convertToDouble()),
+                         .convention = conventionOf(op.getConvention())});
 }
 
 void RuntimeEmitter::lowerOp(AttentionGradOp op) {
