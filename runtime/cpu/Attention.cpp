@@ -1,7 +1,8 @@
 //===- Attention.cpp - rotary embedding and attention ---------------------===//
 //
-// This file implements Llama's rotary embedding and scaled dot-product
-// attention on [batch, seq, heads, head_dim] tensors, and their backwards.
+// This file implements the rotary embedding (in Meta's and Hugging Face's
+// pairings) and scaled dot-product attention on [batch, seq, heads, head_dim]
+// tensors, and their backwards.
 // Attention runs per (batch, query head) as two GEMMs over a block of query
 // rows: the heads are read in place through BLAS leading dimensions (no
 // gather), and the scores of one block (at most `queryBlock` rows) live in

@@ -1,10 +1,10 @@
 //===- Attention.cu - rotary embedding and attention ----------------------===//
 //
-// This file implements the cuda backend's Attention family: Llama's rotary
-// embedding, a grid-stride loop, scaled dot-product attention, and their
-// backwards. Attention over few keys is one fused kernel: one block per
-// (batch, head, query row), keys in tiles of the block size with an online
-// (rescaled) softmax.
+// This file implements the cuda backend's Attention family: the rotary
+// embedding in Meta's and Hugging Face's pairings, a grid-stride loop, scaled
+// dot-product attention, and their backwards. Attention over few keys is one
+// fused kernel: one block per (batch, head, query row), keys in tiles of the
+// block size with an online (rescaled) softmax.
 // Over many keys it runs as PyTorch's SDPA math backend does, per block of
 // `rows` query rows: f32 scores S = scale * Q K^T, a masked row softmax into
 // probabilities P in the dtype, O = P V. The heads are read and written in

@@ -121,6 +121,8 @@ private:
   void lowerOp(AttentionOp op);
   void lowerOp(RoPEGradOp op);
   void lowerOp(AttentionGradOp op);
+  /// Lowers rope or rope_grad, which rotates `input`: the same arguments.
+  template <typename Call, typename Op> void lowerRope(Op op, Value input);
   // Optimizer.
   LogicalResult checkUpdatedOnce(ParameterUpdateOpInterface update);
   void lowerOp(SGDOp op);
@@ -744,18 +746,23 @@ void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
 // Attention
 //===----------------------------------------------------------------------===//
 
+template <typename Call, typename Op>
+void RuntimeEmitter::lowerRope(Op op, Value input) {
+  ArrayRef<int64_t> shape = shapeOf(input);
+  emitCall(Call{.layer = layerName(op),
+                .dtype = dtypeOf(op.getResult()),
+                .x = pointerTo(input),
+                .y = pointerTo(op.getResult()),
+                .batch = constant(shape[0]),
+                .seq = constant(shape[1]),
+                .heads = constant(shape[2]),
+                .head_dim = constant(shape[3]),
+                .theta = constantF64(op.getTheta().convertToDouble()),
+                .convention = conventionOf(op.getConvention())});
+}
+
 void RuntimeEmitter::lowerOp(RoPEOp op) {
-  ArrayRef<int64_t> shape = shapeOf(op.getInput());
-  emitCall(runtime::rope{.layer = layerName(op),
-                         .dtype = dtypeOf(op.getResult()),
-                         .x = pointerTo(op.getInput()),
-                         .y = pointerTo(op.getResult()),
-                         .batch = constant(shape[0]),
-                         .seq = constant(shape[1]),
-                         .heads = constant(shape[2]),
-                         .head_dim = constant(shape[3]),
-                         .theta = constantF64(op.getTheta().convertToDouble()),
-                         .convention = conventionOf(op.getConvention())});
+  lowerRope<runtime::rope>(op, op.getInput());
 }
 
 void RuntimeEmitter::lowerOp(AttentionOp op) {
@@ -782,18 +789,8 @@ void RuntimeEmitter::lowerOp(AttentionOp op) {
 }
 
 void RuntimeEmitter::lowerOp(RoPEGradOp op) {
-  ArrayRef<int64_t> shape = shapeOf(op.getGrad());
-  emitCall(
-      runtime::rope_grad{.layer = layerName(op),
-                         .dtype = dtypeOf(op.getResult()),
-                         .dy = pointerTo(op.getGrad()),
-                         .dx = pointerTo(op.getResult()),
-                         .batch = constant(shape[0]),
-                         .seq = constant(shape[1]),
-                         .heads = constant(shape[2]),
-                         .head_dim = constant(shape[3]),
-                         .theta = constantF64(op.getTheta().convertToDouble()),
-                         .convention = conventionOf(op.getConvention())});
+  // The rotation back, of the gradient of rope's output.
+  lowerRope<runtime::rope_grad>(op, op.getGrad());
 }
 
 void RuntimeEmitter::lowerOp(AttentionGradOp op) {
