@@ -1,7 +1,8 @@
 //===- Attention.cpp - rotary embedding and attention ---------------------===//
 //
-// This file implements Llama's rotary embedding and scaled dot-product
-// attention on [batch, seq, heads, head_dim] tensors, and their backwards.
+// This file implements the rotary embedding (in Meta's and Hugging Face's
+// pairings) and scaled dot-product attention on [batch, seq, heads, head_dim]
+// tensors, and their backwards.
 // Attention runs per (batch, query head) as two GEMMs over a block of query
 // rows: the heads are read in place through BLAS leading dimensions (no
 // gather), and the scores of one block (at most `queryBlock` rows) live in
@@ -30,8 +31,9 @@ static const int64_t queryBlock = 128;
 static void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
                         int32_t dtype, const void *input, void *output,
                         int64_t batch, int64_t seq, int64_t heads,
-                        int64_t head_dim, double theta, bool inverse) {
-  checkRope(ctx, call, layer, head_dim);
+                        int64_t head_dim, double theta, int32_t convention,
+                        bool inverse) {
+  auto [step, partner] = checkRope(ctx, call, layer, head_dim, convention);
   F32Scope f32(*ctx, call, layer, dtype);
   int64_t count = batch * seq * heads * head_dim;
   const float *x = f32.input(input, count);
@@ -53,26 +55,29 @@ static void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
       const float *sin = sines.data() + p * pairs;
       for (int64_t h = 0; h < heads; ++h, x += head_dim, y += head_dim)
         for (int64_t i = 0; i < pairs; ++i) {
-          float even = x[2 * i], odd = x[2 * i + 1];
-          y[2 * i] = even * cos[i] - odd * sin[i];
-          y[2 * i + 1] = even * sin[i] + odd * cos[i];
+          int64_t first = step * i, second = first + partner;
+          float a = x[first], b = x[second];
+          y[first] = a * cos[i] - b * sin[i];
+          y[second] = a * sin[i] + b * cos[i];
         }
     }
 }
 
 void cpu::rope(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *input, void *output, int64_t batch, int64_t seq,
-               int64_t heads, int64_t head_dim, double theta) {
+               int64_t heads, int64_t head_dim, double theta,
+               int32_t convention) {
   rotatePairs(ctx, "tprt_rope", layer, dtype, input, output, batch, seq, heads,
-              head_dim, theta, /*inverse=*/false);
+              head_dim, theta, convention, /*inverse=*/false);
 }
 
 void cpu::rope_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                     const void *dy, void *dx, int64_t batch, int64_t seq,
-                    int64_t heads, int64_t head_dim, double theta) {
+                    int64_t heads, int64_t head_dim, double theta,
+                    int32_t convention) {
   // A rotation's transpose is the rotation by the opposite angle.
   rotatePairs(ctx, "tprt_rope_grad", layer, dtype, dy, dx, batch, seq, heads,
-              head_dim, theta, /*inverse=*/true);
+              head_dim, theta, convention, /*inverse=*/true);
 }
 
 /// Attention's probabilities for query rows [first, first + rows) of one

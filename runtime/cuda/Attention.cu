@@ -1,10 +1,10 @@
 //===- Attention.cu - rotary embedding and attention ----------------------===//
 //
-// This file implements the cuda backend's Attention family: Llama's rotary
-// embedding, a grid-stride loop, scaled dot-product attention, and their
-// backwards. Attention over few keys is one fused kernel: one block per
-// (batch, head, query row), keys in tiles of the block size with an online
-// (rescaled) softmax.
+// This file implements the cuda backend's Attention family: the rotary
+// embedding in Meta's and Hugging Face's pairings, a grid-stride loop, scaled
+// dot-product attention, and their backwards. Attention over few keys is one
+// fused kernel: one block per (batch, head, query row), keys in tiles of the
+// block size with an online (rescaled) softmax.
 // Over many keys it runs as PyTorch's SDPA math backend does, per block of
 // `rows` query rows: f32 scores S = scale * Q K^T, a masked row softmax into
 // probabilities P in the dtype, O = P V. The heads are read and written in
@@ -71,25 +71,26 @@ enum AttentionArray {
 };
 
 /// tprt_rope, or where `inverse` tprt_rope_grad: the rotation by the
-/// opposite angle.
+/// opposite angle, of the pairs `pairing` places.
 template <typename T>
 __global__ void ropeKernel(const T *x, T *y, int64_t batch, int64_t seq,
                            int64_t heads, int64_t headDim, double theta,
-                           bool inverse) {
+                           RopePairs pairing, bool inverse) {
   int64_t pairs = headDim / 2, count = batch * seq * heads * pairs;
   for (int64_t index = firstIndex(); index < count; index += gridStride()) {
     // index = ((b * seq + p) * heads + h) * pairs + i.
     int64_t i = index % pairs, vector = index / pairs;
     int64_t p = vector / heads % seq;
-    int64_t at = vector * headDim + 2 * i;
+    int64_t first = vector * headDim + pairing.step * i;
+    int64_t second = first + pairing.partner;
     double angle = p * pow(theta, -2.0 * i / headDim);
     if (inverse)
       angle = -angle;
     float cosine = static_cast<float>(cos(angle));
     float sine = static_cast<float>(sin(angle));
-    float even = toFloat(x[at]), odd = toFloat(x[at + 1]);
-    y[at] = fromFloat<T>(even * cosine - odd * sine);
-    y[at + 1] = fromFloat<T>(even * sine + odd * cosine);
+    float a = toFloat(x[first]), b = toFloat(x[second]);
+    y[first] = fromFloat<T>(a * cosine - b * sine);
+    y[second] = fromFloat<T>(a * sine + b * cosine);
   }
 }
 
@@ -450,7 +451,8 @@ cudaError_t launchAttentionGrad(cudaStream_t stream, int32_t dtype,
 /// headDim is even.
 cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
                        void *y, int64_t batch, int64_t seq, int64_t heads,
-                       int64_t headDim, double theta, bool inverse) {
+                       int64_t headDim, double theta, RopePairs pairing,
+                       bool inverse) {
   int64_t count = batch * seq * heads * (headDim / 2);
   if (count == 0)
     return cudaSuccess;
@@ -458,7 +460,7 @@ cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
     using T = typename decltype(storage)::Type;
     ropeKernel<<<gridFor(count), kThreads, 0, stream>>>(
         static_cast<const T *>(x), static_cast<T *>(y), batch, seq, heads,
-        headDim, theta, inverse);
+        headDim, theta, pairing, inverse);
     return cudaGetLastError();
   });
 }
@@ -526,12 +528,12 @@ cudaError_t launchAttentionSoftmax(cudaStream_t stream, int32_t dtype,
 void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
                  int32_t dtype, const void *x, void *y, int64_t batch,
                  int64_t seq, int64_t heads, int64_t headDim, double theta,
-                 bool inverse) {
+                 int32_t convention, bool inverse) {
   dtypeSize(ctx, call, layer, dtype);
-  checkRope(ctx, call, layer, headDim);
+  RopePairs pairing = checkRope(ctx, call, layer, headDim, convention);
   check(ctx,
         launchRope(state(ctx).stream, dtype, x, y, batch, seq, heads, headDim,
-                   theta, inverse),
+                   theta, pairing, inverse),
         call, layer, "the kernel launch");
 }
 
@@ -539,17 +541,18 @@ void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
 
 void rope(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
           void *y, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
-          double theta) {
+          double theta, int32_t convention) {
   rotatePairs(ctx, "tprt_rope", layer, dtype, x, y, batch, seq, heads, head_dim,
-              theta, /*inverse=*/false);
+              theta, convention, /*inverse=*/false);
 }
 
 void rope_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *dy, void *dx, int64_t batch, int64_t seq,
-               int64_t heads, int64_t head_dim, double theta) {
+               int64_t heads, int64_t head_dim, double theta,
+               int32_t convention) {
   // A rotation's transpose is the rotation by the opposite angle.
   rotatePairs(ctx, "tprt_rope_grad", layer, dtype, dy, dx, batch, seq, heads,
-              head_dim, theta, /*inverse=*/true);
+              head_dim, theta, convention, /*inverse=*/true);
 }
 
 void attention(tprt_context *ctx, const char *layer, int32_t dtype,

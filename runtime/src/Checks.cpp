@@ -79,11 +79,18 @@ int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *call,
   return rows;
 }
 
-void checkRope(const tprt_context *ctx, const char *call, const char *layer,
-               int64_t headDim) {
+RopePairs checkRope(const tprt_context *ctx, const char *call,
+                    const char *layer, int64_t headDim, int32_t convention) {
   if (headDim % 2 != 0)
     fail(ctx, callName(call, layer) + ": head_dim " + std::to_string(headDim) +
                   " must be even");
+  if (convention == TPRT_ROPE_INTERLEAVED)
+    return {/*step=*/2, /*partner=*/1};
+  if (convention == TPRT_ROPE_HALF)
+    return {/*step=*/1, /*partner=*/headDim / 2};
+  fail(ctx, callName(call, layer) + ": convention " +
+                std::to_string(convention) +
+                " is neither interleaved (0) nor half (1)");
 }
 
 void failIndex(const tprt_context *ctx, const char *call, const char *layer,

@@ -64,10 +64,17 @@ int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *call,
                                const char *layer, int64_t workspaceBytes,
                                int64_t batch, int64_t qHeads, int64_t kvSeq);
 
+/// Where the two features of pair i of a head lie for tprt_rope and
+/// tprt_rope_grad: at step * i and step * i + partner.
+struct RopePairs {
+  int64_t step, partner;
+};
+
 /// Fails unless the head_dim of tprt_rope or tprt_rope_grad (`call`) is even
-/// (they rotate pairs).
-void checkRope(const tprt_context *ctx, const char *call, const char *layer,
-               int64_t headDim);
+/// (they rotate pairs) and `convention` is a tprt_rope_convention; returns
+/// where its pairs lie.
+RopePairs checkRope(const tprt_context *ctx, const char *call,
+                    const char *layer, int64_t headDim, int32_t convention);
 
 /// Fails naming `call`, `layer` and the `value` of the `what` (an "id", a
 /// "label") at `position` that lies outside [0, bound): the message of every

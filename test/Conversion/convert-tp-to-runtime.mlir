@@ -197,6 +197,33 @@ module attributes {tp.tp_axis = "tp"} {
 
 // -----
 
+// A rotary embedding passes its convention last, as a tprt_rope_convention:
+// half is 1, interleaved (written or left out) 0; rope_grad passes its own.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 1)
+  func.func @forward(%x: tensor<1x4x2x8xf32>)
+      -> (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) {
+    %h = tp.rope %x theta 1.0e+04 convention half : tensor<1x4x2x8xf32>
+    %i = tp.rope %x theta 5.0e+05 : tensor<1x4x2x8xf32>
+    %g = tp.rope_grad %x theta 1.0e+04 convention half : tensor<1x4x2x8xf32>
+    return %h, %i, %g : tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: %[[THETA:.*]] = llvm.mlir.constant(1.000000e+04 : f64) : f64
+// CHECK-NEXT: %[[HALF:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK-NEXT: llvm.call @tprt_rope(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[THETA]], %[[HALF]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32) -> ()
+// CHECK: %[[THETA2:.*]] = llvm.mlir.constant(5.000000e+05 : f64) : f64
+// CHECK-NEXT: %[[INTERLEAVED:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK-NEXT: llvm.call @tprt_rope(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[THETA2]], %[[INTERLEAVED]])
+// CHECK: %[[HALF2:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK-NEXT: llvm.call @tprt_rope_grad(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[HALF2]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32) -> ()
+// CHECK-DAG: llvm.func @tprt_rope(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32)
+// CHECK-DAG: llvm.func @tprt_rope_grad(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32)
+
+// -----
+
 module attributes {tp.tp_axis = "tp"} {
   tp.mesh @mesh(tp = 1)
   tp.parameter @"w.weight" : tensor<8xf32>

@@ -125,6 +125,27 @@ func.func @forward(%x: tensor<4x3xf32>) -> tensor<16xf32> {
 
 // -----
 
+// Rotary embedding's backward rotates back in the forward's convention, with
+// its theta: half stays half, interleaved (the default) stays interleaved.
+
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[Q:.*]] = tp.rope %{{.*}} theta 1.000000e+04 convention half : tensor<1x4x2x8xf32>
+// CHECK: %[[K:.*]] = tp.rope %{{.*}} theta 5.000000e+05 : tensor<1x4x2x8xf32>
+// CHECK: tp.rope_grad %{{.*}} theta 5.000000e+05 : tensor<1x4x2x8xf32>
+// CHECK: tp.rope_grad %{{.*}} theta 1.000000e+04 convention half : tensor<1x4x2x8xf32>
+
+tp.parameter @"w.weight" : tensor<16x16xf32>
+func.func @forward(%x: tensor<1x4x16xf32>) -> tensor<1x4x2x8xf32> {
+  %w = tp.get_parameter @"w.weight" : tensor<16x16xf32>
+  %h = tp.linear "w" %x, %w : tensor<1x4x16xf32>, tensor<16x16xf32>
+  %r = tp.reshape %h : tensor<1x4x16xf32> -> tensor<1x4x2x8xf32>
+  %q = tp.rope %r theta 1.0e+04 convention half : tensor<1x4x2x8xf32>
+  %k = tp.rope %q theta 5.0e+05 : tensor<1x4x2x8xf32>
+  return %k : tensor<1x4x2x8xf32>
+}
+
+// -----
+
 // A bf16 weight trains in mixed precision: an f32 master copy and f32
 // moments; the update writes the master and rounds it into the weight.
 

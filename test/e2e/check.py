@@ -2,7 +2,10 @@
 
 Compiles the example with tp-compile, runs it under mpirun on inputs made
 here, and compares its output with the independent numpy reference (and with
-the 1-rank build's output, when that test has run). With --corrupt it instead
+the 1-rank build's output, when that test has run). With --rope half it runs
+the example in Hugging Face's rotary convention on its weights permuted into
+Hugging Face's layout, which must give the original model's output on the
+original weights. With --corrupt it instead
 damages the weights, and with --mismatch gives ranks other than 0 other
 weights (MPMD launch), and checks that the job exits non-zero with the
 expected message. Run by ctest; prints what it compared.
@@ -89,6 +92,38 @@ def corrupt(good, bad, kind):
     return victim
 
 
+def to_hf_layout(meta, hf, heads, kv_heads):
+    """Writes the checkpoint `meta` to `hf` with the rows of every query and
+    key projection (`heads` and `kv_heads` heads) permuted into Hugging
+    Face's layout (reference.to_hf_layout), their bytes moved as they are."""
+    with open(meta, "rb") as f:
+        data = f.read()
+    (header_len,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + header_len])
+    body = bytearray(data[8 + header_len :])
+    for name, entry in header.items():
+        if name.endswith("attention.wq.weight"):
+            count = heads
+        elif name.endswith("attention.wk.weight"):
+            count = kv_heads
+        else:
+            continue
+        begin, end = entry["data_offsets"]
+        rows = np.frombuffer(bytes(body[begin:end]), dtype=np.uint8).reshape(
+            entry["shape"][0], -1)
+        body[begin:end] = reference.to_hf_layout(rows, count).tobytes()
+    write_once(hf, data[: 8 + header_len] + bytes(body))
+
+
+def init_weights(args, model_file, path):
+    """Makes the weights of `model_file` (seed 0) at `path` unless there."""
+    if not os.path.exists(path):
+        # Another test may be writing it: tp-weights writes aside, then
+        # renames.
+        run([os.path.join(args.bin, "tp-weights"), "init", model_file,
+             "--seed", "0", "-o", path], check=True)
+
+
 def write_once(path, data):
     """Writes `data` to `path` unless it holds it already, atomically, since
     tests run in parallel."""
@@ -115,16 +150,23 @@ def compare(index, path, expected, args):
     if not error <= args.rtol:
         sys.exit(f"FAIL: output {index} differs from the numpy reference")
 
-    # The 1-rank cpu build: what sharded and cuda runs must reproduce.
-    one_rank = os.path.join(args.workdir, f"{args.name}-tp1-output{index}.npy")
-    if (args.ranks > 1 or args.target != "cpu") and os.path.exists(one_rank):
+    # The 1-rank cpu build: what sharded and cuda runs must reproduce; in
+    # Hugging Face's rotary convention, the interleaved one's too.
+    builds = []
+    if args.ranks > 1 or args.target != "cpu":
+        builds.append(("1-rank cpu build", args.name))
+    if args.rope:
+        builds.append(("interleaved 1-rank cpu build", args.meta_name))
+    for what, name in builds:
+        one_rank = os.path.join(args.workdir, f"{name}-tp1-output{index}.npy")
+        if not os.path.exists(one_rank):
+            continue
         single = np.load(one_rank).astype(np.float64)
         error = np.max(np.abs(actual - single)) / scale
-        print(f"output {index} vs 1-rank cpu build: max |difference| / "
+        print(f"output {index} vs {what}: max |difference| / "
               f"max |output| = {error:.3e}")
         if not error <= args.rtol:
-            sys.exit(f"FAIL: sharded output {index} differs from the 1-rank "
-                     "output")
+            sys.exit(f"FAIL: output {index} differs from the {what}'s")
 
 
 def main():
@@ -151,6 +193,9 @@ def main():
     parser.add_argument("--dtype", choices=["f32", "f16", "bf16"],
                         default="f32",
                         help="run the example with this float type")
+    parser.add_argument("--rope", choices=["half"],
+                        help="run the example's rope in this convention on "
+                        "its weights permuted to match")
     parser.add_argument("--rtol", type=float,
                         help="tolerance relative to the largest output "
                         "(default: by dtype)")
@@ -172,6 +217,21 @@ def main():
             text = re.sub(r"(?<=[x<])f32(?=>)", args.dtype, f.read())
         model_file = os.path.join(args.workdir, f"{name}.mlir")
         write_once(model_file, text.encode())
+    model = reference.MODELS[args.model]
+    args.meta_name = name
+    if args.rope:
+        # The example in Hugging Face's convention, on the weights of the
+        # interleaved runs permuted into Hugging Face's layout (below).
+        meta_weights = os.path.join(args.workdir, f"{name}.safetensors")
+        init_weights(args, model_file, meta_weights)
+        name += f"-rope-{args.rope}"
+        with open(model_file) as f:
+            text, ropes = re.subn(r"(tp\.rope %\S+ theta \S+)",
+                                  rf"\1 convention {args.rope}", f.read())
+        if ropes == 0:
+            sys.exit(f"FAIL: {args.model} has no tp.rope to convert")
+        model_file = os.path.join(args.workdir, f"{name}.mlir")
+        write_once(model_file, text.encode())
     args.name = name
     tag = f"{name}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.sequence_parallel:
@@ -186,11 +246,10 @@ def main():
     if args.launch_ranks:
         tag += f"-np{args.launch_ranks}"
     weights = os.path.join(args.workdir, f"{name}.safetensors")
-    if not os.path.exists(weights):
-        # Another test may be writing it: tp-weights writes aside, then
-        # renames.
-        run([os.path.join(args.bin, "tp-weights"), "init", model_file,
-             "--seed", "0", "-o", weights], check=True)
+    if args.rope:
+        to_hf_layout(meta_weights, weights, *model["heads"])
+    else:
+        init_weights(args, model_file, weights)
 
     executable = os.path.join(args.workdir, tag)
     compile_command = [os.path.join(args.bin, "tp-compile"),
@@ -201,7 +260,6 @@ def main():
         compile_command.append("--sequence-parallel")
     run(compile_command, check=True)
 
-    model = reference.MODELS[args.model]
     inputs = model["inputs"](np.random.default_rng(0))
     input_files = []
     for i, array in enumerate(inputs):
@@ -249,10 +307,22 @@ def main():
         sys.exit(f"FAIL: exit code {result.returncode}")
 
     # The executable rounds float32 inputs to the model's dtype.
-    expected = model["forward"](
-        reference.read_safetensors(weights),
-        *[reference.round_to(args.dtype, a).astype(np.float64)
-          if a.dtype != np.int64 else a for a in inputs])
+    x = [reference.round_to(args.dtype, a).astype(np.float64)
+         if a.dtype != np.int64 else a for a in inputs]
+    if args.rope:
+        expected = model["forward"](reference.read_safetensors(weights), *x,
+                                    rope=args.rope)
+        # The reference itself: rotate_half on the permuted weights is the
+        # interleaved rotation on the original ones.
+        meta = model["forward"](reference.read_safetensors(meta_weights), *x)
+        error = np.max(np.abs(expected - meta)) / np.max(np.abs(meta))
+        print(f"numpy: rope {args.rope} on permuted weights vs interleaved: "
+              f"max |difference| / max |output| = {error:.3e}")
+        if not error <= 1e-12:
+            sys.exit("FAIL: the numpy references of the two conventions "
+                     "differ")
+    else:
+        expected = model["forward"](reference.read_safetensors(weights), *x)
     if not isinstance(expected, list):
         expected = [expected]
     for i, (path, want) in enumerate(zip(outputs, expected)):

@@ -67,11 +67,23 @@ def feed_forward(w, prefix, x):
                   linear(x, w[prefix + "w3.weight"]), w[prefix + "w2.weight"])
 
 
-def rope(x, theta):
-    """Llama's apply_rotary_emb on [batch, seq, heads, head_dim]."""
+def rotate_half(x):
+    """Hugging Face's rotate_half: the halves x1, x2 of the last dim become
+    (-x2, x1)."""
+    half = x.shape[-1] // 2
+    return np.concatenate([-x[..., half:], x[..., :half]], axis=-1)
+
+
+def rope(x, theta, convention="interleaved"):
+    """Rotary embedding on [batch, seq, heads, head_dim]: Llama's
+    apply_rotary_emb ("interleaved"), or Hugging Face's apply_rotary_pos_emb
+    ("half"): x * cos + rotate_half(x) * sin, each frequency twice."""
     _, seq, _, head_dim = x.shape
     freqs = 1.0 / theta ** (np.arange(0, head_dim, 2) / head_dim)
     angles = np.outer(np.arange(seq), freqs)  # [seq, head_dim / 2]
+    if convention == "half":
+        emb = np.concatenate([angles, angles], axis=-1)[None, :, None, :]
+        return x * np.cos(emb) + rotate_half(x) * np.sin(emb)
     cos = np.cos(angles)[None, :, None, :]
     sin = np.sin(angles)[None, :, None, :]
     even, odd = x[..., 0::2], x[..., 1::2]
@@ -94,23 +106,37 @@ def attention(q, k, v):
     return np.einsum("bhst,bthd->bshd", probs, v)
 
 
-def transformer_block(w, prefix, x, heads, kv_heads, theta, eps):
+def to_hf_layout(w, heads):
+    """The rows of a q or k projection w [heads * head_dim, in] of Meta's
+    layout in Hugging Face's, as convert_llama_weights_to_hf.py permutes
+    them: per head, rows 0, 2, 4, ..., then 1, 3, 5, ...; rope "half" on
+    them computes what "interleaved" computes on w."""
+    rows, cols = w.shape
+    return w.reshape(heads, rows // heads // 2, 2, cols).transpose(
+        0, 2, 1, 3).reshape(rows, cols)
+
+
+def transformer_block(w, prefix, x, heads, kv_heads, theta, eps,
+                      rope_convention="interleaved"):
     batch, seq, dim = x.shape
     head_dim = dim // heads
     h = rms_norm(x, w[prefix + "attention_norm.weight"], eps)
     q = linear(h, w[prefix + "attention.wq.weight"]).reshape(batch, seq, heads, head_dim)
     k = linear(h, w[prefix + "attention.wk.weight"]).reshape(batch, seq, kv_heads, head_dim)
     v = linear(h, w[prefix + "attention.wv.weight"]).reshape(batch, seq, kv_heads, head_dim)
-    o = attention(rope(q, theta), rope(k, theta), v).reshape(batch, seq, dim)
+    o = attention(rope(q, theta, rope_convention),
+                  rope(k, theta, rope_convention), v).reshape(batch, seq, dim)
     h = x + linear(o, w[prefix + "attention.wo.weight"])
     return h + feed_forward(w, prefix + "feed_forward.",
                             rms_norm(h, w[prefix + "ffn_norm.weight"], eps))
 
 
-def llama(w, tokens, layers, heads, kv_heads, theta, eps):
+def llama(w, tokens, layers, heads, kv_heads, theta, eps,
+          rope_convention="interleaved"):
     h = w["tok_embeddings.weight"][tokens]
     for i in range(layers):
-        h = transformer_block(w, f"layers.{i}.", h, heads, kv_heads, theta, eps)
+        h = transformer_block(w, f"layers.{i}.", h, heads, kv_heads, theta, eps,
+                              rope_convention)
     return linear(rms_norm(h, w["norm.weight"], eps), w["output.weight"])
 
 
@@ -148,7 +174,9 @@ def encoder_block(w, x, heads=4):
     return [y, np.array(y.sum())]
 
 
-# The example models: how to make their inputs and compute their outputs.
+# The example models: how to make their inputs and compute their outputs
+# (the Llama ones in either rotary convention, with the query and key head
+# counts that lay out their projections).
 MODELS = {
     "feedforward": {
         "inputs": lambda rng: [rng.uniform(-1, 1, (8, 8192)).astype(np.float32)],
@@ -156,7 +184,9 @@ MODELS = {
     },
     "llama-layer": {
         "inputs": lambda rng: [rng.uniform(-1, 1, (2, 16, 256)).astype(np.float32)],
-        "forward": lambda w, x: transformer_block(w, "", x, 16, 8, 500000.0, 1e-5),
+        "forward": lambda w, x, rope="interleaved": transformer_block(
+            w, "", x, 16, 8, 500000.0, 1e-5, rope),
+        "heads": (16, 8),
     },
     "encoder-block": {
         "inputs": lambda rng: [rng.uniform(-1, 1, (2, 8, 64)).astype(np.float32)],
@@ -165,7 +195,9 @@ MODELS = {
     },
     "llama-tiny": {
         "inputs": lambda rng: [rng.integers(0, 128, (2, 16), dtype=np.int64)],
-        "forward": lambda w, t: llama(w, t, 2, 8, 4, 500000.0, 1e-5),
+        "forward": lambda w, t, rope="interleaved": llama(
+            w, t, 2, 8, 4, 500000.0, 1e-5, rope),
+        "heads": (8, 4),
     },
 }
 
@@ -249,6 +281,11 @@ def grad_attention(w, x):
     return silu(linear(o, w["wo.weight"])) @ w["proj"]
 
 
+def grad_rope(w, x):
+    h = linear(x, w["w.weight"]).reshape(1, 4, 2, 8)
+    return silu(rope(h, 1e4, "half").reshape(1, 4, 16))
+
+
 # The gradient-check models (test/e2e/models/grad-*.mlir): their inputs, the
 # loss tp-compile takes of their output, and their numpy forward.
 GRADCHECK = {
@@ -261,6 +298,11 @@ GRADCHECK = {
         "inputs": lambda rng: [rng.uniform(-1, 1, (1, 4, 16)).astype(np.float32)],
         "loss": "sum",
         "loss_of": lambda w, x: grad_attention(w, x).sum(),
+    },
+    "grad-rope": {
+        "inputs": lambda rng: [rng.uniform(-1, 1, (1, 4, 16)).astype(np.float32)],
+        "loss": "sum",
+        "loss_of": lambda w, x: grad_rope(w, x).sum(),
     },
     "grad-embedding": {
         "inputs": lambda rng: [rng.integers(0, 10, (2, 3), dtype=np.int64),

@@ -314,16 +314,19 @@ TEST_F(CudaKernelsTest, Copy) {
 TEST_F(CudaKernelsTest, Rope) {
   const int64_t batch = 2, seq = 5, heads = 3, headDim = 10;
   for (const TestType &type : kTypes)
-    for (double theta : {10000.0, 500000.0}) {
-      Tensor x(type.dtype, randomFloats(batch * seq * heads * headDim, 13)),
-          y(type.dtype, batch * seq * heads * headDim);
-      cpu::rope(&ctx, "test", type.dtype, x.cpu(), y.cpu(), batch, seq, heads,
-                headDim, theta);
-      cuda::rope(&ctx, "test", type.dtype, x.gpu(), y.gpu(), batch, seq, heads,
-                 headDim, theta);
-      SCOPED_TRACE(std::string(type.name) + " theta " + std::to_string(theta));
-      expectSame(type, y);
-    }
+    for (double theta : {10000.0, 500000.0})
+      for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF}) {
+        Tensor x(type.dtype, randomFloats(batch * seq * heads * headDim, 13)),
+            y(type.dtype, batch * seq * heads * headDim);
+        cpu::rope(&ctx, "test", type.dtype, x.cpu(), y.cpu(), batch, seq, heads,
+                  headDim, theta, convention);
+        cuda::rope(&ctx, "test", type.dtype, x.gpu(), y.gpu(), batch, seq,
+                   heads, headDim, theta, convention);
+        SCOPED_TRACE(std::string(type.name) + " theta " +
+                     std::to_string(theta) + " convention " +
+                     std::to_string(convention));
+        expectSame(type, y);
+      }
 }
 
 /// Checks cuda::attention against cpu::attention in `type`, each with a
@@ -625,15 +628,18 @@ TEST_F(CudaKernelsTest, RopeGrad) {
   const int64_t batch = 2, seq = 5, heads = 3, headDim = 10;
   int64_t count = batch * seq * heads * headDim;
   for (const TestType &type : kTypes)
-    for (double theta : {10000.0, 500000.0}) {
-      Tensor dy(type.dtype, randomFloats(count, 71)), dx(type.dtype, count);
-      cpu::rope_grad(&ctx, "test", type.dtype, dy.cpu(), dx.cpu(), batch, seq,
-                     heads, headDim, theta);
-      cuda::rope_grad(&ctx, "test", type.dtype, dy.gpu(), dx.gpu(), batch, seq,
-                      heads, headDim, theta);
-      SCOPED_TRACE(std::string(type.name) + " theta " + std::to_string(theta));
-      expectSame(type, dx);
-    }
+    for (double theta : {10000.0, 500000.0})
+      for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF}) {
+        Tensor dy(type.dtype, randomFloats(count, 71)), dx(type.dtype, count);
+        cpu::rope_grad(&ctx, "test", type.dtype, dy.cpu(), dx.cpu(), batch, seq,
+                       heads, headDim, theta, convention);
+        cuda::rope_grad(&ctx, "test", type.dtype, dy.gpu(), dx.gpu(), batch,
+                        seq, heads, headDim, theta, convention);
+        SCOPED_TRACE(std::string(type.name) + " theta " +
+                     std::to_string(theta) + " convention " +
+                     std::to_string(convention));
+        expectSame(type, dx);
+      }
 }
 
 /// Checks cuda::attention_grad against cpu::attention_grad in `type`, each
@@ -719,9 +725,14 @@ TEST_F(CudaKernelsDeathTest, BackwardBadArgumentsNameTheCall) {
               ::testing::ExitedWithCode(1),
               "tprt_attention_grad 'attn': 3 query heads are not a multiple "
               "of 2 key/value heads");
-  EXPECT_EXIT(cuda::rope_grad(&ctx, "r", TPRT_F32, x, y, 1, 1, 1, 5, 10000.0),
+  EXPECT_EXIT(cuda::rope_grad(&ctx, "r", TPRT_F32, x, y, 1, 1, 1, 5, 10000.0,
+                              TPRT_ROPE_INTERLEAVED),
               ::testing::ExitedWithCode(1),
               "tprt_rope_grad 'r': head_dim 5 must be even");
+  EXPECT_EXIT(cuda::rope(&ctx, "r", TPRT_F32, x, y, 1, 1, 1, 4, 10000.0, 2),
+              ::testing::ExitedWithCode(1),
+              "tprt_rope 'r': convention 2 is neither interleaved \\(0\\) "
+              "nor half \\(1\\)");
 }
 
 TEST_F(CudaKernelsDeathTest, BadArgumentsNameTheCall) {

@@ -219,10 +219,12 @@ TEST_P(HalfKernelsTest, NormsSoftmaxRopeAndSum) {
                      [&](int32_t t, const auto &in, void *y) {
                        tprt_softmax(&ctx, "test", t, in[0], y, 2, 5, inner);
                      });
-  expectF32Rounded(dtype, {randomFloats(2 * 3 * 2 * 8, 14)}, 2 * 3 * 2 * 8,
-                   [&](int32_t t, const auto &in, void *y) {
-                     tprt_rope(&ctx, "test", t, in[0], y, 2, 3, 2, 8, 10000.0);
-                   });
+  for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF})
+    expectF32Rounded(dtype, {randomFloats(2 * 3 * 2 * 8, 14)}, 2 * 3 * 2 * 8,
+                     [&](int32_t t, const auto &in, void *y) {
+                       tprt_rope(&ctx, "test", t, in[0], y, 2, 3, 2, 8, 10000.0,
+                                 convention);
+                     });
   const int64_t shape[] = {2, 3, 4};
   expectF32Rounded(dtype, {randomFloats(24, 15)}, 3,
                    [&](int32_t t, const auto &in, void *y) {

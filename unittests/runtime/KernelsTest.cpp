@@ -217,11 +217,20 @@ TEST_F(KernelsTest, Copy) {
 TEST_F(KernelsTest, Rope) {
   const int64_t batch = 2, seq = 3, heads = 2, headDim = 6;
   const double theta = 10000.0;
-  std::vector<float> x = randomFloats(batch * seq * heads * headDim, 13),
-                     y(x.size());
-  tprt_rope(&ctx, "test", TPRT_F32, x.data(), y.data(), batch, seq, heads,
-            headDim, theta);
-  expectNear(y, referenceRope(toDouble(x), batch, seq, heads, headDim, theta));
+  std::vector<float> values = randomFloats(batch * seq * heads * headDim, 13);
+  for (const TestType &type : kTypes)
+    for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF}) {
+      SCOPED_TRACE(std::string(type.name) + " convention " +
+                   std::to_string(convention));
+      // The reference sees the input as the kernel does: rounded.
+      std::vector<unsigned char> x = narrowed(type.dtype, values), y(x.size());
+      tprt_rope(&ctx, "test", type.dtype, x.data(), y.data(), batch, seq, heads,
+                headDim, theta, convention);
+      expectNear(widened(type.dtype, y),
+                 referenceRope(toDouble(widened(type.dtype, x)), batch, seq,
+                               heads, headDim, theta, convention),
+                 type.tolerance);
+    }
 }
 
 TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
@@ -642,9 +651,15 @@ TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
                                 0.999, 1e-8, 0.0),
               ::testing::ExitedWithCode(1),
               "tprt_adamw_master 'w': step 0 is not counted from 1");
-  EXPECT_EXIT(
-      tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 5, 10000.0),
-      ::testing::ExitedWithCode(1), "tprt_rope 'r': head_dim 5 must be even");
+  EXPECT_EXIT(tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 5,
+                        10000.0, TPRT_ROPE_INTERLEAVED),
+              ::testing::ExitedWithCode(1),
+              "tprt_rope 'r': head_dim 5 must be even");
+  EXPECT_EXIT(tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 4,
+                        10000.0, 2),
+              ::testing::ExitedWithCode(1),
+              "tprt_rope 'r': convention 2 is neither interleaved \\(0\\) "
+              "nor half \\(1\\)");
 }
 
 TEST_F(KernelsTest, CollectivesOfOneRankCopy) {

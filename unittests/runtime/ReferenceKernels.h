@@ -97,19 +97,38 @@ inline double referenceCrossEntropySum(const Values &logits,
   return total;
 }
 
-/// tprt_rope on x[batch, seq, heads, headDim].
+/// tprt_rope on x[batch, seq, heads, headDim] in `convention`: Meta's
+/// rotation of adjacent pairs, or Hugging Face's x * cos + rotate_half(x) *
+/// sin, where rotate_half(x) = [-x[half:], x[:half]] and feature j has the
+/// angle of pair j % half.
 inline Values referenceRope(const Values &x, int64_t batch, int64_t seq,
-                            int64_t heads, int64_t headDim, double theta) {
+                            int64_t heads, int64_t headDim, double theta,
+                            int32_t convention) {
   Values y(x.size());
+  int64_t half = headDim / 2;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t p = 0; p < seq; ++p)
-      for (int64_t h = 0; h < heads; ++h)
-        for (int64_t i = 0; i < headDim / 2; ++i) {
-          int64_t at = ((b * seq + p) * heads + h) * headDim + 2 * i;
-          double angle = p * std::pow(theta, -2.0 * i / headDim);
-          y[at] = x[at] * std::cos(angle) - x[at + 1] * std::sin(angle);
-          y[at + 1] = x[at] * std::sin(angle) + x[at + 1] * std::cos(angle);
+      for (int64_t h = 0; h < heads; ++h) {
+        int64_t at = ((b * seq + p) * heads + h) * headDim;
+        const double *in = &x[at];
+        double *out = &y[at];
+        auto angle = [&](int64_t i) {
+          return p * std::pow(theta, -2.0 * i / headDim);
+        };
+        if (convention == TPRT_ROPE_HALF) {
+          for (int64_t j = 0; j < headDim; ++j) {
+            double rotated = j < half ? -in[j + half] : in[j - half];
+            out[j] = in[j] * std::cos(angle(j % half)) +
+                     rotated * std::sin(angle(j % half));
+          }
+          continue;
         }
+        for (int64_t i = 0; i < half; ++i) {
+          double c = std::cos(angle(i)), s = std::sin(angle(i));
+          out[2 * i] = in[2 * i] * c - in[2 * i + 1] * s;
+          out[2 * i + 1] = in[2 * i] * s + in[2 * i + 1] * c;
+        }
+      }
   return y;
 }
 

@@ -178,6 +178,8 @@ private:
   void lowerOp(AttentionOp op);
   void lowerOp(RoPEGradOp op);
   void lowerOp(AttentionGradOp op);
+  /// Lowers rope or rope_grad, which rotates `input`: the same arguments.
+  template <typename Call, typename Op> void lowerRope(Op op, Value input);
   // Optimizer.
   LogicalResult checkUpdatedOnce(ParameterUpdateOpInterface update);
   void lowerOp(SGDOp op);
@@ -237,6 +239,12 @@ private:
   Value dtypeOf(Value tensor) {
     Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
     return constantI32(*getRuntimeDType(element));
+  }
+  /// The tprt_rope_convention argument of a rotary embedding's `convention`.
+  Value conventionOf(RopeConvention convention) {
+    return constantI32(convention == RopeConvention::Half
+                           ? TPRT_ROPE_HALF
+                           : TPRT_ROPE_INTERLEAVED);
   }
   /// The element count of `tensor`, as a constant.
   Value countOf(Value tensor) { return constant(product(shapeOf(tensor))); }
@@ -803,18 +811,23 @@ void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
 // Attention
 //===----------------------------------------------------------------------===//
 
+template <typename Call, typename Op>
+void RuntimeEmitter::lowerRope(Op op, Value input) {
+  ArrayRef<int64_t> shape = shapeOf(input);
+  emitCall(Call{.layer = layerName(op),
+                .dtype = dtypeOf(op.getResult()),
+                .x = pointerTo(input),
+                .y = pointerTo(op.getResult()),
+                .batch = constant(shape[0]),
+                .seq = constant(shape[1]),
+                .heads = constant(shape[2]),
+                .head_dim = constant(shape[3]),
+                .theta = constantF64(op.getTheta().convertToDouble()),
+                .convention = conventionOf(op.getConvention())});
+}
+
 void RuntimeEmitter::lowerOp(RoPEOp op) {
-  ArrayRef<int64_t> shape = shapeOf(op.getInput());
-  emitCall(
-      runtime::rope{.layer = layerName(op),
-                    .dtype = dtypeOf(op.getResult()),
-                    .x = pointerTo(op.getInput()),
-                    .y = pointerTo(op.getResult()),
-                    .batch = constant(shape[0]),
-                    .seq = constant(shape[1]),
-                    .heads = constant(shape[2]),
-                    .head_dim = constant(shape[3]),
-                    .theta = constantF64(op.getTheta().convertToDouble())});
+  lowerRope<runtime::rope>(op, op.getInput());
 }
 
 void RuntimeEmitter::lowerOp(AttentionOp op) {
@@ -841,17 +854,8 @@ void RuntimeEmitter::lowerOp(AttentionOp op) {
 }
 
 void RuntimeEmitter::lowerOp(RoPEGradOp op) {
-  ArrayRef<int64_t> shape = shapeOf(op.getGrad());
-  emitCall(runtime::rope_grad{
-      .layer = layerName(op),
-      .dtype = dtypeOf(op.getResult()),
-      .dy = pointerTo(op.getGrad()),
-      .dx = pointerTo(op.getResult()),
-      .batch = constant(shape[0]),
-      .seq = constant(shape[1]),
-      .heads = constant(shape[2]),
-      .head_dim = constant(shape[3]),
-      .theta = constantF64(op.getTheta().convertToDouble())});
+  // The rotation back, of the gradient of rope's output.
+  lowerRope<runtime::rope_grad>(op, op.getGrad());
 }
 
 void RuntimeEmitter::lowerOp(AttentionGradOp op) {

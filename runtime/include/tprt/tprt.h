@@ -48,6 +48,13 @@ typedef enum tprt_dtype {
   TPRT_BF16 = 2 /* bfloat16: f32's upper 16 bits, rounded to nearest even */
 } tprt_dtype;
 
+/* The features a rotary embedding rotates together as pair i of a head,
+ * passed as `int32_t convention` (tprt_rope, tprt_rope_grad). */
+typedef enum tprt_rope_convention {
+  TPRT_ROPE_INTERLEAVED = 0, /* (x[2i], x[2i+1]): Meta's Llama */
+  TPRT_ROPE_HALF = 1         /* (x[i], x[i + head_dim/2]): HF's rotate_half */
+} tprt_rope_convention;
+
 /*===--- What a compiled model exports ------------------------------------===*/
 
 /* A JSON description of the compiled model: mesh, parameters (state-dict

@@ -532,6 +532,24 @@ func.func @rope_zero_theta(%x: tensor<2x16x4x16xf32>) {
 
 // -----
 
+func.func @rope_unknown_convention(%x: tensor<2x16x4x16xf32>) {
+  // expected-error @+2 {{expected ::mlir::tp::RopeConvention to be one of: interleaved, half}}
+  // expected-error @+1 {{failed to parse TP_RopeConventionAttr parameter 'value'}}
+  %0 = tp.rope %x theta 1.0e+04 convention rotate_half : tensor<2x16x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @rope_convention_not_an_enum(%x: tensor<2x16x4x16xf32>) {
+  // expected-error @+1 {{'tp.rope' op attribute 'convention' failed to satisfy constraint: The pairing of features in a rotary embedding}}
+  %0 = "tp.rope"(%x) {theta = 1.0e+04 : f64, convention = "half"}
+      : (tensor<2x16x4x16xf32>) -> tensor<2x16x4x16xf32>
+  return
+}
+
+// -----
+
 func.func @attention_query_rank_3(%q: tensor<2x16x64xf32>, %k: tensor<2x16x4x16xf32>) {
   // expected-error @+1 {{'tp.attention' op query must be [batch, seq, heads, head_dim], got rank 3}}
   %0 = tp.attention %q, %k, %k : tensor<2x16x64xf32>, tensor<2x16x4x16xf32>, tensor<2x16x4x16xf32>

@@ -146,6 +146,26 @@ func.func @rope(%x: tensor<2x16x4x16xf32>) -> tensor<2x16x4x16xf32> {
   return %0 : tensor<2x16x4x16xf32>
 }
 
+// The convention is printed unless it is the default, interleaved; the
+// generic form spells the attribute out.
+// CHECK-LABEL: func.func @rope_conventions
+// CHECK-SAME: (%[[X:.*]]: tensor<2x16x4x16xf32>)
+// CHECK: %[[H:.*]] = tp.rope %[[X]] theta 1.000000e+04 convention half : tensor<2x16x4x16xf32>
+// CHECK: %[[I:.*]] = tp.rope %[[H]] theta 1.000000e+04 : tensor<2x16x4x16xf32>
+// CHECK: %[[G:.*]] = tp.rope %[[I]] theta 1.000000e+04 convention half : tensor<2x16x4x16xf32>
+// CHECK: %[[DH:.*]] = tp.rope_grad %[[G]] theta 1.000000e+04 convention half : tensor<2x16x4x16xf32>
+// CHECK: %[[DI:.*]] = tp.rope_grad %[[DH]] theta 1.000000e+04 : tensor<2x16x4x16xf32>
+// CHECK: return %[[DI]]
+func.func @rope_conventions(%x: tensor<2x16x4x16xf32>) -> tensor<2x16x4x16xf32> {
+  %0 = tp.rope %x theta 1.0e+04 convention half : tensor<2x16x4x16xf32>
+  %1 = tp.rope %0 theta 1.0e+04 convention interleaved : tensor<2x16x4x16xf32>
+  %2 = "tp.rope"(%1) {theta = 1.0e+04 : f64, convention = #tp<rope_convention half>}
+      : (tensor<2x16x4x16xf32>) -> tensor<2x16x4x16xf32>
+  %3 = tp.rope_grad %2 theta 1.0e+04 convention half : tensor<2x16x4x16xf32>
+  %4 = tp.rope_grad %3 theta 1.0e+04 convention interleaved : tensor<2x16x4x16xf32>
+  return %4 : tensor<2x16x4x16xf32>
+}
+
 // CHECK-LABEL: func.func @attention_causal_and_scale
 // CHECK-SAME: (%[[Q:.*]]: tensor<2x16x8x16xf32>, %[[K:.*]]: tensor<2x16x2x16xf32>, %[[V:.*]]: tensor<2x16x2x16xf32>, %[[KV:.*]]: tensor<2x32x2x16xf32>)
 // CHECK: %[[O:.*]] = tp.attention %[[Q]], %[[K]], %[[V]] : tensor<2x16x8x16xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>

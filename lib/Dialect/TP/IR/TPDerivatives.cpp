@@ -240,8 +240,8 @@ LogicalResult CrossEntropyOp::buildGradients(OpBuilder &builder,
 LogicalResult RoPEOp::buildGradients(OpBuilder &builder, ValueRange resultGrads,
                                      ArrayRef<bool>,
                                      SmallVectorImpl<Value> &grads) {
-  grads.assign(
-      {RoPEGradOp::create(builder, getLoc(), resultGrads[0], getThetaAttr())});
+  grads.assign({RoPEGradOp::create(builder, getLoc(), resultGrads[0],
+                                   getThetaAttr(), getConventionAttr())});
   return success();
 }
 

@@ -253,8 +253,9 @@ ShardingRule SoftmaxOp::getShardingRule() {
 }
 
 ShardingRule RoPEOp::getShardingRule() {
-  // Positions count along the sequence and features rotate in pairs: both
-  // must be whole on every rank; batch and heads split freely.
+  // Positions count along the sequence and features rotate in pairs within
+  // a head (adjacent, or half a head apart): both must be whole on every
+  // rank; batch and heads split freely, whatever the convention.
   return getElementwiseBlocked(*this, {1, 3});
 }
 

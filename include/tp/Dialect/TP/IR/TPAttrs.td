@@ -1,7 +1,8 @@
 //===- TPAttrs.td - tp dialect attributes ------------------*- tablegen -*-===//
 //
-// This file defines the layout attribute: a mesh and one DTensor placement
-// per mesh axis.
+// This file defines the layout attribute (a mesh and one DTensor placement
+// per mesh axis), the parallel style a plan gives a layer, and the rotary
+// embedding's pairing convention.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +62,36 @@ def TP_ParallelStyleKind : I32EnumAttr<"ParallelStyleKind",
     ]> {
   let cppNamespace = "::mlir::tp";
   let genSpecializedAttr = 0;
+}
+
+def TP_RopeConvention : I32EnumAttr<"RopeConvention",
+    "which features a rotary embedding rotates together", [
+      I32EnumAttrCase<"Interleaved", 0, "interleaved">,
+      I32EnumAttrCase<"Half", 1, "half">
+    ]> {
+  let cppNamespace = "::mlir::tp";
+  let genSpecializedAttr = 0;
+}
+
+def TP_RopeConventionAttr : EnumAttr<TP_Dialect, TP_RopeConvention,
+    "rope_convention"> {
+  let summary = "The pairing of features in a rotary embedding";
+  let description = [{
+    Which two features of a head `tp.rope` and `tp.rope_grad` rotate together
+    as pair `i` (`0 <= i < head_dim / 2`):
+
+    - `interleaved`: `(x[2i], x[2i+1])`, Meta's Llama convention;
+    - `half`: `(x[i], x[i + head_dim/2])`, Hugging Face's `rotate_half`.
+
+    In an op it is written as its keyword, after `convention`.
+
+    Example:
+
+    ```mlir
+    #tp<rope_convention half>
+    %q = tp.rope %x theta 1.000000e+04 convention half : tensor<1x8x4x16xf32>
+    ```
+  }];
 }
 
 def TP_StyleAttr : TP_Attr<"Style", "style"> {

@@ -543,10 +543,22 @@ def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>,
     DeclareOpInterfaceMethods<TP_ShardingRuleOpInterface, ["getShardingRule"]>]> {
   let summary = "Rotary position embedding, as in Llama";
   let description = [{
-    Rotates each pair of features `(x[2i], x[2i+1])` of every head at
-    sequence position `p` by the angle `p * theta^(-2i / head_dim)`, as
-    Llama's `apply_rotary_emb` does with `freqs_cis`. The input is
-    `[batch, seq, heads, head_dim]`; positions count from 0.
+    Rotates pairs of features of every head at sequence position `p` (counted
+    from 0): pair `i`, for `0 <= i < head_dim / 2`, rotates by the angle
+    `p * theta^(-2i / head_dim)`, `(a, b) -> (a cos - b sin, a sin + b cos)`.
+    The input is `[batch, seq, heads, head_dim]`. The `convention`
+    (`#tp<rope_convention ...>`) says which features pair `i` is:
+
+    - `interleaved` (the default): `(x[2i], x[2i+1])`, as Meta's Llama
+      `apply_rotary_emb` does with `freqs_cis`;
+    - `half`: `(x[i], x[i + head_dim/2])`, as Hugging Face's `rotate_half`
+      (`x * cos + rotate_half(x) * sin`), with the same frequencies.
+
+    A Hugging Face checkpoint converted from Meta's has the rows of its query
+    and key projections permuted, per head, into the order
+    `[0, 2, 4, ..., 1, 3, 5, ...]`; `half` on it computes what `interleaved`
+    computes on Meta's. Each convention on the other's weights gives wrong
+    numbers, with no error.
 
     Constraints:
     - the input has rank 4: `[batch, seq, heads, head_dim]`;
@@ -557,11 +569,17 @@ def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>,
 
     ```mlir
     %q = tp.rope %x theta 5.000000e+05 : tensor<2x16x4x16xf32>
+    %k = tp.rope %y theta 1.000000e+04 convention half : tensor<2x16x4x16xf32>
     ```
   }];
-  let arguments = (ins TP_FloatTensor:$input, F64Attr:$theta);
+  let arguments = (ins TP_FloatTensor:$input, F64Attr:$theta,
+      DefaultValuedAttr<TP_RopeConventionAttr,
+                        "::mlir::tp::RopeConvention::Interleaved">:$convention);
   let results = (outs TP_FloatTensor:$result);
-  let assemblyFormat = "$input `theta` $theta attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $input `theta` $theta (`convention` $convention^)? attr-dict
+    `:` type($result)
+  }];
   let hasVerifier = 1;
 }
 
@@ -920,16 +938,24 @@ def TP_RoPEGradOp : TP_Op<"rope_grad", [Pure, AllTypesMatch<["grad", "result"]>,
   let description = [{
     Given the gradient of `tp.rope`'s result, yields the gradient of its
     input: each pair is rotated back by the angle the forward rotated it by.
+    `theta` and `convention` are the forward's.
 
     Example:
 
     ```mlir
     %dx = tp.rope_grad %dy theta 5.000000e+05 : tensor<2x16x4x16xf32>
+    %dk = tp.rope_grad %dz theta 1.000000e+04 convention half
+        : tensor<2x16x4x16xf32>
     ```
   }];
-  let arguments = (ins TP_FloatTensor:$grad, F64Attr:$theta);
+  let arguments = (ins TP_FloatTensor:$grad, F64Attr:$theta,
+      DefaultValuedAttr<TP_RopeConventionAttr,
+                        "::mlir::tp::RopeConvention::Interleaved">:$convention);
   let results = (outs TP_FloatTensor:$result);
-  let assemblyFormat = "$grad `theta` $theta attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $grad `theta` $theta (`convention` $convention^)? attr-dict
+    `:` type($result)
+  }];
 }
 
 def TP_AttentionGradOp : TP_Op<"attention_grad", [Pure,
