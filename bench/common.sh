@@ -88,3 +88,17 @@ start_depth_bench() {
 }
 EOF
 }
+
+# start_executable_bench ROOT: for the benchmarks that run compiled
+# executables under mpirun: sets cores and work (a temporary directory
+# removed on exit), lets mpirun run as root and oversubscribe the cores, and
+# builds tp-opt, tp-compile and tp-bench-gemm.
+start_executable_bench() {
+  # shellcheck disable=SC2034 # the caller reads cores and work.
+  cores=$(nproc)
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  export OMPI_MCA_rmaps_base_oversubscribe=1
+  "$1/scripts/build.sh" tp-opt tp-compile tp-bench-gemm >/dev/null
+}

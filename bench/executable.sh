@@ -10,14 +10,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$root/build}
 steps=${1:-20}
-cores=$(nproc)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
 
 source "$root/bench/common.sh"
-"$root/scripts/build.sh" tp-opt tp-compile tp-bench-gemm >/dev/null
+start_executable_bench "$root"
 
 printf '%-17s %5s %12s %12s %8s %12s %14s %14s\n' model ranks "step (ms)" \
   "GEMMs (ms)" ratio GFLOP/s "coll. B/rank" "minimum B/rank"

@@ -20,14 +20,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$root/build}
 steps=${1:-3}
-cores=$(nproc)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
 
 source "$root/bench/common.sh"
-"$root/scripts/build.sh" tp-opt tp-compile tp-bench-gemm >/dev/null
+start_executable_bench "$root"
 examples=$root/python-free-examples
 
 # The models: the seed's FeedForward(8192) with its batch of 8, the same with
