@@ -28,15 +28,6 @@ static int64_t getAlignedBytes(Value value) {
                        kAlignment);
 }
 
-/// The value whose storage `value` shares: itself, or for a reshape (a view
-/// of the same row-major bytes) or a tp.wait (the result of the collective
-/// it waits for) its input's storage.
-static Value getStorageRoot(Value value) {
-  while (isa_and_nonnull<ReshapeOp, WaitOp>(value.getDefiningOp()))
-    value = value.getDefiningOp()->getOperand(0);
-  return value;
-}
-
 int64_t mlir::tp::getWorkspaceBytes(Operation *op) {
   // The attention's scores, recomputed by its backward too.
   if (!isa<AttentionOp, AttentionGradOp>(op))

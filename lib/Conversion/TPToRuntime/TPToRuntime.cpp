@@ -1073,10 +1073,7 @@ LogicalResult RuntimeEmitter::emit() {
   // Outputs are read from the arena; a weight returned as is lives elsewhere.
   auto ret = cast<func::ReturnOp>(function.getBody().front().getTerminator());
   for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
-    Value root = value;
-    while (auto reshape = root.getDefiningOp<ReshapeOp>())
-      root = reshape.getInput();
-    if (auto get = root.getDefiningOp<GetParameterOp>())
+    if (auto get = getStorageRoot(value).getDefiningOp<GetParameterOp>())
       return ret.emitOpError("output #")
              << index << " is parameter '" << get.getName()
              << "' itself; the outputs of a compiled model must be computed";

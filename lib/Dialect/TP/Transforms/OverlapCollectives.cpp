@@ -37,13 +37,6 @@ struct OverlapCollectivesPass
 };
 } // namespace
 
-/// Whether `value` is a parameter's storage (a read or a view of one).
-static bool isParameterStorage(Value value) {
-  while (auto reshape = value.getDefiningOp<ReshapeOp>())
-    value = reshape.getInput();
-  return value.getDefiningOp<GetParameterOp>() != nullptr;
-}
-
 /// Moves `op` to just after the last definition of its operands in its
 /// block (to its block's start if there is none).
 static void moveAfterOperands(Operation *op) {
@@ -63,7 +56,8 @@ static void moveAfterOperands(Operation *op) {
 
 void OverlapCollectivesPass::overlap(AllReduceOp reduce) {
   // An update in place could change a parameter while the sum reads it.
-  if (reduce.getAsync() || isParameterStorage(reduce.getInput()))
+  if (reduce.getAsync() ||
+      getStorageRoot(reduce.getInput()).getDefiningOp<GetParameterOp>())
     return;
   Block *block = reduce->getBlock();
   Operation *firstUse = nullptr;

@@ -104,6 +104,12 @@ std::string mlir::tp::describeProducer(Value value) {
   return producer->getName().getStringRef().str();
 }
 
+Value mlir::tp::getStorageRoot(Value value) {
+  while (isa_and_nonnull<ReshapeOp, WaitOp>(value.getDefiningOp()))
+    value = value.getDefiningOp()->getOperand(0);
+  return value;
+}
+
 bool mlir::tp::isCollective(Operation *op) {
   return isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
              LocalSliceOp>(op);

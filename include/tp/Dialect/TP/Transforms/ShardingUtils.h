@@ -59,6 +59,11 @@ std::string describeProducer(Value value);
 /// True for the ops that move data between ranks (and tp.local_slice).
 bool isCollective(Operation *op);
 
+/// The value whose storage `value` shares: itself, or for a reshape (a view
+/// of the same row-major bytes) or a tp.wait (the result of the collective
+/// it waits for) its input's storage.
+Value getStorageRoot(Value value);
+
 /// The bytes of a tensor of `type`; none where they do not fit in int64_t
 /// (dims near 2^32 multiplied out).
 std::optional<int64_t> getNumBytes(RankedTensorType type);
