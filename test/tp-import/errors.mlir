@@ -40,3 +40,11 @@
 
 // RUN: not tp-import %S/Inputs/none.json -o %t.mlir 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: tp-import: error: cannot read '{{.*}}none.json': No such file or directory
+
+// Qwen2 windows only layers from max_window_layers (default 28) on: one
+// layer past a window of 4 imports; with max_window_layers 0 it is refused.
+// RUN: sed 's/"sliding_window": 32768/"sliding_window": 4/; s/"use_sliding_window": false/"use_sliding_window": true/' %S/Inputs/qwen2-tiny.config.json > %t.qwen-window.json
+// RUN: tp-import %t.qwen-window.json -o %t.mlir --seq 8
+// RUN: sed 's/"rope_scaling": null/"max_window_layers": 0/' %t.qwen-window.json > %t.qwen-window0.json
+// RUN: not tp-import %t.qwen-window0.json -o %t.mlir --seq 8 2>&1 | FileCheck %s --check-prefix=QWEN-WINDOW
+// QWEN-WINDOW: 'sliding_window' is 4: --seq 8 exceeds it

@@ -86,11 +86,15 @@
 // RUN: tp-import %S/Inputs/phi3-tiny.config.json -o - --seq 4097 | FileCheck %s --check-prefix=LONG
 // LONG: freq_factors [1.500000e+00, 3.000000e+00, 9.000000e+00, 2.700000e+01]
 
-// Mistral's defaults: kv heads = heads, theta 10000, eps 1e-6, untied; a
-// sequence within its sliding window.
+// Mistral's defaults: 8 kv heads (MistralConfig's; null would mean as many
+// as query heads), theta 10000, eps 1e-6, untied; a sequence within its
+// sliding window.
 // RUN: tp-import %S/Inputs/mistral-defaults.config.json -o - --seq 16 | FileCheck %s --check-prefix=MISTRAL
 // MISTRAL: // MistralForCausalLM imported by tp-import from mistral-defaults.config.json: 1 of 1 layers, batch 1, seq 16, f32.
-// MISTRAL-NEXT: // hidden 32, heads 4 (kv 4, head_dim 8), intermediate 48, vocab 64.
+// MISTRAL-NEXT: // hidden 64, heads 16 (kv 8, head_dim 4), intermediate 48, vocab 64.
 // MISTRAL: tp.parameter @lm_head.weight
 // MISTRAL: eps 9.9999999999999995E-7
-// MISTRAL: tp.rope {{.*}} theta 1.000000e+04 convention {{ *}}half : tensor<1x16x4x8xf32>
+// MISTRAL: tp.rope {{.*}} theta 1.000000e+04 convention {{ *}}half : tensor<1x16x16x4xf32>
+// RUN: sed 's/"vocab_size"/"num_key_value_heads": null, "vocab_size"/' %S/Inputs/mistral-defaults.config.json > %t.null-kv.json
+// RUN: tp-import %t.null-kv.json -o - --seq 16 | FileCheck %s --check-prefix=NULL-KV
+// NULL-KV: // hidden 64, heads 16 (kv 16, head_dim 4)

@@ -98,22 +98,30 @@ public:
     const json::Value *value = object.get(key);
     return value && value->kind() != json::Value::Null;
   }
+  /// Whether `key` is given as null (which differs from missing where a
+  /// config class defaults to a value and turns None into another).
+  bool isNull(StringRef key) const {
+    const json::Value *value = object.get(key);
+    return value && value->kind() == json::Value::Null;
+  }
   const json::Value *get(StringRef key) const {
     return has(key) ? object.get(key) : nullptr;
   }
 
   /// The integer `key`, or `fallback` where it is missing; an error where
   /// it is missing with no fallback, or not a positive integer.
-  int64_t integer(StringRef key, std::optional<int64_t> fallback = {}) {
+  int64_t integer(StringRef key, std::optional<int64_t> fallback = {},
+                  int64_t minimum = 1) {
     if (!has(key)) {
       if (!fallback)
         missing(key);
       return fallback.value_or(1);
     }
     std::optional<int64_t> value = object.get(key)->getAsInteger();
-    if (!value || *value <= 0)
-      invalid(key, "a positive integer");
-    return value && *value > 0 ? *value : 1;
+    bool valid = value && *value >= minimum;
+    if (!valid)
+      invalid(key, minimum > 0 ? "a positive integer" : "an integer >= 0");
+    return valid ? *value : 1;
   }
 
   double number(StringRef key, std::optional<double> fallback = {}) {
@@ -179,13 +187,16 @@ struct ArchitectureInfo {
   Architecture architecture;
   /// The rms_norm_eps Hugging Face's config class defaults to.
   double defaultEpsilon;
+  /// The num_key_value_heads it defaults to when the key is missing; 0 for
+  /// num_attention_heads (which an explicit null always means).
+  int64_t defaultKvHeads;
 };
 
 constexpr ArchitectureInfo kArchitectures[] = {
-    {"LlamaForCausalLM", "llama", Architecture::Llama, 1e-6},
-    {"MistralForCausalLM", "mistral", Architecture::Mistral, 1e-6},
-    {"Qwen2ForCausalLM", "qwen2", Architecture::Qwen2, 1e-6},
-    {"Phi3ForCausalLM", "phi3", Architecture::Phi3, 1e-5},
+    {"LlamaForCausalLM", "llama", Architecture::Llama, 1e-6, 0},
+    {"MistralForCausalLM", "mistral", Architecture::Mistral, 1e-6, 8},
+    {"Qwen2ForCausalLM", "qwen2", Architecture::Qwen2, 1e-6, 32},
+    {"Phi3ForCausalLM", "phi3", Architecture::Phi3, 1e-5, 0},
 };
 
 /// The rotary embedding of every attention layer.
@@ -201,7 +212,9 @@ struct Rope {
 /// What the model is, every key read and checked.
 struct Model {
   const ArchitectureInfo *info;
-  int64_t hidden, intermediate, layers, heads, kvHeads, headDim, vocab;
+  /// `layers` of the config, of which the first `imported` are imported.
+  int64_t hidden, intermediate, layers, imported, heads, kvHeads, headDim,
+      vocab;
   double epsilon;
   bool tied, attentionBias, outputBias, mlpBias, fused;
   Rope rope;
@@ -356,9 +369,10 @@ static void readRopeScaling(Config &config, Model &model, int64_t seq) {
                          "linear, llama3 and longrope)");
 }
 
-/// Reads and checks every key the model needs, for a sequence of `seq`
-/// tokens; fails with the config's error.
-static FailureOr<Model> readModel(Config &config, int64_t seq) {
+/// Reads and checks every key the model needs, for its first `layers`
+/// layers (0: all) on a sequence of `seq` tokens; fails with the config's
+/// error.
+static FailureOr<Model> readModel(Config &config, int64_t layers, int64_t seq) {
   Model model;
   model.info = readArchitecture(config);
   if (!model.info)
@@ -368,7 +382,15 @@ static FailureOr<Model> readModel(Config &config, int64_t seq) {
   model.intermediate = config.integer("intermediate_size");
   model.layers = config.integer("num_hidden_layers");
   model.heads = config.integer("num_attention_heads");
-  model.kvHeads = config.integer("num_key_value_heads", model.heads);
+  model.imported = layers ? layers : model.layers;
+  if (model.imported > model.layers)
+    config.unsupported("num_hidden_layers",
+                       "--layers " + Twine(layers) + " asks for more");
+  model.kvHeads = config.integer("num_key_value_heads",
+                                 model.info->defaultKvHeads &&
+                                         !config.isNull("num_key_value_heads")
+                                     ? model.info->defaultKvHeads
+                                     : model.heads);
   model.vocab = config.integer("vocab_size");
   if (model.hidden % model.heads != 0 && !config.has("head_dim"))
     config.unsupported("num_attention_heads",
@@ -403,10 +425,14 @@ static FailureOr<Model> readModel(Config &config, int64_t seq) {
                        "tp-import rotates whole heads (1.0)");
 
   // Past a sliding window a position attends to fewer keys than causal
-  // attention gives it; up to it, the window changes nothing.
-  bool windowed = architecture == Architecture::Qwen2
-                      ? config.boolean("use_sliding_window", false)
-                      : architecture != Architecture::Llama;
+  // attention gives it; up to it, the window changes nothing. Qwen2 windows
+  // only layers from max_window_layers on, and only if asked to.
+  bool windowed =
+      architecture == Architecture::Qwen2
+          ? config.boolean("use_sliding_window", false) &&
+                model.imported > config.integer("max_window_layers", 28,
+                                                /*minimum=*/0)
+          : architecture != Architecture::Llama;
   if (windowed && config.has("sliding_window") &&
       seq > config.integer("sliding_window"))
     config.unsupported("sliding_window",
@@ -682,13 +708,10 @@ static int run() {
   if (!root)
     return fail("'" + configFile + "' is not a JSON object");
   Config config(std::move(*root));
-  FailureOr<Model> model = readModel(config, seqOption);
+  FailureOr<Model> model = readModel(config, layersOption, seqOption);
   if (failed(model))
     return fail(configFile + ": " + config.error());
-  int64_t layers = layersOption ? layersOption.getValue() : model->layers;
-  if (layers > model->layers)
-    config.unsupported("num_hidden_layers",
-                       "--layers " + Twine(layers) + " asks for more");
+  int64_t layers = model->imported;
   json::Object plan = makePlan(config, *model);
   if (!config.error().empty())
     return fail(configFile + ": " + config.error());
