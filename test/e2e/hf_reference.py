@@ -866,11 +866,19 @@ def check_shrunk_configs(models_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--self-test", action="store_true")
+    parser.add_argument("--count", metavar="CONFIG",
+                        help="print the number of parameters of the model "
+                        "of this config.json (Hugging Face's, tied "
+                        "embeddings once)")
     parser.add_argument("--models", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "models", "hf"),
         help="the shrunk configs the self-test checks")
     args = parser.parse_args()
-    if args.self_test:
+    if args.count:
+        with open(args.count) as f:
+            shapes = expected_parameters(json.load(f))
+        print(sum(int(np.prod(s)) for s in shapes.values()))
+    elif args.self_test:
         self_test(args.models)
     else:
         parser.print_help()
