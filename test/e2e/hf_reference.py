@@ -348,7 +348,10 @@ def repeat_kv(x, n_rep):
 def attention_mask(seq, window):
     """The additive causal mask [seq, seq]: query i sees key j when j <= i
     and, with a sliding window, i - j < window (Mistral's
-    sliding_window_overlay: kv_idx > q_idx - sliding_window)."""
+    sliding_window_overlay: kv_idx > q_idx - sliding_window). Older
+    transformers versions masked one key fewer (AttentionMaskConverter's
+    tril with diagonal -sliding_window - 1); all agree while seq <= window,
+    the only case tp-import accepts."""
     i = np.arange(seq)[:, None]
     j = np.arange(seq)[None, :]
     allowed = j <= i
