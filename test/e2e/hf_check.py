@@ -98,6 +98,10 @@ def main():
     parser.add_argument("--set", action="append", default=[],
                         metavar="KEY=JSON",
                         help="override a config key (e.g. sliding_window=4)")
+    parser.add_argument("--unset", action="append", default=[],
+                        metavar="KEY",
+                        help="drop a config key (Hugging Face's default "
+                        "then applies)")
     parser.add_argument("--sequence-parallel", action="store_true")
     parser.add_argument("--expect-error", metavar="REGEX",
                         help="a stage must fail with a message matching it")
@@ -124,6 +128,9 @@ def main():
         key, _, value = item.partition("=")
         config[key] = json.loads(value)
         base += f"-{key}{re.sub(r'[^A-Za-z0-9.]', '', value)}"
+    for key in args.unset:
+        config.pop(key, None)
+        base += f"-no-{key}"
     name = f"hf-{base}-{args.dtype}-l{args.layers}-b{args.batch}s{args.seq}"
     tag = f"{name}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.sequence_parallel:
@@ -142,10 +149,10 @@ def main():
             os.remove(stale)
 
     tool = lambda t: os.path.join(args.bin, t)
-    model = hf_reference.with_layers(config, args.layers)
-    p = hf_reference.hyperparameters(model)
+    # The reference reads the config only after the stages: a config it
+    # cannot run may still be one tp-import must refuse.
     rng = np.random.default_rng(args.seed)
-    tokens = rng.integers(0, p["vocab_size"], (args.batch, args.seq),
+    tokens = rng.integers(0, config["vocab_size"], (args.batch, args.seq),
                           dtype=np.int64)
     np.save(tokens_file, tokens)
     compile_command = [tool("tp-compile"), model_file, "--mesh", args.mesh,
@@ -180,6 +187,8 @@ def main():
         sys.exit(f"FAIL: every stage succeeded; expected an error matching "
                  f"/{args.expect_error}/")
 
+    model = hf_reference.with_layers(config, args.layers)
+    p = hf_reference.hyperparameters(model)
     # The checkpoint tp-weights wrote for the imported model: Hugging Face's
     # parameters exactly, in the requested dtype.
     w = reference.read_safetensors(weights)

@@ -125,7 +125,7 @@ def hyperparameters(config):
     if p["num_attention_heads"] % p["num_key_value_heads"]:
         raise ValueError("num_attention_heads must be a multiple of "
                          "num_key_value_heads")
-    if p.get("hidden_act", "silu") != "silu":
+    if p["hidden_act"] not in ACTIVATIONS:
         raise NotImplementedError(f"hidden_act {p['hidden_act']}")
     # Biases: Llama's attention_bias covers q, k, v and o; Qwen2's q, k, v
     # always and o never; Mistral and Phi-3 have none. Llama's mlp_bias
@@ -149,6 +149,13 @@ def hyperparameters(config):
                    for i in range(p["num_hidden_layers"])]
     else:
         windows = [None] * p["num_hidden_layers"]
+    if p.get("layer_types") and arch != "LlamaForCausalLM":
+        # Newer configs list each layer's attention (Qwen2Config derives it
+        # from use_sliding_window and max_window_layers when absent).
+        window = p.get("sliding_window") if (
+            arch != "Qwen2ForCausalLM" or p["use_sliding_window"]) else None
+        windows = [window if t == "sliding_attention" else None
+                   for t in p["layer_types"][: p["num_hidden_layers"]]]
     p["windows"] = windows
     return p
 
@@ -289,6 +296,10 @@ def rope_tables(p, seq):
     attention_factor = 1.0
     if kind == "default":
         inv_freq = default_inv_freq(p["rope_theta"], dim)
+    elif kind == "linear":
+        # _compute_linear_scaling_rope_parameters: inv_freq / factor (the
+        # positions divided by factor).
+        inv_freq = default_inv_freq(p["rope_theta"], dim) / p["rope_scaling"]["factor"]
     elif kind == "llama3":
         inv_freq = llama3_inv_freq(default_inv_freq(p["rope_theta"], dim),
                                    p["rope_scaling"])
@@ -335,6 +346,21 @@ def linear(x, weights, name, bias):
 
 def silu(x):
     return x / (1.0 + np.exp(-x))
+
+
+def _gelu(x):
+    return 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+
+
+def _gelu_tanh(x):
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) *
+                                    (x + 0.044715 * x ** 3)))
+
+
+# transformers' ACT2FN, for hidden_act (every config here says "silu").
+ACTIVATIONS = {"silu": silu, "swish": silu, "gelu": _gelu,
+               "gelu_new": _gelu_tanh, "gelu_pytorch_tanh": _gelu_tanh,
+               "relu": lambda x: np.maximum(x, 0.0)}
 
 
 def repeat_kv(x, n_rep):
@@ -392,7 +418,7 @@ def attention(p, weights, prefix, x, cos, sin, window):
 
 
 def mlp(p, weights, prefix, x):
-    """down(silu(gate(x)) * up(x)); Phi-3: gate, up = gate_up_proj(x).chunk(
+    """down(act(gate(x)) * up(x)), act = silu; Phi-3: gate, up = gate_up_proj(x).chunk(
     2, dim=-1), i.e. the first intermediate_size outputs are the gate's."""
     if p["arch"] == "Phi3ForCausalLM":
         gate_up = linear(x, weights, prefix + "gate_up_proj", False)
@@ -401,7 +427,8 @@ def mlp(p, weights, prefix, x):
     else:
         gate = linear(x, weights, prefix + "gate_proj", p["mlp_bias"])
         up = linear(x, weights, prefix + "up_proj", p["mlp_bias"])
-    return linear(silu(gate) * up, weights, prefix + "down_proj", p["mlp_bias"])
+    act = ACTIVATIONS[p["hidden_act"]]
+    return linear(act(gate) * up, weights, prefix + "down_proj", p["mlp_bias"])
 
 
 def forward(config, weights, tokens, check=True):
@@ -614,6 +641,13 @@ def self_test(models_dir):
     _close("Llama 3.2 inv_freq[18..] / 32", got[18:],
            500000.0 ** (-np.arange(36, 64, 2) / 64) / 32)
     assert got[15] != 500000.0 ** (-30 / 64) and got[17] != 500000.0 ** (-34 / 64) / 32
+
+    p = hyperparameters(_tiny("LlamaForCausalLM", head_dim=6, rope_theta=1e6,
+                              rope_scaling={"type": "linear", "factor": 4.0}))
+    cos, _ = rope_tables(p, 3)
+    f = np.array([1.0, 0.01, 1e-4]) / 4
+    _close("linear scaling: cos table at position 2", cos[2],
+           np.cos(2 * np.concatenate([f, f])))
 
     print("longrope (Phi-3.5's max / original), hand-computed:")
     # Phi-3.5-mini's max_position_embeddings 131072 and original 4096, at
