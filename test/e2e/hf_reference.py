@@ -97,8 +97,16 @@ REQUIRED = ("vocab_size", "hidden_size", "intermediate_size",
             "num_hidden_layers", "num_attention_heads")
 
 
+# AutoModelForCausalLM picks the class by model_type; `architectures` (what
+# save_pretrained records) names it too, and wins here when present.
+MODEL_TYPES = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM",
+               "qwen2": "Qwen2ForCausalLM", "phi3": "Phi3ForCausalLM"}
+
+
 def architecture(config):
     archs = config.get("architectures") or []
+    if not archs and config.get("model_type") in MODEL_TYPES:
+        archs = [MODEL_TYPES[config["model_type"]]]
     if len(archs) != 1 or archs[0] not in ARCHITECTURES:
         raise ValueError(f"architectures {archs}: expected one of "
                          f"{', '.join(ARCHITECTURES)}")
