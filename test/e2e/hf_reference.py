@@ -262,6 +262,10 @@ def longrope_parameters(p, seq):
 
     and the rotary embedding multiplies both cos and sin by attention_factor
     (Phi3RotaryEmbedding: `cos = emb.cos() * self.attention_scaling`).
+    Transformers 4.43's Phi3LongRoPEScaledRotaryEmbedding computes the same.
+    Transformers 5 reads an explicit rope_scaling["factor"] first and falls
+    back to max / original only without one. Phi-3.5's config has no
+    `factor`, so the two agree on it; this follows 4.4x.
     Returns (inv_freq, attention_factor)."""
     scaling = p["rope_scaling"]
     dim = p["rotary_dim"]
