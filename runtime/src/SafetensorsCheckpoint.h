@@ -86,7 +86,6 @@ public:
 private:
   SafetensorsCheckpoint() = default;
   std::string openIndex();
-  std::string addTensors();
 
   std::string checkpointPath;
   std::string indexText;

@@ -6,7 +6,8 @@
 // multiple of 8 bytes, and model.safetensors.index.json with the total size
 // of the tensors and the weight map sorted. ls and check read it through
 // the index or its directory; a bf16 checkpoint converts to the f32 model
-// on load, and check says so. Weights that fit are one model.safetensors,
+// on load, and check says so; shard files may lie in a directory below
+// the index. Weights that fit are one model.safetensors,
 // and a checkpoint written there before is removed.
 // RUN: rm -rf %t && mkdir %t
 // RUN: tp-weights init %s --seed 2 -o %t/ckpt --max-shard-size 20KB | FileCheck %s --check-prefix=WROTE -DDIR=%t/ckpt
@@ -15,6 +16,9 @@
 // RUN: tp-weights ls %t/ckpt | FileCheck %s --check-prefix=LS
 // RUN: tp-weights ls %t/ckpt/model.safetensors.index.json | FileCheck %s --check-prefix=LS
 // RUN: tp-weights check %s %t/ckpt | FileCheck %s --check-prefix=OK
+// RUN: cp -r %t/ckpt %t/nested && mkdir %t/nested/shards && mv %t/nested/model-0* %t/nested/shards
+// RUN: sed -i 's|"model-0|"shards/model-0|' %t/nested/model.safetensors.index.json
+// RUN: tp-weights ls %t/nested | FileCheck %s --check-prefix=NESTED
 // RUN: sed 's/xf32>/xbf16>/' %s > %t/bf16.mlir
 // RUN: tp-weights init %t/bf16.mlir -o %t/bf16 --max-shard-size 10KiB
 // RUN: tp-weights check %s %t/bf16/model.safetensors.index.json | FileCheck %s --check-prefix=CONVERT
@@ -50,6 +54,8 @@
 // LS-NEXT: d.weight F32 [64] 256 bytes model-00003-of-00003.safetensors
 // LS-NEXT: 5 tensors, 65792 bytes in 3 files
 // LS-NEXT: metadata total_size: 65792
+
+// NESTED: a.weight F32 [32, 64] 8192 bytes shards/model-00001-of-00003.safetensors
 
 // OK:      a.weight F32 [32, 64] model-00001-of-00003.safetensors
 // OK:      d.weight F32 [64] model-00003-of-00003.safetensors

@@ -35,10 +35,10 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <filesystem>
 #include <set>
 
 using namespace mlir;
@@ -179,12 +179,17 @@ openCheckpoint(std::unique_ptr<tprt::SafetensorsCheckpoint> &checkpoint) {
   return error.empty() ? 0 : fail(error);
 }
 
-/// The file of `tensor` as a last column, where the checkpoint has several.
+/// The file of `tensor` as a last column, as the index names it, where the
+/// checkpoint has several.
 static std::string fileColumn(const tprt::SafetensorsCheckpoint &checkpoint,
                               const tprt::CheckpointTensor &tensor) {
   if (!checkpoint.indexed())
     return {};
-  return "  " + llvm::sys::path::filename(tensor.file->path()).str();
+  std::filesystem::path directory =
+      std::filesystem::path(checkpoint.path()).parent_path().lexically_normal();
+  return "  " + std::filesystem::path(tensor.file->path())
+                    .lexically_relative(directory)
+                    .string();
 }
 
 /// " in 3 files", where the checkpoint has several.
