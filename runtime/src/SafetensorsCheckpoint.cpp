@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 #include <set>
 
 namespace tprt {
@@ -298,10 +297,22 @@ std::string parseByteSize(const std::string &text, int64_t &bytes) {
   return error;
 }
 
-/// Whether `name` is a shard file name of save_pretrained's.
+/// Whether `name` is a shard file name of save_pretrained's:
+/// model-<i>-of-<n>.safetensors, each number of at least 5 digits.
 static bool isShardFileName(const std::string &name) {
-  static const std::regex shard(R"(model-\d{5,}-of-\d{5,}\.safetensors)");
-  return std::regex_match(name, shard);
+  // The end of the number at `at`, or npos where there is none.
+  auto number = [&](size_t at) {
+    size_t end = name.find_first_not_of("0123456789", at);
+    return end != std::string::npos && end >= at + 5 ? end : std::string::npos;
+  };
+  const std::string prefix = "model-", middle = "-of-";
+  if (name.rfind(prefix, 0) != 0)
+    return false;
+  size_t at = number(prefix.size());
+  if (at == std::string::npos || name.compare(at, middle.size(), middle) != 0)
+    return false;
+  at = number(at + middle.size());
+  return at != std::string::npos && name.substr(at) == ".safetensors";
 }
 
 /// The tensors of each shard, as indices into `tensors`, split as

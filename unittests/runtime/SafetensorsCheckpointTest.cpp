@@ -153,14 +153,19 @@ TEST(SafetensorsCheckpointTest, RewritingRemovesTheEarlierCheckpoint) {
   std::vector<std::string> written;
   std::string dir = writeCheckpoint("ckpt-rewrite", 20, written);
   writeText(dir + "/model-00007-of-00009.safetensors", "stale");
-  writeText(dir + "/config.json", "{}");
+  writeText(dir + "/model-00001-of-00009.safetensors.bak", "kept");
+  writeText(dir + "/model-1-of-2.safetensors", "kept");
   // One file now: the index and every shard go; what is not a checkpoint's
   // file stays.
   ASSERT_EQ(
       writeShardedSafetensors(dir, kTensors, fillIndices, {}, 1000, written),
       "");
-  EXPECT_EQ(filesIn(dir),
-            (std::vector<std::string>{"config.json", kSingleFileName}));
+  EXPECT_EQ(filesIn(dir), (std::vector<std::string>{
+                              "model-00001-of-00009.safetensors.bak",
+                              "model-1-of-2.safetensors", kSingleFileName}));
+  std::filesystem::remove(dir + "/model-00001-of-00009.safetensors.bak");
+  std::filesystem::remove(dir + "/model-1-of-2.safetensors");
+  writeText(dir + "/config.json", "{}");
   // Shards again: model.safetensors, which Hugging Face would load first,
   // goes.
   ASSERT_EQ(
