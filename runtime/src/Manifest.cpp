@@ -31,6 +31,8 @@ std::vector<int64_t> ManifestTensor::splitShape() const {
   std::vector<int64_t> read = shape;
   if (rowEnd > 0 && !read.empty())
     read[0] = rowEnd - rowBegin;
+  if (!read.empty())
+    read[0] *= repeatTimes;
   return read;
 }
 
@@ -39,6 +41,8 @@ std::string ManifestTensor::describe() const {
   if (rowEnd > 0)
     text += " rows [" + std::to_string(rowBegin) + ", " +
             std::to_string(rowEnd) + ")";
+  if (repeatTimes > 1)
+    text += " repeated " + std::to_string(repeatTimes) + " times";
   return text;
 }
 
@@ -74,6 +78,12 @@ static std::string checkTensor(const Manifest &manifest,
       (rank == 0 || tensor.rowBegin < 0 || tensor.rowBegin >= tensor.rowEnd ||
        tensor.rowEnd > tensor.shape[0]))
     return what + "rows are not within dim 0";
+  if (tensor.repeatTimes > 1 &&
+      (rank == 0 || tensor.rowEnd > 0 || tensor.repeatBlock <= 0 ||
+       tensor.shape[0] % tensor.repeatBlock != 0 || tensor.localShape[0] <= 0 ||
+       tensor.repeatBlock % tensor.localShape[0] != 0))
+    return what + "repeat must be of blocks of rows dividing dim 0, each "
+                  "holding whole rank blocks";
   std::vector<int64_t> splitShape = tensor.splitShape();
   std::vector<bool> used(manifest.axisSizes.size(), false);
   for (size_t d = 0; d < rank; ++d) {
@@ -139,6 +149,14 @@ static std::string parseTensors(const json &root, const char *key,
       tensor.dtype = entry.at("dtype").get<std::string>();
       tensor.shape = getIntegers(entry.at("shape"));
       tensor.localShape = getIntegers(entry.at("local_shape"));
+      if (entry.contains("repeat")) {
+        std::vector<int64_t> repeat = getIntegers(entry.at("repeat"));
+        if (kind != "parameter" || repeat.size() != 2 || repeat[1] < 1)
+          return "manifest: " + kind + " '" + tensor.name +
+                 "': repeat must be a parameter's [block, times]";
+        tensor.repeatBlock = repeat[0];
+        tensor.repeatTimes = repeat[1];
+      }
       if (entry.contains("rows")) {
         std::vector<int64_t> rows = getIntegers(entry.at("rows"));
         if (kind != "parameter" || rows.size() != 2)
@@ -429,9 +447,15 @@ std::vector<int64_t> blockStart(const Manifest &manifest,
       piece = piece * manifest.axisSizes[axis] + coordinates[axis];
     start[d] = piece * tensor.localShape[d];
   }
-  // A part's rows start at its first row of the whole tensor.
-  if (!start.empty())
+  // A part's rows start at its first row of the whole tensor; a repeated
+  // block's at the block it repeats.
+  if (!start.empty()) {
+    int64_t block = tensor.repeatBlock;
+    if (tensor.repeatTimes > 1)
+      start[0] =
+          start[0] / (block * tensor.repeatTimes) * block + start[0] % block;
     start[0] += tensor.rowBegin;
+  }
   return start;
 }
 

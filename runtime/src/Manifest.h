@@ -58,6 +58,11 @@ struct ManifestTensor {
   /// [rowBegin, rowEnd) of dim 0 of `shape`, which `localShape` and `split`
   /// describe; rowEnd is 0 for a whole tensor.
   int64_t rowBegin = 0, rowEnd = 0;
+  /// A repeated read (tp.get_parameter's `repeat`): each block of
+  /// `repeatBlock` rows of dim 0 comes `repeatTimes` times in the tensor
+  /// `localShape` and `split` describe; repeatTimes is 1 otherwise. A rank's
+  /// block lies within one repeated block of rows.
+  int64_t repeatBlock = 0, repeatTimes = 1;
   std::vector<int64_t> localShape;
   /// The mesh axes splitting each dim, in mesh order.
   std::vector<std::vector<int64_t>> split;
@@ -75,7 +80,8 @@ struct ManifestTensor {
 
   /// The byte size of one rank's block.
   int64_t localBytes() const;
-  /// The shape the split divides: `shape`, or the rows of a part.
+  /// The shape the split divides: `shape`, the rows of a part, or the
+  /// repeated rows.
   std::vector<int64_t> splitShape() const;
   /// "'name'", or "'name' rows [b, e)" for a part, for messages.
   std::string describe() const;

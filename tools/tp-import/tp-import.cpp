@@ -484,14 +484,16 @@ private:
   Value parameter(StringRef name, ArrayRef<int64_t> shape) {
     declare(name, shape);
     return GetParameterOp::create(builder, loc, tensor(shape), name,
-                                  DenseI64ArrayAttr(), LayoutAttr());
+                                  DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+                                  LayoutAttr());
   }
 
   /// Reads rows [begin, end) of parameter `name`, a fused weight.
   Value rows(StringRef name, int64_t begin, int64_t end) {
-    return GetParameterOp::create(
-        builder, loc, tensor({end - begin, model.hidden}), name,
-        builder.getDenseI64ArrayAttr({begin, end}), LayoutAttr());
+    return GetParameterOp::create(builder, loc,
+                                  tensor({end - begin, model.hidden}), name,
+                                  builder.getDenseI64ArrayAttr({begin, end}),
+                                  DenseI64ArrayAttr(), LayoutAttr());
   }
 
   /// nn.Linear `layer` of `in` -> `out` features on x, with its own weight

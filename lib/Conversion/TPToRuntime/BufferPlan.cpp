@@ -191,11 +191,13 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
   // Parameters: one shard after another. The reads of a parameter (or of
   // one part of a fused one) in one layout share its shard, so that an
   // update in place reaches all of them.
-  DenseMap<std::tuple<Attribute, Attribute, Attribute>, int64_t> shards;
+  DenseMap<std::tuple<Attribute, Attribute, Attribute, Attribute>, int64_t>
+      shards;
   for (auto get : function.getOps<GetParameterOp>()) {
-    auto [shard, first] = shards.try_emplace(
-        {get.getNameAttr().getAttr(), get.getRowsAttr(), get.getLayoutAttr()},
-        plan.parameterBytes);
+    auto [shard, first] =
+        shards.try_emplace({get.getNameAttr().getAttr(), get.getRowsAttr(),
+                            get.getRepeatAttr(), get.getLayoutAttr()},
+                           plan.parameterBytes);
     plan.slots[get.getResult()] = {true, shard->second};
     if (first)
       plan.parameterBytes += getAlignedBytes(get.getResult());

@@ -114,6 +114,12 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
       entry["shape"] = json::Array(param.getTensorType().getShape());
       entry["rows"] = json::Array(*rows);
     }
+    // A repeated read (replicated key/value heads): the stored tensor's
+    // shape, each block of rows read `times` times.
+    if (std::optional<ArrayRef<int64_t>> repeat = get.getRepeat()) {
+      entry["shape"] = json::Array(param.getTensorType().getShape());
+      entry["repeat"] = json::Array(*repeat);
+    }
     if (param.getOptimizerState()) {
       entry["state"] = true;
       stateBytes += *getNumBytes(get.getType());

@@ -72,6 +72,46 @@ func.func @get_parameter_of_a_mesh() -> tensor<4xf32> {
 
 // -----
 
+tp.parameter @"qkv.weight" : tensor<12x4xf32>
+
+func.func @get_parameter_rows_outside() -> tensor<8x4xf32> {
+  // expected-error @+1 {{rows must be [begin, end) within dim 0 of parameter 'qkv.weight' 'tensor<12x4xf32>', got [8, 16]}}
+  %0 = tp.get_parameter @"qkv.weight" rows [8, 16] : tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+tp.parameter @"qkv.weight" : tensor<12x4xf32>
+
+func.func @get_parameter_rows_type() -> tensor<8x4xf32> {
+  // expected-error @+1 {{parameter 'qkv.weight' read by rows or repeat is 'tensor<4x4xf32>' but read as 'tensor<8x4xf32>'}}
+  %0 = tp.get_parameter @"qkv.weight" rows [8, 12] : tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+tp.parameter @"k.weight" : tensor<12x4xf32>
+
+func.func @get_parameter_repeat_block() -> tensor<24x4xf32> {
+  // expected-error @+1 {{repeat must be [block, times], both positive and block dividing dim 0 of parameter 'k.weight' 'tensor<12x4xf32>', got [5, 2]}}
+  %0 = tp.get_parameter @"k.weight" repeat [5, 2] : tensor<24x4xf32>
+  return %0 : tensor<24x4xf32>
+}
+
+// -----
+
+tp.parameter @"k.weight" : tensor<12x4xf32>
+
+func.func @get_parameter_rows_and_repeat() -> tensor<8x4xf32> {
+  // expected-error @+1 {{reads parameter 'k.weight' with both rows and repeat}}
+  %0 = tp.get_parameter @"k.weight" rows [0, 4] repeat [4, 2] : tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
 tp.parameter @"w.weight" : tensor<8x4xf32>
 
 func.func @get_parameter_type_mismatch() -> tensor<4x8xf32> {

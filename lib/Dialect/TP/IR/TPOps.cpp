@@ -253,15 +253,27 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                          "parameter '")
              << getName() << "' " << declared << ", got ["
              << llvm::interleaved(*rows) << "]";
-    declared = getReadType(declared);
   }
+  if (std::optional<ArrayRef<int64_t>> repeat = getRepeat()) {
+    if (getRows())
+      return emitOpError("reads parameter '")
+             << getName() << "' with both rows and repeat";
+    if (repeat->size() != 2 || declared.getRank() < 1 || (*repeat)[0] <= 0 ||
+        (*repeat)[1] <= 0 || declared.getDimSize(0) % (*repeat)[0] != 0)
+      return emitOpError("repeat must be [block, times], both positive and "
+                         "block dividing dim 0 of parameter '")
+             << getName() << "' " << declared << ", got ["
+             << llvm::interleaved(*repeat) << "]";
+  }
+  declared = getReadType(declared);
   LayoutAttr layout = getLayoutAttr();
   if (!layout) {
     if (declared != getType())
       return emitOpError("parameter '")
-             << getName() << "' is "
-             << (getRows() ? "read in part as " : "declared ") << declared
-             << " but read as " << getType();
+             << getName()
+             << (getRows() || getRepeat() ? "' read by rows or repeat is "
+                                          : "' is declared ")
+             << declared << " but read as " << getType();
     return success();
   }
   // A checkpoint holds complete weights: a rank reads a shard or a copy.
@@ -284,11 +296,11 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 }
 
 RankedTensorType GetParameterOp::getReadType(RankedTensorType declared) {
-  std::optional<ArrayRef<int64_t>> rows = getRows();
-  if (!rows)
-    return declared;
   SmallVector<int64_t> shape(declared.getShape());
-  shape[0] = (*rows)[1] - (*rows)[0];
+  if (std::optional<ArrayRef<int64_t>> rows = getRows())
+    shape[0] = (*rows)[1] - (*rows)[0];
+  if (std::optional<ArrayRef<int64_t>> repeat = getRepeat())
+    shape[0] *= (*repeat)[1];
   return declared.clone(shape);
 }
 

@@ -136,11 +136,11 @@ LogicalResult AutodiffPass::buildBackward(OpBuilder &builder,
   for (auto read : function.getOps<GetParameterOp>()) {
     // The parts' updates would each need the whole weight's storage and
     // optimizer state, which part reads do not have.
-    if (read.getRows())
+    if (read.getRows() || read.getRepeat())
       return read.emitError("parameter '")
              << read.getName()
-             << "' is a fused weight read in parts (rows); training one is "
-                "not supported: split it into one parameter per part";
+             << "' is read in parts (rows) or repeated (repeat); training "
+                "such a weight is not supported";
     StringAttr name = read.getNameAttr().getAttr();
     reads[name].push_back(read);
     pendingUses[name] += llvm::range_size(read->getUses());
@@ -199,7 +199,8 @@ LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
     symbols.insert(state);
     previous = state;
     return GetParameterOp::create(builder, loc, stateType, name,
-                                  DenseI64ArrayAttr(), LayoutAttr())
+                                  DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+                                  LayoutAttr())
         .getResult();
   };
   FailureOr<Value> master = mixed ? addState("master") : Value();

@@ -22,6 +22,7 @@ void mlir::tp::buildParallelizePipeline(OpPassManager &pm,
   planOptions.tpAxis = options.tpAxis;
   planOptions.sequenceParallel = options.sequenceParallel;
   pm.addPass(createApplyPlan(planOptions));
+  pm.addPass(createReplicateKVHeads());
   pm.addPass(createPropagate());
   pm.addPass(createReshard());
   pm.addPass(createPartition());
@@ -35,7 +36,8 @@ void mlir::tp::buildParallelizePipeline(OpPassManager &pm,
 void mlir::tp::registerParallelizePipeline() {
   PassPipelineRegistration<ParallelizeOptions>(
       "tp-parallelize",
-      "Shards a model by a plan: apply-plan, propagate, reshard, partition "
+      "Shards a model by a plan: apply-plan, replicate-kv-heads, propagate, "
+      "reshard, partition "
       "(and report)",
       buildParallelizePipeline);
 }

@@ -179,6 +179,12 @@ FailureOr<RankReport> mlir::tp::buildRankReport(MeshOp mesh,
       int64_t bytes = *getNumBytes(get.getType());
       report.layers[getOwningLayer(get)].parameterBytes += bytes;
       report.parameterBytes += bytes;
+      if (std::optional<ArrayRef<int64_t>> repeat = get.getRepeat())
+        report.replicatedHeads.push_back(
+            llvm::formatv("{0}: each key/value head ({1} rows) held by {2} "
+                          "ranks",
+                          get.getName(), (*repeat)[0], (*repeat)[1])
+                .str());
       return;
     }
     if (isa<CrossEntropyOp, CrossEntropyGradOp>(op)) {
@@ -241,6 +247,12 @@ void mlir::tp::printRankReport(const RankReport &report,
                       formatBytes(report.collectiveBytes));
   os << "\npeak activations (estimate): "
      << formatBytes(report.peakActivationBytes) << "\n";
+  if (!report.replicatedHeads.empty()) {
+    os << "\nreplicated key/value heads (fewer than ranks): "
+       << report.replicatedHeads.size() << " weights\n";
+    for (const std::string &line : report.replicatedHeads)
+      os << "  " << line << "\n";
+  }
   os << "\ncollectives: " << report.collectives.size() << "\n";
   for (const CollectiveRecord &record : report.collectives) {
     os << llvm::formatv("  {0,-15} over {1,-8} {2,-24} {3,12}  ", record.kind,

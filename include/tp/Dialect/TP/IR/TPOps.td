@@ -125,11 +125,21 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
     thus holds its share of every part, as Megatron shards fused weights,
     and reads only its rows from the checkpoint.
 
+    Grouped-query attention with fewer key/value heads than ranks reads the
+    key and value projections with `repeat [block, times]`: each block of
+    `block` rows (a head) comes `times` times in a row, as many heads as
+    ranks, so that each rank holds the one key/value head its query heads
+    use (Megatron's replication), instead of gathering the heads
+    (`tp-replicate-kv-heads` writes it).
+
     Constraints:
     - the symbol names a `tp.parameter`;
     - `rows`, if given, is `[begin, end)` with `0 <= begin < end <=` the
       declared dim 0; the read weight is the declared one with dim 0
       `end - begin`;
+    - `repeat`, if given, is `[block, times]`, both positive, `block`
+      dividing the declared dim 0; the read weight is the declared one with
+      dim 0 `times` times larger; not with `rows`;
     - without a layout, the result type is the read weight's type;
     - with a layout, the layout fits the read weight on its mesh and the
       result type is the read weight divided by the layout.
@@ -148,14 +158,16 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
   }];
   let arguments = (ins FlatSymbolRefAttr:$name,
                        OptionalAttr<DenseI64ArrayAttr>:$rows,
+                       OptionalAttr<DenseI64ArrayAttr>:$repeat,
                        OptionalAttr<TP_LayoutAttr>:$layout);
   let results = (outs TP_FloatTensor:$result);
   let assemblyFormat = [{
-    $name (`rows` $rows^)? (`layout` $layout^)? attr-dict `:` type($result)
+    $name (`rows` $rows^)? (`repeat` $repeat^)? (`layout` $layout^)? attr-dict
+    `:` type($result)
   }];
   let extraClassDeclaration = [{
     /// The type of the weight this op reads in the global program: the
-    /// parameter's `declared` type, or its `rows` of it.
+    /// parameter's `declared` type, its `rows` of it, or it repeated.
     RankedTensorType getReadType(RankedTensorType declared);
   }];
 }

@@ -159,6 +159,38 @@ def ApplyPlan : Pass<"tp-apply-plan", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tp::TPDialect"];
 }
 
+def ReplicateKVHeads : Pass<"tp-replicate-kv-heads", "::mlir::ModuleOp"> {
+  let summary = "Replicates key/value heads where they are fewer than ranks";
+  let description = [{
+    Grouped-query attention with fewer key/value heads than the ranks of the
+    tensor-parallel axis (TinyLlama's 4 on 8 ranks) cannot split its
+    key/value heads over the ranks; sharding would gather them and run
+    attention whole on every rank. Where the query heads divide over the
+    ranks, the ranks divide by the key/value heads, and the keys and values
+    come from column-wise projections (`[tp.rope](tp.reshape(tp.linear))`),
+    this pass (run after `tp-apply-plan`) reads those projections' weights
+    and biases with each head repeated (`tp.get_parameter ... repeat
+    [head_dim, ranks / kv_heads]`): as many key/value heads as ranks, query
+    head `h` still using original head `h / (q_heads / kv_heads)`. Each rank
+    then holds and computes the one key/value head its query heads use, as
+    Megatron replicates them, and attention shards on heads with no
+    collective. The report lists the repeated reads. A training step is left
+    as it is (its heads' gradients would need summing back).
+
+    ```mlir
+    // 8 query heads, 2 key/value heads, tp = 4:
+    %wk = tp.get_parameter @"k_proj.weight" : tensor<16x64xf32>
+    // becomes
+    %wk = tp.get_parameter @"k_proj.weight" repeat [8, 2] : tensor<32x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tp::TPDialect"];
+  let statistics = [
+    Statistic<"numReplicated", "replicated-attentions",
+              "The attention ops whose key/value heads were repeated">
+  ];
+}
+
 def Propagate : Pass<"tp-propagate", "::mlir::ModuleOp"> {
   let summary = "Gives every value a layout";
   let description = [{

@@ -50,6 +50,9 @@ struct RankReport {
   int64_t peakActivationBytes = 0;
   SmallVector<CollectiveRecord> collectives;
   double collectiveBytes = 0;
+  /// The weights read with their key/value heads repeated
+  /// (tp-replicate-kv-heads), described for the report.
+  SmallVector<std::string> replicatedHeads;
 };
 
 /// Builds the report of the rank's program `function` on `mesh`; fails,
