@@ -81,6 +81,23 @@ module attributes {tp.tp_axis = "tp"} {
 
 // -----
 
+// Labels of a cross-entropy whose logits are split on the classes
+// (loss_parallel) index all 16 classes, not a rank's 8.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  func.func @forward(%logits: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [S(1)]>},
+                     %labels: tensor<4xi64> {tp.layout = #tp.layout<@mesh, [R]>})
+      -> (tensor<f32> {tp.layout = #tp.layout<@mesh, [R]>}) {
+    %l = tp.cross_entropy %logits, %labels {tp.operand_layouts = [#tp.layout<@mesh, [S(1)]>, #tp.layout<@mesh, [R]>], tp.result_layouts = [#tp.layout<@mesh, [R]>]} : tensor<4x8xf32>, tensor<4xi64>
+    return %l : tensor<f32>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: @tp_model_manifest({{.*}}\22id_bound\22:16,
+
+// -----
+
 module attributes {tp.tp_axis = "tp"} {
   tp.mesh @mesh(tp = 1)
   func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
