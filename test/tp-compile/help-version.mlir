@@ -19,6 +19,7 @@
 // HELP: tp-compile options:
 // HELP: --emit=<value>
 // HELP: --mesh=<string>
+// HELP: --no-verify
 // HELP: --plan=<plan.json>
 // HELP: --target=<value>
 
@@ -26,4 +27,6 @@
 // VERSION-NEXT: built with LLVM {{[0-9]+\.}}
 
 // EXE: compiled by tp-mlir {{[0-9]+\.[0-9]+\.[0-9]+$}}
+// EXEHELP: --verify               check the sharded run against the model run
+// EXEHELP: --verify-rtol R        the tolerance of --verify for every output instead
 // EXEHELP: --version              print the version of tp-mlir that compiled it
