@@ -89,8 +89,8 @@ static cl::opt<bool> noVerify(
     "no-verify",
     cl::desc("leave out the unsharded program that the executable's --verify "
              "runs on rank 0 to check the sharded outputs (compiled in by "
-             "default; it takes about as long to compile as the sharded "
-             "one)"),
+             "default, it adds about half to the compile time and to the "
+             "executable's size)"),
     cl::cat(compileCategory));
 static cl::OptionCategory trainingCategory(
     "Training (--train)",
