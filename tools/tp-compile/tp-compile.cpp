@@ -89,7 +89,7 @@ static cl::opt<bool> noVerify(
     "no-verify",
     cl::desc("leave out the unsharded program that the executable's --verify "
              "runs on rank 0 to check the sharded outputs (compiled in by "
-             "default, it adds about half to the compile time and to the "
+             "default, it adds about 60% to the compile time and 70% to the "
              "executable's size)"),
     cl::cat(compileCategory));
 static cl::OptionCategory trainingCategory(
