@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes every parser users feed (fuzz/: safetensors, npy, manifest, plan,
-# ir) with libFuzzer under UBSan (and ASan on the runtime's readers), for [seconds] per target (60 by
+# Fuzzes every parser users feed (fuzz/: safetensors, safetensors-index,
+# npy, manifest, plan, ir) with libFuzzer under UBSan (and ASan on the runtime's readers), for [seconds] per target (60 by
 # default), one target after another. Builds build-fuzz/ with clang 22 (and
 # installs clang-22 and libclang-rt-22-dev where missing). Each target starts
 # from its checked-in corpus test/fuzz/<target>/ and grows a working corpus
@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${1:-60}
-targets=${TP_FUZZ_TARGETS:-safetensors npy manifest plan ir}
+targets=${TP_FUZZ_TARGETS:-safetensors safetensors-index npy manifest plan ir}
 
 "$root/scripts/install-deps.sh"
 missing=()

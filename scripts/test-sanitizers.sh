@@ -28,7 +28,7 @@ fi
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if $runtimeOnly; then
-  readers="safetensors npy manifest"
+  readers="safetensors safetensors-index npy manifest"
   # shellcheck disable=SC2046 # one target per reader.
   ninja -C "$build" -j "${TP_JOBS:-2}" unittests/runtime/all \
     $(printf 'tp-fuzz-replay-%s ' $readers)

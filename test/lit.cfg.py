@@ -29,5 +29,5 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("FILECHECK_OPTS", "-enable-var-scope")
 
 tool_dirs = [config.tp_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["tp-opt", "tp-compile", "tp-weights"], tool_dirs)
+llvm_config.add_tool_substitutions(["tp-opt", "tp-compile", "tp-weights", "tp-import"], tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

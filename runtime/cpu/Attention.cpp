@@ -32,8 +32,11 @@ static void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
                         int32_t dtype, const void *input, void *output,
                         int64_t batch, int64_t seq, int64_t heads,
                         int64_t head_dim, double theta, int32_t convention,
+                        const double *freqFactors, double attentionFactor,
                         bool inverse) {
-  auto [step, partner] = checkRope(ctx, call, layer, head_dim, convention);
+  RopeRotation rotation = checkRope(ctx, call, layer, head_dim, theta,
+                                    convention, freqFactors, attentionFactor);
+  auto [step, partner] = rotation.pairs;
   F32Scope f32(*ctx, call, layer, dtype);
   int64_t count = batch * seq * heads * head_dim;
   const float *x = f32.input(input, count);
@@ -43,11 +46,13 @@ static void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
   std::vector<float> cosines(seq * pairs), sines(seq * pairs);
   for (int64_t p = 0; p < seq; ++p)
     for (int64_t i = 0; i < pairs; ++i) {
-      double angle = p * std::pow(theta, -2.0 * i / head_dim);
+      double angle = p * rotation.inverseFrequencies[i];
       if (inverse)
         angle = -angle;
-      cosines[p * pairs + i] = static_cast<float>(std::cos(angle));
-      sines[p * pairs + i] = static_cast<float>(std::sin(angle));
+      cosines[p * pairs + i] =
+          static_cast<float>(rotation.magnitude * std::cos(angle));
+      sines[p * pairs + i] =
+          static_cast<float>(rotation.magnitude * std::sin(angle));
     }
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t p = 0; p < seq; ++p) {
@@ -66,18 +71,23 @@ static void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
 void cpu::rope(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *input, void *output, int64_t batch, int64_t seq,
                int64_t heads, int64_t head_dim, double theta,
-               int32_t convention) {
+               int32_t convention, const double *freq_factors,
+               double attention_factor) {
   rotatePairs(ctx, "tprt_rope", layer, dtype, input, output, batch, seq, heads,
-              head_dim, theta, convention, /*inverse=*/false);
+              head_dim, theta, convention, freq_factors, attention_factor,
+              /*inverse=*/false);
 }
 
 void cpu::rope_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                     const void *dy, void *dx, int64_t batch, int64_t seq,
                     int64_t heads, int64_t head_dim, double theta,
-                    int32_t convention) {
-  // A rotation's transpose is the rotation by the opposite angle.
+                    int32_t convention, const double *freq_factors,
+                    double attention_factor) {
+  // A rotation's transpose is the rotation by the opposite angle (and the
+  // same magnitude).
   rotatePairs(ctx, "tprt_rope_grad", layer, dtype, dy, dx, batch, seq, heads,
-              head_dim, theta, convention, /*inverse=*/true);
+              head_dim, theta, convention, freq_factors, attention_factor,
+              /*inverse=*/true);
 }
 
 /// Attention's probabilities for query rows [first, first + rows) of one

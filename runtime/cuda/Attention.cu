@@ -70,24 +70,35 @@ enum AttentionArray {
   kAttentionArrays
 };
 
+/// The most pairs per head the rope kernel takes: its frequencies travel in
+/// the kernel's parameters.
+constexpr int64_t kMaxRopePairs = 256;
+
+/// A head's rotation (RopeRotation) as the rope kernel takes it, by value.
+struct RopeKernelRotation {
+  RopePairs pairs;
+  double magnitude;
+  double inverseFrequencies[kMaxRopePairs];
+};
+
 /// tprt_rope, or where `inverse` tprt_rope_grad: the rotation by the
-/// opposite angle, of the pairs `pairing` places.
+/// opposite angle, of the pairs `rotation` places.
 template <typename T>
 __global__ void ropeKernel(const T *x, T *y, int64_t batch, int64_t seq,
-                           int64_t heads, int64_t headDim, double theta,
-                           RopePairs pairing, bool inverse) {
+                           int64_t heads, int64_t headDim,
+                           RopeKernelRotation rotation, bool inverse) {
   int64_t pairs = headDim / 2, count = batch * seq * heads * pairs;
   for (int64_t index = firstIndex(); index < count; index += gridStride()) {
     // index = ((b * seq + p) * heads + h) * pairs + i.
     int64_t i = index % pairs, vector = index / pairs;
     int64_t p = vector / heads % seq;
-    int64_t first = vector * headDim + pairing.step * i;
-    int64_t second = first + pairing.partner;
-    double angle = p * pow(theta, -2.0 * i / headDim);
+    int64_t first = vector * headDim + rotation.pairs.step * i;
+    int64_t second = first + rotation.pairs.partner;
+    double angle = p * rotation.inverseFrequencies[i];
     if (inverse)
       angle = -angle;
-    float cosine = static_cast<float>(cos(angle));
-    float sine = static_cast<float>(sin(angle));
+    float cosine = static_cast<float>(rotation.magnitude * cos(angle));
+    float sine = static_cast<float>(rotation.magnitude * sin(angle));
     float a = toFloat(x[first]), b = toFloat(x[second]);
     y[first] = fromFloat<T>(a * cosine - b * sine);
     y[second] = fromFloat<T>(a * sine + b * cosine);
@@ -448,19 +459,22 @@ cudaError_t launchAttentionGrad(cudaStream_t stream, int32_t dtype,
   });
 }
 
-/// headDim is even.
+/// headDim is even, at most 2 * kMaxRopePairs.
 cudaError_t launchRope(cudaStream_t stream, int32_t dtype, const void *x,
                        void *y, int64_t batch, int64_t seq, int64_t heads,
-                       int64_t headDim, double theta, RopePairs pairing,
+                       int64_t headDim, const RopeRotation &rotation,
                        bool inverse) {
   int64_t count = batch * seq * heads * (headDim / 2);
   if (count == 0)
     return cudaSuccess;
+  RopeKernelRotation byValue{rotation.pairs, rotation.magnitude, {}};
+  std::copy(rotation.inverseFrequencies.begin(),
+            rotation.inverseFrequencies.end(), byValue.inverseFrequencies);
   return withStorage(dtype, [&](auto storage) {
     using T = typename decltype(storage)::Type;
     ropeKernel<<<gridFor(count), kThreads, 0, stream>>>(
         static_cast<const T *>(x), static_cast<T *>(y), batch, seq, heads,
-        headDim, theta, pairing, inverse);
+        headDim, byValue, inverse);
     return cudaGetLastError();
   });
 }
@@ -528,12 +542,18 @@ cudaError_t launchAttentionSoftmax(cudaStream_t stream, int32_t dtype,
 void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
                  int32_t dtype, const void *x, void *y, int64_t batch,
                  int64_t seq, int64_t heads, int64_t headDim, double theta,
-                 int32_t convention, bool inverse) {
+                 int32_t convention, const double *freqFactors,
+                 double attentionFactor, bool inverse) {
   dtypeSize(ctx, call, layer, dtype);
-  RopePairs pairing = checkRope(ctx, call, layer, headDim, convention);
+  RopeRotation rotation = checkRope(ctx, call, layer, headDim, theta,
+                                    convention, freqFactors, attentionFactor);
+  if (headDim / 2 > kMaxRopePairs)
+    fail(ctx, callName(call, layer) + ": head_dim " + std::to_string(headDim) +
+                  " is above the cuda backend's rope limit " +
+                  std::to_string(2 * kMaxRopePairs));
   check(ctx,
         launchRope(state(ctx).stream, dtype, x, y, batch, seq, heads, headDim,
-                   theta, pairing, inverse),
+                   rotation, inverse),
         call, layer, "the kernel launch");
 }
 
@@ -541,18 +561,23 @@ void rotatePairs(tprt_context *ctx, const char *call, const char *layer,
 
 void rope(tprt_context *ctx, const char *layer, int32_t dtype, const void *x,
           void *y, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
-          double theta, int32_t convention) {
+          double theta, int32_t convention, const double *freq_factors,
+          double attention_factor) {
   rotatePairs(ctx, "tprt_rope", layer, dtype, x, y, batch, seq, heads, head_dim,
-              theta, convention, /*inverse=*/false);
+              theta, convention, freq_factors, attention_factor,
+              /*inverse=*/false);
 }
 
 void rope_grad(tprt_context *ctx, const char *layer, int32_t dtype,
                const void *dy, void *dx, int64_t batch, int64_t seq,
                int64_t heads, int64_t head_dim, double theta,
-               int32_t convention) {
-  // A rotation's transpose is the rotation by the opposite angle.
+               int32_t convention, const double *freq_factors,
+               double attention_factor) {
+  // A rotation's transpose is the rotation by the opposite angle (and the
+  // same magnitude).
   rotatePairs(ctx, "tprt_rope_grad", layer, dtype, dy, dx, batch, seq, heads,
-              head_dim, theta, convention, /*inverse=*/true);
+              head_dim, theta, convention, freq_factors, attention_factor,
+              /*inverse=*/true);
 }
 
 void attention(tprt_context *ctx, const char *layer, int32_t dtype,

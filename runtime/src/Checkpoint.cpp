@@ -39,20 +39,22 @@ void assembleTensor(const Manifest &manifest, const ManifestTensor &tensor,
 }
 
 std::string readResumeStep(const Manifest &manifest,
-                           const SafetensorsFile &file, int64_t &step) {
-  std::string what = "cannot resume from '" + file.path() + "': ";
+                           const SafetensorsCheckpoint &checkpoint,
+                           int64_t &step) {
+  std::string what = "cannot resume from '" + checkpoint.path() + "': ";
   const char *advice = "; --resume needs a checkpoint written by --save";
   for (const ManifestTensor &param : manifest.parameters)
-    if (param.state && !file.find(param.name))
+    if (param.state && !checkpoint.find(param.name))
       return what + "it has no optimizer state '" + param.name + "'" + advice;
-  const StoredTensor *count = file.find(kCheckpointStepName);
+  const CheckpointTensor *count = checkpoint.find(kCheckpointStepName);
   if (!count)
     return what + "it has no step count '" + kCheckpointStepName + "'" + advice;
-  if (count->dtype != "I64" || !count->shape.empty())
+  const StoredTensor &stored = *count->tensor;
+  if (stored.dtype != "I64" || !stored.shape.empty())
     return what + "its step count '" + kCheckpointStepName + "' is " +
-           count->dtype + " " + formatShape(count->shape) +
+           stored.dtype + " " + formatShape(stored.shape) +
            ", not an I64 scalar";
-  std::string error = file.read(*count, &step);
+  std::string error = count->file->read(stored, &step);
   if (!error.empty())
     return error;
   if (step < 0)

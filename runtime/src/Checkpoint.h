@@ -8,7 +8,9 @@
 // done (kCheckpointStepName, I64, shape []). Being global, it serves a model
 // compiled for any mesh: a checkpoint saved on tp:2 resumes on tp:4. Each
 // global tensor is assembled from the blocks of the ranks that hold the
-// first copy of theirs (one copy of replicated blocks).
+// first copy of theirs (one copy of replicated blocks). --resume reads it
+// as --weights reads any checkpoint (SafetensorsCheckpoint.h): one file, or
+// shard files and their index.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,7 +18,7 @@
 #define TPRT_SRC_CHECKPOINT_H
 
 #include "Manifest.h"
-#include "Safetensors.h"
+#include "SafetensorsCheckpoint.h"
 
 #include <functional>
 
@@ -37,13 +39,13 @@ void assembleTensor(const Manifest &manifest, const ManifestTensor &tensor,
                     const std::function<const char *(int64_t rank)> &block,
                     char *global);
 
-/// What --resume reads from the checkpoint `file` beyond the weights: the
-/// number of steps done, into `step`. Checks first that the file holds every
-/// optimizer state tensor of `manifest`, so that a checkpoint of weights
-/// alone is named as such. Returns an empty string, or what is wrong.
-[[nodiscard]] std::string readResumeStep(const Manifest &manifest,
-                                         const SafetensorsFile &file,
-                                         int64_t &step);
+/// What --resume reads from `checkpoint` beyond the weights: the number of
+/// steps done, into `step`. Checks first that it holds every optimizer
+/// state tensor of `manifest`, so that a checkpoint of weights alone is
+/// named as such. Returns an empty string, or what is wrong.
+[[nodiscard]] std::string
+readResumeStep(const Manifest &manifest,
+               const SafetensorsCheckpoint &checkpoint, int64_t &step);
 
 } // namespace tprt
 

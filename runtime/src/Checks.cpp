@@ -79,18 +79,34 @@ int64_t attentionWorkspaceRows(const tprt_context *ctx, const char *call,
   return rows;
 }
 
-RopePairs checkRope(const tprt_context *ctx, const char *call,
-                    const char *layer, int64_t headDim, int32_t convention) {
+RopeRotation checkRope(const tprt_context *ctx, const char *call,
+                       const char *layer, int64_t headDim, double theta,
+                       int32_t convention, const double *freqFactors,
+                       double attentionFactor) {
+  std::string name = callName(call, layer);
   if (headDim % 2 != 0)
-    fail(ctx, callName(call, layer) + ": head_dim " + std::to_string(headDim) +
-                  " must be even");
+    fail(ctx, name + ": head_dim " + std::to_string(headDim) + " must be even");
+  if (!(theta > 0.0) || !(attentionFactor > 0.0))
+    fail(ctx, name + ": theta " + std::to_string(theta) +
+                  " and attention factor " + std::to_string(attentionFactor) +
+                  " must be positive");
+  RopeRotation rotation{{}, std::vector<double>(headDim / 2), attentionFactor};
   if (convention == TPRT_ROPE_INTERLEAVED)
-    return {/*step=*/2, /*partner=*/1};
-  if (convention == TPRT_ROPE_HALF)
-    return {/*step=*/1, /*partner=*/headDim / 2};
-  fail(ctx, callName(call, layer) + ": convention " +
-                std::to_string(convention) +
-                " is neither interleaved (0) nor half (1)");
+    rotation.pairs = {/*step=*/2, /*partner=*/1};
+  else if (convention == TPRT_ROPE_HALF)
+    rotation.pairs = {/*step=*/1, /*partner=*/headDim / 2};
+  else
+    fail(ctx, name + ": convention " + std::to_string(convention) +
+                  " is neither interleaved (0) nor half (1)");
+  for (int64_t i = 0; i < headDim / 2; ++i) {
+    double factor = freqFactors ? freqFactors[i] : 1.0;
+    if (!(factor > 0.0))
+      fail(ctx, name + ": frequency factor " + std::to_string(i) + " is " +
+                    std::to_string(factor) + ", not positive");
+    rotation.inverseFrequencies[i] =
+        std::pow(theta, -2.0 * double(i) / double(headDim)) / factor;
+  }
+  return rotation;
 }
 
 void failIndex(const tprt_context *ctx, const char *call, const char *layer,

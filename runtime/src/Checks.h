@@ -70,11 +70,23 @@ struct RopePairs {
   int64_t step, partner;
 };
 
-/// Fails unless the head_dim of tprt_rope or tprt_rope_grad (`call`) is even
-/// (they rotate pairs) and `convention` is a tprt_rope_convention; returns
-/// where its pairs lie.
-RopePairs checkRope(const tprt_context *ctx, const char *call,
-                    const char *layer, int64_t headDim, int32_t convention);
+/// What tprt_rope and tprt_rope_grad do to a head: pair i (at `pairs`)
+/// turns by p * inverseFrequencies[i] at position p and is multiplied by
+/// `magnitude`.
+struct RopeRotation {
+  RopePairs pairs;
+  std::vector<double> inverseFrequencies;
+  double magnitude;
+};
+
+/// Fails unless the arguments of tprt_rope or tprt_rope_grad (`call`) are
+/// valid: head_dim even (they rotate pairs), theta, the frequency factors
+/// (if any) and the attention factor positive, `convention` a
+/// tprt_rope_convention; returns the rotation they describe.
+RopeRotation checkRope(const tprt_context *ctx, const char *call,
+                       const char *layer, int64_t headDim, double theta,
+                       int32_t convention, const double *freqFactors,
+                       double attentionFactor);
 
 /// Fails naming `call`, `layer` and the `value` of the `what` (an "id", a
 /// "label") at `position` that lies outside [0, bound): the message of every

@@ -44,7 +44,7 @@
 #include "Manifest.h"
 #include "Npy.h"
 #include "Random.h"
-#include "Safetensors.h"
+#include "SafetensorsCheckpoint.h"
 #include "Tensor.h"
 #include "tp/Version.h"
 
@@ -58,6 +58,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <sys/resource.h>
 
 using namespace tprt;
@@ -90,8 +91,8 @@ struct Options {
 /// The files a run reads, opened (the checkpoint) and read (the inputs)
 /// before anything is done with them, so that the ranks compare them first.
 struct Sources {
-  /// The --weights or --resume checkpoint.
-  std::unique_ptr<SafetensorsFile> checkpoint;
+  /// The --weights or --resume checkpoint: one file or an index of shards.
+  std::unique_ptr<SafetensorsCheckpoint> checkpoint;
   /// The bytes of each --input file.
   std::vector<std::string> inputs;
 };
@@ -218,9 +219,10 @@ This executable is a training step (tp-compile --train): %s loss, %s with
 lr %g and weight decay %g. Each step runs forward, backward and the update
 on the same inputs, and rank 0 prints "step S: loss L". Its options:
   --steps N              run N steps (default 1)
-  --resume FILE          instead of --weights: continue from a checkpoint
+  --resume PATH          instead of --weights: continue from a checkpoint
                          written by --save (parameters, optimizer state and
-                         the step count), saved on any mesh
+                         the step count), saved on any mesh; as --weights,
+                         one file, an index of shards or their directory
   --save FILE            after the steps, write every parameter and the
                          optimizer state in its global shape, with the step
                          count, to FILE (safetensors), replacing it whole
@@ -242,15 +244,21 @@ parameter.
 static void printHelp(const char *program, const Manifest &manifest) {
   std::string mesh = formatMesh(manifest.axisNames, manifest.axisSizes);
   std::printf(
-      R"(usage: mpirun -np %lld %s (--weights FILE | --random-weights SEED%s) [options]
+      R"(usage: mpirun -np %lld %s (--weights PATH | --random-weights SEED%s) [options]
 
 Runs the compiled model, one process per rank of its mesh %s.
 
 options:
-  --weights FILE         safetensors checkpoint with every parameter in its
-                         global shape; each rank reads only its slice (f32,
-                         f16 and bf16 tensors are converted to the model's
-                         dtype, rounded to nearest even)
+  --weights PATH         safetensors checkpoint with every parameter in its
+                         global shape: one file, a Hugging Face index
+                         (model.safetensors.index.json) of shard files, or
+                         the directory holding model.safetensors or the
+                         index; each rank reads only its slice, from the
+                         files that hold it (f32, f16 and bf16 tensors are
+                         converted to the model's dtype, rounded to nearest
+                         even); tensors the model does not declare are
+                         not loaded, with a warning but for Hugging Face's
+                         *.rotary_emb.inv_freq buffers and optimizer.* state
   --random-weights SEED  deterministic random parameters instead
   --input FILE.npy       one per model input, in order (%s), global shapes;
                          float32 files may feed f16 and bf16 inputs
@@ -281,7 +289,7 @@ the same model, weights, inputs and --bench (and --steps, --save, --resume):
 the ranks check this first.
 )",
       static_cast<long long>(manifest.rankCount()), program,
-      manifest.training ? " | --resume FILE" : "", mesh.c_str(),
+      manifest.training ? " | --resume PATH" : "", mesh.c_str(),
       names(manifest.inputs).c_str(), names(manifest.outputs).c_str());
   if (manifest.training)
     printTrainingHelp(*manifest.training);
@@ -447,13 +455,13 @@ static Sources openSources(const tprt_context &ctx, const Options &options) {
   Sources sources;
   if (!options.weights.empty()) {
     std::string error =
-        SafetensorsFile::open(options.weights, sources.checkpoint);
+        SafetensorsCheckpoint::open(options.weights, sources.checkpoint);
     if (!error.empty())
       fail(&ctx, "cannot load weights: " + error);
   }
   if (!options.resume.empty()) {
     std::string error =
-        SafetensorsFile::open(options.resume, sources.checkpoint);
+        SafetensorsCheckpoint::open(options.resume, sources.checkpoint);
     if (!error.empty())
       fail(&ctx, "cannot resume: " + error);
   }
@@ -476,12 +484,17 @@ static void checkRanksRunOneJob(const tprt_context &ctx, const char *program,
   checkRanksAgree(
       ctx, fileFingerprint("executable '" + std::string(program) + "'",
                            manifestBytes, {tp_model_manifest, manifestBytes}));
-  if (const SafetensorsFile *file = sources.checkpoint.get())
-    checkRanksAgree(ctx, fileFingerprint("checkpoint '" + file->path() + "' (" +
-                                             std::to_string(file->size()) +
-                                             " bytes)",
-                                         file->size(), file->header()));
-  else
+  if (const SafetensorsCheckpoint *checkpoint = sources.checkpoint.get()) {
+    size_t files = checkpoint->files().size();
+    std::string bytes =
+        std::to_string(checkpoint->size()) + " bytes" +
+        (checkpoint->indexed() ? " in " + std::to_string(files) + " files"
+                               : std::string());
+    checkRanksAgree(ctx, fileFingerprint("checkpoint '" + checkpoint->path() +
+                                             "' (" + bytes + ")",
+                                         checkpoint->size(),
+                                         checkpoint->identity()));
+  } else
     checkRanksAgree(ctx,
                     settingFingerprint("--random-weights " +
                                        std::to_string(options.weightSeed)));
@@ -525,45 +538,54 @@ static void checkRanksRunOneJob(const tprt_context &ctx, const char *program,
                                          : "--save '" + options.save + "'"));
 }
 
-/// Reads this rank's slice of every parameter from the checkpoint `file`
-/// into `params`: the optimizer state too with `withState` (--resume);
-/// otherwise it is left as allocated, zero. Each slice is read straight
-/// into the parameters where they are host memory and the dtypes agree, so
-/// that loading needs no memory beyond the plan. Returns what was read.
+/// Warns, on rank 0, of the tensors of `checkpoint` that are not parameters
+/// of the model and are not loaded. Once per job: both the sharded and
+/// --verify's unsharded run load from the checkpoint.
+static void warnOfUnusedTensors(const tprt_context &ctx,
+                                const Manifest &manifest,
+                                const SafetensorsCheckpoint &checkpoint) {
+  std::set<std::string> names;
+  for (const ManifestTensor &param : manifest.parameters)
+    names.insert(param.name);
+  std::string unused = describeUnusedTensors(
+      checkpoint, [&](const std::string &name) { return names.count(name); });
+  if (!unused.empty() && ctx.rank == 0)
+    std::fprintf(stderr, "tprt: warning: %s\n", unused.c_str());
+}
+
+/// Reads this rank's slice of every parameter from `checkpoint` into
+/// `params`: the optimizer state too with `withState` (--resume); otherwise
+/// it is left as allocated, zero. Each slice is read from the file that
+/// holds its tensor, straight into the parameters where they are host
+/// memory and the dtypes agree, so that loading needs no memory beyond the
+/// plan. Returns what was read.
 static LoadStats loadWeights(tprt_context &ctx, const Manifest &manifest,
-                             const SafetensorsFile &file, char *params,
-                             bool withState) {
+                             const SafetensorsCheckpoint &checkpoint,
+                             char *params, bool withState) {
   double begin = MPI_Wtime();
   LoadStats stats;
   Stager stager(ctx);
-  const std::string &path = file.path();
   for (const ManifestTensor &param : manifest.parameters) {
     if (param.state && !withState)
       continue;
-    const StoredTensor *tensor;
-    std::string error = file.lookup(param.name, tensor);
+    const CheckpointTensor *stored;
+    std::string error = checkpoint.lookup(param.name, stored);
     if (!error.empty())
       fail(&ctx, error + ", but the model needs it");
-    std::string what = path + ": tensor '" + param.name + "' ";
-    // Float dtypes convert, as a state dict loaded into a model does.
-    if (tensor->dtype != param.dtype &&
-        (floatDType(tensor->dtype) < 0 || floatDType(param.dtype) < 0))
-      fail(&ctx, what + "has dtype " + tensor->dtype +
-                     " but the model expects " + param.dtype);
-    if (tensor->shape != param.shape)
-      fail(&ctx, what + "has shape " + formatShape(tensor->shape) +
-                     " but the model expects " + formatShape(param.shape));
+    error = checkLoadable(*stored, {param.name, param.dtype, param.shape});
+    if (!error.empty())
+      fail(&ctx, error);
     std::vector<int64_t> start = blockStart(manifest, param, ctx.coordinates);
     int64_t count = elementCount(param.localShape);
     stager.fill(params + param.offset, count, dtypeBytes(param.dtype),
                 [&](char *host, int64_t first, int64_t n) {
-                  std::string error =
-                      file.readBlock(*tensor, start, param.localShape, first, n,
-                                     param.dtype, host);
+                  std::string error = stored->file->readBlock(
+                      *stored->tensor, start, param.localShape, first, n,
+                      param.dtype, host);
                   if (!error.empty())
                     fail(&ctx, error);
                 });
-    stats.bytes += double(count) * double(dtypeBytes(tensor->dtype));
+    stats.bytes += double(count) * double(dtypeBytes(stored->tensor->dtype));
   }
   stats.seconds = MPI_Wtime() - begin;
   return stats;
@@ -1169,6 +1191,8 @@ int main(int argc, char **argv) {
     if (!error.empty())
       fail(ctx.get(), error);
   }
+  if (sources.checkpoint)
+    warnOfUnusedTensors(*ctx, manifest, *sources.checkpoint);
   backend().initialize(*ctx);
   // What the process holds before the model (MPI, the libraries, the
   // backend): --bench reports the model's memory above it, as the seed's

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <limits>
 #include <map>
 #include <set>
@@ -24,6 +25,21 @@ using nlohmann::json;
 
 int64_t ManifestTensor::localBytes() const {
   return elementCount(localShape) * dtypeBytes(dtype);
+}
+
+std::vector<int64_t> ManifestTensor::splitShape() const {
+  std::vector<int64_t> read = shape;
+  if (rowEnd > 0 && !read.empty())
+    read[0] = rowEnd - rowBegin;
+  return read;
+}
+
+std::string ManifestTensor::describe() const {
+  std::string text = "'" + name + "'";
+  if (rowEnd > 0)
+    text += " rows [" + std::to_string(rowBegin) + ", " +
+            std::to_string(rowEnd) + ")";
+  return text;
 }
 
 int64_t Manifest::rankCount() const {
@@ -45,7 +61,7 @@ const ManifestTensor *Manifest::findParameter(const std::string &name) const {
 static std::string checkTensor(const Manifest &manifest,
                                const ManifestTensor &tensor,
                                const std::string &kind, int64_t bufferBytes) {
-  std::string what = "manifest: " + kind + " '" + tensor.name + "': ";
+  std::string what = "manifest: " + kind + " " + tensor.describe() + ": ";
   bool idsAllowed = kind == "input" || kind == "output";
   if (floatDType(tensor.dtype) < 0 && !(idsAllowed && tensor.dtype == "I64"))
     return what + "unsupported dtype '" + tensor.dtype + "'";
@@ -54,6 +70,11 @@ static std::string checkTensor(const Manifest &manifest,
   size_t rank = tensor.shape.size();
   if (tensor.localShape.size() != rank || tensor.split.size() != rank)
     return what + "shape, local_shape and split have different ranks";
+  if (tensor.rowEnd > 0 &&
+      (rank == 0 || tensor.rowBegin < 0 || tensor.rowBegin >= tensor.rowEnd ||
+       tensor.rowEnd > tensor.shape[0]))
+    return what + "rows are not within dim 0";
+  std::vector<int64_t> splitShape = tensor.splitShape();
   std::vector<bool> used(manifest.axisSizes.size(), false);
   for (size_t d = 0; d < rank; ++d) {
     int64_t pieces = 1, previous = -1;
@@ -66,9 +87,9 @@ static std::string checkTensor(const Manifest &manifest,
       pieces *= manifest.axisSizes[axis];
     }
     if (tensor.localShape[d] < 0 ||
-        tensor.localShape[d] * pieces != tensor.shape[d])
+        tensor.localShape[d] * pieces != splitShape[d])
       return what + "dim " + std::to_string(d) + " of size " +
-             std::to_string(tensor.shape[d]) + " is not " +
+             std::to_string(splitShape[d]) + " is not " +
              std::to_string(pieces) + " pieces of " +
              std::to_string(tensor.localShape[d]);
   }
@@ -118,6 +139,14 @@ static std::string parseTensors(const json &root, const char *key,
       tensor.dtype = entry.at("dtype").get<std::string>();
       tensor.shape = getIntegers(entry.at("shape"));
       tensor.localShape = getIntegers(entry.at("local_shape"));
+      if (entry.contains("rows")) {
+        std::vector<int64_t> rows = getIntegers(entry.at("rows"));
+        if (kind != "parameter" || rows.size() != 2)
+          return "manifest: " + kind + " '" + tensor.name +
+                 "': rows must be a parameter's [begin, end)";
+        tensor.rowBegin = rows[0];
+        tensor.rowEnd = rows[1];
+      }
       const json &split = entry.at("split");
       if (!split.is_array())
         throw json::type_error::create(
@@ -262,11 +291,18 @@ static std::string checkMasterCopy(const Manifest &manifest,
 /// names, none the step count of a checkpoint, state only in a training step,
 /// master copies laid out as their parameters, at most one each.
 static std::string checkParameters(const Manifest &manifest) {
-  std::set<std::string> names;
+  // A fused parameter's parts are listed once each; their rows must not
+  // overlap, since an update of one would show in another.
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> reads;
   for (const ManifestTensor &param : manifest.parameters) {
-    std::string what = "manifest: parameter '" + param.name + "': ";
-    if (!names.insert(param.name).second)
-      return what + "listed twice";
+    std::string what = "manifest: parameter " + param.describe() + ": ";
+    std::pair<int64_t, int64_t> rows =
+        param.rowEnd > 0 ? std::pair(param.rowBegin, param.rowEnd)
+                         : std::pair<int64_t, int64_t>(0, INT64_MAX);
+    for (auto [begin, end] : reads[param.name])
+      if (begin < rows.second && rows.first < end)
+        return what + "listed twice, or overlapping another part";
+    reads[param.name].push_back(rows);
     if (param.name == kCheckpointStepName)
       return what + "the name is that of a checkpoint's step count";
     if (param.state && !manifest.training)
@@ -393,6 +429,9 @@ std::vector<int64_t> blockStart(const Manifest &manifest,
       piece = piece * manifest.axisSizes[axis] + coordinates[axis];
     start[d] = piece * tensor.localShape[d];
   }
+  // A part's rows start at its first row of the whole tensor.
+  if (!start.empty())
+    start[0] += tensor.rowBegin;
   return start;
 }
 

@@ -54,6 +54,10 @@ struct ManifestTensor {
   /// "F32", "F16", "BF16", or "I64" (inputs and outputs only).
   std::string dtype;
   std::vector<int64_t> shape;
+  /// A part of a fused parameter (tp.get_parameter's `rows`): rows
+  /// [rowBegin, rowEnd) of dim 0 of `shape`, which `localShape` and `split`
+  /// describe; rowEnd is 0 for a whole tensor.
+  int64_t rowBegin = 0, rowEnd = 0;
   std::vector<int64_t> localShape;
   /// The mesh axes splitting each dim, in mesh order.
   std::vector<std::vector<int64_t>> split;
@@ -71,6 +75,10 @@ struct ManifestTensor {
 
   /// The byte size of one rank's block.
   int64_t localBytes() const;
+  /// The shape the split divides: `shape`, or the rows of a part.
+  std::vector<int64_t> splitShape() const;
+  /// "'name'", or "'name' rows [b, e)" for a part, for messages.
+  std::string describe() const;
 };
 
 /// What a training step computes (the manifest's "training"): the loss,
@@ -106,7 +114,8 @@ struct Manifest {
 };
 
 /// Parses `text` into `manifest` and checks it: known dtypes, consistent
-/// shapes and splits, blocks inside their buffers, distinct parameter names,
+/// shapes and splits, blocks inside their buffers, distinct parameters (or
+/// parts of one),
 /// master copies laid out as their 16-bit parameters, the training step's
 /// hyperparameters, loss and labels. Returns an empty
 /// string, or what is wrong.

@@ -13,67 +13,23 @@
 #include "Safetensors.h"
 #include "DType.h"
 #include "File.h"
-
-#include <nlohmann/json.hpp>
+#include "Json.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <set>
 #include <unistd.h>
 
 namespace tprt {
 
 using nlohmann::json;
 
-/// The reason of a JSON exception without its "[json.exception...] " tag.
-static std::string jsonReason(const json::exception &e) {
-  std::string what = e.what();
-  size_t tagEnd = what.find("] ");
-  return tagEnd == std::string::npos ? what : what.substr(tagEnd + 2);
-}
-
 /// `[begin, end)`, a range of bytes in messages.
 static std::string formatRange(int64_t begin, int64_t end) {
   std::string range = formatShape({begin, end});
   range.back() = ')';
   return range;
-}
-
-/// Parses the JSON `text` into `header`. A key that appears twice in an
-/// object is an error naming it: the format forbids it, and the parser would
-/// silently keep the last.
-static std::string parseJson(const char *text, size_t textBytes, json &header) {
-  // The keys seen so far in each object being parsed, and the last of them.
-  struct OpenObject {
-    std::set<std::string> keys;
-    std::string lastKey;
-  };
-  std::vector<OpenObject> objects;
-  std::string duplicate;
-  auto noteKeys = [&](int, json::parse_event_t event, json &parsed) {
-    if (event == json::parse_event_t::object_start) {
-      objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      objects.pop_back();
-    } else if (event == json::parse_event_t::key) {
-      OpenObject &object = objects.back();
-      object.lastKey = parsed.get<std::string>();
-      if (!object.keys.insert(object.lastKey).second && duplicate.empty())
-        duplicate = "key '" + object.lastKey + "' appears twice" +
-                    (objects.size() > 1
-                         ? " in '" + objects[objects.size() - 2].lastKey + "'"
-                         : "");
-    }
-    return true;
-  };
-  try {
-    header = json::parse(text, text + textBytes, noteKeys);
-  } catch (const json::exception &e) {
-    return jsonReason(e);
-  }
-  return duplicate;
 }
 
 /// Reads a non-negative integer that fits int64_t out of `value`.

@@ -215,8 +215,10 @@ module attributes {tp.tp_axis = "tp"} {
 
 // -----
 
-// A rotary embedding passes its convention last, as a tprt_rope_convention:
-// half is 1, interleaved (written or left out) 0; rope_grad passes its own.
+// A rotary embedding passes its convention, as a tprt_rope_convention (half
+// is 1, interleaved, written or left out, 0), then its frequency factors (a
+// constant global, or null) and its attention factor (1 when not given);
+// rope_grad passes its own.
 
 module attributes {tp.tp_axis = "tp"} {
   tp.mesh @mesh(tp = 1)
@@ -224,21 +226,26 @@ module attributes {tp.tp_axis = "tp"} {
       -> (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) {
     %h = tp.rope %x theta 1.0e+04 convention half : tensor<1x4x2x8xf32>
     %i = tp.rope %x theta 5.0e+05 : tensor<1x4x2x8xf32>
-    %g = tp.rope_grad %x theta 1.0e+04 convention half : tensor<1x4x2x8xf32>
+    %g = tp.rope_grad %x theta 1.0e+04 convention half freq_factors [1.0, 2.0, 4.0, 8.0] attention_factor 1.25 : tensor<1x4x2x8xf32>
     return %h, %i, %g : tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>
   }
 }
+// CHECK: llvm.mlir.global internal constant @[[$FACTORS:tp_f64_[0-9]+]](dense<[1.000000e+00, 2.000000e+00, 4.000000e+00, 8.000000e+00]> : tensor<4xf64>) {addr_space = 0 : i32} : !llvm.array<4 x f64>
 // CHECK-LABEL: llvm.func @tp_model_forward
 // CHECK: %[[THETA:.*]] = llvm.mlir.constant(1.000000e+04 : f64) : f64
 // CHECK-NEXT: %[[HALF:.*]] = llvm.mlir.constant(1 : i32) : i32
-// CHECK-NEXT: llvm.call @tprt_rope(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[THETA]], %[[HALF]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32) -> ()
+// CHECK-NEXT: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK-NEXT: %[[ONE:.*]] = llvm.mlir.constant(1.000000e+00 : f64) : f64
+// CHECK-NEXT: llvm.call @tprt_rope(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[THETA]], %[[HALF]], %[[NULL]], %[[ONE]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32, !llvm.ptr, f64) -> ()
 // CHECK: %[[THETA2:.*]] = llvm.mlir.constant(5.000000e+05 : f64) : f64
 // CHECK-NEXT: %[[INTERLEAVED:.*]] = llvm.mlir.constant(0 : i32) : i32
-// CHECK-NEXT: llvm.call @tprt_rope(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[THETA2]], %[[INTERLEAVED]])
+// CHECK: llvm.call @tprt_rope(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[THETA2]], %[[INTERLEAVED]], %{{.*}}, %{{.*}})
 // CHECK: %[[HALF2:.*]] = llvm.mlir.constant(1 : i32) : i32
-// CHECK-NEXT: llvm.call @tprt_rope_grad(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[HALF2]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32) -> ()
-// CHECK-DAG: llvm.func @tprt_rope(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32)
-// CHECK-DAG: llvm.func @tprt_rope_grad(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32)
+// CHECK-NEXT: %[[ADDRESS:.*]] = llvm.mlir.addressof @[[$FACTORS]] : !llvm.ptr
+// CHECK-NEXT: %[[SCALE:.*]] = llvm.mlir.constant(1.250000e+00 : f64) : f64
+// CHECK-NEXT: llvm.call @tprt_rope_grad(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[HALF2]], %[[ADDRESS]], %[[SCALE]]) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32, !llvm.ptr, f64) -> ()
+// CHECK-DAG: llvm.func @tprt_rope(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32, !llvm.ptr, f64)
+// CHECK-DAG: llvm.func @tprt_rope_grad(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f64, i32, !llvm.ptr, f64)
 
 // -----
 

@@ -615,7 +615,7 @@ module @loss_parallel_style attributes {tp.plan = {mesh = {tp = 2 : i64},
 // -----
 
 // Hugging Face's styles tp-mlir cannot express say what to write instead.
-// expected-error @+1 {{plan pattern 'mlp.gate_up_proj': Hugging Face's 'local_packed_rowwise' splits a packed weight (gate_up_proj: the gate's rows, then the up's) half by half, and tp-mlir has no packed weights: write the two halves as two layers (gate_proj, up_proj), each 'colwise'}}
+// expected-error @+1 {{plan pattern 'mlp.gate_up_proj': Hugging Face's 'local_packed_rowwise' splits a packed weight (gate_up_proj: the gate's rows, then the up's) half by half; tp-mlir reads a packed weight part by part (tp.get_parameter rows, as tp-import writes Phi-3's), each part a layer op of its own: write 'colwise' for the packed layer}}
 module @local_packed_rowwise attributes {tp.plan = {mesh = {tp = 2 : i64},
     plan = {"mlp.gate_up_proj" = "local_packed_rowwise"}}} {
 }

@@ -5,8 +5,14 @@ here, and compares its output with the independent numpy reference (and with
 the 1-rank build's output, when that test has run). With --rope half it runs
 the example in Hugging Face's rotary convention on its weights permuted into
 Hugging Face's layout, which must give the original model's output on the
-original weights. With --corrupt it instead
-damages the weights, and with --mismatch gives ranks other than 0 other
+original weights. With --max-shard-size it also writes the weights as
+Hugging Face ships them (shard files and their index, by tp-weights init
+--max-shard-size) and runs them through the index and through their
+directory, which must give the single file's outputs byte for byte; with
+--checkpoint-dtype the weights are written in another float dtype, which
+the executable converts on load. With --corrupt it instead
+damages the weights (the single file, or with --max-shard-size the index or
+a shard), and with --mismatch gives ranks other than 0 other
 weights (MPMD launch), and checks that the job exits non-zero with the
 expected message. Run by ctest; prints what it compared.
 """
@@ -15,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -24,6 +31,13 @@ import numpy as np
 import reference
 
 TIMEOUT_S = 240
+
+INDEX = "model.safetensors.index.json"
+# The damages of a checkpoint of shard files (corrupt_sharded).
+SHARDED_CORRUPTIONS = ["missing-shard", "shard-lacks-tensor",
+                       "mapped-elsewhere", "unmapped-tensor",
+                       "index-malformed", "index-no-weight-map",
+                       "shard-shape", "shard-dtype"]
 
 
 def run(command, **kwargs):
@@ -42,6 +56,16 @@ def corrupt(good, bad, kind):
     victim = tensors[0]
     if kind == "truncated":
         data = data[: len(data) - 1024]
+    elif kind in ("extra-inv-freq", "extra-tensor"):
+        # A tensor the model does not declare, its bytes at the end: Hugging
+        # Face's rotary buffer, which loading ignores, or another one.
+        victim = ("layers.0.attention.rotary_emb.inv_freq"
+                  if kind == "extra-inv-freq" else "layers.9.attention.wq.weight")
+        values = np.arange(8, dtype=np.float32).tobytes()
+        header[victim] = {"dtype": "F32", "shape": [8],
+                          "data_offsets": [len(body), len(body) + len(values)]}
+        text = json.dumps(header).encode()
+        data = struct.pack("<Q", len(text)) + text + body + values
     elif kind == "grown":
         # The header one byte longer than its length says, as when an edit
         # adds a byte: that byte is read as data, every tensor one byte off.
@@ -92,6 +116,51 @@ def corrupt(good, bad, kind):
     return victim
 
 
+def corrupt_sharded(good, bad, kind):
+    """Copies the checkpoint of shard files in the directory `good` to `bad`,
+    damaged: a shard file gone, the index out of step with its shards (a
+    tensor moved to a shard that lacks it, a tensor mapped to another shard
+    or to none), the index not JSON or without its weight_map, a tensor of
+    the last shard of another shape or dtype. Returns the tensor or file
+    damaged."""
+    shutil.rmtree(bad, ignore_errors=True)
+    shutil.copytree(good, bad)
+    with open(os.path.join(bad, INDEX)) as f:
+        index = json.load(f)
+    weight_map = index["weight_map"]
+    shards = sorted(set(weight_map.values()))
+    if len(shards) < 2:
+        sys.exit(f"FAIL: {good} holds {len(shards)} shard files, not several")
+    first, last = (min(n for n, f in weight_map.items() if f == shard)
+                   for shard in (shards[0], shards[-1]))
+    text = None
+    if kind == "missing-shard":
+        victim = shards[-1]
+        os.remove(os.path.join(bad, victim))
+    elif kind == "shard-lacks-tensor":
+        victim = last
+        weight_map[victim] = shards[0]
+    elif kind == "mapped-elsewhere":
+        victim = first
+        weight_map[victim] = shards[-1]
+    elif kind == "unmapped-tensor":
+        victim = first
+        del weight_map[victim]
+    elif kind == "index-malformed":
+        victim = INDEX
+        text = json.dumps(index)[:-2]
+    elif kind == "index-no-weight-map":
+        victim = INDEX
+        index = {"metadata": index["metadata"], "weights": weight_map}
+    else:
+        victim = corrupt(os.path.join(good, shards[-1]),
+                         os.path.join(bad, shards[-1]),
+                         kind[len("shard-"):])
+    with open(os.path.join(bad, INDEX), "w") as f:
+        f.write(text if text is not None else json.dumps(index, indent=2))
+    return victim
+
+
 def to_hf_layout(meta, hf, heads, kv_heads):
     """Writes the checkpoint `meta` to `hf` with the rows of every query and
     key projection (`heads` and `kv_heads` heads) permuted into Hugging
@@ -122,6 +191,16 @@ def init_weights(args, model_file, path):
         # renames.
         run([os.path.join(args.bin, "tp-weights"), "init", model_file,
              "--seed", "0", "-o", path], check=True)
+
+
+def model_in_dtype(args, model_file, name, dtype):
+    """Writes the model of `model_file` with every f32 tensor in `dtype` to
+    the workdir as `name`.mlir, and returns its path."""
+    with open(model_file) as f:
+        text = re.sub(r"(?<=[x<])f32(?=>)", dtype, f.read())
+    path = os.path.join(args.workdir, f"{name}.mlir")
+    write_once(path, text.encode())
+    return path
 
 
 def write_once(path, data):
@@ -169,6 +248,49 @@ def compare(index, path, expected, args):
             sys.exit(f"FAIL: output {index} differs from the {what}'s")
 
 
+def naming(pattern, victim):
+    """`pattern` with {victim} standing for the tensor or file damaged."""
+    return pattern.replace("{victim}", re.escape(victim)) if victim \
+        else pattern
+
+
+def run_sharded(args, sharded, weights, command, outputs):
+    """Runs `command` (the single-file run, which wrote `outputs`) again on
+    the checkpoint of shard files in the directory `sharded`, through its
+    index and through the directory, and checks that both give the same
+    bytes; and that the reference reads the same tensors from it."""
+    index = os.path.join(sharded, INDEX)
+    with open(index) as f:
+        files = sorted(set(json.load(f)["weight_map"].values()))
+    print(f"sharded checkpoint: {', '.join(files)}")
+    if len(files) < 2:
+        sys.exit(f"FAIL: --max-shard-size {args.max_shard_size} wrote "
+                 f"{len(files)} shard file")
+    single, split = (reference.read_safetensors(p) for p in (weights, index))
+    if single.keys() != split.keys() or any(
+            not np.array_equal(single[k], split[k]) for k in single):
+        sys.exit("FAIL: the reference reads other tensors from the index")
+    weights_at = command.index("--weights") + 1
+    for via, path in (("index", index), ("directory", sharded)):
+        renamed = [p.replace("-output", f"-{via}-output") for p in outputs]
+        rerun = command[:weights_at] + [path] + command[weights_at + 1:]
+        rerun = [renamed[outputs.index(a)] if a in outputs else a
+                 for a in rerun]
+        result = run(rerun, capture_output=True, text=True)
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        if result.returncode != 0:
+            sys.exit(f"FAIL: through the {via}: exit code "
+                     f"{result.returncode}")
+        for original, other in zip(outputs, renamed):
+            with open(original, "rb") as a, open(other, "rb") as b:
+                if a.read() != b.read():
+                    sys.exit(f"FAIL: through the {via}, {other} differs "
+                             f"from {original}")
+        print(f"ok: through the {via}, the single file's outputs, byte for "
+              "byte")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
@@ -185,11 +307,24 @@ def main():
     parser.add_argument("--corrupt",
                         choices=["missing", "shape", "dtype", "truncated",
                                  "grown", "shifted", "overlap",
-                                 "duplicate"])
+                                 "duplicate", "extra-inv-freq",
+                                 "extra-tensor"] + SHARDED_CORRUPTIONS)
     parser.add_argument("--mismatch", choices=["weights"],
                         help="give ranks other than 0 weights of another "
                         "seed")
-    parser.add_argument("--expect-error", help="regex the failure must print")
+    parser.add_argument("--expect-error",
+                        help="regex the failure must print; {victim} stands "
+                        "for the tensor or file damaged")
+    parser.add_argument("--expect-warning",
+                        help="regex a successful run must print on stderr; "
+                        "{victim} as for --expect-error")
+    parser.add_argument("--max-shard-size",
+                        help="also run the weights as shard files of at most "
+                        "this size and their index (tp-weights init "
+                        "--max-shard-size)")
+    parser.add_argument("--checkpoint-dtype", choices=["f16", "bf16"],
+                        help="write the weights in this dtype, which the "
+                        "executable converts to the model's on load")
     parser.add_argument("--dtype", choices=["f32", "f16", "bf16"],
                         default="f32",
                         help="run the example with this float type")
@@ -200,6 +335,10 @@ def main():
                         help="tolerance relative to the largest output "
                         "(default: by dtype)")
     args = parser.parse_args()
+    if args.corrupt in SHARDED_CORRUPTIONS and not args.max_shard_size:
+        parser.error(f"--corrupt {args.corrupt} needs --max-shard-size")
+    if args.rope and (args.max_shard_size or args.checkpoint_dtype):
+        parser.error("--rope writes its own weights")
     if args.rtol is None:
         # Each op rounds its result to the dtype once (2^-11 for f16, 2^-8
         # for bf16); through the examples' ops that grows to about a third
@@ -213,10 +352,7 @@ def main():
     if args.dtype != "f32":
         # The same model in another float type: every f32 tensor becomes one.
         name = f"{args.model}-{args.dtype}"
-        with open(model_file) as f:
-            text = re.sub(r"(?<=[x<])f32(?=>)", args.dtype, f.read())
-        model_file = os.path.join(args.workdir, f"{name}.mlir")
-        write_once(model_file, text.encode())
+        model_file = model_in_dtype(args, model_file, name, args.dtype)
     model = reference.MODELS[args.model]
     args.meta_name = name
     if args.rope:
@@ -232,6 +368,13 @@ def main():
             sys.exit(f"FAIL: {args.model} has no tp.rope to convert")
         model_file = os.path.join(args.workdir, f"{name}.mlir")
         write_once(model_file, text.encode())
+    # The model the weights are written for: the model itself, or the same
+    # in the checkpoint's dtype.
+    weights_model = model_file
+    if args.checkpoint_dtype:
+        name += f"-{args.checkpoint_dtype}-checkpoint"
+        weights_model = model_in_dtype(args, model_file, name,
+                                       args.checkpoint_dtype)
     args.name = name
     tag = f"{name}-{args.mesh.replace(':', '').replace(',', '-')}"
     if args.sequence_parallel:
@@ -245,11 +388,19 @@ def main():
         tag += f"-mismatch-{args.mismatch}"
     if args.launch_ranks:
         tag += f"-np{args.launch_ranks}"
+    if args.max_shard_size:
+        tag += "-sharded"
     weights = os.path.join(args.workdir, f"{name}.safetensors")
     if args.rope:
         to_hf_layout(meta_weights, weights, *model["heads"])
     else:
-        init_weights(args, model_file, weights)
+        init_weights(args, weights_model, weights)
+    sharded = None
+    if args.max_shard_size:
+        sharded = os.path.join(args.workdir, f"{tag}-checkpoint")
+        run([os.path.join(args.bin, "tp-weights"), "init", weights_model,
+             "--seed", "0", "-o", sharded, "--max-shard-size",
+             args.max_shard_size], check=True)
 
     executable = os.path.join(args.workdir, tag)
     compile_command = [os.path.join(args.bin, "tp-compile"),
@@ -275,7 +426,13 @@ def main():
     ranks = args.launch_ranks or args.ranks
     mpirun_options = ["--oversubscribe", "--bind-to", "none"]
 
-    if args.corrupt:
+    victim = None
+    if args.corrupt in SHARDED_CORRUPTIONS:
+        bad = os.path.join(args.workdir, f"{tag}-damaged")
+        victim = corrupt_sharded(sharded, bad, args.corrupt)
+        weights = os.path.join(bad, INDEX)
+        print(f"damaged: {victim} ({args.corrupt})")
+    elif args.corrupt:
         bad = os.path.join(args.workdir, f"{tag}.safetensors")
         victim = corrupt(weights, bad, args.corrupt)
         weights = bad
@@ -299,12 +456,18 @@ def main():
     if args.expect_error:
         if result.returncode == 0:
             sys.exit("FAIL: the run succeeded; expected an error")
-        if not re.search(args.expect_error, result.stderr):
-            sys.exit(f"FAIL: the error does not match /{args.expect_error}/")
+        expected = naming(args.expect_error, victim)
+        if not re.search(expected, result.stderr):
+            sys.exit(f"FAIL: the error does not match /{expected}/")
         print(f"ok: exit code {result.returncode}, message matches")
         return
     if result.returncode != 0:
         sys.exit(f"FAIL: exit code {result.returncode}")
+    if args.expect_warning:
+        expected = naming(args.expect_warning, victim)
+        if not re.search(expected, result.stderr):
+            sys.exit(f"FAIL: no warning matches /{expected}/")
+        print("ok: the warning matches")
 
     # The executable rounds float32 inputs to the model's dtype.
     x = [reference.round_to(args.dtype, a).astype(np.float64)
@@ -327,6 +490,8 @@ def main():
         expected = [expected]
     for i, (path, want) in enumerate(zip(outputs, expected)):
         compare(i, path, want, args)
+    if sharded and not args.corrupt:
+        run_sharded(args, sharded, weights, command, outputs)
     print("ok")
 
 

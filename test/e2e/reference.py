@@ -10,13 +10,40 @@ model.py), in float64 so that it is a yardstick for the f32 executables
 
 import json
 import math
+import os
 import struct
 
 import numpy as np
 
 
 def read_safetensors(path):
-    """Reads every tensor of a safetensors file into a dict of arrays."""
+    """Reads every tensor of a checkpoint into a dict of float64 arrays: one
+    safetensors file, a Hugging Face index (model.safetensors.index.json:
+    {"metadata": ..., "weight_map": {tensor: shard file}}, its shard files
+    relative to its directory), or the directory holding model.safetensors
+    or the index (model.safetensors first, as Hugging Face looks)."""
+    if os.path.isdir(path):
+        single = os.path.join(path, "model.safetensors")
+        path = (single if os.path.exists(single) else
+                os.path.join(path, "model.safetensors.index.json"))
+    if not path.endswith(".json"):
+        return _read_safetensors_file(path)
+    with open(path) as f:
+        weight_map = json.load(f)["weight_map"]
+    tensors = {}
+    for shard in sorted(set(weight_map.values())):
+        held = _read_safetensors_file(
+            os.path.join(os.path.dirname(path), shard))
+        mapped = {name for name, file in weight_map.items() if file == shard}
+        if set(held) != mapped:
+            raise ValueError(f"{shard} holds {sorted(set(held) ^ mapped)} "
+                             f"otherwise than {path} maps them")
+        tensors.update(held)
+    return tensors
+
+
+def _read_safetensors_file(path):
+    """Reads every tensor of one safetensors file into a dict of arrays."""
     with open(path, "rb") as f:
         data = f.read()
     (header_len,) = struct.unpack("<Q", data[:8])

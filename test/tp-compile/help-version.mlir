@@ -1,7 +1,7 @@
 // tp-compile's --help lists its own options, not those of the LLVM
 // libraries it links (codegen flags of every backend, such as AMDGPU's);
 // --version prints tp-mlir's version (CMake's project(VERSION)), and so does
-// a compiled executable's.
+// a compiled executable's, whose --help says what --weights takes.
 // RUN: tp-compile --help | FileCheck %s --check-prefix=HELP \
 // RUN:   --implicit-check-not=amdgpu --implicit-check-not=x86-
 // RUN: tp-compile --version | FileCheck %s --check-prefix=VERSION
@@ -27,6 +27,11 @@
 // VERSION-NEXT: built with LLVM {{[0-9]+\.}}
 
 // EXE: compiled by tp-mlir {{[0-9]+\.[0-9]+\.[0-9]+$}}
+// EXEHELP: usage: mpirun -np 2 {{.*}} (--weights PATH | --random-weights SEED) [options]
+// EXEHELP: --weights PATH safetensors checkpoint with every parameter in its
+// EXEHELP-NEXT: global shape: one file, a Hugging Face index
+// EXEHELP-NEXT: (model.safetensors.index.json) of shard files, or
+// EXEHELP-NEXT: the directory holding model.safetensors or the
 // EXEHELP: --verify               check the sharded run against the model run
 // EXEHELP: --verify-rtol R        the tolerance of --verify for every output instead
 // EXEHELP: --version              print the version of tp-mlir that compiled it

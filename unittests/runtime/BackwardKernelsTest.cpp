@@ -188,22 +188,26 @@ TEST_F(BackwardKernelsTest, RopeGradRotatesBack) {
   const double theta = 10000.0;
   int64_t count = batch * seq * heads * headDim;
   for (const TestType &type : kTypes)
-    for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF}) {
-      SCOPED_TRACE(std::string(type.name) + " convention " +
-                   std::to_string(convention));
-      Input x(type.dtype, randomFloats(count, 57)),
-          dy(type.dtype, randomFloats(count, 58));
-      Values expected = numericGradient(
-          [&](const Values &at) {
-            return referenceRope(at, batch, seq, heads, headDim, theta,
-                                 convention);
-          },
-          x.values, dy.values);
-      std::vector<unsigned char> dx = outputBytes(type.dtype, count);
-      tprt_rope_grad(&ctx, "rope", type.dtype, dy.data(), dx.data(), batch, seq,
-                     heads, headDim, theta, convention);
-      expectNear(widened(type.dtype, dx), expected, type.tolerance);
-    }
+    for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF})
+      for (const RopeScaling &scaling : kRopeScalings) {
+        SCOPED_TRACE(std::string(type.name) + " convention " +
+                     std::to_string(convention) + " magnitude " +
+                     std::to_string(scaling.magnitude));
+        Input x(type.dtype, randomFloats(count, 57)),
+            dy(type.dtype, randomFloats(count, 58));
+        Values expected = numericGradient(
+            [&](const Values &at) {
+              return referenceRope(at, batch, seq, heads, headDim, theta,
+                                   convention, scaling.factors,
+                                   scaling.magnitude);
+            },
+            x.values, dy.values);
+        std::vector<unsigned char> dx = outputBytes(type.dtype, count);
+        tprt_rope_grad(&ctx, "rope", type.dtype, dy.data(), dx.data(), batch,
+                       seq, heads, headDim, theta, convention, scaling.factors,
+                       scaling.magnitude);
+        expectNear(widened(type.dtype, dx), expected, type.tolerance);
+      }
 }
 
 /// Checks tprt_attention_grad in `type` against central differences of
@@ -310,7 +314,7 @@ TEST_F(BackwardKernelsDeathTest, BadArgumentsNameTheCall) {
               "tprt_cross_entropy_grad 'loss': total_positions 1 is fewer "
               "than this rank's 2 positions");
   EXPECT_EXIT(tprt_rope_grad(&ctx, "r", TPRT_F32, x.data(), y.data(), 1, 1, 1,
-                             5, 10000.0, TPRT_ROPE_HALF),
+                             5, 10000.0, TPRT_ROPE_HALF, nullptr, 1.0),
               ::testing::ExitedWithCode(1),
               "tprt_rope_grad 'r': head_dim 5 must be even");
   EXPECT_EXIT(tprt_attention_grad(&ctx, "attn", TPRT_F32, x.data(), x.data(),

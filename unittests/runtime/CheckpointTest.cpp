@@ -3,7 +3,8 @@
 // This file checks the layout of a training step's checkpoints on a dp:2,
 // tp:2 mesh: the tensors written, the ranks whose blocks make up a tensor
 // (one copy of replicated blocks), a tensor assembled from every rank's
-// block, and what --resume reads and refuses.
+// block, and what --resume reads (from one file or an index of shards) and
+// refuses.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <numeric>
 
 using namespace tprt;
@@ -113,7 +115,7 @@ TEST_F(CheckpointTest, AssemblesTheGlobalTensorFromTheBlocks) {
 
 /// Writes `tensors` (F32 zeros, shape [1], but optimizer.step) to a file of
 /// `dir` and opens it.
-std::unique_ptr<SafetensorsFile>
+std::unique_ptr<SafetensorsCheckpoint>
 checkpointWith(const std::string &dir, const std::vector<std::string> &names,
                const std::string &stepDType = "I64",
                std::vector<int64_t> stepShape = {}, int64_t step = 3) {
@@ -134,9 +136,9 @@ checkpointWith(const std::string &dir, const std::vector<std::string> &names,
   }
   std::string path = dir + "/w.safetensors";
   EXPECT_EQ(writeSafetensors(path, tensors), "");
-  std::unique_ptr<SafetensorsFile> file;
-  EXPECT_EQ(SafetensorsFile::open(path, file), "");
-  return file;
+  std::unique_ptr<SafetensorsCheckpoint> checkpoint;
+  EXPECT_EQ(SafetensorsCheckpoint::open(path, checkpoint), "");
+  return checkpoint;
 }
 
 TEST_F(CheckpointTest, ResumeReadsTheStepCountOfACompleteCheckpoint) {
@@ -148,6 +150,35 @@ TEST_F(CheckpointTest, ResumeReadsTheStepCountOfACompleteCheckpoint) {
   ASSERT_TRUE(file);
   EXPECT_EQ(readResumeStep(manifest, *file, step), "");
   EXPECT_EQ(step, 3);
+}
+
+TEST_F(CheckpointTest, ResumeReadsAnIndexOfShards) {
+  std::string dir = tprt_test::emptyDirectory("checkpoint-resume-index");
+  std::vector<TensorDesc> tensors;
+  for (const char *name : {"w", "b", "optimizer.w.exp_avg",
+                           "optimizer.w.exp_avg_sq", "optimizer.b.master"})
+    tensors.push_back({name, "F32", {1}});
+  tensors.push_back({"optimizer.step", "I64", {}});
+  std::vector<std::string> written;
+  // At most 4 bytes a file: one tensor in each.
+  ASSERT_EQ(writeShardedSafetensors(
+                dir, tensors,
+                [&](size_t i, int64_t, int64_t count, char *bytes) {
+                  int64_t step = 5;
+                  if (i + 1 == tensors.size())
+                    std::memcpy(bytes, &step, sizeof step);
+                  else
+                    std::memset(bytes, 0, count * 4);
+                },
+                {}, 4, written),
+            "");
+  EXPECT_EQ(written.size(), tensors.size() + 1);
+  std::unique_ptr<SafetensorsCheckpoint> checkpoint;
+  ASSERT_EQ(SafetensorsCheckpoint::open(dir, checkpoint), "");
+  EXPECT_EQ(checkpoint->files().size(), tensors.size());
+  int64_t step = -1;
+  EXPECT_EQ(readResumeStep(manifest, *checkpoint, step), "");
+  EXPECT_EQ(step, 5);
 }
 
 TEST_F(CheckpointTest, ResumeRefusesCheckpointsWithoutOptimizerState) {

@@ -316,12 +316,16 @@ TEST_F(CudaKernelsTest, Rope) {
   for (const TestType &type : kTypes)
     for (double theta : {10000.0, 500000.0})
       for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF}) {
+        // The larger theta also scales, as Hugging Face's rope_scaling does.
+        const double scaled[] = {1.0, 1.5, 2.0, 4.0, 8.0};
+        const double *factors = theta > 10000.0 ? scaled : nullptr;
+        double magnitude = theta > 10000.0 ? 1.19 : 1.0;
         Tensor x(type.dtype, randomFloats(batch * seq * heads * headDim, 13)),
             y(type.dtype, batch * seq * heads * headDim);
         cpu::rope(&ctx, "test", type.dtype, x.cpu(), y.cpu(), batch, seq, heads,
-                  headDim, theta, convention);
+                  headDim, theta, convention, factors, magnitude);
         cuda::rope(&ctx, "test", type.dtype, x.gpu(), y.gpu(), batch, seq,
-                   heads, headDim, theta, convention);
+                   heads, headDim, theta, convention, factors, magnitude);
         SCOPED_TRACE(std::string(type.name) + " theta " +
                      std::to_string(theta) + " convention " +
                      std::to_string(convention));
@@ -630,11 +634,16 @@ TEST_F(CudaKernelsTest, RopeGrad) {
   for (const TestType &type : kTypes)
     for (double theta : {10000.0, 500000.0})
       for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF}) {
+        // The larger theta also scales, as Hugging Face's rope_scaling does.
+        const double scaled[] = {1.0, 1.5, 2.0, 4.0, 8.0};
+        const double *factors = theta > 10000.0 ? scaled : nullptr;
+        double magnitude = theta > 10000.0 ? 1.19 : 1.0;
         Tensor dy(type.dtype, randomFloats(count, 71)), dx(type.dtype, count);
         cpu::rope_grad(&ctx, "test", type.dtype, dy.cpu(), dx.cpu(), batch, seq,
-                       heads, headDim, theta, convention);
+                       heads, headDim, theta, convention, factors, magnitude);
         cuda::rope_grad(&ctx, "test", type.dtype, dy.gpu(), dx.gpu(), batch,
-                        seq, heads, headDim, theta, convention);
+                        seq, heads, headDim, theta, convention, factors,
+                        magnitude);
         SCOPED_TRACE(std::string(type.name) + " theta " +
                      std::to_string(theta) + " convention " +
                      std::to_string(convention));
@@ -726,10 +735,11 @@ TEST_F(CudaKernelsDeathTest, BackwardBadArgumentsNameTheCall) {
               "tprt_attention_grad 'attn': 3 query heads are not a multiple "
               "of 2 key/value heads");
   EXPECT_EXIT(cuda::rope_grad(&ctx, "r", TPRT_F32, x, y, 1, 1, 1, 5, 10000.0,
-                              TPRT_ROPE_INTERLEAVED),
+                              TPRT_ROPE_INTERLEAVED, nullptr, 1.0),
               ::testing::ExitedWithCode(1),
               "tprt_rope_grad 'r': head_dim 5 must be even");
-  EXPECT_EXIT(cuda::rope(&ctx, "r", TPRT_F32, x, y, 1, 1, 1, 4, 10000.0, 2),
+  EXPECT_EXIT(cuda::rope(&ctx, "r", TPRT_F32, x, y, 1, 1, 1, 4, 10000.0, 2,
+                         nullptr, 1.0),
               ::testing::ExitedWithCode(1),
               "tprt_rope 'r': convention 2 is neither interleaved \\(0\\) "
               "nor half \\(1\\)");

@@ -223,7 +223,7 @@ TEST_P(HalfKernelsTest, NormsSoftmaxRopeAndSum) {
     expectF32Rounded(dtype, {randomFloats(2 * 3 * 2 * 8, 14)}, 2 * 3 * 2 * 8,
                      [&](int32_t t, const auto &in, void *y) {
                        tprt_rope(&ctx, "test", t, in[0], y, 2, 3, 2, 8, 10000.0,
-                                 convention);
+                                 convention, nullptr, 1.0);
                      });
   const int64_t shape[] = {2, 3, 4};
   expectF32Rounded(dtype, {randomFloats(24, 15)}, 3,

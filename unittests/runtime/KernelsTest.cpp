@@ -219,18 +219,23 @@ TEST_F(KernelsTest, Rope) {
   const double theta = 10000.0;
   std::vector<float> values = randomFloats(batch * seq * heads * headDim, 13);
   for (const TestType &type : kTypes)
-    for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF}) {
-      SCOPED_TRACE(std::string(type.name) + " convention " +
-                   std::to_string(convention));
-      // The reference sees the input as the kernel does: rounded.
-      std::vector<unsigned char> x = narrowed(type.dtype, values), y(x.size());
-      tprt_rope(&ctx, "test", type.dtype, x.data(), y.data(), batch, seq, heads,
-                headDim, theta, convention);
-      expectNear(widened(type.dtype, y),
-                 referenceRope(toDouble(widened(type.dtype, x)), batch, seq,
-                               heads, headDim, theta, convention),
-                 type.tolerance);
-    }
+    for (int32_t convention : {TPRT_ROPE_INTERLEAVED, TPRT_ROPE_HALF})
+      for (const RopeScaling &scaling : kRopeScalings) {
+        SCOPED_TRACE(std::string(type.name) + " convention " +
+                     std::to_string(convention) + " magnitude " +
+                     std::to_string(scaling.magnitude));
+        // The reference sees the input as the kernel does: rounded.
+        std::vector<unsigned char> x = narrowed(type.dtype, values),
+                                   y(x.size());
+        tprt_rope(&ctx, "test", type.dtype, x.data(), y.data(), batch, seq,
+                  heads, headDim, theta, convention, scaling.factors,
+                  scaling.magnitude);
+        expectNear(widened(type.dtype, y),
+                   referenceRope(toDouble(widened(type.dtype, x)), batch, seq,
+                                 heads, headDim, theta, convention,
+                                 scaling.factors, scaling.magnitude),
+                   type.tolerance);
+      }
 }
 
 TEST_F(KernelsTest, AttentionCausalAndGroupedQuery) {
@@ -652,14 +657,19 @@ TEST_F(KernelsDeathTest, BadArgumentsNameTheCall) {
               ::testing::ExitedWithCode(1),
               "tprt_adamw_master 'w': step 0 is not counted from 1");
   EXPECT_EXIT(tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 5,
-                        10000.0, TPRT_ROPE_INTERLEAVED),
+                        10000.0, TPRT_ROPE_INTERLEAVED, nullptr, 1.0),
               ::testing::ExitedWithCode(1),
               "tprt_rope 'r': head_dim 5 must be even");
   EXPECT_EXIT(tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 4,
-                        10000.0, 2),
+                        10000.0, 2, nullptr, 1.0),
               ::testing::ExitedWithCode(1),
               "tprt_rope 'r': convention 2 is neither interleaved \\(0\\) "
               "nor half \\(1\\)");
+  const double zeroFactor[] = {1.0, 0.0};
+  EXPECT_EXIT(tprt_rope(&ctx, "r", TPRT_F32, y.data(), y.data(), 1, 1, 1, 4,
+                        10000.0, TPRT_ROPE_HALF, zeroFactor, 1.0),
+              ::testing::ExitedWithCode(1),
+              "tprt_rope 'r': frequency factor 1 is 0.000000, not positive");
 }
 
 TEST_F(KernelsTest, CollectivesOfOneRankCopy) {

@@ -101,9 +101,24 @@ inline double referenceCrossEntropySum(const Values &logits,
 /// rotation of adjacent pairs, or Hugging Face's x * cos + rotate_half(x) *
 /// sin, where rotate_half(x) = [-x[half:], x[:half]] and feature j has the
 /// angle of pair j % half.
+/// The frequency factors (head_dim / 2 values, or null) and magnitude of a
+/// scaled rotary embedding (tprt_rope's freq_factors and attention_factor).
+struct RopeScaling {
+  const double *factors;
+  double magnitude;
+};
+
+/// Plain, and scaled as Hugging Face's rope_scaling does, for head_dim 6.
+inline constexpr double kRopeFactors[] = {1.0, 2.5, 8.0};
+inline constexpr RopeScaling kRopeScalings[] = {{nullptr, 1.0},
+                                                {kRopeFactors, 1.19}};
+
+/// tprt_rope, written from its contract: `factors` (head_dim / 2 values or
+/// null) divide the inverse frequencies, `magnitude` scales the result.
 inline Values referenceRope(const Values &x, int64_t batch, int64_t seq,
                             int64_t heads, int64_t headDim, double theta,
-                            int32_t convention) {
+                            int32_t convention, const double *factors = nullptr,
+                            double magnitude = 1.0) {
   Values y(x.size());
   int64_t half = headDim / 2;
   for (int64_t b = 0; b < batch; ++b)
@@ -113,7 +128,8 @@ inline Values referenceRope(const Values &x, int64_t batch, int64_t seq,
         const double *in = &x[at];
         double *out = &y[at];
         auto angle = [&](int64_t i) {
-          return p * std::pow(theta, -2.0 * i / headDim);
+          return p * std::pow(theta, -2.0 * i / headDim) /
+                 (factors ? factors[i] : 1.0);
         };
         if (convention == TPRT_ROPE_HALF) {
           for (int64_t j = 0; j < headDim; ++j) {
@@ -129,6 +145,8 @@ inline Values referenceRope(const Values &x, int64_t batch, int64_t seq,
           out[2 * i + 1] = in[2 * i] * s + in[2 * i + 1] * c;
         }
       }
+  for (double &value : y)
+    value *= magnitude;
   return y;
 }
 

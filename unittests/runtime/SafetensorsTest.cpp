@@ -53,14 +53,7 @@ std::vector<T> readAll(const SafetensorsFile &file, const std::string &name) {
   return values;
 }
 
-/// Opens `path` expecting failure; returns the message.
-std::string openError(const std::string &path) {
-  std::unique_ptr<SafetensorsFile> file;
-  std::string error = SafetensorsFile::open(path, file);
-  EXPECT_FALSE(error.empty());
-  EXPECT_EQ(file, nullptr);
-  return error;
-}
+constexpr auto openError = &tprt_test::openError<SafetensorsFile>;
 
 /// Writes a file with `header` and `dataBytes` zero bytes of data, and
 /// expects opening it to fail with a message containing `expected`.

@@ -6,8 +6,8 @@
 // run under mpirun, the meshes they run on and a listener that reports
 // failures with the rank that saw them, and their main (runMpiTests); for
 // the tests of the file readers and writers, a limit on the size of files
-// written, to make writes fail part way, and the listing of a directory, to
-// see what a failed write left.
+// written, to make writes fail part way, the listing of a directory, to
+// see what a failed write left, and the message of a file refused.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
 #include <sys/resource.h>
@@ -187,6 +188,16 @@ inline std::string emptyDirectory(const std::string &name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directory(dir);
   return dir;
+}
+
+/// Opens `path` with `Reader::open` (a file reader), expecting it to fail;
+/// returns the message.
+template <typename Reader> std::string openError(const std::string &path) {
+  std::unique_ptr<Reader> reader;
+  std::string error = Reader::open(path, reader);
+  EXPECT_FALSE(error.empty());
+  EXPECT_EQ(reader, nullptr);
+  return error;
 }
 
 } // namespace tprt_test

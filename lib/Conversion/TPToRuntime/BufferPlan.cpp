@@ -188,13 +188,14 @@ FailureOr<BufferPlan> BufferPlan::build(func::FuncOp function) {
     return a.begin < b.begin;
   });
 
-  // Parameters: one shard after another. The reads of a parameter in one
-  // layout share its shard, so that an update in place reaches all of them.
-  DenseMap<std::pair<Attribute, Attribute>, int64_t> shards;
+  // Parameters: one shard after another. The reads of a parameter (or of
+  // one part of a fused one) in one layout share its shard, so that an
+  // update in place reaches all of them.
+  DenseMap<std::tuple<Attribute, Attribute, Attribute>, int64_t> shards;
   for (auto get : function.getOps<GetParameterOp>()) {
-    auto [shard, first] =
-        shards.try_emplace({get.getNameAttr().getAttr(), get.getLayoutAttr()},
-                           plan.parameterBytes);
+    auto [shard, first] = shards.try_emplace(
+        {get.getNameAttr().getAttr(), get.getRowsAttr(), get.getLayoutAttr()},
+        plan.parameterBytes);
     plan.slots[get.getResult()] = {true, shard->second};
     if (first)
       plan.parameterBytes += getAlignedBytes(get.getResult());

@@ -116,6 +116,11 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
     json::Object entry =
         describe(get.getName().str(), get.getResult(), get.getLayoutAttr());
     auto param = symbols.lookup<ParameterOp>(get.getName());
+    // A part of a fused weight: its rows of the tensor the checkpoint holds.
+    if (std::optional<ArrayRef<int64_t>> rows = get.getRows()) {
+      entry["shape"] = json::Array(param.getTensorType().getShape());
+      entry["rows"] = json::Array(*rows);
+    }
     if (param.getOptimizerState()) {
       entry["state"] = true;
       stateBytes += *getNumBytes(get.getType());

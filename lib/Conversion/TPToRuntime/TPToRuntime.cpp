@@ -252,6 +252,8 @@ private:
   Value countOf(Value tensor) { return constant(product(shapeOf(tensor))); }
   Value globalString(StringRef text);
   Value globalI64Array(ArrayRef<int64_t> values);
+  Value globalF64Array(ArrayRef<double> values);
+  Value nullPointer();
   /// What the runtime's messages name a call of `op` by: its layer; for a
   /// collective, the layer whose value it moves; else the op's name without
   /// the dialect ("transpose").
@@ -339,20 +341,39 @@ Value RuntimeEmitter::globalString(StringRef text) {
   return LLVM::AddressOfOp::create(builder, loc, global);
 }
 
-Value RuntimeEmitter::globalI64Array(ArrayRef<int64_t> values) {
+/// The address of a new constant global array of `values` of
+/// `elementType`.
+template <typename T>
+static Value globalArray(OpBuilder &builder, Location loc, ModuleOp module,
+                         Type elementType, ArrayRef<T> values,
+                         const std::string &name) {
   LLVM::GlobalOp global;
   {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(module.getBody());
-    auto type =
-        RankedTensorType::get({static_cast<int64_t>(values.size())}, i64Type);
+    auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                      elementType);
     global = LLVM::GlobalOp::create(
-        builder, loc, LLVM::LLVMArrayType::get(i64Type, values.size()),
-        /*isConstant=*/true, LLVM::Linkage::Internal,
-        "tp_dims_" + std::to_string(numGlobals++),
+        builder, loc, LLVM::LLVMArrayType::get(elementType, values.size()),
+        /*isConstant=*/true, LLVM::Linkage::Internal, name,
         DenseElementsAttr::get(type, values));
   }
   return LLVM::AddressOfOp::create(builder, loc, global);
+}
+
+Value RuntimeEmitter::globalI64Array(ArrayRef<int64_t> values) {
+  return globalArray(builder, loc, module, i64Type, values,
+                     "tp_dims_" + std::to_string(numGlobals++));
+}
+
+Value RuntimeEmitter::globalF64Array(ArrayRef<double> values) {
+  return globalArray(builder, loc, module, builder.getF64Type(), values,
+                     "tp_f64_" + std::to_string(numGlobals++));
+}
+
+Value RuntimeEmitter::nullPointer() {
+  return LLVM::ZeroOp::create(builder, loc,
+                              LLVM::LLVMPointerType::get(builder.getContext()));
 }
 
 Value RuntimeEmitter::layerName(Operation *op) {
@@ -818,16 +839,23 @@ void RuntimeEmitter::lowerOp(CrossEntropyGradOp op) {
 template <typename Call, typename Op>
 void RuntimeEmitter::lowerRope(Op op, Value input) {
   ArrayRef<int64_t> shape = shapeOf(input);
-  emitCall(Call{.layer = layerName(op),
-                .dtype = dtypeOf(op.getResult()),
-                .x = pointerTo(input),
-                .y = pointerTo(op.getResult()),
-                .batch = constant(shape[0]),
-                .seq = constant(shape[1]),
-                .heads = constant(shape[2]),
-                .head_dim = constant(shape[3]),
-                .theta = constantF64(op.getTheta().convertToDouble()),
-                .convention = conventionOf(op.getConvention())});
+  SmallVector<double> factors = getRopeFreqFactors(op.getFreqFactors());
+  emitCall(Call{
+      .layer = layerName(op),
+      .dtype = dtypeOf(op.getResult()),
+      .x = pointerTo(input),
+      .y = pointerTo(op.getResult()),
+      .batch = constant(shape[0]),
+      .seq = constant(shape[1]),
+      .heads = constant(shape[2]),
+      .head_dim = constant(shape[3]),
+      .theta = constantF64(op.getTheta().convertToDouble()),
+      .convention = conventionOf(op.getConvention()),
+      .freq_factors = factors.empty() ? nullPointer() : globalF64Array(factors),
+      .attention_factor =
+          constantF64(op.getAttentionFactorAttr()
+                          ? op.getAttentionFactorAttr().getValueAsDouble()
+                          : 1.0)});
 }
 
 void RuntimeEmitter::lowerOp(RoPEOp op) {

@@ -532,6 +532,30 @@ func.func @rope_zero_theta(%x: tensor<2x16x4x16xf32>) {
 
 // -----
 
+func.func @rope_freq_factors_per_pair(%x: tensor<2x16x4x8xf32>) {
+  // expected-error @+1 {{'tp.rope' op freq_factors has 3 entries, one per pair of head_dim 8 needs 4}}
+  %0 = tp.rope %x theta 1.0e+04 freq_factors [1.0, 2.0, 4.0] : tensor<2x16x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_zero_freq_factor(%x: tensor<2x16x4x4xf32>) {
+  // expected-error @+1 {{'tp.rope' op freq_factors[1] must be positive, got 0}}
+  %0 = tp.rope %x theta 1.0e+04 freq_factors [1.0, 0.0] : tensor<2x16x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_negative_attention_factor(%x: tensor<2x16x4x4xf32>) {
+  // expected-error @+1 {{'tp.rope' op attention_factor must be positive, got -1}}
+  %0 = tp.rope %x theta 1.0e+04 attention_factor -1.0 : tensor<2x16x4x4xf32>
+  return
+}
+
+// -----
+
 func.func @rope_unknown_convention(%x: tensor<2x16x4x16xf32>) {
   // expected-error @+2 {{expected ::mlir::tp::RopeConvention to be one of: interleaved, half}}
   // expected-error @+1 {{failed to parse TP_RopeConventionAttr parameter 'value'}}

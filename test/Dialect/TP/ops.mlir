@@ -146,6 +146,15 @@ func.func @rope(%x: tensor<2x16x4x16xf32>) -> tensor<2x16x4x16xf32> {
   return %0 : tensor<2x16x4x16xf32>
 }
 
+// CHECK-LABEL: func.func @rope_scaled
+// CHECK: tp.rope %{{.*}} theta 1.000000e+04 convention half freq_factors [1.000000e+00, 4.000000e+00] attention_factor 1.190000e+00 : tensor<2x16x4x4xf32>
+// CHECK: tp.rope_grad %{{.*}} theta 1.000000e+04 convention half freq_factors [1.000000e+00, 4.000000e+00] attention_factor 1.190000e+00 : tensor<2x16x4x4xf32>
+func.func @rope_scaled(%x: tensor<2x16x4x4xf32>) -> (tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>) {
+  %0 = tp.rope %x theta 1.0e+04 convention half freq_factors [1.0, 4.0] attention_factor 1.19 : tensor<2x16x4x4xf32>
+  %1 = tp.rope_grad %x theta 1.0e+04 convention half freq_factors [1.0, 4.0] attention_factor 1.19 : tensor<2x16x4x4xf32>
+  return %0, %1 : tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>
+}
+
 // The convention is printed unless it is the default, interleaved; the
 // generic form spells the attribute out.
 // CHECK-LABEL: func.func @rope_conventions

@@ -240,8 +240,9 @@ LogicalResult CrossEntropyOp::buildGradients(OpBuilder &builder,
 LogicalResult RoPEOp::buildGradients(OpBuilder &builder, ValueRange resultGrads,
                                      ArrayRef<bool>,
                                      SmallVectorImpl<Value> &grads) {
-  grads.assign({RoPEGradOp::create(builder, getLoc(), resultGrads[0],
-                                   getThetaAttr(), getConventionAttr())});
+  grads.assign({RoPEGradOp::create(
+      builder, getLoc(), resultGrads[0], getThetaAttr(), getConventionAttr(),
+      getFreqFactorsAttr(), getAttentionFactorAttr())});
   return success();
 }
 

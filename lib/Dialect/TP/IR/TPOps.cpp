@@ -13,6 +13,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/InterleavedRange.h"
 
 #include <cmath>
 
@@ -245,12 +246,22 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!parameter)
     return emitOpError("'") << getName() << "' does not name a tp.parameter";
   RankedTensorType declared = parameter.getTensorType();
+  if (std::optional<ArrayRef<int64_t>> rows = getRows()) {
+    if (rows->size() != 2 || declared.getRank() < 1 || (*rows)[0] < 0 ||
+        (*rows)[0] >= (*rows)[1] || (*rows)[1] > declared.getDimSize(0))
+      return emitOpError("rows must be [begin, end) within dim 0 of "
+                         "parameter '")
+             << getName() << "' " << declared << ", got ["
+             << llvm::interleaved(*rows) << "]";
+    declared = getReadType(declared);
+  }
   LayoutAttr layout = getLayoutAttr();
   if (!layout) {
     if (declared != getType())
       return emitOpError("parameter '")
-             << getName() << "' is declared " << declared << " but read as "
-             << getType();
+             << getName() << "' is "
+             << (getRows() ? "read in part as " : "declared ") << declared
+             << " but read as " << getType();
     return success();
   }
   // A checkpoint holds complete weights: a rank reads a shard or a copy.
@@ -270,6 +281,15 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
            << getName() << "' laid out " << layout << " has shards of type "
            << shard << " but is read as " << getType();
   return success();
+}
+
+RankedTensorType GetParameterOp::getReadType(RankedTensorType declared) {
+  std::optional<ArrayRef<int64_t>> rows = getRows();
+  if (!rows)
+    return declared;
+  SmallVector<int64_t> shape(declared.getShape());
+  shape[0] = (*rows)[1] - (*rows)[0];
+  return declared.clone(shape);
 }
 
 //===----------------------------------------------------------------------===//
@@ -488,6 +508,15 @@ int64_t SoftmaxOp::getNormalizedDim() {
   return dim < 0 ? dim + getInput().getType().getRank() : dim;
 }
 
+SmallVector<double>
+mlir::tp::getRopeFreqFactors(std::optional<ArrayAttr> factors) {
+  SmallVector<double> values;
+  if (factors)
+    for (Attribute factor : *factors)
+      values.push_back(cast<FloatAttr>(factor).getValueAsDouble());
+  return values;
+}
+
 LogicalResult RoPEOp::verify() {
   RankedTensorType input = getInput().getType();
   if (input.getRank() != 4)
@@ -499,6 +528,21 @@ LogicalResult RoPEOp::verify() {
   if (!(getTheta().convertToDouble() > 0.0))
     return emitOpError("theta must be positive, got ")
            << getTheta().convertToDouble();
+  if (getFreqFactors()) {
+    SmallVector<double> factors = getRopeFreqFactors(getFreqFactors());
+    if (int64_t(factors.size()) != input.getDimSize(3) / 2)
+      return emitOpError("freq_factors has ")
+             << factors.size() << " entries, one per pair of head_dim "
+             << input.getDimSize(3) << " needs " << input.getDimSize(3) / 2;
+    for (auto [pair, factor] : llvm::enumerate(factors))
+      if (!(factor > 0.0))
+        return emitOpError("freq_factors[")
+               << pair << "] must be positive, got " << factor;
+  }
+  if (FloatAttr factor = getAttentionFactorAttr();
+      factor && !(factor.getValueAsDouble() > 0.0))
+    return emitOpError("attention_factor must be positive, got ")
+           << factor.getValueAsDouble();
   return success();
 }
 

@@ -134,6 +134,13 @@ LogicalResult AutodiffPass::buildBackward(OpBuilder &builder,
   llvm::MapVector<StringAttr, SmallVector<GetParameterOp, 1>> reads;
   DenseMap<StringAttr, unsigned> pendingUses;
   for (auto read : function.getOps<GetParameterOp>()) {
+    // The parts' updates would each need the whole weight's storage and
+    // optimizer state, which part reads do not have.
+    if (read.getRows())
+      return read.emitError("parameter '")
+             << read.getName()
+             << "' is a fused weight read in parts (rows); training one is "
+                "not supported: split it into one parameter per part";
     StringAttr name = read.getNameAttr().getAttr();
     reads[name].push_back(read);
     pendingUses[name] += llvm::range_size(read->getUses());
@@ -191,7 +198,8 @@ LogicalResult AutodiffPass::buildUpdate(OpBuilder &builder, GetParameterOp read,
         kind == "master" ? read.getNameAttr() : FlatSymbolRefAttr());
     symbols.insert(state);
     previous = state;
-    return GetParameterOp::create(builder, loc, stateType, name, LayoutAttr())
+    return GetParameterOp::create(builder, loc, stateType, name,
+                                  DenseI64ArrayAttr(), LayoutAttr())
         .getResult();
   };
   FailureOr<Value> master = mixed ? addState("master") : Value();

@@ -415,9 +415,10 @@ static FailureOr<PlanStyle> toNamedStyle(const Expr &expr,
     return failAt(error, expr.column,
                   "Hugging Face's 'local_packed_rowwise' splits a packed "
                   "weight (gate_up_proj: the gate's rows, then the up's) "
-                  "half by half, and tp-mlir has no packed weights: write "
-                  "the two halves as two layers (gate_proj, up_proj), each "
-                  "'colwise'");
+                  "half by half; tp-mlir reads a packed weight part by part "
+                  "(tp.get_parameter rows, as tp-import writes Phi-3's), "
+                  "each part a layer op of its own: write 'colwise' for "
+                  "the packed layer");
   if (name == "local")
     return failAt(error, expr.column,
                   "Hugging Face's 'local' (IsolatedParallel) gives each "

@@ -65,6 +65,10 @@ LogicalResult verifyLayout(function_ref<InFlightDiagnostic()> emitError,
 RankedTensorType getShardType(MeshOp mesh, LayoutAttr layout,
                               RankedTensorType type);
 
+/// The frequency factors of tp.rope or tp.rope_grad (`freq_factors`) as
+/// numbers; empty when the op has none.
+SmallVector<double> getRopeFreqFactors(std::optional<ArrayAttr> factors);
+
 } // namespace mlir::tp
 
 #endif // TP_DIALECT_TP_IR_TPOPS_H

@@ -118,11 +118,21 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
     the rank's mesh coordinates decide, so no rank ever reads the whole
     tensor.
 
+    A fused weight, which packs the weights of several projections into one
+    checkpoint tensor (Phi-3's `qkv_proj`: the rows of q, then k, then v),
+    is read part by part: `rows [begin, end)` reads those rows of dim 0 as a
+    weight of its own, which a layout then shards like any other. Each rank
+    thus holds its share of every part, as Megatron shards fused weights,
+    and reads only its rows from the checkpoint.
+
     Constraints:
     - the symbol names a `tp.parameter`;
-    - without a layout, the result type is the parameter's declared type;
-    - with a layout, the layout fits the declared type on its mesh and the
-      result type is the declared type divided by the layout.
+    - `rows`, if given, is `[begin, end)` with `0 <= begin < end <=` the
+      declared dim 0; the read weight is the declared one with dim 0
+      `end - begin`;
+    - without a layout, the result type is the read weight's type;
+    - with a layout, the layout fits the read weight on its mesh and the
+      result type is the read weight divided by the layout.
 
     Example:
 
@@ -131,12 +141,22 @@ def TP_GetParameterOp : TP_Op<"get_parameter",
     // Rank program, tp.mesh @mesh(tp = 2), w1 colwise:
     %s1 = tp.get_parameter @"w1.weight" layout <@mesh, [S(0)]>
         : tensor<4096x8192xf32>
+    // The k rows of a fused [q | k | v] weight of 96 rows.
+    %k = tp.get_parameter @"qkv_proj.weight" rows [64, 80]
+        : tensor<16x64xf32>
     ```
   }];
-  let arguments = (ins FlatSymbolRefAttr:$name, OptionalAttr<TP_LayoutAttr>:$layout);
+  let arguments = (ins FlatSymbolRefAttr:$name,
+                       OptionalAttr<DenseI64ArrayAttr>:$rows,
+                       OptionalAttr<TP_LayoutAttr>:$layout);
   let results = (outs TP_FloatTensor:$result);
   let assemblyFormat = [{
-    $name (`layout` $layout^)? attr-dict `:` type($result)
+    $name (`rows` $rows^)? (`layout` $layout^)? attr-dict `:` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The type of the weight this op reads in the global program: the
+    /// parameter's `declared` type, or its `rows` of it.
+    RankedTensorType getReadType(RankedTensorType declared);
   }];
 }
 
@@ -560,25 +580,41 @@ def TP_RoPEOp : TP_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>,
     computes on Meta's. Each convention on the other's weights gives wrong
     numbers, with no error.
 
+    Scaled rotary embeddings (Hugging Face's `rope_scaling`) change the
+    frequencies and the magnitude, never the pairing:
+
+    - `freq_factors`, one per pair, divide pair `i`'s inverse frequency: the
+      angle becomes `p * theta^(-2i / head_dim) / freq_factors[i]` (`llama3`
+      and `longrope` scaling come to this; the importer computes them);
+    - `attention_factor` multiplies the rotated pair (cos and sin), as
+      `longrope` and `yarn` scaling do.
+
     Constraints:
     - the input has rank 4: `[batch, seq, heads, head_dim]`;
     - head_dim is even;
-    - theta is positive.
+    - theta is positive;
+    - `freq_factors`, if given, has head_dim / 2 positive entries;
+    - `attention_factor`, if given, is positive.
 
     Example:
 
     ```mlir
     %q = tp.rope %x theta 5.000000e+05 : tensor<2x16x4x16xf32>
     %k = tp.rope %y theta 1.000000e+04 convention half : tensor<2x16x4x16xf32>
+    %s = tp.rope %z theta 1.000000e+04 convention half
+        freq_factors [1.0, 1.5] attention_factor 1.19 : tensor<2x16x4x4xf32>
     ```
   }];
   let arguments = (ins TP_FloatTensor:$input, F64Attr:$theta,
       DefaultValuedAttr<TP_RopeConventionAttr,
-                        "::mlir::tp::RopeConvention::Interleaved">:$convention);
+                        "::mlir::tp::RopeConvention::Interleaved">:$convention,
+      OptionalAttr<F64ArrayAttr>:$freq_factors,
+      OptionalAttr<F64Attr>:$attention_factor);
   let results = (outs TP_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `theta` $theta (`convention` $convention^)? attr-dict
-    `:` type($result)
+    $input `theta` $theta (`convention` $convention^)?
+    (`freq_factors` $freq_factors^)? (`attention_factor` $attention_factor^)?
+    attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -937,8 +973,9 @@ def TP_RoPEGradOp : TP_Op<"rope_grad", [Pure, AllTypesMatch<["grad", "result"]>,
   let summary = "The backward of rope: the rotation by the opposite angle";
   let description = [{
     Given the gradient of `tp.rope`'s result, yields the gradient of its
-    input: each pair is rotated back by the angle the forward rotated it by.
-    `theta` and `convention` are the forward's.
+    input: each pair is rotated back by the angle the forward rotated it by
+    (and multiplied by the same `attention_factor`). `theta`, `convention`,
+    `freq_factors` and `attention_factor` are the forward's.
 
     Example:
 
@@ -950,11 +987,14 @@ def TP_RoPEGradOp : TP_Op<"rope_grad", [Pure, AllTypesMatch<["grad", "result"]>,
   }];
   let arguments = (ins TP_FloatTensor:$grad, F64Attr:$theta,
       DefaultValuedAttr<TP_RopeConventionAttr,
-                        "::mlir::tp::RopeConvention::Interleaved">:$convention);
+                        "::mlir::tp::RopeConvention::Interleaved">:$convention,
+      OptionalAttr<F64ArrayAttr>:$freq_factors,
+      OptionalAttr<F64Attr>:$attention_factor);
   let results = (outs TP_FloatTensor:$result);
   let assemblyFormat = [{
-    $grad `theta` $theta (`convention` $convention^)? attr-dict
-    `:` type($result)
+    $grad `theta` $theta (`convention` $convention^)?
+    (`freq_factors` $freq_factors^)? (`attention_factor` $attention_factor^)?
+    attr-dict `:` type($result)
   }];
 }
 
