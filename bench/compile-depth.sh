@@ -11,6 +11,8 @@
 # milliseconds per layer and peak RSS of
 #   tp-opt model.mlir --tp-parallelize="mesh=tp:8 plan=plan.json"
 #   tp-compile model.mlir --plan plan.json -o model      (also: its size)
+#   the same with --no-verify, without the unsharded program (its CPU
+#   seconds and size)
 #   mlir-opt shard.mlir --pass-pipeline=
 #       'builtin.module(func.func(sharding-propagation,shard-partition))'
 # The best of RUNS runs (CPU time) and the largest peak RSS.
@@ -70,9 +72,9 @@ cells() {
 echo "model: Llama-7B shape (dim 4096, heads 32, kv-heads 8, ffn 11008, seq 2048), tp:8;"
 echo "CPU seconds (user + system), best of $runs; peak RSS in MiB"
 echo
-row() { printf "%6s | %6s %6s %5s | %6s %6s %5s %9s | %6s %6s %5s\n" "$@"; }
-row "" tp-opt "" "" tp-compile "" "" "" mlir-opt "" ""
-row layers "CPU s" ms/lay MiB "CPU s" ms/lay MiB "exe KiB" "CPU s" ms/lay MiB
+row() { printf "%6s | %6s %6s %5s | %6s %6s %5s %9s | %6s %9s | %6s %6s %5s\n" "$@"; }
+row "" tp-opt "" "" tp-compile "" "" "" --no-verify "" mlir-opt "" ""
+row layers "CPU s" ms/lay MiB "CPU s" ms/lay MiB "exe KiB" "CPU s" "exe KiB" "CPU s" ms/lay MiB
 for n in "${layer_counts[@]}"; do
   "$root/bench/gen-llama.sh" --layers "$n" --seq 2048 >"$tmp/llama.mlir"
   "$root/bench/gen-llama-shard.sh" --layers "$n" >"$tmp/shard.mlir"
@@ -84,12 +86,16 @@ for n in "${layer_counts[@]}"; do
     -o "$tmp/llama"
   read -r -a compile <<<"$(cells "$n")"
   exe_kib=$(($(stat -c %s "$tmp/llama") / 1024))
+  measure "$build/bin/tp-compile" "$tmp/llama.mlir" --plan "$tmp/plan.json" \
+    --no-verify -o "$tmp/llama"
+  no_verify=("$cpu_s" $(($(stat -c %s "$tmp/llama") / 1024)))
   measure "$mlir_opt" "$tmp/shard.mlir" -o /dev/null \
     --pass-pipeline='builtin.module(func.func(sharding-propagation,shard-partition))'
   read -r -a upstream <<<"$(cells "$n")"
-  row "$n" "${opt[@]}" "${compile[@]}" "$exe_kib" "${upstream[@]}"
+  row "$n" "${opt[@]}" "${compile[@]}" "$exe_kib" "${no_verify[@]}" "${upstream[@]}"
 done
 echo
 echo "tp-opt: sharding only (tp-parallelize). tp-compile: sharding, lowering to runtime"
-echo "calls, LLVM code generation and the link. mlir-opt: upstream's sharding-propagation"
+echo "calls, LLVM code generation and the link, with the unsharded program that --verify"
+echo "runs (--no-verify: without it). mlir-opt: upstream's sharding-propagation"
 echo "and shard-partition on the same blocks in linalg (bench/gen-llama-shard.sh)."

@@ -21,4 +21,4 @@ set -x
 "$bin/tp-weights" ls checkpoint
 "$bin/tp-compile" model.mlir --mesh tp:2 --plan plan.json -o hf-llama
 mpirun -np 2 --bind-to none ./hf-llama --weights checkpoint --seed 0 \
-  --output logits.npy
+  --verify --output logits.npy

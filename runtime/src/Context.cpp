@@ -89,6 +89,19 @@ createContext(const std::vector<std::string> &axisNames,
   return ctx;
 }
 
+std::unique_ptr<tprt_context>
+createLocalContext(const tprt_context &world,
+                   const std::vector<std::string> &axisNames) {
+  auto ctx = std::make_unique<tprt_context>();
+  // Rank 0 of a job of one (its messages carry no rank), on the GPU of its
+  // local rank in the job.
+  ctx->localRank = world.localRank;
+  ctx->axisNames = axisNames;
+  ctx->axisSizes.assign(axisNames.size(), 1);
+  ctx->coordinates.assign(axisNames.size(), 0);
+  return ctx;
+}
+
 void checkAxisMask(const tprt_context &ctx, const char *call, const char *layer,
                    int64_t axisMask) {
   int64_t axes = static_cast<int64_t>(ctx.axisSizes.size());

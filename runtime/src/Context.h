@@ -88,6 +88,15 @@ std::unique_ptr<tprt_context>
 createContext(const std::vector<std::string> &axisNames,
               const std::vector<int64_t> &axisSizes);
 
+/// Creates the context of this process alone, on a mesh of the axes
+/// `axisNames`, each of size 1, on the device `world` (this process's
+/// context in the job) uses: every group has one member, so its collectives
+/// involve no other rank, and the cuda backend's state made for it asks
+/// nothing of the others. --verify runs the unsharded program on it.
+std::unique_ptr<tprt_context>
+createLocalContext(const tprt_context &world,
+                   const std::vector<std::string> &axisNames);
+
 /// Prints "tprt: error: <message>" (prefixed by the rank when there are
 /// several) and ends the whole job with exit code 1, through MPI_Abort when
 /// MPI is running so that no other rank waits forever. `ctx` may be null.

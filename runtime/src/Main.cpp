@@ -23,11 +23,21 @@
 // in its global shape, with the step count, to one safetensors file
 // (Checkpoint.h), which --resume continues from on any mesh.
 //
+// With --verify, rank 0 first runs the model unsharded (tp_unsharded_forward,
+// which tp-compile compiles into the executable beside the rank's program)
+// alone, on its own one-rank context, from the same weights and inputs read
+// whole, and keeps its outputs; after the sharded run, every output is
+// gathered to rank 0 and compared with them (Compare.h), and every rank
+// exits non-zero when one is beyond the tolerance. A training step compares
+// the loss of its first two steps: the first checks the forward pass, the
+// second the gradients and the update of the first.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Agreement.h"
 #include "Backend.h"
 #include "Checkpoint.h"
+#include "Compare.h"
 #include "Context.h"
 #include "DType.h"
 #include "File.h"
@@ -41,11 +51,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sys/resource.h>
 
@@ -64,6 +76,10 @@ struct Options {
   /// --resume.
   uint64_t steps = 0;
   std::string save, resume;
+  /// --verify, and its tolerance for every output where --verify-rtol gives
+  /// one (else by dtype).
+  bool verify = false;
+  std::optional<double> verifyRtol;
   bool report = false;
   bool help = false;
   bool version = false;
@@ -212,6 +228,10 @@ on the same inputs, and rank 0 prints "step S: loss L". Its options:
                          count, to FILE (safetensors), replacing it whole
   --bench N              time N steps instead (after a warm-up step; both
                          update the parameters and count as steps)
+  --verify               compare the loss of the first two steps (of the
+                         only one with --steps 1) with those of the
+                         unsharded step: the first checks the forward pass,
+                         the second the gradients and the update before it
 Optimizer state starts at zero under --weights and --random-weights, but
 for the f32 master copy of an f16 or bf16 parameter, which starts as the
 parameter.
@@ -248,6 +268,18 @@ options:
                          the global tensor (bf16 ones as float32)
   --bench N              one warm-up step, then N timed steps: time, GFLOP/s
                          and memory per rank
+  --verify               check the sharded run against the model run
+                         unsharded: rank 0 first runs the unsharded program
+                         compiled in beside the sharded one (not with
+                         tp-compile --no-verify) on the same weights and
+                         inputs, reading them whole, so it needs the memory
+                         of the whole model; then each output of the sharded
+                         run is gathered and compared: rank 0 prints its max
+                         absolute and max relative error, max|a - b| /
+                         max|b| (b unsharded), and every rank exits non-zero
+                         where one is beyond the tolerance: 1e-5 for f32,
+                         5e-3 for f16, 2e-2 for bf16. Not with --bench
+  --verify-rtol R        the tolerance of --verify for every output instead
   --report               print the compile-time per-rank report and exit
   --help                 print this help and exit
   --version              print the version of tp-mlir that compiled it
@@ -272,6 +304,17 @@ static uint64_t parseNumber(const std::string &option,
   if (text.empty() || *end || errno || text[0] == '-')
     fail(nullptr,
          option + " expects a non-negative integer, got '" + text + "'");
+  return value;
+}
+
+/// `text` as the tolerance of `option`: a finite number >= 0.
+static double parseTolerance(const std::string &option,
+                             const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || errno || !std::isfinite(value) || value < 0)
+    fail(nullptr, option + " expects a finite number >= 0, got '" + text + "'");
   return value;
 }
 
@@ -302,9 +345,14 @@ static Options parseOptions(int argc, char **argv) {
       options.report = true;
       continue;
     }
+    if (option == "--verify") {
+      options.verify = true;
+      continue;
+    }
     static const char *const valued[] = {
-        "--weights", "--random-weights", "--input", "--seed",  "--output",
-        "--bench",   "--steps",          "--save",  "--resume"};
+        "--weights", "--random-weights", "--input", "--seed",
+        "--output",  "--bench",          "--steps", "--save",
+        "--resume",  "--verify-rtol"};
     if (std::find_if(std::begin(valued), std::end(valued), [&](const char *o) {
           return option == o;
         }) == std::end(valued))
@@ -341,6 +389,8 @@ static Options parseOptions(int argc, char **argv) {
         fail(nullptr, "--steps expects at least 1 step, got '" + value + "'");
     } else if (option == "--save")
       options.save = value;
+    else if (option == "--verify-rtol")
+      options.verifyRtol = parseTolerance(option, value);
     else
       options.resume = value;
   }
@@ -388,6 +438,16 @@ static void checkOptions(const tprt_context &ctx, const Options &options,
                    " outputs (" + names(manifest.outputs) + ") but " +
                    std::to_string(options.outputs.size()) +
                    " --output files were given");
+  if (options.verifyRtol && !options.verify)
+    fail(&ctx, "--verify-rtol is the tolerance of --verify; give --verify "
+               "too");
+  if (options.verify && options.benchSteps)
+    fail(&ctx, "--verify and --bench go in separate runs: the unsharded run "
+               "holds the whole model on rank 0, which --bench would count");
+  if (options.verify && manifest.rankCount() > 1 && !tp_unsharded_manifest)
+    fail(&ctx, "--verify needs the unsharded program, which this executable "
+               "was compiled without (tp-compile --no-verify); compile the "
+               "model again without --no-verify");
 }
 
 /// Opens the checkpoint and reads the input files the options name.
@@ -455,6 +515,15 @@ static void checkRanksRunOneJob(const tprt_context &ctx, const char *program,
                            options.benchSteps
                                ? "--bench " + std::to_string(options.benchSteps)
                                : std::string("no --bench")));
+  // Rank 0 compares for all: the others only take part in the gathers.
+  std::string verify = options.verify ? "--verify" : "no --verify";
+  if (options.verifyRtol) {
+    char rtol[40];
+    std::snprintf(rtol, sizeof rtol, " --verify-rtol %.17g",
+                  *options.verifyRtol);
+    verify += rtol;
+  }
+  checkRanksAgree(ctx, settingFingerprint(verify));
   if (!manifest.training)
     return;
   // The checkpoint is compared above; whether it is resumed from is not.
@@ -469,6 +538,21 @@ static void checkRanksRunOneJob(const tprt_context &ctx, const char *program,
                                          : "--save '" + options.save + "'"));
 }
 
+/// Warns, on rank 0, of the tensors of `checkpoint` that are not parameters
+/// of the model and are not loaded. Once per job: both the sharded and
+/// --verify's unsharded run load from the checkpoint.
+static void warnOfUnusedTensors(const tprt_context &ctx,
+                                const Manifest &manifest,
+                                const SafetensorsCheckpoint &checkpoint) {
+  std::set<std::string> names;
+  for (const ManifestTensor &param : manifest.parameters)
+    names.insert(param.name);
+  std::string unused = describeUnusedTensors(
+      checkpoint, [&](const std::string &name) { return names.count(name); });
+  if (!unused.empty() && ctx.rank == 0)
+    std::fprintf(stderr, "tprt: warning: %s\n", unused.c_str());
+}
+
 /// Reads this rank's slice of every parameter from `checkpoint` into
 /// `params`: the optimizer state too with `withState` (--resume); otherwise
 /// it is left as allocated, zero. Each slice is read from the file that
@@ -481,13 +565,6 @@ static LoadStats loadWeights(tprt_context &ctx, const Manifest &manifest,
   double begin = MPI_Wtime();
   LoadStats stats;
   Stager stager(ctx);
-  std::set<std::string> names;
-  for (const ManifestTensor &param : manifest.parameters)
-    names.insert(param.name);
-  std::string unused = describeUnusedTensors(
-      checkpoint, [&](const std::string &name) { return names.count(name); });
-  if (!unused.empty() && ctx.rank == 0)
-    std::fprintf(stderr, "tprt: warning: %s\n", unused.c_str());
   for (const ManifestTensor &param : manifest.parameters) {
     if (param.state && !withState)
       continue;
@@ -559,6 +636,24 @@ static void initializeMasterCopies(tprt_context &ctx, const Manifest &manifest,
   }
 }
 
+/// Fills this rank's parameters, as `manifest` lays them out, from the
+/// checkpoint or the seed the options name, and sets the master copies of
+/// 16-bit parameters unless resumed. Returns what was read.
+static LoadStats loadParameters(tprt_context &ctx, const Manifest &manifest,
+                                const Options &options, const Sources &sources,
+                                char *params) {
+  LoadStats load;
+  if (options.randomWeights)
+    randomWeights(ctx, manifest, options.weightSeed, params);
+  else
+    load = loadWeights(ctx, manifest, *sources.checkpoint, params,
+                       /*withState=*/!options.resume.empty());
+  // A checkpoint resumed from holds the master copies.
+  if (options.resume.empty())
+    initializeMasterCopies(ctx, manifest, params);
+  return load;
+}
+
 /// This rank's block of every input, from the .npy files or the seed.
 static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
                                                  const Manifest &manifest,
@@ -611,16 +706,19 @@ static std::vector<std::vector<char>> loadInputs(const tprt_context &ctx,
 /// `bytes` in MiB for the benchmark's memory lines.
 static double mebibytes(double bytes) { return bytes / (1024.0 * 1024.0); }
 
+/// A compiled step: tp_model_forward, or tp_unsharded_forward.
+using StepFunction = void (*)(tprt_context *ctx, char *arena, char *params);
+
 /// Runs one step of the model: places the inputs, numbers the step for the
 /// optimizer (counting on from the previous one) and runs it, without
 /// waiting for it to finish.
 class Stepper {
 public:
-  Stepper(tprt_context &ctx, const Manifest &manifest,
+  Stepper(tprt_context &ctx, const Manifest &manifest, StepFunction forward,
           const std::vector<std::vector<char>> &inputs, char *arena,
           char *params, int64_t firstStep)
-      : ctx(ctx), manifest(manifest), inputs(inputs), arena(arena),
-        params(params), next(firstStep) {}
+      : ctx(ctx), manifest(manifest), forward(forward), inputs(inputs),
+        arena(arena), params(params), next(firstStep) {}
 
   /// Places the inputs: the planner may reuse their memory within a step.
   void placeInputs() {
@@ -631,7 +729,7 @@ public:
   /// Runs the step, once the inputs are placed.
   void run() {
     ctx.step = next++;
-    tp_model_forward(&ctx, arena, params);
+    forward(&ctx, arena, params);
   }
   void operator()() {
     placeInputs();
@@ -644,6 +742,7 @@ public:
 private:
   tprt_context &ctx;
   const Manifest &manifest;
+  StepFunction forward;
   const std::vector<std::vector<char>> &inputs;
   char *arena, *params;
   int64_t next;
@@ -747,14 +846,16 @@ static double checksum(const std::vector<char> &tensor,
   return sum;
 }
 
+/// The outputs of one step, global.
+using StepOutputs = std::vector<std::vector<char>>;
+
 /// Gathers every output's blocks (copied to the host first where the arena
-/// is device memory) on rank 0, which assembles the global tensor (one copy
-/// of replicated blocks), prints its checksum and writes it where --output
-/// says.
-static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
-                         const Options &options, const char *arena) {
-  for (size_t i = 0; i < manifest.outputs.size(); ++i) {
-    const ManifestTensor &output = manifest.outputs[i];
+/// is device memory) on rank 0, which assembles the global tensors (one copy
+/// of replicated blocks); empty on the other ranks. Collective.
+static StepOutputs gatherOutputs(tprt_context &ctx, const Manifest &manifest,
+                                 const char *arena) {
+  StepOutputs outputs;
+  for (const ManifestTensor &output : manifest.outputs) {
     int64_t localBytes = output.localBytes();
     if (localBytes > INT_MAX)
       fail(&ctx, "output '" + output.name + "' has a block of " +
@@ -768,7 +869,8 @@ static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
     if (ctx.rank != 0)
       continue;
     int64_t elementBytes = dtypeBytes(output.dtype);
-    std::vector<char> global(elementCount(output.shape) * elementBytes);
+    std::vector<char> &global =
+        outputs.emplace_back(elementCount(output.shape) * elementBytes);
     for (int r = 0; r < ctx.size; ++r) {
       std::vector<int64_t> coordinates = meshCoordinates(ctx, r);
       if (holdsFirstCopy(output, coordinates))
@@ -776,24 +878,173 @@ static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
                     blockStart(manifest, output, coordinates),
                     output.localShape, global.data());
     }
+  }
+  return outputs;
+}
+
+/// Prints the checksum of every global output (`outputs`, from
+/// gatherOutputs) on rank 0, which writes them where --output says.
+static void writeOutputs(tprt_context &ctx, const Manifest &manifest,
+                         const Options &options, const StepOutputs &outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const ManifestTensor &output = manifest.outputs[i];
+    const std::vector<char> &global = outputs[i];
     std::printf("checksum: %.6e\n", checksum(global, output.dtype));
     if (options.outputs.empty())
       continue;
     // numpy has no bf16: those outputs are written as float32, exactly.
     std::string fileDType = output.dtype;
+    const void *data = global.data();
+    std::vector<float> widened;
     if (output.dtype == "BF16") {
-      std::vector<float> values = toFloats(global, output.dtype);
-      global.assign(
-          reinterpret_cast<const char *>(values.data()),
-          reinterpret_cast<const char *>(values.data() + values.size()));
+      widened = toFloats(global, output.dtype);
+      data = widened.data();
       fileDType = "F32";
     }
     std::string error =
-        writeNpy(options.outputs[i], fileDType, output.shape, global.data());
+        writeNpy(options.outputs[i], fileDType, output.shape, data);
     if (!error.empty())
       fail(&ctx, error);
   }
   std::fflush(stdout);
+}
+
+/// The steps --verify compares: the one forward step; the first two steps
+/// of a training run (fewer where it runs fewer), since the loss of the
+/// second is the first to depend on gradients; none on a one-rank mesh,
+/// whose program is the unsharded one.
+static uint64_t verifiedSteps(const Manifest &manifest,
+                              const Options &options) {
+  if (!options.verify || manifest.rankCount() == 1)
+    return 0;
+  return manifest.training ? std::min<uint64_t>(options.stepCount(), 2) : 1;
+}
+
+/// Fails unless the unsharded program's manifest names the parameters,
+/// inputs and outputs of the sharded one, with their dtypes and global
+/// shapes: both come from one model, so only a damaged executable fails.
+static void checkSameModel(const tprt_context &ctx, const Manifest &sharded,
+                           const Manifest &unsharded) {
+  auto same = [](const ManifestTensor &a, const ManifestTensor &b) {
+    return a.name == b.name && a.dtype == b.dtype && a.shape == b.shape &&
+           a.state == b.state;
+  };
+  bool matches =
+      sharded.parameters.size() == unsharded.parameters.size() &&
+      std::equal(sharded.inputs.begin(), sharded.inputs.end(),
+                 unsharded.inputs.begin(), unsharded.inputs.end(), same) &&
+      std::equal(sharded.outputs.begin(), sharded.outputs.end(),
+                 unsharded.outputs.begin(), unsharded.outputs.end(), same) &&
+      sharded.training.has_value() == unsharded.training.has_value();
+  for (const ManifestTensor &param : sharded.parameters) {
+    const ManifestTensor *other = unsharded.findParameter(param.name);
+    matches = matches && other && same(param, *other);
+  }
+  if (!matches)
+    fail(&ctx, "the executable's unsharded program (for --verify) does not "
+               "compute the model of its sharded one; compile it again");
+}
+
+/// Runs the first `steps` steps of the unsharded program on rank 0 alone,
+/// on a context of its own, from the weights and inputs of the sharded run
+/// read whole, counting steps from `firstStep`; returns each step's outputs
+/// (empty on the other ranks). Its memory, the whole model's, is freed on
+/// return, before the sharded run allocates its own.
+static std::vector<StepOutputs>
+runUnsharded(const tprt_context &world, const Manifest &sharded,
+             const Options &options, const Sources &sources, uint64_t steps,
+             int64_t firstStep) {
+  if (world.rank != 0 || steps == 0)
+    return std::vector<StepOutputs>(steps);
+  std::vector<StepOutputs> outputs;
+  Manifest manifest;
+  std::string error = parseManifest(tp_unsharded_manifest, manifest);
+  if (!error.empty())
+    fail(&world, "the unsharded program (for --verify): " + error);
+  checkSameModel(world, sharded, manifest);
+  std::unique_ptr<tprt_context> ctx =
+      createLocalContext(world, manifest.axisNames);
+  backend().initialize(*ctx);
+  DeviceBuffer params(*ctx, manifest.paramBytes,
+                      "the unsharded run's parameters");
+  DeviceBuffer arena(*ctx, manifest.arenaBytes,
+                     "the unsharded run's activation arena");
+  loadParameters(*ctx, manifest, options, sources, params.data);
+  std::vector<std::vector<char>> inputs =
+      loadInputs(*ctx, manifest, options, sources);
+  Stepper step(*ctx, manifest, tp_unsharded_forward, inputs, arena.data,
+               params.data, firstStep);
+  for (uint64_t s = 0; s < steps; ++s) {
+    step();
+    // On one rank, each output's block is the whole tensor.
+    StepOutputs &stepOutputs = outputs.emplace_back();
+    for (const ManifestTensor &output : manifest.outputs)
+      backend().copyToHost(*ctx,
+                           stepOutputs.emplace_back(output.localBytes()).data(),
+                           arena.data + output.offset, output.localBytes());
+  }
+  return outputs;
+}
+
+/// `dtype` as models write it: "f32", "bf16".
+static std::string lowerCase(std::string dtype) {
+  for (char &c : dtype)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return dtype;
+}
+
+/// The multi-index of element `flat` of a row-major tensor of `shape`.
+static std::vector<int64_t> unflatten(int64_t flat,
+                                      const std::vector<int64_t> &shape) {
+  std::vector<int64_t> index(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    index[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  return index;
+}
+
+/// Compares the global outputs of a sharded step (`actual`, from
+/// gatherOutputs) with the unsharded step's (`expected`) on rank 0, which
+/// prints a line per output, prefixed by `step` ("step 1: " in a training
+/// run), and an error for each beyond its tolerance. Returns, on every rank,
+/// whether all are within it. Collective.
+static bool verifyOutputs(const tprt_context &ctx, const Manifest &manifest,
+                          const Options &options, const StepOutputs &actual,
+                          const StepOutputs &expected,
+                          const std::string &step) {
+  int within = 1;
+  for (size_t i = 0; ctx.rank == 0 && i < actual.size(); ++i) {
+    const ManifestTensor &output = manifest.outputs[i];
+    std::vector<float> a = toFloats(actual[i], output.dtype);
+    std::vector<float> b = toFloats(expected[i], output.dtype);
+    Difference difference = compareTensors(a, b);
+    double tolerance =
+        options.verifyRtol.value_or(verifyTolerance(output.dtype));
+    bool ok = difference.maxRel <= tolerance;
+    std::string what = "output " + std::to_string(i) + " " +
+                       formatShape(output.shape) + " " +
+                       lowerCase(output.dtype);
+    std::printf("verify: %s%s: max abs %.2e, max rel %.2e (tolerance %g "
+                "rel): %s\n",
+                step.c_str(), what.c_str(), difference.maxAbs,
+                difference.maxRel, tolerance, ok ? "ok" : "FAILED");
+    std::fflush(stdout);
+    if (ok)
+      continue;
+    within = 0;
+    std::fprintf(stderr,
+                 "tprt: error: --verify: %s%s differs from the unsharded "
+                 "run's by %.2e of its largest magnitude, beyond the "
+                 "tolerance %g; the largest difference is at %s: %.8g "
+                 "sharded, %.8g unsharded\n",
+                 step.c_str(), what.c_str(), difference.maxRel, tolerance,
+                 formatShape(unflatten(difference.worst, output.shape)).c_str(),
+                 a[difference.worst], b[difference.worst]);
+    std::fflush(stderr);
+  }
+  MPI_Bcast(&within, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return within;
 }
 
 /// Waits for the step, then prints its loss (output 0) on rank 0.
@@ -940,32 +1191,36 @@ int main(int argc, char **argv) {
     if (!error.empty())
       fail(ctx.get(), error);
   }
+  if (sources.checkpoint)
+    warnOfUnusedTensors(*ctx, manifest, *sources.checkpoint);
   backend().initialize(*ctx);
   // What the process holds before the model (MPI, the libraries, the
   // backend): --bench reports the model's memory above it, as the seed's
   // table counts the tensors PyTorch allocates, not the CUDA context.
   double processBytes = peakRssBytes();
+  uint64_t verified = verifiedSteps(manifest, options);
+  if (options.verify && !verified && ctx->rank == 0)
+    std::printf("verify: the mesh %s has one rank: this run is the "
+                "unsharded run, with nothing to compare it with\n",
+                formatMesh(manifest.axisNames, manifest.axisSizes).c_str());
+  std::vector<StepOutputs> expected =
+      runUnsharded(*ctx, manifest, options, sources, verified, stepsDone + 1);
+  // Verification failures exit non-zero on every rank, the outputs written.
+  int exitCode = 0;
   {
     // Allocated zeroed: the optimizer state starts at zero unless resumed
     // (but for the master copies, set from their parameters below).
     DeviceBuffer params(*ctx, manifest.paramBytes, "the parameters");
     DeviceBuffer arena(*ctx, manifest.arenaBytes, "the activation arena");
-    LoadStats load;
-    if (options.randomWeights)
-      randomWeights(*ctx, manifest, options.weightSeed, params.data);
-    else
-      load = loadWeights(*ctx, manifest, *sources.checkpoint, params.data,
-                         /*withState=*/!options.resume.empty());
-    // A checkpoint resumed from holds the master copies.
-    if (options.resume.empty())
-      initializeMasterCopies(*ctx, manifest, params.data);
+    LoadStats load =
+        loadParameters(*ctx, manifest, options, sources, params.data);
     std::vector<std::vector<char>> inputs =
         loadInputs(*ctx, manifest, options, sources);
     // The checkpoint closed and the input files freed once read.
     sources = Sources();
 
-    Stepper step(*ctx, manifest, inputs, arena.data, params.data,
-                 stepsDone + 1);
+    Stepper step(*ctx, manifest, tp_model_forward, inputs, arena.data,
+                 params.data, stepsDone + 1);
     if (options.benchSteps) {
       bench(*ctx, manifest, options.benchSteps, load, step, processBytes);
       if (manifest.training)
@@ -974,19 +1229,32 @@ int main(int argc, char **argv) {
       for (uint64_t i = 0; i < options.stepCount(); ++i) {
         step();
         printLoss(*ctx, manifest, arena.data, step.lastStep());
+        // A training run that fails stops there, unsaved.
+        if (i < verified &&
+            !verifyOutputs(*ctx, manifest, options,
+                           gatherOutputs(*ctx, manifest, arena.data),
+                           expected[i],
+                           "step " + std::to_string(step.lastStep()) + ": ")) {
+          exitCode = 1;
+          break;
+        }
       }
     } else {
       step();
       backend().synchronize(*ctx);
     }
-    if (!manifest.training)
-      writeOutputs(*ctx, manifest, options, arena.data);
-    else if (!options.save.empty())
+    if (!manifest.training) {
+      StepOutputs outputs = gatherOutputs(*ctx, manifest, arena.data);
+      writeOutputs(*ctx, manifest, options, outputs);
+      if (verified &&
+          !verifyOutputs(*ctx, manifest, options, outputs, expected[0], ""))
+        exitCode = 1;
+    } else if (!options.save.empty() && !exitCode)
       saveCheckpoint(*ctx, manifest, options.save, params.data,
                      step.lastStep());
   }
 
   ctx.reset();
   MPI_Finalize();
-  return 0;
+  return exitCode;
 }

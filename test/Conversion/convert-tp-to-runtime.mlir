@@ -1,4 +1,5 @@
 // RUN: tp-opt %s --convert-tp-to-runtime --split-input-file --verify-diagnostics --allow-unregistered-dialect | FileCheck %s
+// RUN: tp-opt %s --convert-tp-to-runtime=symbol-prefix=tp_unsharded --split-input-file --verify-diagnostics --allow-unregistered-dialect | FileCheck %s --check-prefix=PREFIX --implicit-check-not=tp_model_
 
 // A rank's program (tp:2, w1 colwise, w2 rowwise) becomes one runtime call per
 // op; parameters live in the parameter buffer, activations in the arena.
@@ -78,6 +79,23 @@ module attributes {tp.tp_axis = "tp"} {
 // CHECK-NEXT: %[[OFFSET:.*]] = llvm.mul %[[INDEX]], %[[ROWS]]
 // CHECK: llvm.call @tprt_embedding({{.*}}, %[[OFFSET]], %{{.*}})
 // CHECK: @tp_model_manifest({{.*}}\22id_bound\22:32
+
+// -----
+
+// Labels of a cross-entropy whose logits are split on the classes
+// (loss_parallel) index all 16 classes, not a rank's 8.
+
+module attributes {tp.tp_axis = "tp"} {
+  tp.mesh @mesh(tp = 2)
+  func.func @forward(%logits: tensor<4x8xf32> {tp.layout = #tp.layout<@mesh, [S(1)]>},
+                     %labels: tensor<4xi64> {tp.layout = #tp.layout<@mesh, [R]>})
+      -> (tensor<f32> {tp.layout = #tp.layout<@mesh, [R]>}) {
+    %l = tp.cross_entropy %logits, %labels {tp.operand_layouts = [#tp.layout<@mesh, [S(1)]>, #tp.layout<@mesh, [R]>], tp.result_layouts = [#tp.layout<@mesh, [R]>]} : tensor<4x8xf32>, tensor<4xi64>
+    return %l : tensor<f32>
+  }
+}
+// CHECK-LABEL: llvm.func @tp_model_forward
+// CHECK: @tp_model_manifest({{.*}}\22id_bound\22:16,
 
 // -----
 
@@ -357,6 +375,14 @@ module attributes {tp.tp_axis = "tp"} {
     return %h : tensor<4x8xf32>
   }
 }
+// symbol-prefix renames what the program exports, and its blocks after them
+// (tp-compile's unsharded program of --verify).
+// PREFIX-LABEL: llvm.func @tp_unsharded_forward(
+// PREFIX: llvm.call @tp_unsharded_forward.layers.0(
+// PREFIX: llvm.call @tp_unsharded_forward.layers.1(
+// PREFIX: llvm.call @tp_unsharded_forward.layers.1.part2(
+// PREFIX: llvm.func internal @tp_unsharded_forward.layers.0(
+// PREFIX: llvm.mlir.global external constant @tp_unsharded_manifest(
 // CHECK-LABEL: llvm.func @tp_model_forward(
 // CHECK-SAME: %[[CTX:.*]]: !llvm.ptr, %[[ARENA:.*]]: !llvm.ptr, %[[PARAMS:.*]]: !llvm.ptr)
 // CHECK: llvm.call @tprt_local_slice(

@@ -19,6 +19,7 @@
 // HELP: tp-compile options:
 // HELP: --emit=<value>
 // HELP: --mesh=<string>
+// HELP: --no-verify
 // HELP: --plan=<plan.json>
 // HELP: --target=<value>
 
@@ -31,4 +32,6 @@
 // EXEHELP-NEXT: global shape: one file, a Hugging Face index
 // EXEHELP-NEXT: (model.safetensors.index.json) of shard files, or
 // EXEHELP-NEXT: the directory holding model.safetensors or the
+// EXEHELP: --verify               check the sharded run against the model run
+// EXEHELP: --verify-rtol R        the tolerance of --verify for every output instead
 // EXEHELP: --version              print the version of tp-mlir that compiled it

@@ -6,6 +6,10 @@
 // RUN: nm %t.o | FileCheck %s --check-prefix=OBJ
 // RUN: tp-compile %examples/llama-tiny/model.mlir --mesh tp:2 --plan %examples/llama-tiny/plan.json --emit=obj -o %t.blocks.o
 // RUN: nm %t.blocks.o | FileCheck %s --check-prefix=BLOCKS
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --no-verify --emit=obj -o %t.noverify.o
+// RUN: nm %t.noverify.o | FileCheck %s --check-prefix=NOVERIFY --implicit-check-not=tp_unsharded
+// RUN: tp-compile %examples/llama-layer/model.mlir --mesh tp:1 --plan %examples/llama-layer/plan.json --emit=obj -o %t.one.o
+// RUN: nm %t.one.o | FileCheck %s --check-prefix=NOVERIFY --implicit-check-not=tp_unsharded
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json 2>&1 | FileCheck %s --check-prefix=NOOUT
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:3 --plan %examples/llama-layer/plan.json --emit=tp 2>&1 | FileCheck %s --check-prefix=UNEVEN
 // RUN: not tp-compile %examples/llama-layer/model.mlir --mesh tp:2 --plan %examples/llama-layer/plan.json --plan %examples/feedforward/plan.json -o %t.x 2>&1 | FileCheck %s --check-prefix=TWICE
@@ -22,12 +26,24 @@
 // MLIR: @tp_model_manifest({{.*}}planned memory per rank: activation arena {{[0-9]+}} B, parameters 1574912 B
 
 // LLVM: @tp_model_manifest = constant
+// LLVM: @tp_unsharded_manifest = constant {{.*}}\22mesh\22:{\22axes\22:[\22tp\22],\22sizes\22:[1]}
 // LLVM: define void @tp_model_forward(ptr %0, ptr %1, ptr %2)
 // LLVM: call void @tprt_linear(
+// LLVM: call void @tprt_all_reduce(
+// The unsharded program of --verify: the whole model on one rank.
+// LLVM-LABEL: define void @tp_unsharded_forward(ptr %0, ptr %1, ptr %2)
+// LLVM-NOT: call void @tprt_all_reduce(
+// LLVM: call void @tprt_attention(
+// LLVM-NOT: call void @tprt_all_reduce(
 
 // OBJ-DAG: T tp_model_forward
 // OBJ-DAG: R tp_model_manifest
+// OBJ-DAG: T tp_unsharded_forward
+// OBJ-DAG: R tp_unsharded_manifest
 // OBJ-DAG: U tprt_attention
+
+// --no-verify leaves the unsharded program out; a one-rank mesh needs none.
+// NOVERIFY: T tp_model_forward
 
 // Each layer of a deep model is a function of its own, local to the object.
 // BLOCKS-DAG: T tp_model_forward

@@ -73,7 +73,19 @@ def ConvertTPToRuntime : Pass<"convert-tp-to-runtime", "::mlir::ModuleOp"> {
 
     Supported element types: f32, f16 and bf16 tensors (each call names its
     dtype, `tprt_dtype`) and i64 token ids and labels.
+
+    `symbol-prefix` names the two exported symbols, `<prefix>_forward` and
+    `<prefix>_manifest` (the block functions follow the step's name).
+    tp-compile lowers the rank's program with the default, `tp_model`, and
+    the same model compiled unsharded, which the executable's `--verify`
+    runs on rank 0, with `tp_unsharded`, so that both live in one
+    executable.
   }];
+  let options = [
+    Option<"symbolPrefix", "symbol-prefix", "std::string",
+           /*default=*/"\"tp_model\"",
+           "the prefix of the exported step function and manifest">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 

@@ -73,7 +73,14 @@ static int64_t getIdBound(MeshOp mesh, Value ids) {
           std::min(bound, getGlobalShape(mesh, getOperandLayout(user, 1),
                                          embedding.getTable().getType())[0]);
     else if (auto loss = dyn_cast<CrossEntropyOp>(user))
-      bound = std::min(bound, loss.getLogits().getType().getShape().back());
+      // All the classes, where the logits are split on them (loss_parallel).
+      bound = std::min(
+          bound,
+          getGlobalShape(mesh,
+                         getOperandLayout(
+                             user, loss.getLogitsMutable().getOperandNumber()),
+                         loss.getLogits().getType())
+              .back());
     else if (isCollective(user))
       bound = std::min(bound, getIdBound(mesh, user->getResult(0)));
   }

@@ -99,8 +99,10 @@ namespace {
 /// Emits tp_model_forward and tp_model_manifest for one rank's program.
 class RuntimeEmitter {
 public:
-  RuntimeEmitter(ModuleOp module, MeshOp mesh, func::FuncOp function)
-      : module(module), mesh(mesh), function(function), symbols(module),
+  RuntimeEmitter(ModuleOp module, MeshOp mesh, func::FuncOp function,
+                 StringRef symbolPrefix)
+      : module(module), mesh(mesh), function(function),
+        symbolPrefix(symbolPrefix), symbols(module),
         builder(module.getContext()) {
     MLIRContext *context = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(context);
@@ -266,6 +268,8 @@ private:
   ModuleOp module;
   MeshOp mesh;
   func::FuncOp function;
+  /// `<symbolPrefix>_forward` and `<symbolPrefix>_manifest` are exported.
+  std::string symbolPrefix;
   /// The module's symbols, looked up by name rather than by a scan of the
   /// module per call, which a deep model makes quadratic.
   SymbolTable symbols;
@@ -1113,14 +1117,15 @@ LogicalResult RuntimeEmitter::emit() {
 
   // Each run of a repeated block is a function that tp_model_forward calls,
   // so that LLVM's work per function stays bounded however deep the model.
+  std::string forwardName = symbolPrefix + "_forward";
   LLVM::LLVMFuncOp forward =
-      createStepFunction("tp_model_forward", LLVM::Linkage::External);
+      createStepFunction(forwardName, LLVM::Linkage::External);
   llvm::StringMap<unsigned> runsOfBlock;
   for (const OpRun &run : splitIntoRuns(function)) {
     LLVM::LLVMFuncOp runFunction = forward;
     if (run.block) {
       // tp_model_forward.layers.3, then tp_model_forward.layers.3.part2 ...
-      std::string name = "tp_model_forward." + run.block->str();
+      std::string name = forwardName + "." + run.block->str();
       if (unsigned part = ++runsOfBlock[*run.block]; part > 1)
         name += ".part" + std::to_string(part);
       runFunction = createStepFunction(name, LLVM::Linkage::Internal);
@@ -1139,10 +1144,10 @@ LogicalResult RuntimeEmitter::emit() {
     return failure();
   manifest->push_back('\0');
   builder.setInsertionPointToEnd(module.getBody());
-  LLVM::GlobalOp::create(builder, loc,
-                         LLVM::LLVMArrayType::get(i8Type, manifest->size()),
-                         /*isConstant=*/true, LLVM::Linkage::External,
-                         "tp_model_manifest", builder.getStringAttr(*manifest));
+  LLVM::GlobalOp::create(
+      builder, loc, LLVM::LLVMArrayType::get(i8Type, manifest->size()),
+      /*isConstant=*/true, LLVM::Linkage::External, symbolPrefix + "_manifest",
+      builder.getStringAttr(*manifest));
 
   // Only the LLVM dialect stays: the model, its mesh and parameters now live
   // in the generated code and the manifest.
@@ -1180,12 +1185,14 @@ void RuntimeEmitter::emitInto(LLVM::LLVMFuncOp stepFunction) {
 namespace {
 struct ConvertTPToRuntimePass
     : public tp::impl::ConvertTPToRuntimeBase<ConvertTPToRuntimePass> {
+  using ConvertTPToRuntimeBase::ConvertTPToRuntimeBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MeshOp mesh;
     func::FuncOp function;
     if (failed(getMeshAndModel(module, mesh, function)) ||
-        failed(RuntimeEmitter(module, mesh, function).emit()))
+        failed(RuntimeEmitter(module, mesh, function, symbolPrefix).emit()))
       return signalPassFailure();
   }
 };

@@ -76,6 +76,15 @@ extern const char tp_model_manifest[];
  * by the generated object. */
 void tp_model_forward(tprt_context *ctx, char *arena, char *params);
 
+/* The same model compiled unsharded (every tensor whole, no collectives),
+ * with its own manifest: what a sharded executable's --verify runs on rank 0
+ * to compare its outputs with. Defined by the generated object of a model
+ * compiled for several ranks, unless tp-compile was given --no-verify; weak,
+ * so that where it is not defined both are null. */
+extern const char tp_unsharded_manifest[] __attribute__((weak));
+void tp_unsharded_forward(tprt_context *ctx, char *arena, char *params)
+    __attribute__((weak));
+
 /*===--- The calls --------------------------------------------------------===*/
 /* One declaration per entry of tprt_calls.def, which documents each:
  *   ret tprt_<name>(tprt_context *ctx, const char *layer, <arguments>); */
