@@ -84,8 +84,7 @@ static Value readRepeated(Value value, int64_t block, int64_t times) {
 }
 
 /// Makes `chain` yield `times` copies of each of its heads of `headDim`.
-static void repeatHeads(HeadsChain chain, int64_t headDim,
-                        int64_t times) {
+static void repeatHeads(HeadsChain chain, int64_t headDim, int64_t times) {
   LinearOp projection = chain.projection;
   projection.getWeightMutable().assign(
       readRepeated(projection.getWeight(), headDim, times));
@@ -116,10 +115,9 @@ void ReplicateKVHeadsPass::runOnOperation() {
     std::optional<HeadsChain> value = matchChain(attention.getValue());
     if (!key || !value)
       continue;
-    auto style =
-        key->projection->getAttrOfType<StyleAttr>(kStyleAttrName);
-    auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(
-        attention, style.getMesh());
+    auto style = key->projection->getAttrOfType<StyleAttr>(kStyleAttrName);
+    auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(attention,
+                                                             style.getMesh());
     std::optional<unsigned> index =
         mesh ? mesh.getAxisIndex(style.getAxis()) : std::nullopt;
     if (!index)
