@@ -12,6 +12,7 @@
 // RUN: sed 's/xf32>/xf16>/' %s > %t/f16.mlir
 // RUN: tp-weights init %t/f16.mlir -o %t/f16.safetensors
 // RUN: tp-weights check %s %t/f16.safetensors | FileCheck %s --check-prefix=F16
+// RUN: tp-weights ls %t/f16.safetensors --model %s | FileCheck %s --check-prefix=LS-F16
 // RUN: (cat %s; echo 'tp.parameter @"layers.1.w.weight" : tensor<4xf32>'; echo 'tp.parameter @"layers.2.w.weight" : tensor<4xf32>') > %t/more.mlir
 // RUN: tp-weights init %t/more.mlir -o %t/more.safetensors
 // RUN: tp-weights check %s %t/more.safetensors 2>&1 | FileCheck %s --check-prefix=MORE -DFILE=%t/more.safetensors
@@ -25,6 +26,12 @@
 // IGNORED-NEXT: layers.0.attention.rotary_emb.inv_freq ignored: not a parameter
 // IGNORED-NEXT: optimizer.w.weight.exp_avg ignored: not a parameter
 // IGNORED-NEXT: ok: the checkpoint holds every parameter of the model; converted on load: none; ignored: 2; unused: 0
+
+// tp-weights ls --model says the same per tensor.
+// LS-F16-DAG: w.weight F16 [8, 4] 64 bytes F16 -> F32 on load
+// LS-F16-DAG: b.weight F16 [4] 8 bytes F16 -> F32 on load
+// LS-F16: 2 tensors, 72 bytes
+// LS-F16-NEXT: 2 of them convert to the dtype of '{{.*}}check.mlir' on load
 
 // F16:      w.weight F16 -> F32 on load [8, 4]
 // F16-NEXT: b.weight F16 -> F32 on load [4]

@@ -39,6 +39,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 using namespace mlir;
@@ -84,6 +85,12 @@ static cl::opt<std::string>
                    cl::sub(lsCommand), cl::sub(checkCommand),
                    cl::cat(weightsCategory));
 
+static cl::opt<std::string> listModel(
+    "model",
+    cl::desc("also say which tensors convert to this model's dtype on load "
+             "(tp-weights check checks the whole checkpoint against it)"),
+    cl::value_desc("model.mlir"), cl::sub(lsCommand), cl::cat(weightsCategory));
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "tp-weights: error: " << message << "\n";
   return 1;
@@ -97,17 +104,18 @@ struct ModelParameter : tprt::TensorDesc {
 };
 } // namespace
 
-/// Reads the tp.parameters of the model `modelFile` into `parameters`, in
-/// the order the model declares them. Returns 0, or 1 once what is wrong
-/// is printed.
-static int readParameters(std::vector<ModelParameter> &parameters) {
+/// Reads the tp.parameters of the model `path` into `parameters`, in the
+/// order the model declares them. Returns 0, or 1 once what is wrong is
+/// printed.
+static int readParameters(StringRef path,
+                          std::vector<ModelParameter> &parameters) {
   DialectRegistry registry;
   tp::registerAllDialects(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(modelFile, sourceMgr, &context);
+      parseSourceFile<ModuleOp>(path, sourceMgr, &context);
   if (!module)
     return 1;
   for (auto parameter : module->getOps<tp::ParameterOp>()) {
@@ -144,7 +152,7 @@ static int runInit() {
                   outputFile + "'");
   }
   std::vector<ModelParameter> parameters;
-  if (readParameters(parameters))
+  if (readParameters(modelFile, parameters))
     return 1;
   std::vector<tprt::TensorDesc> tensors(parameters.begin(), parameters.end());
   // The runtime's generator: the files hold exactly what
@@ -203,18 +211,37 @@ static int runList() {
   std::unique_ptr<tprt::SafetensorsCheckpoint> checkpoint;
   if (openCheckpoint(checkpoint))
     return 1;
-  int64_t totalBytes = 0;
+  // With --model: the dtype each of the model's parameters loads as.
+  std::map<std::string, std::string> modelDTypes;
+  if (!listModel.empty()) {
+    std::vector<ModelParameter> parameters;
+    if (readParameters(listModel, parameters))
+      return 1;
+    for (const ModelParameter &param : parameters)
+      modelDTypes[param.name] = param.dtype;
+  }
+  int64_t totalBytes = 0, converted = 0;
   for (const tprt::CheckpointTensor &entry : checkpoint->tensors()) {
     const tprt::StoredTensor &tensor = *entry.tensor;
     int64_t bytes =
         tprt::elementCount(tensor.shape) * tprt::dtypeBytes(tensor.dtype);
     totalBytes += bytes;
-    llvm::outs() << llvm::formatv(
-        "{0,-48} {1,-5} {2,-20} {3,14} bytes{4}\n", tensor.name, tensor.dtype,
-        tprt::formatShape(tensor.shape), bytes, fileColumn(*checkpoint, entry));
+    auto model = modelDTypes.find(tensor.name);
+    std::string conversion;
+    if (model != modelDTypes.end() && model->second != tensor.dtype) {
+      conversion = "  " + tensor.dtype + " -> " + model->second + " on load";
+      ++converted;
+    }
+    llvm::outs() << llvm::formatv("{0,-48} {1,-5} {2,-20} {3,14} bytes{4}{5}\n",
+                                  tensor.name, tensor.dtype,
+                                  tprt::formatShape(tensor.shape), bytes,
+                                  fileColumn(*checkpoint, entry), conversion);
   }
   llvm::outs() << checkpoint->tensors().size() << " tensors, " << totalBytes
                << " bytes" << filesNote(*checkpoint) << "\n";
+  if (!listModel.empty())
+    llvm::outs() << converted << " of them convert to the dtype of '"
+                 << listModel << "' on load\n";
   for (const auto &[key, value] : checkpoint->metadata())
     llvm::outs() << "metadata " << key << ": " << value << "\n";
   return 0;
@@ -226,7 +253,7 @@ static int runList() {
 static int runCheck() {
   std::vector<ModelParameter> parameters;
   std::unique_ptr<tprt::SafetensorsCheckpoint> checkpoint;
-  if (readParameters(parameters) || openCheckpoint(checkpoint))
+  if (readParameters(modelFile, parameters) || openCheckpoint(checkpoint))
     return 1;
   int errors = 0;
   auto report = [&](const std::string &error) {
