@@ -116,17 +116,15 @@ FailureOr<std::string> mlir::tp::buildManifest(MeshOp mesh,
     json::Object entry =
         describe(get.getName().str(), get.getResult(), get.getLayoutAttr());
     auto param = symbols.lookup<ParameterOp>(get.getName());
-    // A part of a fused weight: its rows of the tensor the checkpoint holds.
-    if (std::optional<ArrayRef<int64_t>> rows = get.getRows()) {
+    // A part of a fused weight (rows) or a read with each block of rows
+    // repeated (replicated key/value heads): "shape" is the tensor the
+    // checkpoint holds, the split applies to what is read.
+    if (get.getRows() || get.getRepeat())
       entry["shape"] = json::Array(param.getTensorType().getShape());
+    if (std::optional<ArrayRef<int64_t>> rows = get.getRows())
       entry["rows"] = json::Array(*rows);
-    }
-    // A repeated read (replicated key/value heads): the stored tensor's
-    // shape, each block of rows read `times` times.
-    if (std::optional<ArrayRef<int64_t>> repeat = get.getRepeat()) {
-      entry["shape"] = json::Array(param.getTensorType().getShape());
+    if (std::optional<ArrayRef<int64_t>> repeat = get.getRepeat())
       entry["repeat"] = json::Array(*repeat);
-    }
     if (param.getOptimizerState()) {
       entry["state"] = true;
       stateBytes += *getNumBytes(get.getType());
